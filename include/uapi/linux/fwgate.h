@@ -314,7 +314,7 @@ struct fwgate_state_entry {
 struct fwgate_state_record {
 	__u8	magic[FWGATE_MAGIC_LEN];	/* FWGATE_STATE_MAGIC */
 	__be64	seq;
-	__be32	crc;		/* crc32_le(~0, record with crc = 0) */
+	__be32	crc;		/* zlib crc32() of the record, crc = 0 */
 	__be32	count;		/* entries in use */
 	struct fwgate_state_entry entry[FWGATE_STATE_ENTRIES];
 } __attribute__((packed));
