@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make                 build the module for every test kernel, and the userspace
+# make modules KDIR=D  build only the module, against the headers in D
+# make check           install dependencies, then run every test
+# make bench           print one "name value unit" line per metric
+# make demo            the end-to-end story on this machine
+# make dkms-install    register, build and install the module with DKMS
+# make style           checkpatch and clang-format
+#
+# Quiet unless V=1.
+
+ifneq ($(KERNELRELEASE),)
+include $(src)/Kbuild
+else
+
+TOP	:= $(CURDIR)
+BUILD	:= $(TOP)/build
+KDIR	?= /lib/modules/$(shell uname -r)/build
+VERSION	:= 0.1
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+MAKEFLAGS += --no-print-directory -s
+endif
+
+-include $(BUILD)/kernels.env
+KERNELS := $(K61) $(K612)
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+CFLAGS	+= -Wall -Wextra -Werror -I$(TOP)/include/uapi
+NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
+NL_LIBS   := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
+
+KMOD_SRC := Kbuild $(wildcard kmod/*.c kmod/*.h) include/uapi/linux/fwgate.h
+
+.PHONY: all modules kmods userspace deps check check-kernel check-dkms bench demo \
+	dkms-install style clean
+
+all: deps kmods userspace
+
+deps: $(BUILD)/.deps
+$(BUILD)/.deps: scripts/install-deps
+	$(Q)./scripts/install-deps
+	$(Q)touch $@
+
+# The module, against KDIR, in the source tree.
+modules:
+	$(Q)$(MAKE) -C $(KDIR) M=$(TOP) modules
+
+# One out-of-tree copy per kernel, so builds for several kernels coexist.
+kmods: $(foreach k,$(KERNELS),$(BUILD)/modules/$(k)/fwgate.ko)
+
+$(BUILD)/modules/%/fwgate.ko: $(KMOD_SRC)
+	@echo "  KMOD    $*"
+	$(Q)mkdir -p $(@D)/src
+	$(Q)cp -r Kbuild kmod include $(@D)/src/
+	$(Q)$(MAKE) -C /usr/src/linux-headers-$* M=$(@D)/src modules >$(@D)/build.log 2>&1 || \
+		{ cat $(@D)/build.log; exit 1; }
+	$(Q)if grep -E "warning:|error:" $(@D)/build.log; then exit 1; fi
+	$(Q)cp $(@D)/src/fwgate.ko $@
+
+# ----------------------------------------------------------------- userspace
+
+KSELFTEST := $(BUILD)/kselftest/kselftest_harness.h
+
+$(KSELFTEST):
+	@echo "  EXTRACT kselftest headers from linux-source-6.1"
+	$(Q)mkdir -p $(@D)
+	$(Q)tar -xJf $$(ls /usr/src/linux-source-6.1.tar.* | head -n 1) -C $(@D) --strip-components=4 \
+		--wildcards '*/tools/testing/selftests/kselftest_harness.h' \
+		'*/tools/testing/selftests/kselftest.h'
+	$(Q)touch $@
+
+userspace: $(BUILD)/tests/fwgate_test
+
+$(BUILD)/tests/fwgate_test: tests/kernel/fwgate_test.c include/uapi/linux/fwgate.h $(KSELFTEST)
+	@echo "  CC      $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/kselftest $(NL_CFLAGS) -o $@ $< $(NL_LIBS) -lcrypto -lz
+
+# --------------------------------------------------------------------- tests
+
+check: all
+	$(Q)tests/run-all
+
+bench: all
+	$(Q)tests/bench/run
+
+demo: all
+	$(Q)tests/demo/run
+
+dkms-install: deps
+	$(Q)scripts/dkms-install $(VERSION)
+
+style:
+	$(Q)/usr/src/linux-headers-$(K612)/scripts/checkpatch.pl --no-tree --terse \
+		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f kmod/*.c kmod/*.h || true
+	$(Q)clang-format --dry-run kmod/*.c kmod/*.h 2>&1 | head -n 40
+
+clean:
+	$(Q)rm -rf $(BUILD)/modules $(BUILD)/tests
+	$(Q)$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null || true
+
+endif
