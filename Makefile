@@ -75,7 +75,32 @@ $(KSELFTEST):
 		'*/tools/testing/selftests/kselftest.h'
 	$(Q)touch $@
 
-userspace: $(BUILD)/tests/fwgate_test
+LIB_SRC  := $(wildcard lib/*.c)
+LIB_OBJ  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
+LIBFWG   := $(BUILD)/lib/libfwgate.a
+UCFLAGS  := $(CFLAGS) -Ilib $(NL_CFLAGS)
+ULIBS    := $(LIBFWG) $(NL_LIBS) -lcrypto
+BINS     := $(BUILD)/bin/fwgate $(BUILD)/bin/fwgatectl
+
+userspace: $(BINS) $(BUILD)/tests/fwgate_test
+
+$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) include/uapi/linux/fwgate.h
+	@echo "  CC      $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UCFLAGS) -c -o $@ $<
+
+$(LIBFWG): $(LIB_OBJ)
+	$(Q)$(AR) rcs $@ $^
+
+$(BUILD)/bin/fwgate: chain/fwgate.c $(LIBFWG)
+	@echo "  CC      $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UCFLAGS) -o $@ $< $(ULIBS)
+
+$(BUILD)/bin/fwgatectl: agent/fwgatectl.c $(LIBFWG)
+	@echo "  CC      $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UCFLAGS) -o $@ $< $(ULIBS)
 
 $(BUILD)/tests/fwgate_test: tests/kernel/fwgate_test.c include/uapi/linux/fwgate.h $(KSELFTEST)
 	@echo "  CC      $@"

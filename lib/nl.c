@@ -152,7 +152,6 @@ struct fwg_nl *fwg_nl_open(int events)
 			log_warnx("netlink: can not join the \"%s\" group", FWGATE_MCGRP_EVENTS);
 			goto err;
 		}
-		nl_socket_disable_seq_check(nl->sk);
 	}
 	return nl;
 err:
@@ -404,6 +403,14 @@ int fwg_nl_targets(struct fwg_nl *nl, int (*fn)(const struct fwg_target_info *, 
 
 /* ---------------------------------------------------------------- events */
 
+/* Events are not replies: they carry no sequence number of ours. */
+static int skip_seq_check(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK;
+}
+
 static int on_event(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *tb[FWGATE_A_MAX + 1];
@@ -434,9 +441,12 @@ int fwg_nl_event(struct fwg_nl *nl, struct fwg_event *ev)
 		return -ENOMEM;
 	ev->event = 0;
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_event, ev);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, skip_seq_check, NULL);
 	do
 		err = nl_recvmsgs(nl->sk, cb);
 	while (err >= 0 && !ev->event);
 	nl_cb_put(cb);
+	if (err < 0)
+		snprintf(nl->error, sizeof(nl->error), "%s", nl_geterror(err));
 	return err < 0 ? -EIO : 0;
 }

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fwgatectl: the administrator's view of fwgate.ko. With no arguments it prints the state: the policy, the
+ * targets, the tracked updates and the counters. Other commands provision and lock the policy, declare
+ * targets, submit approval bundles, install an image through /dev/fwgate and follow the kernel's events.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <endian.h>
+#include <sys/ioctl.h>
+
+#include "files.h"
+#include "keys.h"
+#include "log.h"
+#include "nl.h"
+
+#define SYSFS "/sys/kernel/fwgate"
+
+static struct fwg_nl *nl_open(int events)
+{
+	struct fwg_nl *nl = fwg_nl_open(events);
+
+	if (!nl)
+		exit(1);
+	return nl;
+}
+
+static int nl_fail(struct fwg_nl *nl, const char *what, int err)
+{
+	log_warnx("%s: %s (%s)", what, fwg_nl_error(nl), strerror(-err));
+	fwg_nl_close(nl);
+	return 1;
+}
+
+static const char *update_state(uint32_t s)
+{
+	static const char *const names[] = { "?", "pending", "approved", "rejected" };
+
+	return s < 4 ? names[s] : "?";
+}
+
+static const char *target_state(uint32_t s)
+{
+	static const char *const names[] = { "unknown", "valid", "writing", "invalid" };
+
+	return s < 4 ? names[s] : "?";
+}
+
+static void hex_short(const uint8_t *id, char *out)
+{
+	fwg_hex(id, 8, out);
+}
+
+static int print_target(const struct fwg_target_info *t, void *arg)
+{
+	char hex[17];
+
+	(void)arg;
+	hex_short(t->last_id, hex);
+	printf("  %-12s group %-10s %-5s %10llu bytes  floor %-6llu %-8s last %s v%llu  (%s)\n",
+	       t->name, t->group, t->type == FWGATE_TARGET_MTD ? "mtd" : "block",
+	       (unsigned long long)t->size, (unsigned long long)t->floor, target_state(t->state),
+	       hex, (unsigned long long)t->last_version, t->spec);
+	return 0;
+}
+
+static int print_update(const struct fwg_update_info *u, void *arg)
+{
+	char hex[17];
+
+	(void)arg;
+	hex_short(u->u_id, hex);
+	printf("  %s…  v%-6llu %-10s %-9s approvals %u, rejections %u\n", hex,
+	       (unsigned long long)u->version, u->target, update_state(u->state), u->approvals,
+	       u->rejections);
+	return 0;
+}
+
+static void print_sysfs(const char *label, const char *file)
+{
+	char path[256], buf[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), SYSFS "/%s", file);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f))
+		printf("  %-20s %s", label, buf);
+	fclose(f);
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	struct fwg_nl *nl = nl_open(0);
+	struct fwg_policy p;
+	char hex[2 * FWGATE_ID_LEN + 1];
+	uint32_t i;
+	int err;
+
+	(void)argc;
+	(void)argv;
+	err = fwg_nl_policy_get(nl, &p);
+	if (err == -ENOKEY) {
+		printf("policy: none\n");
+	} else if (err) {
+		return nl_fail(nl, "policy", err);
+	} else {
+		fwg_hex(p.device_id, FWGATE_ID_LEN, hex);
+		printf("policy: type %s, device %.16s…, q=%u of k=%u, %s\n", p.otype, hex,
+		       p.threshold, p.k, p.locked ? "locked" : "UNLOCKED");
+		fwg_hex(p.manufacturer.id, FWGATE_ID_LEN, hex);
+		printf("  manufacturer %.16s… (%s)\n", hex,
+		       p.manufacturer.alg == FWGATE_KEY_P256 ? "p256" : "rsa3072");
+		for (i = 0; i < p.k; i++) {
+			fwg_hex(p.checkers[i].id, FWGATE_ID_LEN, hex);
+			printf("  checker %-2u     %.16s…\n", i, hex);
+		}
+	}
+	printf("targets:\n");
+	err = fwg_nl_targets(nl, print_target, NULL);
+	if (err)
+		return nl_fail(nl, "targets", err);
+	printf("updates:\n");
+	err = fwg_nl_updates(nl, print_update, NULL);
+	if (err)
+		return nl_fail(nl, "updates", err);
+	printf("counters:\n");
+	print_sysfs("approvals accepted", "counters/approvals_accepted");
+	print_sysfs("bundles refused", "counters/approvals_refused");
+	print_sysfs("writes committed", "counters/writes_committed");
+	print_sysfs("writes refused", "counters/writes_refused");
+	print_sysfs("bytes written", "counters/bytes_written");
+	print_sysfs("last error", "last_error");
+	fwg_nl_close(nl);
+	return 0;
+}
+
+static int cmd_policy(int argc, char **argv)
+{
+	struct fwg_nl *nl;
+	struct fwg_policy p;
+	uint8_t *text;
+	size_t len;
+	int err;
+
+	if (argc == 3 && !strcmp(argv[1], "load")) {
+		if (fwg_read_file(argv[2], &text, &len, 1 << 20))
+			return 1;
+		err = fwg_policy_parse(argv[2], (char *)text, len, &p);
+		free(text);
+		if (err)
+			return 1;
+		nl = nl_open(0);
+		err = fwg_nl_policy_set(nl, &p);
+		if (err)
+			return nl_fail(nl, "policy load", err);
+	} else if (argc == 2 && !strcmp(argv[1], "lock")) {
+		nl = nl_open(0);
+		err = fwg_nl_policy_lock(nl);
+		if (err)
+			return nl_fail(nl, "policy lock", err);
+	} else {
+		fatalx("usage: fwgatectl policy load FILE | policy lock");
+	}
+	fwg_nl_close(nl);
+	return 0;
+}
+
+static int sysfs_write(const char *file, const char *line)
+{
+	char path[256], err[256] = "";
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), SYSFS "/%s", file);
+	f = fopen(path, "w");
+	if (!f) {
+		log_warn("%s", path);
+		return 1;
+	}
+	ok = fputs(line, f) >= 0;
+	ok = !fclose(f) && ok;
+	if (!ok) {
+		f = fopen(SYSFS "/last_error", "r");
+		if (f && fgets(err, sizeof(err), f))
+			err[strcspn(err, "\n")] = '\0';
+		if (f)
+			fclose(f);
+		log_warnx("%s: \"%s\": %s", path, line, err);
+	}
+	return !ok;
+}
+
+static int cmd_target(int argc, char **argv)
+{
+	char line[512];
+
+	if (argc < 3 || argc > 4)
+		fatalx("usage: fwgatectl target NAME SPEC [GROUP]");
+	snprintf(line, sizeof(line), "%s %s %s", argv[1], argv[2], argc == 4 ? argv[3] : "");
+	return sysfs_write("targets/add", line);
+}
+
+static int cmd_state_device(int argc, char **argv)
+{
+	if (argc != 2)
+		fatalx("usage: fwgatectl state-device SPEC");
+	return sysfs_write("state_device", argv[1]);
+}
+
+static int load_stmt(const char *path, struct fwg_signed_stmt *s)
+{
+	uint8_t *buf;
+	size_t len;
+	int err;
+
+	if (fwg_read_file(path, &buf, &len, 4096))
+		return -1;
+	err = fwg_stmt_parse(buf, len, s);
+	free(buf);
+	if (err)
+		log_warnx("%s: not a signed update statement", path);
+	return err;
+}
+
+static int cmd_bundle(int argc, char **argv)
+{
+	static struct fwg_verdict v[FWGATE_MAX_VERDICTS];
+	struct fwg_update_info u;
+	struct fwg_signed_stmt s;
+	struct fwg_nl *nl;
+	uint8_t *buf;
+	size_t len;
+	int i, err;
+
+	if (argc < 2 || argc - 2 > FWGATE_MAX_VERDICTS)
+		fatalx("usage: fwgatectl bundle U.stmt [C.verdict...]");
+	if (load_stmt(argv[1], &s))
+		return 1;
+	for (i = 2; i < argc; i++) {
+		if (fwg_read_file(argv[i], &buf, &len, 4096))
+			return 1;
+		err = fwg_verdict_parse(buf, len, &v[i - 2]);
+		free(buf);
+		if (err)
+			fatalx("%s: not a verdict", argv[i]);
+	}
+	nl = nl_open(0);
+	err = fwg_nl_bundle_submit(nl, &s.stmt, s.sig, s.sig_len, v, argc - 2, &u);
+	if (err)
+		return nl_fail(nl, "bundle", err);
+	printf("update %s: %u approvals, %u rejections (%u verdicts accepted, %u ignored)\n",
+	       update_state(u.state), u.approvals, u.rejections, u.accepted, u.ignored);
+	fwg_nl_close(nl);
+	return 0;
+}
+
+/* Streams @in to /dev/fwgate and commits: the kernel decides. */
+static int cmd_install(int argc, char **argv)
+{
+	static uint8_t buf[1 << 20];
+	struct fwgate_install_begin b = {};
+	struct fwg_signed_stmt s;
+	uint64_t done = 0;
+	ssize_t n;
+	int fd, in, err = 0;
+
+	if (argc != 4)
+		fatalx("usage: fwgatectl install TARGET U.stmt IMAGE|-");
+	if (load_stmt(argv[2], &s))
+		return 1;
+	if (strlen(argv[1]) >= sizeof(b.target))
+		fatalx("target name \"%s\" too long", argv[1]);
+	strcpy(b.target, argv[1]);
+	memcpy(b.u_id, s.stmt.u_id, FWGATE_ID_LEN);
+	b.size = be64toh(s.stmt.size);
+	b.version = be64toh(s.stmt.version);
+
+	in = strcmp(argv[3], "-") ? open(argv[3], O_RDONLY) : 0;
+	if (in < 0)
+		fatal("%s", argv[3]);
+	fd = open("/dev/" FWGATE_DEVICE_NAME, O_WRONLY);
+	if (fd < 0)
+		fatal("/dev/" FWGATE_DEVICE_NAME);
+	if (ioctl(fd, FWGATE_IOC_BEGIN, &b))
+		fatal("install refused");
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		if (write(fd, buf, n) != n) {
+			log_warn("write to /dev/fwgate");
+			err = 1;
+			break;
+		}
+		done += n;
+	}
+	if (n < 0) {
+		log_warn("%s", argv[3]);
+		err = 1;
+	}
+	if (err) {
+		ioctl(fd, FWGATE_IOC_ABORT);
+		close(fd);
+		return 1;
+	}
+	if (ioctl(fd, FWGATE_IOC_COMMIT))
+		fatal("commit of %llu bytes to %s", (unsigned long long)done, b.target);
+	close(fd);
+	printf("installed version %llu on %s (%llu bytes)\n", (unsigned long long)b.version,
+	       b.target, (unsigned long long)done);
+	return 0;
+}
+
+static int cmd_events(int argc, char **argv)
+{
+	struct fwg_nl *nl = nl_open(1);
+	struct fwg_event ev;
+	char hex[17];
+	long count = argc > 1 ? atol(argv[1]) : -1;
+
+	(void)argv;
+	while (count-- != 0) {
+		if (fwg_nl_event(nl, &ev))
+			return nl_fail(nl, "events", -EIO);
+		hex_short(ev.update.u_id, hex);
+		switch (ev.event) {
+		case FWGATE_EVENT_APPROVAL_ACCEPTED:
+			printf("approval %s v%llu %s (%u approvals)\n", hex,
+			       (unsigned long long)ev.update.version, update_state(ev.update.state),
+			       ev.update.approvals);
+			break;
+		case FWGATE_EVENT_APPROVAL_REFUSED:
+			printf("approval-refused %s (%s)\n", ev.reason, strerror(ev.err));
+			break;
+		case FWGATE_EVENT_INSTALL_COMMITTED:
+			printf("installed %s v%llu on %s\n", hex, (unsigned long long)ev.update.version,
+			       ev.target.name);
+			break;
+		case FWGATE_EVENT_INSTALL_REFUSED:
+			printf("install-refused %s on %s: %s (%s)\n", hex, ev.target.name, ev.reason,
+			       strerror(ev.err));
+			break;
+		}
+		fflush(stdout);
+	}
+	fwg_nl_close(nl);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *help;
+} commands[] = {
+	{ "status", cmd_status, "policy, targets, updates and counters (the default)" },
+	{ "policy", cmd_policy, "load FILE | lock" },
+	{ "target", cmd_target, "NAME SPEC [GROUP]: declare a target (before lock)" },
+	{ "state-device", cmd_state_device, "SPEC: declare the rollback state store" },
+	{ "bundle", cmd_bundle, "U.stmt [C.verdict...]: submit an approval bundle" },
+	{ "install", cmd_install, "TARGET U.stmt IMAGE|-: write an image through /dev/fwgate" },
+	{ "events", cmd_events, "[COUNT]: print the kernel's events" },
+};
+
+static void usage(void)
+{
+	size_t i;
+
+	fprintf(stderr, "usage: fwgatectl [COMMAND [ARGS]]\n\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(stderr, "  %-13s %s\n", commands[i].name, commands[i].help);
+	exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	log_init("fwgatectl", 0);
+	if (argc < 2)
+		return cmd_status(argc, argv);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	usage();
+}
