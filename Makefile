@@ -37,10 +37,10 @@ NL_LIBS   := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 
 KMOD_SRC := Kbuild $(wildcard kmod/*.c kmod/*.h) include/uapi/linux/fwgate.h
 
-.PHONY: all modules kmods userspace deps check check-kernel check-dkms bench demo \
+.PHONY: all modules kmods userspace fuzzers deps check check-kernel check-dkms bench demo \
 	dkms-install style clean
 
-all: deps kmods userspace
+all: deps kmods userspace fuzzers
 
 deps: $(BUILD)/.deps
 $(BUILD)/.deps: scripts/install-deps
@@ -106,6 +106,25 @@ $(BUILD)/tests/fwgate_test: tests/kernel/fwgate_test.c include/uapi/linux/fwgate
 	@echo "  CC      $@"
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/kselftest $(NL_CFLAGS) -o $@ $< $(NL_LIBS) -lcrypto -lz
+
+# --------------------------------------------------------------------- fuzz
+
+FUZZERS := $(BUILD)/fuzz/fuzz_der $(BUILD)/fuzz/fuzz_files $(BUILD)/fuzz/fuzz_policy
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-I$(TOP)/include/uapi -Ilib -Ikmod $(NL_CFLAGS)
+FUZZ_LIB := lib/files.c lib/keys.c lib/log.c
+
+fuzzers: $(FUZZERS)
+
+$(BUILD)/fuzz/fuzz_der: tests/fuzz/fuzz_der.c kmod/der.h
+	@echo "  FUZZ    $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $<
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB) $(wildcard lib/*.h)
+	@echo "  FUZZ    $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB) -lcrypto
 
 # --------------------------------------------------------------------- tests
 

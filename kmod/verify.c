@@ -11,6 +11,7 @@
 
 #include "fwgate.h"
 #include "compat.h"
+#include "der.h"
 
 #define RSA3072_SIG_LEN		384
 #define P256_POINT_LEN		65
@@ -38,48 +39,6 @@ int fwgate_sha256(const void *data, size_t len, u8 *out)
 	return err;
 }
 
-/* Reads one DER tag+length; returns the content length or -1. */
-static int der_read(const u8 **p, const u8 *end, u8 tag)
-{
-	size_t len, n;
-
-	if (end - *p < 2 || **p != tag)
-		return -1;
-	(*p)++;
-	len = *(*p)++;
-	if (len & 0x80) {
-		n = len & 0x7f;
-		if (n == 0 || n > 2 || end - *p < n)
-			return -1;
-		for (len = 0; n; n--)
-			len = (len << 8) | *(*p)++;
-	}
-	if (len > end - *p)
-		return -1;
-	return len;
-}
-
-/* RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } */
-static int rsa3072_key_check(const u8 *der, u32 len)
-{
-	const u8 *p = der, *end = der + len;
-	int n;
-
-	if (der_read(&p, end, 0x30) != end - p)
-		return -EINVAL;
-	n = der_read(&p, end, 0x02);
-	if (n < 0)
-		return -EINVAL;
-	/* 3072 bits, with the sign byte DER adds when the top bit is set */
-	if (!(n == 384 || (n == 385 && p[0] == 0)))
-		return -EINVAL;
-	p += n;
-	n = der_read(&p, end, 0x02);
-	if (n <= 0 || n > 8 || p + n != end)
-		return -EINVAL;
-	return 0;
-}
-
 int fwgate_key_check(struct fwgate_key *key, struct netlink_ext_ack *extack)
 {
 	u8 id[FWGATE_ID_LEN];
@@ -87,7 +46,7 @@ int fwgate_key_check(struct fwgate_key *key, struct netlink_ext_ack *extack)
 
 	switch (key->alg) {
 	case FWGATE_KEY_RSA3072:
-		if (rsa3072_key_check(key->data, key->len)) {
+		if (fwgate_der_rsa3072_check(key->data, key->len)) {
 			NL_SET_ERR_MSG(extack, "key is not a DER RSAPublicKey of 3072 bits");
 			return -EINVAL;
 		}

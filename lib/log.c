@@ -38,8 +38,8 @@ void name(const char *fmt, ...)				\
 	errno = saved;					\
 }
 
-LOG_FN(log_warn, 1, saved)
-LOG_FN(log_warnx, 1, 0)
+LOG_FN(log_warn, verbosity >= 0, saved)
+LOG_FN(log_warnx, verbosity >= 0, 0)
 LOG_FN(log_info, verbosity >= 1, 0)
 LOG_FN(log_debug, verbosity >= 2, 0)
 
