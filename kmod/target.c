@@ -337,8 +337,17 @@ int fwgate_io_open(struct fwgate_target *t, void *holder, struct fwgate_io *io)
 	io->target = t;
 	if (t->type == FWGATE_TARGET_MTD) {
 		io->mtd = mtd_get(t);
-		if (IS_ERR(io->mtd))
-			return PTR_ERR(io->mtd);
+		if (IS_ERR(io->mtd)) {
+			err = PTR_ERR(io->mtd);
+			io->mtd = NULL;
+			return err;
+		}
+		/* Registration holds one reference and we one: no /dev/mtdN or UBI user. */
+		if (kref_read(&io->mtd->refcnt) > 2) {
+			put_mtd_device(io->mtd);
+			io->mtd = NULL;
+			return -EBUSY;
+		}
 		io->align = io->mtd->writesize;
 		return 0;
 	}
