@@ -342,8 +342,12 @@ int fwgate_io_open(struct fwgate_target *t, void *holder, struct fwgate_io *io)
 			io->mtd = NULL;
 			return err;
 		}
-		/* Registration holds one reference and we one: no /dev/mtdN or UBI user. */
-		if (kref_read(&io->mtd->refcnt) > 2) {
+		/*
+		 * A partition counts its users in refcnt: registration holds one
+		 * reference and we one, so more means /dev/mtdN or UBI has it.
+		 * Unpartitioned masters keep no such count.
+		 */
+		if (mtd_is_partition(io->mtd) && kref_read(&io->mtd->refcnt) > 2) {
 			put_mtd_device(io->mtd);
 			io->mtd = NULL;
 			return -EBUSY;
