@@ -37,7 +37,7 @@ NL_LIBS   := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 
 KMOD_SRC := Kbuild $(wildcard kmod/*.c kmod/*.h) include/uapi/linux/fwgate.h
 
-.PHONY: all modules kmods userspace fuzzers deps check check-kernel check-dkms bench demo \
+.PHONY: all modules kmods kmods-build userspace fuzzers deps check check-kernel check-dkms bench demo \
 	dkms-install style clean
 
 all: deps kmods userspace fuzzers
@@ -51,8 +51,13 @@ $(BUILD)/.deps: scripts/install-deps
 modules:
 	$(Q)$(MAKE) -C $(KDIR) M=$(TOP) modules
 
-# One out-of-tree copy per kernel, so builds for several kernels coexist.
-kmods: $(foreach k,$(KERNELS),$(BUILD)/modules/$(k)/fwgate.ko)
+# One out-of-tree copy per kernel, so builds for several kernels coexist. A sub-make, so that it reads the
+# kernels.env that deps writes.
+kmods: deps
+	$(Q)$(MAKE) kmods-build
+
+kmods-build: $(foreach k,$(KERNELS),$(BUILD)/modules/$(k)/fwgate.ko)
+	$(Q)test -n "$(KERNELS)" || { echo "no kernels in $(BUILD)/kernels.env: run scripts/install-deps"; exit 1; }
 
 $(BUILD)/modules/%/fwgate.ko: $(KMOD_SRC)
 	@echo "  KMOD    $*"
@@ -140,10 +145,18 @@ demo: all
 dkms-install: deps
 	$(Q)scripts/dkms-install $(VERSION)
 
-style:
-	$(Q)/usr/src/linux-headers-$(K612)/scripts/checkpatch.pl --no-tree --terse \
-		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f kmod/*.c kmod/*.h || true
-	$(Q)clang-format --dry-run kmod/*.c kmod/*.h 2>&1 | head -n 40
+CHECKPATCH := $(BUILD)/checkpatch/checkpatch.pl
+
+$(CHECKPATCH):
+	$(Q)mkdir -p $(@D)
+	$(Q)tar -xJf $$(ls /usr/src/linux-source-6.1.tar.* | head -n 1) -C $(@D) --strip-components=2 \
+		--wildcards '*/scripts/checkpatch.pl' '*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch'
+	$(Q)touch $@
+
+# compat.h is the one place allowed to compare kernel versions.
+style: $(CHECKPATCH)
+	$(Q)perl $(CHECKPATCH) --no-tree --terse --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES,LINUX_VERSION_CODE,CONSTANT_COMPARISON \
+		-f kmod/*.c kmod/*.h include/uapi/linux/fwgate.h
 
 clean:
 	$(Q)rm -rf $(BUILD)/modules $(BUILD)/tests

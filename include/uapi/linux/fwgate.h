@@ -180,8 +180,7 @@ enum fwgate_key_attr {
 	FWGATE_A_KEY_UNSPEC,
 	FWGATE_A_KEY_ALG,	/* u32, enum fwgate_key_alg */
 	FWGATE_A_KEY_DATA,	/* binary, the key encoding */
-	FWGATE_A_KEY_ID,	/* binary, FWGATE_ID_LEN; optional on input,
-				 * must then equal SHA-256(DATA) */
+	FWGATE_A_KEY_ID,	/* binary, SHA-256(DATA); optional on input */
 
 	__FWGATE_A_KEY_MAX,
 	FWGATE_A_KEY_MAX = __FWGATE_A_KEY_MAX - 1
