@@ -37,6 +37,14 @@ static const struct nla_policy fwgate_nl_policy[FWGATE_A_MAX + 1] = {
 
 static struct genl_family fwgate_family;
 
+/* Keeps a refusal as last_error, with the message the sender got. */
+static int refused(int err, struct netlink_ext_ack *extack, const char *what)
+{
+	if (err)
+		fwgate_set_error(err, extack->_msg ?: what);
+	return err;
+}
+
 /* ---------------------------------------------------------------- policy */
 
 static int key_from_nl(const struct nlattr *attr, struct fwgate_key *key,
@@ -59,7 +67,7 @@ static int key_from_nl(const struct nlattr *attr, struct fwgate_key *key,
 	return 0;
 }
 
-static int policy_set_doit(struct sk_buff *skb, struct genl_info *info)
+static int policy_set(struct genl_info *info)
 {
 	struct netlink_ext_ack *extack = info->extack;
 	struct fwgate_policy *p;
@@ -101,9 +109,14 @@ err_free:
 	return err;
 }
 
+static int policy_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return refused(policy_set(info), info->extack, "policy refused: attribute missing");
+}
+
 static int policy_lock_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return fwgate_policy_lock(info->extack);
+	return refused(fwgate_policy_lock(info->extack), info->extack, "policy lock refused");
 }
 
 static int put_key(struct sk_buff *skb, int type, const struct fwgate_key *key)
@@ -282,8 +295,8 @@ static int bundle_submit_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 out_refused:
 	atomic64_inc(&fwgate_counters.approvals_refused);
-	fwgate_set_error(err, extack->_msg ?: "bundle refused");
-	fwgate_notify_approval(NULL, NULL, err, extack->_msg ?: "bundle refused");
+	refused(err, extack, "bundle refused: attribute missing");
+	fwgate_notify_approval(NULL, NULL, err, extack->_msg ?: "bundle refused: attribute missing");
 out:
 	nlmsg_free(msg);
 	kfree(v);

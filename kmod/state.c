@@ -222,8 +222,10 @@ int fwgate_state_attach(const char *spec)
 {
 	struct fwgate_state_record *loaded, *mem;
 	struct fwgate_state_entry *e, *m;
-	struct block_device *bdev;
-	struct file *file;
+	struct block_device *bdev, *old_bdev;
+	struct file *file, *old_file;
+	unsigned int old_copy;
+	__be64 old_seq;
 	dev_t devt;
 	u64 size;
 	u32 i;
@@ -249,7 +251,13 @@ int fwgate_state_attach(const char *spec)
 		fwgate_set_error(err, "state_device: policy is locked");
 		goto out_unlock;
 	}
-	store_release();
+	/* The new store replaces the old one only once it is read. */
+	old_file = store.file;
+	old_bdev = store.bdev;
+	if (old_bdev && old_bdev->bd_dev == devt) {
+		err = 0;	/* already attached */
+		goto out_unlock;
+	}
 	err = fwgate_bdev_open(devt, &store, &file, &bdev);
 	if (err) {
 		fwgate_set_error(err, "state_device: can not claim the device");
@@ -265,8 +273,7 @@ int fwgate_state_attach(const char *spec)
 	} else if (copy < 0) {
 		err = -EIO;
 		fwgate_set_error(err, "state_device: read failed");
-		store_release();
-		goto out_unlock;
+		goto out_restore;
 	}
 
 	/* Floors only rise: keep what was recorded in memory before. */
@@ -277,16 +284,27 @@ int fwgate_state_attach(const char *spec)
 		if (e && be64_to_cpu(m->floor) > be64_to_cpu(e->floor))
 			e->floor = m->floor;
 	}
+	old_copy = store.copy;
+	old_seq = store.rec.seq;
 	store.copy = copy;
 	store.rec.seq = loaded->seq;
 	err = record_write(loaded);
 	if (err) {
-		store_release();
-		goto out_unlock;
+		store.copy = old_copy;
+		store.rec.seq = old_seq;
+		goto out_restore;
 	}
+	if (old_bdev)
+		fwgate_bdev_close(old_file, old_bdev, true);
 	strscpy(store.spec, spec, sizeof(store.spec));
 	pr_info("state store %s: record %llu, %u entries\n", spec,
 		be64_to_cpu(store.rec.seq), be32_to_cpu(store.rec.count));
+	goto out_unlock;
+
+out_restore:
+	fwgate_bdev_close(file, bdev, true);
+	store.file = old_file;
+	store.bdev = old_bdev;
 out_unlock:
 	mutex_unlock(&fwgate_mutex);
 	kfree(loaded);

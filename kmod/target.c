@@ -259,13 +259,13 @@ static bool name_valid(const char *s)
 int fwgate_target_declare(const char *line)
 {
 	char name[FWGATE_NAME_LEN + 1], group[FWGATE_NAME_LEN + 1];
-	char spec[FWGATE_MAX_SPEC_LEN + 1];
+	char spec[FWGATE_MAX_SPEC_LEN + 1], extra[2];
 	struct fwgate_target *t;
 	int n, err;
 
 	group[0] = '\0';
-	n = sscanf(line, "%32s %128s %32s", name, spec, group);
-	if (n < 2 || !name_valid(name) || strlen(spec) >= FWGATE_MAX_SPEC_LEN ||
+	n = sscanf(line, "%32s %128s %32s %1s", name, spec, group, extra);
+	if (n < 2 || n > 3 || !name_valid(name) || strlen(spec) >= FWGATE_MAX_SPEC_LEN ||
 	    (n == 3 && !name_valid(group))) {
 		fwgate_set_error(-EINVAL, "targets/add wants NAME SPEC [GROUP], names of [A-Za-z0-9_.-] under 32 bytes");
 		return -EINVAL;

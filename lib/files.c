@@ -137,7 +137,7 @@ int fwg_policy_parse(const char *name, const char *text, size_t len, struct fwg_
 {
 	char line[1024], key[32], v1[1000], v2[1000], extra[2];
 	size_t off = 0, n;
-	int lineno = 0, fields, have_type = 0, have_device = 0, have_m = 0;
+	int lineno = 0, fields, have_type = 0, have_device = 0, have_m = 0, have_q = 0;
 
 	memset(p, 0, sizeof(*p));
 	while (off < len) {
@@ -159,6 +159,11 @@ int fwg_policy_parse(const char *name, const char *text, size_t len, struct fwg_
 		fields = sscanf(line, " %31s %999s %999s %1s", key, v1, v2, extra);
 		if (fields <= 0 || key[0] == '#')
 			continue;
+		if ((!strcmp(key, "type") && have_type) || (!strcmp(key, "device") && have_device) ||
+		    (!strcmp(key, "threshold") && have_q) || (!strcmp(key, "manufacturer") && have_m)) {
+			log_warnx("%s:%d: \"%s\" given twice", name, lineno, key);
+			return -1;
+		}
 		if (!strcmp(key, "type") && fields == 2 && strlen(v1) < FWGATE_NAME_LEN) {
 			strcpy(p->otype, v1);
 			have_type = 1;
@@ -167,7 +172,7 @@ int fwg_policy_parse(const char *name, const char *text, size_t len, struct fwg_
 			have_device = 1;
 		} else if (!strcmp(key, "threshold") && fields == 2 &&
 			   sscanf(v1, "%u%1s", &p->threshold, extra) == 1) {
-			;
+			have_q = 1;
 		} else if (!strcmp(key, "manufacturer") && fields == 3 &&
 			   !key_parse(v1, v2, &p->manufacturer)) {
 			have_m = 1;
@@ -179,7 +184,7 @@ int fwg_policy_parse(const char *name, const char *text, size_t len, struct fwg_
 			return -1;
 		}
 	}
-	if (!have_type || !have_device || !have_m || !p->k || !p->threshold) {
+	if (!have_type || !have_device || !have_m || !have_q || !p->k) {
 		log_warnx("%s: needs type, device, threshold, manufacturer and at least one checker",
 			  name);
 		return -1;

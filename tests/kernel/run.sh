@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs the fwgate kernel tests inside the test VM, from the repository root:
+#   tests/vm/run -k KVER -d build/disk.img -- tests/kernel/run.sh
+# Loads the modules the tests need, waits for the test disk, then runs
+# fwgate_test twice: everything but the lock, then the lock tests, since a
+# lock holds until reboot. Prints TAP; exits non-zero if anything failed.
+#
+# FWGATE_KO         the module built for this kernel (build/modules/KVER/fwgate.ko)
+# FWGATE_TEST_BIN   the test program (build/tests/fwgate_test)
+# FWGATE_TEST_KEYS  keys from "fwgate_test --gen-keys DIR" on the host (build/tests/keys)
+set -u
+
+kver=${FWGATE_KVER:-$(uname -r)}
+export FWGATE_KO="${FWGATE_KO:-build/modules/$kver/fwgate.ko}"
+export FWGATE_TEST_KEYS="${FWGATE_TEST_KEYS:-build/tests/keys}"
+bin=${FWGATE_TEST_BIN:-build/tests/fwgate_test}
+
+bail() {
+	echo "Bail out! $*"
+	exit 1
+}
+
+[ "${FWGATE_VM:-}" = 1 ] || bail "run me in the test VM: tests/vm/run -k KVER -d build/disk.img -- $0"
+[ -r "$FWGATE_KO" ] || bail "$FWGATE_KO: no module for $kver (make kmods)"
+[ -x "$bin" ] || bail "$bin: not built (make userspace)"
+[ -r "$FWGATE_TEST_KEYS/manufacturer.pem" ] ||
+	bail "$FWGATE_TEST_KEYS: no test keys ($bin --gen-keys $FWGATE_TEST_KEYS, on the host)"
+
+# The tests load fwgate.ko with finit_module, which resolves no dependencies.
+deps=$(modinfo -F depends "$FWGATE_KO" | tr ',' ' ')
+for mod in virtio_blk mtdram ext4 $deps; do
+	modprobe "$mod" || bail "modprobe $mod failed"
+done
+
+tries=0
+until grep -qsx PARTNAME=scratch /sys/class/block/*/uevent; do
+	tries=$((tries + 1))
+	[ $tries -le 100 ] || bail "no partition named scratch: attach the disk tests/kernel/mkdisk.sh makes"
+	sleep 0.1
+done
+
+echo "# fwgate kernel tests on $kver with $FWGATE_KO"
+rc=0
+"$bin" -F locked 2>&1 || rc=1
+"$bin" -f locked 2>&1 || rc=1
+exit $rc
