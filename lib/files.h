@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The files fwgate's tools pass around (Documentation/fwgate/files.rst):
+ * The files fwgate's tools pass around (Documentation/fwgate/tools.rst):
  *  - a signed update statement: struct fwgate_update_stmt, be16 signature length, signature;
  *  - a verdict: u8 kind, checker id, report digest, be16 signature length, signature;
  *  - a device trust-policy file: text, "keyword value" lines.
