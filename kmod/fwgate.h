@@ -109,7 +109,8 @@ struct fwgate_target {
 	char group[FWGATE_NAME_LEN];
 	char spec[FWGATE_MAX_SPEC_LEN];
 	u32 type;			/* enum fwgate_target_type */
-	dev_t devt;			/* block */
+	dev_t devt;			/* block: the partition; mtd: /dev/mtdN */
+	dev_t disk_devt;		/* the whole disk or MTD master */
 	int mtd_index;			/* mtd */
 	u64 size;
 };
@@ -139,7 +140,7 @@ extern struct list_head fwgate_targets;
 
 struct fwgate_target *fwgate_target_find(const char *name);
 int fwgate_target_declare(const char *line);
-int fwgate_resolve_block(const char *spec, dev_t *devt, u64 *size);
+int fwgate_resolve_block(const char *spec, dev_t *devt, dev_t *disk_devt, u64 *size);
 int fwgate_io_open(struct fwgate_target *t, void *holder, struct fwgate_io *io);
 void fwgate_io_close(struct fwgate_io *io);
 int fwgate_io_invalidate(struct fwgate_io *io, u64 len);

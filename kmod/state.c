@@ -231,7 +231,7 @@ int fwgate_state_attach(const char *spec)
 	u32 i;
 	int err, copy;
 
-	err = fwgate_resolve_block(spec, &devt, &size);
+	err = fwgate_resolve_block(spec, &devt, NULL, &size);
 	if (err) {
 		fwgate_set_error(err, "state_device: does not resolve to a block device");
 		return err;

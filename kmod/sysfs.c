@@ -239,7 +239,7 @@ static struct kobj_attribute add_attr = __ATTR_WO(add);
 #define to_target(k) container_of(k, struct fwgate_target, kobj)
 
 enum target_field { T_SPEC, T_TYPE, T_GROUP, T_SIZE, T_FLOOR, T_LAST_UID,
-		    T_LAST_VERSION, T_STATE };
+		    T_LAST_VERSION, T_STATE, T_DEV, T_DISK_DEV };
 
 static const char *const target_states[] = {
 	[FWGATE_TARGET_UNKNOWN]	= "unknown",
@@ -283,6 +283,12 @@ static ssize_t target_emit(struct fwgate_target *t, char *buf, enum target_field
 		n = sysfs_emit(buf, "%s\n", state < ARRAY_SIZE(target_states) ?
 			       target_states[state] : "unknown");
 		break;
+	case T_DEV:
+		n = sysfs_emit(buf, "%u:%u\n", MAJOR(t->devt), MINOR(t->devt));
+		break;
+	case T_DISK_DEV:
+		n = sysfs_emit(buf, "%u:%u\n", MAJOR(t->disk_devt), MINOR(t->disk_devt));
+		break;
 	}
 	mutex_unlock(&fwgate_mutex);
 	return n;
@@ -305,6 +311,8 @@ TARGET_ATTR(rollback_floor, T_FLOOR);
 TARGET_ATTR(last_uid, T_LAST_UID);
 TARGET_ATTR(last_version, T_LAST_VERSION);
 TARGET_ATTR(state, T_STATE);
+TARGET_ATTR(dev, T_DEV);
+TARGET_ATTR(disk_dev, T_DISK_DEV);
 
 static struct attribute *target_attrs[] = {
 	&t_spec_attr.attr,
@@ -315,6 +323,8 @@ static struct attribute *target_attrs[] = {
 	&t_last_uid_attr.attr,
 	&t_last_version_attr.attr,
 	&t_state_attr.attr,
+	&t_dev_attr.attr,
+	&t_disk_dev_attr.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(target);

@@ -9,6 +9,7 @@
 #include <linux/ctype.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/major.h>
 #include <linux/mtd/mtd.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -175,7 +176,7 @@ out:
 	return err;
 }
 
-int fwgate_resolve_block(const char *spec, dev_t *devt, u64 *size)
+int fwgate_resolve_block(const char *spec, dev_t *devt, dev_t *disk_devt, u64 *size)
 {
 	struct block_device *bdev;
 	struct file *f;
@@ -194,6 +195,8 @@ int fwgate_resolve_block(const char *spec, dev_t *devt, u64 *size)
 	if (err)
 		return err;
 	*size = bdev_nr_bytes(bdev);
+	if (disk_devt)
+		*disk_devt = bdev->bd_disk->part0->bd_dev;
 	fwgate_bdev_close(f, bdev, false);
 	return 0;
 }
@@ -201,7 +204,7 @@ int fwgate_resolve_block(const char *spec, dev_t *devt, u64 *size)
 static int resolve_block(struct fwgate_target *t)
 {
 	t->type = FWGATE_TARGET_BLOCK;
-	return fwgate_resolve_block(t->spec, &t->devt, &t->size);
+	return fwgate_resolve_block(t->spec, &t->devt, &t->disk_devt, &t->size);
 }
 
 /* ---------------------------------------------------------------- MTD */
@@ -227,6 +230,9 @@ static int resolve_mtd(struct fwgate_target *t)
 
 	t->type = FWGATE_TARGET_MTD;
 	t->mtd_index = mtd->index;
+	/* The character devices, /dev/mtdN, that a guard must watch. */
+	t->devt = MKDEV(MTD_CHAR_MAJOR, mtd->index * 2);
+	t->disk_devt = MKDEV(MTD_CHAR_MAJOR, mtd_get_master(mtd)->index * 2);
 	t->size = mtd->size;
 	/* Tails are padded within a page: the write unit must divide it. */
 	if (!(mtd->flags & MTD_WRITEABLE) || mtd->writesize > PAGE_SIZE ||
