@@ -37,10 +37,21 @@ NL_LIBS   := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 
 KMOD_SRC := Kbuild $(wildcard kmod/*.c kmod/*.h) include/uapi/linux/fwgate.h
 
+LIB_SRC  := $(wildcard lib/*.c)
+LIB_OBJ  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
+LIBFWG   := $(BUILD)/lib/libfwgate.a
+UCFLAGS  := $(CFLAGS) -Ilib $(NL_CFLAGS)
+ULIBS    := $(LIBFWG) $(NL_LIBS) -lcrypto
+BINS     := $(BUILD)/bin/fwgate $(BUILD)/bin/fwgatectl
+
+# Subsystems (bpf/, chain/, ...) add their rules in a build.mk and their outputs to EXTRA_BINS.
+EXTRA_BINS :=
+include $(wildcard */build.mk)
+
 .PHONY: all modules kmods kmods-build userspace fuzzers deps check check-kernel check-dkms bench demo \
 	dkms-install style clean
 
-all: deps kmods userspace fuzzers
+all: deps kmods userspace fuzzers $(EXTRA_BINS)
 
 deps: $(BUILD)/.deps
 $(BUILD)/.deps: scripts/install-deps
@@ -79,13 +90,6 @@ $(KSELFTEST):
 		--wildcards '*/tools/testing/selftests/kselftest_harness.h' \
 		'*/tools/testing/selftests/kselftest.h'
 	$(Q)touch $@
-
-LIB_SRC  := $(wildcard lib/*.c)
-LIB_OBJ  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
-LIBFWG   := $(BUILD)/lib/libfwgate.a
-UCFLAGS  := $(CFLAGS) -Ilib $(NL_CFLAGS)
-ULIBS    := $(LIBFWG) $(NL_LIBS) -lcrypto
-BINS     := $(BUILD)/bin/fwgate $(BUILD)/bin/fwgatectl
 
 userspace: $(BINS) $(BUILD)/tests/fwgate_test
 
