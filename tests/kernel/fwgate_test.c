@@ -3307,6 +3307,54 @@ TEST_F(write, invalid_target_takes_a_new_install)
 	image_free(&img);
 }
 
+/* The disk scsi_debug made (run.sh loads it): a SCSI target, as on an industrial box. */
+static int scsi_debug_find(char *path, size_t len)
+{
+	char model[64], file[512];
+	struct dirent *de;
+	DIR *d = opendir("/sys/block");
+	FILE *f;
+	int err = -ENOENT;
+
+	if (!d)
+		return -errno;
+	while (err && (de = readdir(d))) {
+		if (strncmp(de->d_name, "sd", 2))
+			continue;
+		snprintf(file, sizeof(file), "/sys/block/%s/device/model", de->d_name);
+		f = fopen(file, "r");
+		if (!f)
+			continue;
+		if (fgets(model, sizeof(model), f) && strstr(model, "scsi_debug")) {
+			snprintf(path, len, "/dev/%s", de->d_name);
+			err = 0;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return err;
+}
+
+TEST_F(write, installs_on_scsi_disk)
+{
+	struct world *w = &self->w;
+	struct target_view v;
+	struct image img;
+	char dev[300];
+
+	ASSERT_EQ(0, scsi_debug_find(dev, sizeof(dev))) TH_LOG("no scsi_debug disk");
+	ASSERT_EQ(0, target_declare(w, "scsi", dev, "scsi", dev));
+	ASSERT_EQ(0, target_view("scsi", &v));
+	EXPECT_STREQ("block", v.type);
+
+	image_make(&img, 3 * 4096 + 100, 1);
+	ASSERT_EQ(0, install_new(w, "scsi", "scsi", &img, 2)) TH_LOG("%s", w->reply.msg);
+	EXPECT_TRUE(dev_holds(dev, 0, img.data, img.len));
+	ASSERT_EQ(0, target_view("scsi", &v));
+	EXPECT_STREQ("valid", v.state);
+	image_free(&img);
+}
+
 struct mtd {
 	char dev[32];
 	uint64_t size, erasesize;

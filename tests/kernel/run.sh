@@ -33,6 +33,7 @@ deps=$(modinfo -F depends "$FWGATE_KO" | tr ',' ' ')
 for mod in virtio_blk mtdram ext4 $deps; do
 	modprobe "$mod" || bail "modprobe $mod failed"
 done
+modprobe scsi_debug dev_size_mb=16 || bail "modprobe scsi_debug failed"
 
 tries=0
 until grep -qsx PARTNAME=scratch /sys/class/block/*/uevent; do
