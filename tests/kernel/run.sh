@@ -34,6 +34,13 @@ for mod in virtio_blk mtdram ext4 $deps; do
 	modprobe "$mod" || bail "modprobe $mod failed"
 done
 modprobe scsi_debug dev_size_mb=16 || bail "modprobe scsi_debug failed"
+# SCSI scans asynchronously: wait for the scsi_debug disk.
+tries=0
+until grep -qs scsi_debug /sys/block/sd*/device/model; do
+	tries=$((tries + 1))
+	[ $tries -le 100 ] || bail "scsi_debug made no disk"
+	sleep 0.1
+done
 
 tries=0
 until grep -qsx PARTNAME=scratch /sys/class/block/*/uevent; do

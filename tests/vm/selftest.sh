@@ -71,6 +71,7 @@ while IFS='=' read -r _ v; do
 	[ -n "$v" ] && kvers+=("$v")
 done <"$top/build/kernels.env"
 
+mkdir -p "$top/build/vm" || exit 1
 img=$(mktemp "$top/build/vm/selftest.XXXXXX") || exit 1
 trap 'rm -f "$img"' EXIT
 truncate -s 16M "$img" || exit 1
