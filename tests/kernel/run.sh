@@ -33,7 +33,7 @@ deps=$(modinfo -F depends "$FWGATE_KO" | tr ',' ' ')
 for mod in virtio_blk mtdram ext4 $deps; do
 	modprobe "$mod" || bail "modprobe $mod failed"
 done
-modprobe scsi_debug dev_size_mb=16 || bail "modprobe scsi_debug failed"
+modprobe sd_mod && modprobe scsi_debug dev_size_mb=16 || bail "modprobe sd_mod or scsi_debug failed"
 # SCSI scans asynchronously: wait for the scsi_debug disk.
 tries=0
 until grep -qs scsi_debug /sys/block/sd*/device/model; do
