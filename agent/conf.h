@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fwgated's configuration, /etc/fwgate/fwgated.conf (Documentation/fwgate/fwgated.conf.rst): one
+ * "keyword value..." per line, '#' comments. Errors name the file and line and quote the text.
+ */
+#ifndef FWG_AGENT_CONF_H
+#define FWG_AGENT_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/fwgate.h>
+
+#define FWG_CONF_MAX_NODES	16
+#define FWG_CONF_MAX_MIRRORS	16
+#define FWG_CONF_MAX_SLOTS	FWGATE_MAX_TARGETS
+#define FWG_CONF_URL_LEN	256
+#define FWG_CONF_PATH_LEN	256
+
+enum fwg_bootloader {
+	FWG_BOOT_NONE,
+	FWG_BOOT_UBOOT,		/* fw_setenv / fw_printenv */
+	FWG_BOOT_GRUB,		/* grub-editenv on ARG */
+	FWG_BOOT_SCRIPT,	/* ARG called as ARG switch|confirm|active SLOT */
+};
+
+struct fwg_slot {
+	char group[FWGATE_NAME_LEN];	/* the statement's target */
+	char name[FWGATE_NAME_LEN];	/* the kernel target */
+	char spec[FWGATE_MAX_SPEC_LEN];	/* as fwgate.ko's targets/add takes it */
+};
+
+struct fwg_conf {
+	char nodes[FWG_CONF_MAX_NODES][FWG_CONF_URL_LEN];
+	unsigned int nr_nodes;
+	char mirrors[FWG_CONF_MAX_MIRRORS][FWG_CONF_URL_LEN];
+	unsigned int nr_mirrors;
+	char device_key[FWG_CONF_PATH_LEN];
+	char policy[FWG_CONF_PATH_LEN];
+	char state_dir[FWG_CONF_PATH_LEN];
+	char state_device[FWGATE_MAX_SPEC_LEN];
+	struct fwg_slot slots[FWG_CONF_MAX_SLOTS];
+	unsigned int nr_slots;
+	enum fwg_bootloader bootloader;
+	char bootloader_arg[FWG_CONF_PATH_LEN];
+	char alarm_hook[FWG_CONF_PATH_LEN];
+	unsigned int sync_interval_s;
+	unsigned int freshness_s;
+	unsigned int retry_s;
+};
+
+/* Parses @len bytes of @text named @name into @c; 0 or -1 (errors logged). */
+int fwg_conf_parse(const char *name, const char *text, size_t len, struct fwg_conf *c);
+int fwg_conf_load(const char *path, struct fwg_conf *c);
+/* Checks what parsing can not: files exist with safe modes. 0 or -1 (errors logged). */
+int fwg_conf_check_files(const struct fwg_conf *c);
+
+#endif
