@@ -44,7 +44,14 @@ UCFLAGS  := $(CFLAGS) -Ilib $(NL_CFLAGS)
 ULIBS    := $(LIBFWG) $(NL_LIBS) -lcrypto
 BINS     := $(BUILD)/bin/fwgate $(BUILD)/bin/fwgatectl
 
+KSELFTEST := $(BUILD)/kselftest/kselftest_harness.h
+FUZZERS := $(BUILD)/fuzz/fuzz_der $(BUILD)/fuzz/fuzz_files $(BUILD)/fuzz/fuzz_policy
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-I$(TOP)/include/uapi -Ilib -Ikmod $(NL_CFLAGS)
+FUZZ_LIB := lib/files.c lib/keys.c lib/log.c
+
 # Subsystems (bpf/, chain/, ...) add their rules in a build.mk and their outputs to EXTRA_BINS.
+.DEFAULT_GOAL := all
 EXTRA_BINS :=
 include $(wildcard */build.mk)
 
@@ -81,7 +88,6 @@ $(BUILD)/modules/%/fwgate.ko: $(KMOD_SRC)
 
 # ----------------------------------------------------------------- userspace
 
-KSELFTEST := $(BUILD)/kselftest/kselftest_harness.h
 
 $(KSELFTEST):
 	@echo "  EXTRACT kselftest headers from linux-source-6.1"
@@ -117,11 +123,6 @@ $(BUILD)/tests/fwgate_test: tests/kernel/fwgate_test.c include/uapi/linux/fwgate
 	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/kselftest $(NL_CFLAGS) -o $@ $< $(NL_LIBS) -lcrypto -lz
 
 # --------------------------------------------------------------------- fuzz
-
-FUZZERS := $(BUILD)/fuzz/fuzz_der $(BUILD)/fuzz/fuzz_files $(BUILD)/fuzz/fuzz_policy
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-I$(TOP)/include/uapi -Ilib -Ikmod $(NL_CFLAGS)
-FUZZ_LIB := lib/files.c lib/keys.c lib/log.c
 
 fuzzers: $(FUZZERS)
 
