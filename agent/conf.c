@@ -128,9 +128,9 @@ static int parse_line(const struct ctx *x, char **w, int n, struct fwg_conf *c)
 			c->bootloader = FWG_BOOT_NONE;
 			return 0;
 		}
-		if (n == 2 && !strcmp(w[1], "uboot")) {
+		if ((n == 2 || n == 3) && !strcmp(w[1], "uboot")) {
 			c->bootloader = FWG_BOOT_UBOOT;
-			return 0;
+			return n == 3 ? path(x, c->bootloader_arg, w[2]) : 0;
 		}
 		if (n == 3 && !strcmp(w[1], "grub")) {
 			c->bootloader = FWG_BOOT_GRUB;
@@ -140,7 +140,7 @@ static int parse_line(const struct ctx *x, char **w, int n, struct fwg_conf *c)
 			c->bootloader = FWG_BOOT_SCRIPT;
 			return path(x, c->bootloader_arg, w[2]);
 		}
-		return bad(x, "bootloader wants none, uboot, grub ENVFILE or script PATH");
+		return bad(x, "bootloader wants none, uboot [FW_ENV_CONFIG], grub ENVFILE or script PATH");
 	}
 	if (!strcmp(k, "alarm-hook")) {
 		ARGS(1);

@@ -18,7 +18,7 @@
 
 enum fwg_bootloader {
 	FWG_BOOT_NONE,
-	FWG_BOOT_UBOOT,		/* fw_setenv / fw_printenv */
+	FWG_BOOT_UBOOT,		/* fw_setenv / fw_printenv [-c ARG] */
 	FWG_BOOT_GRUB,		/* grub-editenv on ARG */
 	FWG_BOOT_SCRIPT,	/* ARG called as ARG switch|confirm|active SLOT */
 };
