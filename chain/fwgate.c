@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fwgate: the consortium members' tool. Manufacturers generate keys, provision devices and publish signed
- * update statements; checkers approve or reject them. Private keys are read only from 0600 files.
+ * update statements; checkers approve or reject them; with --node, each is also submitted to the ledger
+ * (Documentation/fwgate/ledger.rst). Private keys are read only from 0600 files.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -9,21 +10,35 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <endian.h>
+#include <curl/curl.h>
+#include <json-c/json.h>
 
 #include "files.h"
 #include "keys.h"
+#include "ledger.h"
+#include "seal.h"
 #include "log.h"
 #include "nl.h"
 
-#define OUT_MAX 4096
+#define OUT_MAX FWG_TX_MAX
 
 struct opts {
 	const char *key, *image, *type, *target, *device, *out, *report, *device_key, *manufacturer;
-	const char *alg;
+	const char *alg, *node, *name, *update;
 	const char *checkers[FWGATE_MAX_CHECKERS];
 	unsigned int nr_checkers;
+	const char *types[FWG_MAX_TYPES];
+	unsigned int nr_types;
+	const char *urls[FWG_MAX_URLS];
+	unsigned int nr_urls;
+	const char *manufacturers[FWG_MAX_MEMBERS];
+	unsigned int nr_manufacturers;
+	const char **recipients;
+	unsigned int nr_recipients;
+	int quiet;
 	unsigned long long version;
 	unsigned int threshold;
 };
@@ -44,23 +59,52 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "manufacturer", required_argument, NULL, 'm' },
 		{ "checker", required_argument, NULL, 'c' },
 		{ "alg", required_argument, NULL, 'a' },
+		{ "node", required_argument, NULL, 'n' },
+		{ "name", required_argument, NULL, 'N' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "update", required_argument, NULL, 'U' },
+		{ "quiet", no_argument, NULL, 'Q' },
+		{ "recipient", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char *end;
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = getopt_long(argc, argv, "k:i:t:g:d:D:o:r:v:q:m:c:a:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:i:t:g:d:D:o:r:v:q:m:c:a:n:N:u:U:QR:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k': o->key = optarg; break;
 		case 'i': o->image = optarg; break;
-		case 't': o->type = optarg; break;
+		case 't':
+			if (o->nr_types == FWG_MAX_TYPES)
+				fatalx("at most %d types", FWG_MAX_TYPES);
+			o->type = o->types[o->nr_types++] = optarg;
+			break;
+		case 'n': o->node = optarg; break;
+		case 'N': o->name = optarg; break;
+		case 'U': o->update = optarg; break;
+		case 'Q': o->quiet = 1; break;
+		case 'R':
+			o->recipients = realloc(o->recipients, (o->nr_recipients + 1) * sizeof(*o->recipients));
+			if (!o->recipients || o->nr_recipients == FWG_SEAL_MAX_RECIPIENTS)
+				fatalx("too many --recipient");
+			o->recipients[o->nr_recipients++] = optarg;
+			break;
+		case 'u':
+			if (o->nr_urls == FWG_MAX_URLS)
+				fatalx("at most %d --url", FWG_MAX_URLS);
+			o->urls[o->nr_urls++] = optarg;
+			break;
 		case 'g': o->target = optarg; break;
 		case 'd': o->device = optarg; break;
 		case 'D': o->device_key = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'r': o->report = optarg; break;
-		case 'm': o->manufacturer = optarg; break;
+		case 'm':
+			if (o->nr_manufacturers == FWG_MAX_MEMBERS)
+				fatalx("at most %d manufacturers", FWG_MAX_MEMBERS);
+			o->manufacturer = o->manufacturers[o->nr_manufacturers++] = optarg;
+			break;
 		case 'a': o->alg = optarg; break;
 		case 'c':
 			if (o->nr_checkers == FWGATE_MAX_CHECKERS)
@@ -120,6 +164,43 @@ static int write_out(const char *path, const void *buf, size_t len)
 	return fwg_write_file(path, buf, len, 0644) ? 1 : 0;
 }
 
+static size_t collect(char *data, size_t size, size_t nmemb, void *arg)
+{
+	fwrite(data, size, nmemb, arg);
+	return size * nmemb;
+}
+
+/* POSTs one transaction to a node; its answer goes to stdout (2xx) or stderr. 0 once it is in a block. */
+static int submit(const char *node, const void *tx, size_t len)
+{
+	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/octet-stream");
+	CURL *curl = curl_easy_init();
+	char url[2048];
+	long code = 0;
+	CURLcode rc;
+
+	snprintf(url, sizeof(url), "%s/tx", node);
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, tx);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)len);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, stdout);
+	rc = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(curl);
+	curl_slist_free_all(hdr);
+	if (rc != CURLE_OK) {
+		log_warnx("%s: %s", url, curl_easy_strerror(rc));
+		return 1;
+	}
+	if (code != 200) {
+		log_warnx("%s: refused with HTTP %ld", url, code);
+		return 1;
+	}
+	return 0;
+}
+
 static int cmd_publish(int argc, char **argv)
 {
 	struct fwg_signed_stmt s = {};
@@ -132,7 +213,7 @@ static int cmd_publish(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
 		fatalx("usage: fwgate publish --key M.key --image IMG --version V --type T --target G "
-		       "[--device ID] --out U.stmt");
+		       "[--device ID] [--url MIRROR]... [--node URL] --out U.stmt");
 	need(o.key, "key");
 	need(o.image, "image");
 	need(o.type, "type");
@@ -159,7 +240,12 @@ static int cmd_publish(int argc, char **argv)
 		return 1;
 	s.sig_len = sig_len;
 	EVP_PKEY_free(key);
-	return write_out(o.out, buf, fwg_stmt_encode(&s, buf, sizeof(buf)));
+	if (write_out(o.out, buf, fwg_stmt_encode(&s, buf, sizeof(buf))))
+		return 1;
+	if (!o.node)
+		return 0;
+	return submit(o.node, buf, fwg_tx_encode_signed(FWG_TX_UPDATE, &s.stmt, sizeof(s.stmt), s.sig, s.sig_len,
+							o.urls, o.nr_urls, buf, sizeof(buf)));
 }
 
 static int read_stmt(const char *path, struct fwg_signed_stmt *s)
@@ -190,7 +276,7 @@ static int verdict(int argc, char **argv, uint32_t kind)
 	struct opts o;
 
 	if (parse_opts(argc, argv, &o) || optind != argc - 1)
-		fatalx("usage: fwgate approve|reject --key C.key [--report FILE] --out C.verdict U.stmt");
+		fatalx("usage: fwgate approve|reject --key C.key [--report FILE] [--node URL] --out C.verdict U.stmt");
 	need(o.key, "key");
 	need(o.out, "out");
 	if (read_stmt(argv[optind], &s))
@@ -206,7 +292,13 @@ static int verdict(int argc, char **argv, uint32_t kind)
 		return 1;
 	v.sig_len = sig_len;
 	EVP_PKEY_free(key);
-	return write_out(o.out, buf, fwg_verdict_encode(&v, buf, sizeof(buf)));
+	if (write_out(o.out, buf, fwg_verdict_encode(&v, buf, sizeof(buf))))
+		return 1;
+	if (!o.node)
+		return 0;
+	return submit(o.node, buf, fwg_tx_encode_signed(kind == FWGATE_VERDICT_APPROVE ? FWG_TX_APPROVE :
+							FWG_TX_REJECT, &msg, sizeof(msg), v.sig, v.sig_len,
+							NULL, 0, buf, sizeof(buf)));
 }
 
 static int cmd_approve(int argc, char **argv)
@@ -274,6 +366,442 @@ static int cmd_show(int argc, char **argv)
 	return 0;
 }
 
+/* A member's name: its key file's name without directory and extension. */
+static void member_name(char *dst, const char *path)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	size_t n = strcspn(base, ".");
+
+	if (n >= FWGATE_NAME_LEN)
+		n = FWGATE_NAME_LEN - 1;
+	memset(dst, 0, FWGATE_NAME_LEN);
+	memcpy(dst, base, n);
+}
+
+static int cmd_genesis(int argc, char **argv)
+{
+	static struct fwg_genesis g;
+	static uint8_t buf[FWG_TX_MAX];
+	unsigned int i, j, q;
+	struct opts o;
+	size_t n;
+
+	if (parse_opts(argc, argv, &o) || optind != argc)
+		fatalx("usage: fwgate genesis --name CONSORTIUM --manufacturer M.pub... --checker C.pub... "
+		       "--type T... [--threshold Q] --out GENESIS");
+	need(o.name, "name");
+	need(o.out, "out");
+	if (!o.nr_manufacturers || !o.nr_checkers || !o.nr_types)
+		fatalx("missing --manufacturer, --checker or --type");
+	if (o.nr_manufacturers + o.nr_checkers > FWG_MAX_MEMBERS)
+		fatalx("at most %d members", FWG_MAX_MEMBERS);
+	q = o.threshold ? o.threshold : o.nr_checkers / 2 + 1;
+	if (q < o.nr_checkers / 2 + 1 || q > o.nr_checkers)
+		fatalx("--threshold: %u is not between floor(k/2)+1 = %u and k = %u", q, o.nr_checkers / 2 + 1,
+		       o.nr_checkers);
+	g.time = time(NULL);
+	copy_name(g.name, o.name, "name");
+	for (i = 0; i < o.nr_manufacturers + o.nr_checkers; i++) {
+		const char *path = i < o.nr_manufacturers ? o.manufacturers[i] : o.checkers[i - o.nr_manufacturers];
+
+		g.members[i].role = i < o.nr_manufacturers ? FWG_ROLE_MANUFACTURER : FWG_ROLE_CHECKER;
+		member_name(g.members[i].name, path);
+		if (fwg_pubkey_load(path, &g.members[i].key))
+			return 1;
+	}
+	g.nr_members = i;
+	for (i = 0; i < o.nr_types; i++) {
+		copy_name(g.types[i].o_type, o.types[i], "type");
+		g.types[i].k = o.nr_checkers;
+		g.types[i].q = q;
+		for (j = 0; j < o.nr_checkers; j++)
+			memcpy(g.types[i].checkers[j], g.members[o.nr_manufacturers + j].key.id, FWGATE_ID_LEN);
+	}
+	g.nr_types = o.nr_types;
+	n = fwg_genesis_encode(&g, buf, sizeof(buf));
+	if (!n)
+		fatalx("genesis too large");
+	return write_out(o.out, buf, n);
+}
+
+/* Signs stmt, writes the transaction to --out if given and submits it to --node if given. */
+static int emit(const struct opts *o, EVP_PKEY *key, uint8_t type, const void *stmt, size_t len)
+{
+	static uint8_t buf[FWG_TX_MAX];
+	size_t n = fwg_tx_sign(key, type, stmt, len, NULL, 0, buf, sizeof(buf));
+
+	EVP_PKEY_free(key);
+	if (!n || (o->out && write_out(o->out, buf, n)))
+		return 1;
+	return o->node ? submit(o->node, buf, n) : 0;
+}
+
+static int cmd_certify(int argc, char **argv)
+{
+	struct fwgate_devcert_stmt c = {};
+	struct fwg_pubkey mpub, dev;
+	EVP_PKEY *key;
+	struct opts o;
+
+	if (parse_opts(argc, argv, &o) || optind != argc)
+		fatalx("usage: fwgate certify --key M.key --type T --device-key D.pub [--node URL] [--out CERT]");
+	need(o.key, "key");
+	need(o.type, "type");
+	need(o.device_key, "device-key");
+	key = fwg_key_load_private(o.key);
+	if (!key || fwg_key_encode(key, &mpub) || fwg_pubkey_load(o.device_key, &dev))
+		return 1;
+	if (dev.alg != FWGATE_KEY_P256)
+		fatalx("--device-key: %s is not a P-256 key", o.device_key);
+	memcpy(c.magic, FWGATE_MAGIC_DEVCERT, FWGATE_MAGIC_LEN);
+	memcpy(c.m_id, mpub.id, FWGATE_ID_LEN);
+	copy_name(c.o_type, o.type, "type");
+	memcpy(c.pubkey, dev.data, sizeof(c.pubkey));
+	return emit(&o, key, FWG_TX_DEVCERT, &c, sizeof(c));
+}
+
+static int cmd_ack(int argc, char **argv)
+{
+	struct fwgate_ack_stmt a = {};
+	struct fwg_signed_stmt s;
+	struct fwg_pubkey dev;
+	EVP_PKEY *key;
+	struct opts o;
+
+	if (parse_opts(argc, argv, &o) || optind != argc)
+		fatalx("usage: fwgate ack --key D.key --update U.stmt [--node URL] [--out ACK]");
+	need(o.key, "key");
+	need(o.update, "update");
+	if (read_stmt(o.update, &s))
+		return 1;
+	key = fwg_key_load_private(o.key);
+	if (!key || fwg_key_encode(key, &dev))
+		return 1;
+	memcpy(a.magic, FWGATE_MAGIC_ACK, FWGATE_MAGIC_LEN);
+	memcpy(a.u_id, s.stmt.u_id, FWGATE_ID_LEN);
+	memcpy(a.o_id, dev.id, FWGATE_ID_LEN);
+	a.version = s.stmt.version;
+	memcpy(a.target, s.stmt.target, FWGATE_NAME_LEN);
+	a.time = htobe64(time(NULL));
+	return emit(&o, key, FWG_TX_ACK, &a, sizeof(a));
+}
+
+static int cmd_submit(int argc, char **argv)
+{
+	struct opts o;
+	uint8_t *buf;
+	size_t len;
+	int i, err = 0;
+
+	if (parse_opts(argc, argv, &o) || optind == argc)
+		fatalx("usage: fwgate submit --node URL TX...");
+	need(o.node, "node");
+	for (i = optind; i < argc; i++) {
+		if (fwg_read_file(argv[i], &buf, &len, 2 * FWG_TX_MAX))
+			return 1;
+		err |= submit(o.node, buf, len);
+		free(buf);
+	}
+	return err;
+}
+
+struct chain_reader {
+	struct fwg_state *st;
+	uint8_t *buf;
+	size_t len, cap;
+	int quiet, bad;
+	uint64_t nr_tx;
+	struct fwg_err err;
+};
+
+static void print_block(const struct chain_reader *r, const uint8_t *data, size_t len)
+{
+	char hex[2 * FWGATE_ID_LEN + 1];
+	struct fwg_block b;
+	struct fwg_err err;
+	uint32_t i;
+
+	if (fwg_block_decode(data, len, &b, &err))
+		return;
+	fwg_hex(b.hash, FWGATE_ID_LEN, hex);
+	printf("block %llu %s time %llu.%03llu, %u tx\n", (unsigned long long)b.hdr.height, hex,
+	       (unsigned long long)b.hdr.time_ms / 1000, (unsigned long long)b.hdr.time_ms % 1000, b.hdr.nr_tx);
+	for (i = 0; i < b.hdr.nr_tx && !r->quiet; i++) {
+		fwg_hex(b.tx_id[i], FWGATE_ID_LEN, hex);
+		printf("  %-8s %s\n", fwg_tx_type_name(b.tx[i][1]), hex);
+	}
+	fwg_block_release(&b);
+}
+
+/* Splits the node's stream (be32 length + block) and verifies each block as it completes. */
+static size_t chain_data(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct chain_reader *r = arg;
+	size_t n = size * nmemb, off = 0, blen;
+
+	if (r->len + n > r->cap) {
+		r->cap = 2 * (r->len + n);
+		r->buf = realloc(r->buf, r->cap);
+		if (!r->buf)
+			return 0;
+	}
+	memcpy(r->buf + r->len, data, n);
+	r->len += n;
+	while (!r->bad && r->len - off >= 4) {
+		blen = (size_t)r->buf[off] << 24 | r->buf[off + 1] << 16 | r->buf[off + 2] << 8 | r->buf[off + 3];
+		if (blen > FWG_BLOCK_MAX) {
+			snprintf(r->err.msg, sizeof(r->err.msg), "stream: a block of %zu bytes", blen);
+			r->bad = 1;
+			break;
+		}
+		if (r->len - off - 4 < blen)
+			break;
+		if (fwg_state_add_block(r->st, r->buf + off + 4, blen, 1, &r->err)) {
+			r->bad = 1;
+			break;
+		}
+		r->nr_tx += ((uint32_t)r->buf[off + 4 + 88] << 24) | r->buf[off + 4 + 89] << 16 |
+			    r->buf[off + 4 + 90] << 8 | r->buf[off + 4 + 91];
+		if (r->quiet < 2)
+			print_block(r, r->buf + off + 4, blen);
+		off += 4 + blen;
+	}
+	memmove(r->buf, r->buf + off, r->len - off);
+	r->len -= off;
+	return r->bad ? 0 : n;
+}
+
+static int cmd_log(int argc, char **argv)
+{
+	struct chain_reader r = {};
+	char url[2048], hex[2 * FWGATE_ID_LEN + 1];
+	struct opts o;
+	CURL *curl;
+	CURLcode rc;
+	long code = 0;
+
+	if (parse_opts(argc, argv, &o) || optind != argc)
+		fatalx("usage: fwgate log --node URL [--quiet]");
+	need(o.node, "node");
+	r.st = fwg_state_new();
+	fwg_state_set_threads(r.st, sysconf(_SC_NPROCESSORS_ONLN));
+	r.quiet = o.quiet;
+	snprintf(url, sizeof(url), "%s/blocks?from=0", o.node);
+	curl = curl_easy_init();
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, chain_data);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
+	rc = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(curl);
+	if (r.bad) {
+		log_warnx("chain does not verify: %s", r.err.msg);
+		return 1;
+	}
+	if (rc != CURLE_OK || code != 200 || r.len) {
+		log_warnx("%s: %s", url, rc ? curl_easy_strerror(rc) : r.len ? "stream ends mid-block" : "HTTP error");
+		return 1;
+	}
+	fwg_hex(fwg_state_tip(r.st), FWGATE_ID_LEN, hex);
+	printf("chain verifies: %llu blocks, %llu transactions, head %s\n",
+	       (unsigned long long)fwg_state_height(r.st), (unsigned long long)r.nr_tx, hex);
+	fwg_state_free(r.st);
+	free(r.buf);
+	return 0;
+}
+
+static size_t grow(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct chain_reader *r = arg;
+	size_t n = size * nmemb;
+
+	if (r->len + n + 1 > r->cap) {
+		r->cap = 2 * (r->len + n + 1);
+		r->buf = realloc(r->buf, r->cap);
+		if (!r->buf)
+			return 0;
+	}
+	memcpy(r->buf + r->len, data, n);
+	r->len += n;
+	r->buf[r->len] = 0;
+	return n;
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+/* Hex of up to max bytes into a fresh buffer; *len set. */
+static uint8_t *unhex_alloc(const char *hex, size_t max, size_t *len)
+{
+	size_t n = strlen(hex) / 2;
+	uint8_t *out;
+
+	if (strlen(hex) % 2 || n > max || !(out = malloc(n ? n : 1)))
+		return NULL;
+	if (n && fwg_unhex(hex, out, n)) {
+		free(out);
+		return NULL;
+	}
+	*len = n;
+	return out;
+}
+
+/*
+ * Fetches a transaction and its inclusion proof from a node, checks the proof against the block's Merkle
+ * root, and that this block is the one the verified chain holds at that height.
+ */
+static int cmd_proof(int argc, char **argv)
+{
+	struct chain_reader r = {}, chain = {};
+	uint8_t id[FWGATE_ID_LEN], leaf[FWGATE_ID_LEN], root[FWGATE_ID_LEN], bhash[FWGATE_ID_LEN];
+	uint8_t *tx = NULL, *pbuf = NULL;
+	struct json_object *j = NULL;
+	struct fwg_proof p;
+	char url[2048];
+	size_t txlen, plen;
+	struct opts o;
+	CURL *curl;
+	int ok = 0;
+
+	if (parse_opts(argc, argv, &o) || optind != argc - 1)
+		fatalx("usage: fwgate proof --node URL TX_ID");
+	need(o.node, "node");
+	if (fwg_unhex(argv[optind], id, FWGATE_ID_LEN))
+		fatalx("\"%s\" is not 64 hex digits", argv[optind]);
+	snprintf(url, sizeof(url), "%s/tx/%s", o.node, argv[optind]);
+	curl = curl_easy_init();
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, grow);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
+	if (curl_easy_perform(curl) == CURLE_OK && r.buf)
+		j = json_tokener_parse((char *)r.buf);
+	curl_easy_cleanup(curl);
+	if (!j) {
+		log_warnx("%s: no such transaction, or not JSON", url);
+		return 1;
+	}
+	tx = unhex_alloc(jstr(j, "tx"), FWG_TX_MAX, &txlen);
+	pbuf = unhex_alloc(jstr(j, "proof"), 16 + FWG_PROOF_MAX_DEPTH * FWGATE_ID_LEN, &plen);
+	if (!tx || !pbuf || fwg_proof_decode(pbuf, plen, &p) || fwg_unhex(jstr(j, "merkle_root"), root, 32) ||
+	    fwg_unhex(jstr(j, "block"), bhash, 32)) {
+		log_warnx("%s: malformed answer", url);
+		goto out;
+	}
+	fwg_tx_id(tx, txlen, leaf);
+	if (memcmp(leaf, id, FWGATE_ID_LEN)) {
+		log_warnx("the node served a transaction with another id");
+		goto out;
+	}
+	fwg_merkle_leaf(id, leaf);
+	if (fwg_merkle_verify(&p, leaf, root)) {
+		log_warnx("the inclusion proof does not verify");
+		goto out;
+	}
+	/* The block: read and verify the chain up to it, then compare. */
+	chain.st = fwg_state_new();
+	fwg_state_set_threads(chain.st, sysconf(_SC_NPROCESSORS_ONLN));
+	chain.quiet = 2;
+	snprintf(url, sizeof(url), "%s/blocks?from=0", o.node);
+	curl = curl_easy_init();
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, chain_data);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &chain);
+	curl_easy_perform(curl);
+	curl_easy_cleanup(curl);
+	if (chain.bad || fwg_state_height(chain.st) <= (uint64_t)json_object_get_int64(
+				json_object_object_get(j, "height"))) {
+		log_warnx("the chain does not verify or is shorter than the block: %s", chain.err.msg);
+		goto out;
+	}
+	{
+		uint64_t h;
+
+		if (fwg_state_find(chain.st, id, &h) ||
+		    h != (uint64_t)json_object_get_int64(json_object_object_get(j, "height"))) {
+			log_warnx("the verified chain does not hold this transaction at that height");
+			goto out;
+		}
+	}
+	printf("transaction %s: in block %lld at index %u of %u, proof verifies\n", argv[optind],
+	       (long long)json_object_get_int64(json_object_object_get(j, "height")), p.index, p.size);
+	ok = 1;
+out:
+	if (chain.st)
+		fwg_state_free(chain.st);
+	free(chain.buf);
+	json_object_put(j);
+	free(r.buf);
+	free(tx);
+	free(pbuf);
+	return !ok;
+}
+
+#define IMAGE_MAX (1ull << 32)
+
+static int cmd_seal(int argc, char **argv)
+{
+	uint8_t *img, *out;
+	EVP_PKEY **keys;
+	size_t len, olen;
+	unsigned int i;
+	struct opts o;
+	int err;
+
+	if (parse_opts(argc, argv, &o) || optind != argc)
+		fatalx("usage: fwgate seal --image IMG --recipient D.pub... --out SEALED");
+	need(o.image, "image");
+	need(o.out, "out");
+	if (!o.nr_recipients)
+		fatalx("missing --recipient");
+	keys = calloc(o.nr_recipients, sizeof(*keys));
+	for (i = 0; i < o.nr_recipients; i++)
+		if (!keys || !(keys[i] = fwg_key_load_public(o.recipients[i])))
+			return 1;
+	if (fwg_read_file(o.image, &img, &len, IMAGE_MAX))
+		return 1;
+	out = fwg_seal(img, len, keys, o.nr_recipients, &olen);
+	if (!out)
+		fatalx("sealing failed (every recipient must be a P-256 key)");
+	err = write_out(o.out, out, olen);
+	for (i = 0; i < o.nr_recipients; i++)
+		EVP_PKEY_free(keys[i]);
+	free(keys);
+	free(img);
+	free(out);
+	return err;
+}
+
+static int cmd_unseal(int argc, char **argv)
+{
+	uint8_t *sealed, *img;
+	size_t len, ilen;
+	EVP_PKEY *key;
+	struct opts o;
+	int err;
+
+	if (parse_opts(argc, argv, &o) || optind != argc)
+		fatalx("usage: fwgate unseal --key D.key --image SEALED --out IMG");
+	need(o.key, "key");
+	need(o.image, "image");
+	need(o.out, "out");
+	key = fwg_key_load_private(o.key);
+	if (!key || fwg_read_file(o.image, &sealed, &len, IMAGE_MAX + 65536))
+		return 1;
+	img = fwg_unseal(sealed, len, key, &ilen);
+	EVP_PKEY_free(key);
+	free(sealed);
+	if (!img)
+		fatalx("%s: not sealed for this key, or altered", o.image);
+	err = fwg_write_file(o.out, img, ilen, 0600) ? 1 : 0;
+	free(img);
+	return err;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
@@ -285,6 +813,14 @@ static const struct {
 	{ "approve", cmd_approve, "sign an approval of an update statement (checker)" },
 	{ "reject", cmd_reject, "sign a rejection of an update statement (checker)" },
 	{ "show", cmd_show, "print an update statement" },
+	{ "genesis", cmd_genesis, "write the consortium's genesis transaction" },
+	{ "certify", cmd_certify, "sign a device certificate, submit it with --node (manufacturer)" },
+	{ "ack", cmd_ack, "sign a device's install acknowledgement (device, tests)" },
+	{ "submit", cmd_submit, "submit transaction files to a node" },
+	{ "log", cmd_log, "read the chain from a node, verify it and print it" },
+	{ "proof", cmd_proof, "check a transaction's inclusion proof against the verified chain" },
+	{ "seal", cmd_seal, "encrypt an image once, its key wrapped for each recipient's P-256 key" },
+	{ "unseal", cmd_unseal, "decrypt a sealed image with a recipient's key" },
 };
 
 static void usage(void)
@@ -302,6 +838,7 @@ int main(int argc, char **argv)
 	size_t i;
 
 	log_init("fwgate", 0);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (argc < 2)
 		usage();
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

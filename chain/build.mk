@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0
+# The ledger (Documentation/fwgate/ledger.rst): its codec and state as a library, fwgate-node, the fwgate CLI's
+# extra libraries, unit tests, and libFuzzer targets for every decoder.
+
+CHAIN_SRC	:= chain/tx.c chain/block.c chain/state.c chain/seal.c
+CHAIN_OBJ	:= $(patsubst chain/%.c,$(BUILD)/chain/%.o,$(CHAIN_SRC))
+CHAIN_LIB	:= $(BUILD)/chain/libledger.a
+CHAIN_NET_LIBS	:= -lmicrohttpd -lcurl -ljson-c -lpthread
+CHAIN_FUZZERS	:= $(BUILD)/fuzz/fuzz_tx $(BUILD)/fuzz/fuzz_block $(BUILD)/fuzz/fuzz_proof $(BUILD)/fuzz/fuzz_seal
+
+EXTRA_BINS += $(BUILD)/bin/fwgate-node $(BUILD)/tests/ledger_test
+
+$(BUILD)/chain/%.o: chain/%.c $(wildcard chain/*.h) $(wildcard lib/*.h) include/uapi/linux/fwgate.h
+	@echo "  CC      $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UCFLAGS) -c -o $@ $<
+
+$(CHAIN_LIB): $(CHAIN_OBJ)
+	$(Q)$(AR) rcs $@ $^
+
+# The CLI's rule is in the Makefile; it also needs the ledger and libcurl for --node.
+$(BUILD)/bin/fwgate: $(CHAIN_LIB) chain/ledger.h
+$(BUILD)/bin/fwgate: ULIBS := $(CHAIN_LIB) $(ULIBS) -lcurl -ljson-c
+
+$(BUILD)/bin/fwgate-node: $(BUILD)/chain/node.o $(BUILD)/chain/etcd.o $(CHAIN_LIB) $(LIBFWG)
+	@echo "  LD      $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UCFLAGS) -o $@ $(filter %.o,$^) $(CHAIN_LIB) $(ULIBS) $(CHAIN_NET_LIBS)
+
+$(BUILD)/tests/ledger_test: tests/chain/ledger_test.c $(CHAIN_LIB) $(LIBFWG)
+	@echo "  CC      $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UCFLAGS) -Ichain -o $@ $< $(CHAIN_LIB) $(ULIBS)
+
+fuzzers: $(CHAIN_FUZZERS)
+
+$(CHAIN_FUZZERS): $(BUILD)/fuzz/%: tests/fuzz/%.c $(CHAIN_SRC) chain/ledger.h $(FUZZ_LIB)
+	@echo "  FUZZ    $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)clang $(FUZZ_CFLAGS) -Ichain -o $@ $< $(CHAIN_SRC) $(FUZZ_LIB) -lcrypto
+
+EXTRA_BINS += $(BUILD)/tests/loadgen
+
+$(BUILD)/tests/loadgen: tests/chain/loadgen.c $(CHAIN_LIB) $(LIBFWG)
+	@echo "  CC      $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UCFLAGS) -Ichain -o $@ $< $(CHAIN_LIB) $(ULIBS) -lcurl -lpthread
+
+EXTRA_BINS += $(BUILD)/tests/verify_chain_bench
+
+$(BUILD)/tests/verify_chain_bench: tests/chain/verify_bench.c $(CHAIN_LIB) $(LIBFWG)
+	@echo "  CC      $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UCFLAGS) -Ichain -o $@ $< $(CHAIN_LIB) $(ULIBS) -lpthread

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The ledger's wire formats (Documentation/fwgate/ledger.rst): transactions, blocks and Merkle inclusion
+ * proofs, their canonical encoding and strict decoders, and the ledger state that decides whether a
+ * transaction may be appended (registered signer, certified device, no replay). Shared by fwgate-node and
+ * the fwgate CLI. Every decoder takes untrusted bytes and has a fuzz target under tests/fuzz/.
+ */
+#ifndef FWG_LEDGER_H
+#define FWG_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/fwgate.h>
+
+#include "keys.h"
+
+#define FWG_TX_VERSION		1
+#define FWG_TX_MAX		65536	/* bytes, any transaction */
+#define FWG_MAX_MEMBERS		64
+#define FWG_MAX_TYPES		32
+#define FWG_MAX_URLS		8
+#define FWG_MAX_URL_LEN		1024
+#define FWG_BLOCK_MAGIC		"FWGBLK01"
+#define FWG_BLOCK_HDR_LEN	92
+#define FWG_BLOCK_MAX_TX	8192
+#define FWG_BLOCK_MAX		(1 << 20)	/* bytes; etcd refuses requests above 1.5 MiB */
+#define FWG_PROOF_MAX_DEPTH	32
+
+enum fwg_tx_type {
+	FWG_TX_GENESIS = 1,
+	FWG_TX_UPDATE,
+	FWG_TX_APPROVE,
+	FWG_TX_REJECT,
+	FWG_TX_ACK,
+	FWG_TX_NACK,
+	FWG_TX_DEVCERT,
+	__FWG_TX_MAX
+};
+
+enum fwg_role {
+	FWG_ROLE_MANUFACTURER = 1,
+	FWG_ROLE_CHECKER,
+	FWG_ROLE_OPERATOR,
+};
+
+struct fwg_member {
+	uint8_t role;				/* enum fwg_role */
+	char name[FWGATE_NAME_LEN];
+	struct fwg_pubkey key;
+};
+
+/* k checkers and the threshold q for one device type. */
+struct fwg_type_policy {
+	char o_type[FWGATE_NAME_LEN];
+	uint8_t k, q;
+	uint8_t checkers[FWGATE_MAX_CHECKERS][FWGATE_ID_LEN];
+};
+
+struct fwg_genesis {
+	uint64_t time;
+	char name[FWGATE_NAME_LEN];		/* the consortium */
+	unsigned int nr_members, nr_types;
+	struct fwg_member members[FWG_MAX_MEMBERS];
+	struct fwg_type_policy types[FWG_MAX_TYPES];
+};
+
+/*
+ * A decoded transaction. For the signed kinds, msg/msg_len point at the signed statement inside the
+ * buffer given to fwg_tx_decode() and the matching member of the union holds a copy of it.
+ */
+struct fwg_tx {
+	uint8_t type;				/* enum fwg_tx_type */
+	const uint8_t *msg;
+	size_t msg_len;
+	union {
+		struct fwgate_update_stmt update;
+		struct fwgate_verdict_stmt verdict;
+		struct fwgate_ack_stmt ack;
+		struct fwgate_nack_stmt nack;
+		struct fwgate_devcert_stmt devcert;
+	} s;
+	uint32_t sig_len;
+	uint8_t sig[FWGATE_MAX_SIG_LEN];
+	unsigned int nr_urls;			/* update: mirror URLs, NUL-terminated */
+	char urls[FWG_MAX_URLS][FWG_MAX_URL_LEN + 1];
+	struct fwg_genesis *genesis;		/* genesis only; fwg_tx_release() frees it */
+};
+
+/* Why a decoder or a check refused: one line naming the field, and the kind of refusal. */
+enum fwg_err_kind {
+	FWG_ERR_FORMAT,		/* malformed, oversized, unsigned */
+	FWG_ERR_SIGNER,		/* unregistered signer, or the signature does not verify */
+	FWG_ERR_REPLAY,		/* the signed statement is already in the ledger */
+	FWG_ERR_REFERENCE,	/* names an update, device or type the ledger does not have */
+};
+
+struct fwg_err {
+	int kind;		/* enum fwg_err_kind */
+	char msg[256];
+};
+
+int fwg_tx_decode(const uint8_t *buf, size_t len, struct fwg_tx *tx, struct fwg_err *err);
+void fwg_tx_release(struct fwg_tx *tx);
+const char *fwg_tx_type_name(unsigned int type);
+void fwg_tx_id(const uint8_t *buf, size_t len, uint8_t id[FWGATE_ID_LEN]);
+
+/* Encoders return the encoded length, or 0 if buf is too small or the input is out of range. */
+size_t fwg_tx_encode_signed(uint8_t type, const void *stmt, size_t stmt_len, const uint8_t *sig,
+			    size_t sig_len, const char *const *urls, unsigned int nr_urls, uint8_t *buf,
+			    size_t len);
+/* Signs stmt with key and encodes the transaction. */
+size_t fwg_tx_sign(EVP_PKEY *key, uint8_t type, const void *stmt, size_t stmt_len, const char *const *urls,
+		   unsigned int nr_urls, uint8_t *buf, size_t len);
+size_t fwg_genesis_encode(const struct fwg_genesis *g, uint8_t *buf, size_t len);
+
+/* ------------------------------------------------------------------ Merkle trees (RFC 9162) */
+
+void fwg_merkle_leaf(const uint8_t tx_id[FWGATE_ID_LEN], uint8_t out[FWGATE_ID_LEN]);
+/* Root of n leaf hashes; the empty tree's root is SHA-256(""). */
+void fwg_merkle_root(const uint8_t (*leaves)[FWGATE_ID_LEN], size_t n, uint8_t root[FWGATE_ID_LEN]);
+
+struct fwg_proof {
+	uint32_t index, size;
+	uint32_t depth;
+	uint8_t path[FWG_PROOF_MAX_DEPTH][FWGATE_ID_LEN];
+};
+
+int fwg_merkle_proof(const uint8_t (*leaves)[FWGATE_ID_LEN], size_t n, size_t index,
+		     struct fwg_proof *p);
+int fwg_merkle_verify(const struct fwg_proof *p, const uint8_t leaf[FWGATE_ID_LEN],
+		      const uint8_t root[FWGATE_ID_LEN]);
+size_t fwg_proof_encode(const struct fwg_proof *p, uint8_t *buf, size_t len);
+int fwg_proof_decode(const uint8_t *buf, size_t len, struct fwg_proof *p);
+
+/* ------------------------------------------------------------------ blocks */
+
+struct fwg_block_hdr {
+	uint64_t height;
+	uint8_t prev[FWGATE_ID_LEN];
+	uint8_t merkle[FWGATE_ID_LEN];
+	uint64_t time_ms;
+	uint32_t nr_tx;
+};
+
+/* A decoded block: its header, its hash, and where each transaction lies in the buffer. */
+struct fwg_block {
+	struct fwg_block_hdr hdr;
+	uint8_t hash[FWGATE_ID_LEN];
+	const uint8_t **tx;
+	uint32_t *tx_len;
+	uint8_t (*tx_id)[FWGATE_ID_LEN];
+};
+
+/* Encodes a block from a header (merkle and nr_tx are computed) and transactions; malloc'ed, *out_len. */
+uint8_t *fwg_block_encode(struct fwg_block_hdr *hdr, const uint8_t *const *tx, const uint32_t *tx_len,
+			  uint32_t nr_tx, size_t *out_len);
+/* Checks framing, sizes and the Merkle root; transactions are only split, not decoded. */
+int fwg_block_decode(const uint8_t *buf, size_t len, struct fwg_block *b, struct fwg_err *err);
+void fwg_block_release(struct fwg_block *b);
+void fwg_block_hash(const struct fwg_block_hdr *hdr, uint8_t out[FWGATE_ID_LEN]);
+
+/* ------------------------------------------------------------------ ledger state */
+
+struct fwg_state;
+
+struct fwg_state *fwg_state_new(void);
+void fwg_state_free(struct fwg_state *st);
+const struct fwg_genesis *fwg_state_genesis(const struct fwg_state *st);
+
+/*
+ * Checks that a decoded transaction may follow the state: its signer is registered (genesis members, device
+ * certificates), its signature verifies, it is not a replay. 0, or -1 with err set. No side effect.
+ */
+int fwg_state_check(struct fwg_state *st, const struct fwg_tx *tx, struct fwg_err *err);
+/* Records an accepted transaction (it must have passed fwg_state_check). */
+int fwg_state_apply(struct fwg_state *st, const struct fwg_tx *tx);
+/* Where a transaction id was appended; 0 when found. */
+int fwg_state_find(const struct fwg_state *st, const uint8_t id[FWGATE_ID_LEN], uint64_t *height);
+void fwg_state_add_id(struct fwg_state *st, const uint8_t id[FWGATE_ID_LEN], uint64_t height);
+/* True if the signed message of tx was seen already (a replay, however its signature is encoded). */
+int fwg_state_seen(const struct fwg_state *st, const struct fwg_tx *tx);
+
+/*
+ * Verifies one block after the state's chain tip: height, previous hash, Merkle root, and every
+ * transaction (decode, check, apply). With check_sigs 0, signatures are trusted (a node following blocks
+ * that another consortium node validated). Updates *tip to the block's hash.
+ */
+int fwg_state_add_block(struct fwg_state *st, const uint8_t *buf, size_t len, int check_sigs,
+			struct fwg_err *err);
+uint64_t fwg_state_height(const struct fwg_state *st);	/* blocks applied */
+/* Verify the signatures of large blocks on this many threads (default 1). */
+void fwg_state_set_threads(struct fwg_state *st, unsigned int threads);
+const uint8_t *fwg_state_tip(const struct fwg_state *st);
+
+#endif

@@ -1,0 +1,935 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fwgate-node: serves the ledger to devices and tools over HTTP, and appends the transactions it accepts to
+ * the chain kept in etcd (Documentation/fwgate/ledger.rst).
+ *
+ * One appender thread owns every write: it reads the blocks other nodes appended, cuts a block from the
+ * pending transactions, and writes it under etcd key <prefix>b/<height> only if that key does not exist yet,
+ * so that concurrent nodes keep the chain linear. A submitter's HTTP request is answered 2xx only after the
+ * block holding its transaction was read back from etcd (committed by Raft), so a crash loses nothing that
+ * was acknowledged; and a transaction is appended only if the chain read up to the previous block does not
+ * hold it, so nothing is appended twice.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <microhttpd.h>
+
+#include "etcd.h"
+#include "ledger.h"
+#include "files.h"
+#include "log.h"
+
+#define RETRY_LIMIT_MS	30000	/* a transaction not appended by then gets a 503 */
+
+struct req {
+	uint8_t *tx;
+	size_t len;
+	uint8_t id[FWGATE_ID_LEN];
+	uint8_t msgd[FWGATE_ID_LEN];
+	uint64_t t0_ms;
+	int done, status;
+	uint64_t height;
+	char why[256];
+	pthread_cond_t cond;			/* under qlock: done became 1 */
+	struct req *next;
+};
+
+struct block {
+	uint8_t *data;
+	size_t len;
+	uint64_t time_ms;
+};
+
+static struct {
+	const char *prefix, *blobs;
+	unsigned int batch_ms, heartbeat_ms, max_batch;
+	unsigned int poll_ms;			/* reads of etcd when idle, in case a watch event was lost */
+	struct etcd *etcd;
+
+	pthread_rwlock_t lock;			/* state and blocks; written by the appender only */
+	struct fwg_state *state;
+	struct block *blocks;
+	size_t nr_blocks, cap_blocks;
+
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond, done;		/* new work for the appender; a block or a verdict */
+	struct req *head, **tail;
+	size_t nr_pending;
+	uint64_t syncs;				/* reads of etcd completed */
+	int moved;				/* the watch saw the head move */
+
+	/* Metrics, under qlock. */
+	uint64_t accepted, refused[4], appended_blocks, appended_tx, conflicts, etcd_errors, included_ms;
+	uint64_t latency_buckets[8];
+} node = { .prefix = "fwgate/", .batch_ms = 5, .heartbeat_ms = 10000, .max_batch = 4096, .poll_ms = 500 };
+
+static const unsigned int latency_le_ms[8] = { 5, 10, 25, 50, 100, 250, 1000, 5000 };
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void block_key(uint64_t h, char *key, size_t len)
+{
+	snprintf(key, len, "%sb/%016" PRIx64, node.prefix, h);
+}
+
+/* ------------------------------------------------------------------ the appender */
+
+/* Applies a block read from etcd; the appender holds no lock on entry. */
+static int apply_block(const uint8_t *data, size_t len)
+{
+	struct fwg_block b;
+	struct fwg_err err;
+	struct block *nb;
+	int ret;
+
+	pthread_rwlock_wrlock(&node.lock);
+	if (node.nr_blocks == node.cap_blocks) {
+		size_t cap = node.cap_blocks ? 2 * node.cap_blocks : 1024;
+
+		nb = realloc(node.blocks, cap * sizeof(*nb));
+		if (!nb) {
+			pthread_rwlock_unlock(&node.lock);
+			return -1;
+		}
+		node.blocks = nb;
+		node.cap_blocks = cap;
+	}
+	/* Signatures were verified by the consortium node that appended the block. */
+	ret = fwg_state_add_block(node.state, data, len, 0, &err);
+	if (!ret) {
+		nb = &node.blocks[node.nr_blocks++];
+		nb->data = malloc(len);
+		memcpy(nb->data, data, len);
+		nb->len = len;
+		fwg_block_decode(data, len, &b, &err);
+		nb->time_ms = b.hdr.time_ms;
+		fwg_block_release(&b);
+	}
+	pthread_rwlock_unlock(&node.lock);
+	if (ret)
+		log_warnx("etcd holds a block this node refuses: %s", err.msg);
+	return ret;
+}
+
+/* Reads and applies every block appended since the last one applied. */
+static int sync_chain(void)
+{
+	char start[256], end[256];
+	struct etcd_kv *kvs;
+	size_t n, i;
+	int got = 0;
+
+	snprintf(end, sizeof(end), "%sb0", node.prefix);
+	do {
+		block_key(node.nr_blocks, start, sizeof(start));
+		if (etcd_range(node.etcd, start, end, 64, &kvs, &n)) {
+			node.etcd_errors++;
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			if (apply_block(kvs[i].value, kvs[i].len)) {
+				etcd_kvs_free(kvs, n);
+				return -1;
+			}
+			got++;
+		}
+		etcd_kvs_free(kvs, n);
+	} while (n == 64);
+	pthread_mutex_lock(&node.qlock);
+	node.syncs++;
+	pthread_cond_broadcast(&node.done);
+	pthread_mutex_unlock(&node.qlock);
+	return got;
+}
+
+static void finish(struct req *r, int status, uint64_t height, const char *why)
+{
+	r->status = status;
+	r->height = height;
+	snprintf(r->why, sizeof(r->why), "%s", why);
+	r->done = 1;
+	pthread_cond_signal(&r->cond);
+}
+
+static int cmp_msgd(const void *a, const void *b)
+{
+	const struct req *const *x = a, *const *y = b;
+
+	return memcmp((*x)->msgd, (*y)->msgd, FWGATE_ID_LEN);
+}
+
+/*
+ * Settles what the chain now decides for each request of the batch: included (2xx), a replay of something
+ * included (409), or still to append. Returns how many are left, compacted at the front of the batch.
+ */
+static size_t settle(struct req **batch, size_t n)
+{
+	struct fwg_tx tx;
+	struct fwg_err err;
+	uint64_t h, now = now_ms();
+	size_t i, left = 0;
+
+	pthread_mutex_lock(&node.qlock);
+	for (i = 0; i < n; i++) {
+		struct req *r = batch[i];
+
+		if (!fwg_state_find(node.state, r->id, &h)) {
+			finish(r, 200, h, "");
+			node.accepted++;
+			node.included_ms += now - r->t0_ms;
+			for (h = 0; h < 8 && now - r->t0_ms > latency_le_ms[h]; h++)
+				;
+			if (h < 8)
+				node.latency_buckets[h]++;
+			continue;
+		}
+		if (!fwg_tx_decode(r->tx, r->len, &tx, &err) && fwg_state_seen(node.state, &tx)) {
+			finish(r, 409, 0, "replay: this signed statement is already in the ledger");
+			node.refused[FWG_ERR_REPLAY]++;
+			fwg_tx_release(&tx);
+			continue;
+		}
+		fwg_tx_release(&tx);
+		if (now - r->t0_ms > RETRY_LIMIT_MS) {
+			finish(r, 503, 0, "not appended in time; submit again");
+			continue;
+		}
+		batch[left++] = r;
+	}
+	pthread_mutex_unlock(&node.qlock);
+	return left;
+}
+
+/* Within one batch, a second copy of a signed statement is a replay of the first. */
+static size_t dedupe(struct req **batch, size_t n, struct req **out)
+{
+	size_t i, m = 0;
+
+	qsort(batch, n, sizeof(*batch), cmp_msgd);
+	pthread_mutex_lock(&node.qlock);
+	for (i = 0; i < n; i++) {
+		if (m && !memcmp(out[m - 1]->msgd, batch[i]->msgd, FWGATE_ID_LEN)) {
+			finish(batch[i], 409, 0, "replay: this signed statement is already being appended");
+			node.refused[FWG_ERR_REPLAY]++;
+			continue;
+		}
+		out[m++] = batch[i];
+	}
+	pthread_mutex_unlock(&node.qlock);
+	return m;
+}
+
+static void append(struct req **batch, size_t n)
+{
+	const uint8_t **tx = malloc((n ? n : 1) * sizeof(*tx));
+	uint32_t *len = malloc((n ? n : 1) * sizeof(*len));
+	struct fwg_block_hdr h = { .height = node.nr_blocks, .time_ms = now_ms() };
+	struct etcd_kv puts[2];
+	char bkey[256], hkey[256];
+	uint8_t head[8 + FWGATE_ID_LEN];
+	uint8_t *blk;
+	size_t i, blen;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		tx[i] = batch[i]->tx;
+		len[i] = batch[i]->len;
+	}
+	memcpy(h.prev, fwg_state_tip(node.state), FWGATE_ID_LEN);
+	blk = fwg_block_encode(&h, tx, len, n, &blen);
+	free(tx);
+	free(len);
+	if (!blk)
+		return;
+	block_key(h.height, bkey, sizeof(bkey));
+	snprintf(hkey, sizeof(hkey), "%shead", node.prefix);
+	head[0] = h.height >> 56; head[1] = h.height >> 48; head[2] = h.height >> 40; head[3] = h.height >> 32;
+	head[4] = h.height >> 24; head[5] = h.height >> 16; head[6] = h.height >> 8; head[7] = h.height;
+	fwg_block_hash(&h, head + 8);
+	puts[0] = (struct etcd_kv){ .key = bkey, .value = blk, .len = blen };
+	puts[1] = (struct etcd_kv){ .key = hkey, .value = head, .len = sizeof(head) };
+	ret = etcd_put_if_absent(node.etcd, bkey, puts, 2);
+	free(blk);
+	pthread_mutex_lock(&node.qlock);
+	if (ret == 1) {
+		node.appended_blocks++;
+		node.appended_tx += n;
+	} else if (ret == 0) {
+		node.conflicts++;
+	} else {
+		node.etcd_errors++;
+	}
+	pthread_mutex_unlock(&node.qlock);
+	if (ret < 0)
+		usleep(100000);
+}
+
+/* etcd tells that the head moved: the appender reads the new blocks now rather than at its next poll. */
+static void head_moved(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&node.qlock);
+	node.moved = 1;
+	pthread_cond_signal(&node.qcond);
+	pthread_mutex_unlock(&node.qlock);
+}
+
+static void *watcher(void *arg)
+{
+	struct etcd *e = arg;
+	char key[256];
+
+	snprintf(key, sizeof(key), "%shead", node.prefix);
+	for (;;) {
+		etcd_watch(e, key, head_moved, NULL);
+		usleep(200000);
+	}
+	return NULL;
+}
+
+static void *appender(void *arg)
+{
+	struct req **batch = calloc(FWG_BLOCK_MAX_TX, sizeof(*batch));
+	struct req **uniq = calloc(FWG_BLOCK_MAX_TX, sizeof(*uniq));
+	size_t n = 0, bytes = 0, i;
+	struct timespec ts;
+
+	(void)arg;
+	for (;;) {
+		uint64_t last = node.nr_blocks ? node.blocks[node.nr_blocks - 1].time_ms : 0;
+
+		/* Take what is queued, waiting a little so that blocks hold many transactions. */
+		pthread_mutex_lock(&node.qlock);
+		if (!node.head && !n && !node.moved) {
+			/* Until the next poll, or the next heartbeat if that comes first. */
+			uint64_t wait = node.poll_ms, t = now_ms(), due = last + node.heartbeat_ms;
+
+			if (last && due <= t)
+				wait = 0;
+			else if (last && due - t < wait)
+				wait = due - t;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += wait * 1000000L;
+			ts.tv_sec += ts.tv_nsec / 1000000000L;
+			ts.tv_nsec %= 1000000000L;
+			if (wait)
+				pthread_cond_timedwait(&node.qcond, &node.qlock, &ts);
+		}
+		node.moved = 0;
+		if (node.head && node.nr_pending < node.max_batch && node.batch_ms) {
+			pthread_mutex_unlock(&node.qlock);
+			usleep(node.batch_ms * 1000);
+			pthread_mutex_lock(&node.qlock);
+		}
+		while (node.head && n < node.max_batch && n < FWG_BLOCK_MAX_TX &&
+		       bytes + node.head->len + 4 < FWG_BLOCK_MAX - 4096) {
+			struct req *r = node.head;
+
+			node.head = r->next;
+			if (!node.head)
+				node.tail = &node.head;
+			node.nr_pending--;
+			bytes += r->len + 4;
+			batch[n++] = r;
+		}
+		pthread_mutex_unlock(&node.qlock);
+
+		if (sync_chain() < 0)
+			usleep(100000);
+		n = settle(batch, n);
+		n = dedupe(batch, n, uniq);
+		memcpy(batch, uniq, n * sizeof(*batch));
+		last = node.nr_blocks ? node.blocks[node.nr_blocks - 1].time_ms : 0;
+		/* Another node's clock may be ahead of ours: compare without subtracting. */
+		if (n || (node.nr_blocks && now_ms() >= last + node.heartbeat_ms))
+			append(batch, n);
+		if (n) {
+			sync_chain();
+			n = settle(batch, n);
+		}
+		for (bytes = 0, i = 0; i < n; i++)
+			bytes += batch[i]->len + 4;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ HTTP */
+
+struct conn {
+	uint8_t *body;
+	size_t len;
+	int too_big;
+};
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, const char *type, const char *fmt,
+			     ...) __attribute__((format(printf, 4, 5)));
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, const char *type, const char *fmt,
+			     ...)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char *text = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(resp, "Content-Type", type);
+	ret = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+#define TEXT "text/plain; charset=utf-8"
+#define JSON "application/json"
+
+static const unsigned int err_status[] = {
+	[FWG_ERR_FORMAT] = 400,
+	[FWG_ERR_SIGNER] = 403,
+	[FWG_ERR_REPLAY] = 409,
+	[FWG_ERR_REFERENCE] = 422,
+};
+
+/*
+ * A client may submit to this node a transaction that refers to one another node appended a moment ago:
+ * before refusing it for a missing reference, wait for a read of etcd that started after the request.
+ */
+static void catch_up(void)
+{
+	struct timespec ts;
+	uint64_t want;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 2;
+	pthread_mutex_lock(&node.qlock);
+	want = node.syncs + 2;
+	while (node.syncs < want) {
+		node.moved = 1;
+		pthread_cond_signal(&node.qcond);
+		if (pthread_cond_timedwait(&node.done, &node.qlock, &ts))
+			break;
+	}
+	pthread_mutex_unlock(&node.qlock);
+}
+
+static int check_tx(const struct req *r, const struct fwg_tx *tx, const char *hex, struct fwg_err *err)
+{
+	uint64_t h;
+	int bad;
+
+	pthread_rwlock_rdlock(&node.lock);
+	if (!fwg_state_find(node.state, r->id, &h)) {
+		err->kind = FWG_ERR_REPLAY;
+		snprintf(err->msg, sizeof(err->msg), "duplicate: transaction %s is already in block %" PRIu64, hex,
+			 h);
+		bad = 1;
+	} else {
+		bad = fwg_state_check(node.state, tx, err);
+	}
+	pthread_rwlock_unlock(&node.lock);
+	return bad;
+}
+
+static enum MHD_Result submit(struct MHD_Connection *c, struct conn *cn)
+{
+	char hex[2 * FWGATE_ID_LEN + 1];
+	struct fwg_err err;
+	struct fwg_tx tx;
+	struct req *r;
+	int bad;
+
+	if (cn->too_big)
+		return reply(c, 413, TEXT, "transaction: more than %d bytes\n", FWG_TX_MAX);
+	if (fwg_tx_decode(cn->body, cn->len, &tx, &err)) {
+		pthread_mutex_lock(&node.qlock);
+		node.refused[FWG_ERR_FORMAT]++;
+		pthread_mutex_unlock(&node.qlock);
+		return reply(c, 400, TEXT, "%s\n", err.msg);
+	}
+	r = calloc(1, sizeof(*r));
+	r->tx = cn->body;
+	r->len = cn->len;
+	r->t0_ms = now_ms();
+	fwg_tx_id(r->tx, r->len, r->id);
+	fwg_hex(r->id, FWGATE_ID_LEN, hex);
+	if (tx.type != FWG_TX_GENESIS)
+		fwg_sha256(tx.msg, tx.msg_len, r->msgd);
+	bad = check_tx(r, &tx, hex, &err);
+	if (bad && (err.kind == FWG_ERR_REFERENCE || err.kind == FWG_ERR_SIGNER)) {
+		catch_up();
+		bad = check_tx(r, &tx, hex, &err);
+	}
+	fwg_tx_release(&tx);
+	if (bad) {
+		free(r);
+		pthread_mutex_lock(&node.qlock);
+		node.refused[err.kind]++;
+		pthread_mutex_unlock(&node.qlock);
+		return reply(c, err_status[err.kind], TEXT, "%s\n", err.msg);
+	}
+
+	cn->body = NULL;
+	pthread_cond_init(&r->cond, NULL);
+	pthread_mutex_lock(&node.qlock);
+	*node.tail = r;
+	node.tail = &r->next;
+	node.nr_pending++;
+	pthread_cond_signal(&node.qcond);
+	while (!r->done)
+		pthread_cond_wait(&r->cond, &node.qlock);
+	pthread_mutex_unlock(&node.qlock);
+	pthread_cond_destroy(&r->cond);
+	if (r->status == 200)
+		bad = reply(c, 200, JSON, "{\"id\":\"%s\",\"height\":%" PRIu64 "}\n", hex, r->height);
+	else
+		bad = reply(c, r->status, TEXT, "%s\n", r->why);
+	free(r->tx);
+	free(r);
+	return bad;
+}
+
+static enum MHD_Result head(struct MHD_Connection *c)
+{
+	char hex[2 * FWGATE_ID_LEN + 1];
+	uint64_t n, t;
+
+	pthread_rwlock_rdlock(&node.lock);
+	n = node.nr_blocks;
+	fwg_hex(fwg_state_tip(node.state), FWGATE_ID_LEN, hex);
+	t = n ? node.blocks[n - 1].time_ms : 0;
+	pthread_rwlock_unlock(&node.lock);
+	if (!n)
+		return reply(c, 503, TEXT, "the chain has no genesis block yet\n");
+	return reply(c, 200, JSON, "{\"height\":%" PRIu64 ",\"hash\":\"%s\",\"time_ms\":%" PRIu64 "}\n", n - 1,
+		     hex, t);
+}
+
+struct stream {
+	uint64_t next, end;	/* blocks [next, end); end = UINT64_MAX to follow */
+	uint8_t *cur;
+	size_t len, off;
+};
+
+/* Streams blocks as be32 length + block; with follow, waits for new ones. */
+static ssize_t stream_read(void *arg, uint64_t pos, char *buf, size_t max)
+{
+	struct stream *s = arg;
+	size_t n;
+
+	(void)pos;
+	while (!s->cur || s->off == s->len) {
+		free(s->cur);
+		s->cur = NULL;
+		if (s->next >= s->end)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		pthread_mutex_lock(&node.qlock);
+		while (s->next >= node.nr_blocks)
+			pthread_cond_wait(&node.done, &node.qlock);
+		pthread_mutex_unlock(&node.qlock);
+		pthread_rwlock_rdlock(&node.lock);
+		s->len = 4 + node.blocks[s->next].len;
+		s->cur = malloc(s->len);
+		s->cur[0] = node.blocks[s->next].len >> 24;
+		s->cur[1] = node.blocks[s->next].len >> 16;
+		s->cur[2] = node.blocks[s->next].len >> 8;
+		s->cur[3] = node.blocks[s->next].len;
+		memcpy(s->cur + 4, node.blocks[s->next].data, node.blocks[s->next].len);
+		pthread_rwlock_unlock(&node.lock);
+		s->off = 0;
+		s->next++;
+	}
+	n = s->len - s->off < max ? s->len - s->off : max;
+	memcpy(buf, s->cur + s->off, n);
+	s->off += n;
+	return n;
+}
+
+static void stream_free(void *arg)
+{
+	struct stream *s = arg;
+
+	free(s->cur);
+	free(s);
+}
+
+static enum MHD_Result blocks(struct MHD_Connection *c)
+{
+	const char *from = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "from");
+	const char *follow = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "follow");
+	struct MHD_Response *resp;
+	struct stream *s;
+	enum MHD_Result ret;
+	char *end;
+
+	s = calloc(1, sizeof(*s));
+	s->next = from ? strtoull(from, &end, 10) : 0;
+	if (from && *end) {
+		free(s);
+		return reply(c, 400, TEXT, "from: \"%s\" is not a block height\n", from);
+	}
+	pthread_rwlock_rdlock(&node.lock);
+	s->end = follow && !strcmp(follow, "1") ? UINT64_MAX : node.nr_blocks;
+	pthread_rwlock_unlock(&node.lock);
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 65536, stream_read, s, stream_free);
+	MHD_add_response_header(resp, "Content-Type", "application/octet-stream");
+	ret = MHD_queue_response(c, 200, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result tx_get(struct MHD_Connection *c, const char *hexid)
+{
+	char hex[2 * FWGATE_ID_LEN + 1], root[2 * FWGATE_ID_LEN + 1], bhash[2 * FWGATE_ID_LEN + 1];
+	uint8_t id[FWGATE_ID_LEN], pbuf[16 + FWG_PROOF_MAX_DEPTH * FWGATE_ID_LEN];
+	char *txhex = NULL, *proofhex = NULL;
+	uint8_t (*leaves)[FWGATE_ID_LEN] = NULL;
+	struct fwg_proof p;
+	struct fwg_block b;
+	struct fwg_err err;
+	enum MHD_Result ret;
+	uint64_t h;
+	uint32_t i;
+	size_t plen;
+
+	if (fwg_unhex(hexid, id, FWGATE_ID_LEN))
+		return reply(c, 400, TEXT, "transaction id: \"%s\" is not 64 hex digits\n", hexid);
+	pthread_rwlock_rdlock(&node.lock);
+	if (fwg_state_find(node.state, id, &h)) {
+		pthread_rwlock_unlock(&node.lock);
+		catch_up();
+		pthread_rwlock_rdlock(&node.lock);
+	}
+	if (fwg_state_find(node.state, id, &h) ||
+	    fwg_block_decode(node.blocks[h].data, node.blocks[h].len, &b, &err)) {
+		pthread_rwlock_unlock(&node.lock);
+		return reply(c, 404, TEXT, "transaction %s: not in the chain\n", hexid);
+	}
+	leaves = malloc((b.hdr.nr_tx ? b.hdr.nr_tx : 1) * sizeof(*leaves));
+	for (i = 0; i < b.hdr.nr_tx; i++)
+		fwg_merkle_leaf(b.tx_id[i], leaves[i]);
+	for (i = 0; i < b.hdr.nr_tx; i++)
+		if (!memcmp(b.tx_id[i], id, FWGATE_ID_LEN))
+			break;
+	fwg_merkle_proof((const uint8_t (*)[FWGATE_ID_LEN])leaves, b.hdr.nr_tx, i, &p);
+	plen = fwg_proof_encode(&p, pbuf, sizeof(pbuf));
+	txhex = malloc(2 * b.tx_len[i] + 1);
+	proofhex = malloc(2 * plen + 1);
+	fwg_hex(b.tx[i], b.tx_len[i], txhex);
+	fwg_hex(pbuf, plen, proofhex);
+	fwg_hex(b.hdr.merkle, FWGATE_ID_LEN, root);
+	fwg_hex(b.hash, FWGATE_ID_LEN, bhash);
+	fwg_hex(id, FWGATE_ID_LEN, hex);
+	pthread_rwlock_unlock(&node.lock);
+	ret = reply(c, 200, JSON,
+		    "{\"id\":\"%s\",\"height\":%" PRIu64 ",\"index\":%u,\"block\":\"%s\",\"merkle_root\":\"%s\","
+		    "\"proof\":\"%s\",\"tx\":\"%s\"}\n", hex, h, i, bhash, root, proofhex, txhex);
+	fwg_block_release(&b);
+	free(leaves);
+	free(txhex);
+	free(proofhex);
+	return ret;
+}
+
+/* A blob by its SHA-256, from the blobs directory, with a single byte range if asked. */
+static enum MHD_Result blob(struct MHD_Connection *c, const char *hexid)
+{
+	const char *range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Range");
+	unsigned long long a = 0, b;
+	uint8_t id[FWGATE_ID_LEN];
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char path[4096], cr[128];
+	struct stat st;
+	int fd, n = 0;
+
+	if (fwg_unhex(hexid, id, FWGATE_ID_LEN) || strspn(hexid, "0123456789abcdef") != 64)
+		return reply(c, 400, TEXT, "blob digest: \"%s\" is not 64 lower-case hex digits\n", hexid);
+	if (!node.blobs)
+		return reply(c, 404, TEXT, "this node serves no blobs\n");
+	snprintf(path, sizeof(path), "%s/%s", node.blobs, hexid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st)) {
+		if (fd >= 0)
+			close(fd);
+		return reply(c, 404, TEXT, "blob %s: not here\n", hexid);
+	}
+	b = st.st_size ? st.st_size - 1 : 0;
+	if (range) {
+		if (sscanf(range, "bytes=%llu-%n", &a, &n) != 1 || !n || a >= (unsigned long long)st.st_size ||
+		    (range[n] && (sscanf(range + n, "%llu", &b) != 1 || b < a))) {
+			close(fd);
+			snprintf(cr, sizeof(cr), "bytes */%lld", (long long)st.st_size);
+			resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+			MHD_add_response_header(resp, "Content-Range", cr);
+			ret = MHD_queue_response(c, 416, resp);
+			MHD_destroy_response(resp);
+			return ret;
+		}
+		if (b >= (unsigned long long)st.st_size)
+			b = st.st_size - 1;
+	}
+	resp = MHD_create_response_from_fd_at_offset64(range ? b - a + 1 : (uint64_t)st.st_size, fd, a);
+	MHD_add_response_header(resp, "Accept-Ranges", "bytes");
+	MHD_add_response_header(resp, "Content-Type", "application/octet-stream");
+	if (range) {
+		snprintf(cr, sizeof(cr), "bytes %llu-%llu/%lld", a, b, (long long)st.st_size);
+		MHD_add_response_header(resp, "Content-Range", cr);
+	}
+	ret = MHD_queue_response(c, range ? 206 : 200, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result metrics(struct MHD_Connection *c)
+{
+	char buf[4096];
+	size_t off = 0;
+	unsigned int i;
+	uint64_t cum = 0;
+
+#define OUT(...) (off += snprintf(buf + off, sizeof(buf) - off, __VA_ARGS__))
+	pthread_mutex_lock(&node.qlock);
+	OUT("# TYPE fwgate_tx_accepted_total counter\nfwgate_tx_accepted_total %" PRIu64 "\n", node.accepted);
+	OUT("# TYPE fwgate_tx_refused_total counter\n");
+	OUT("fwgate_tx_refused_total{reason=\"format\"} %" PRIu64 "\n", node.refused[FWG_ERR_FORMAT]);
+	OUT("fwgate_tx_refused_total{reason=\"signer\"} %" PRIu64 "\n", node.refused[FWG_ERR_SIGNER]);
+	OUT("fwgate_tx_refused_total{reason=\"replay\"} %" PRIu64 "\n", node.refused[FWG_ERR_REPLAY]);
+	OUT("fwgate_tx_refused_total{reason=\"reference\"} %" PRIu64 "\n", node.refused[FWG_ERR_REFERENCE]);
+	OUT("# TYPE fwgate_blocks_appended_total counter\nfwgate_blocks_appended_total %" PRIu64 "\n",
+	    node.appended_blocks);
+	OUT("# TYPE fwgate_tx_appended_total counter\nfwgate_tx_appended_total %" PRIu64 "\n", node.appended_tx);
+	OUT("# TYPE fwgate_append_conflicts_total counter\nfwgate_append_conflicts_total %" PRIu64 "\n",
+	    node.conflicts);
+	OUT("# TYPE fwgate_etcd_errors_total counter\nfwgate_etcd_errors_total %" PRIu64 "\n", node.etcd_errors);
+	OUT("# TYPE fwgate_pending_tx gauge\nfwgate_pending_tx %zu\n", node.nr_pending);
+	OUT("# TYPE fwgate_chain_blocks gauge\nfwgate_chain_blocks %zu\n", node.nr_blocks);
+	OUT("# TYPE fwgate_inclusion_seconds histogram\n");
+	for (i = 0; i < 8; i++) {
+		cum += node.latency_buckets[i];
+		OUT("fwgate_inclusion_seconds_bucket{le=\"%.3f\"} %" PRIu64 "\n", latency_le_ms[i] / 1000.0, cum);
+	}
+	OUT("fwgate_inclusion_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n", node.accepted);
+	OUT("fwgate_inclusion_seconds_sum %.3f\nfwgate_inclusion_seconds_count %" PRIu64 "\n",
+	    node.included_ms / 1000.0, node.accepted);
+	pthread_mutex_unlock(&node.qlock);
+#undef OUT
+	return reply(c, 200, "text/plain; version=0.0.4", "%s", buf);
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+			      const char *version, const char *data, size_t *size, void **ctx)
+{
+	struct conn *cn = *ctx;
+
+	(void)cls;
+	(void)version;
+	if (!strcmp(method, "POST")) {
+		if (strcmp(url, "/tx"))
+			return reply(c, 404, TEXT, "%s: no such resource; POST /tx\n", url);
+		if (!cn) {
+			*ctx = calloc(1, sizeof(struct conn));
+			return *ctx ? MHD_YES : MHD_NO;
+		}
+		if (*size) {
+			if (cn->len + *size > FWG_TX_MAX) {
+				cn->too_big = 1;
+			} else {
+				uint8_t *p = realloc(cn->body, cn->len + *size);
+
+				if (!p)
+					return MHD_NO;
+				memcpy(p + cn->len, data, *size);
+				cn->body = p;
+				cn->len += *size;
+			}
+			*size = 0;
+			return MHD_YES;
+		}
+		return submit(c, cn);
+	}
+	if (strcmp(method, "GET"))
+		return reply(c, 405, TEXT, "%s: only GET and POST\n", method);
+	if (!strcmp(url, "/head"))
+		return head(c);
+	if (!strcmp(url, "/blocks"))
+		return blocks(c);
+	if (!strncmp(url, "/tx/", 4))
+		return tx_get(c, url + 4);
+	if (!strncmp(url, "/blob/", 6))
+		return blob(c, url + 6);
+	if (!strcmp(url, "/metrics"))
+		return metrics(c);
+	return reply(c, 404, TEXT, "%s: no such resource (/head, /blocks?from=H, /tx/ID, /blob/DIGEST, "
+		     "/metrics, POST /tx)\n", url);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_RequestTerminationCode t)
+{
+	struct conn *cn = *ctx;
+
+	(void)cls;
+	(void)c;
+	(void)t;
+	if (cn) {
+		free(cn->body);
+		free(cn);
+		*ctx = NULL;
+	}
+}
+
+/* ------------------------------------------------------------------ startup */
+
+/* Appends block 0 with the genesis transaction unless the chain has one; every node may try at once. */
+static int bootstrap(const char *path)
+{
+	struct fwg_err err;
+	struct fwg_tx tx;
+	struct req r = {};
+	struct req *batch[1] = { &r };
+	size_t len;
+	int tries;
+
+	if (fwg_read_file(path, &r.tx, &len, FWG_TX_MAX))
+		return -1;
+	r.len = len;
+	if (fwg_tx_decode(r.tx, r.len, &tx, &err)) {
+		log_warnx("%s: %s", path, err.msg);
+		return -1;
+	}
+	if (tx.type != FWG_TX_GENESIS) {
+		fwg_tx_release(&tx);
+		log_warnx("%s: not a genesis transaction", path);
+		return -1;
+	}
+	fwg_tx_release(&tx);
+	for (tries = 0; tries < 50 && !node.nr_blocks; tries++) {
+		if (sync_chain() < 0) {
+			usleep(200000);
+			continue;
+		}
+		if (!node.nr_blocks)
+			append(batch, 1);
+	}
+	free(r.tx);
+	if (!node.nr_blocks)
+		log_warnx("could not append or read the genesis block");
+	return node.nr_blocks ? 0 : -1;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: fwgate-node --etcd URL[,URL...] [--listen ADDR:PORT] [--prefix P] [--genesis FILE]\n"
+		"                   [--blobs DIR] [--batch-ms N] [--max-batch N] [--heartbeat S] [--poll-ms N] [-v]\n");
+	exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "etcd", required_argument, NULL, 'e' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "prefix", required_argument, NULL, 'p' },
+		{ "genesis", required_argument, NULL, 'g' },
+		{ "blobs", required_argument, NULL, 'b' },
+		{ "batch-ms", required_argument, NULL, 'B' },
+		{ "max-batch", required_argument, NULL, 'M' },
+		{ "heartbeat", required_argument, NULL, 'H' },
+		{ "poll-ms", required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *etcd = NULL, *listen = "127.0.0.1:8470", *genesis = NULL;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	pthread_rwlockattr_t attr;
+	struct MHD_Daemon *d;
+	pthread_t thr;
+	char host[64];
+	int c, verbose = 0, port;
+	sigset_t set;
+
+	while ((c = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'e': etcd = optarg; break;
+		case 'l': listen = optarg; break;
+		case 'p': node.prefix = optarg; break;
+		case 'g': genesis = optarg; break;
+		case 'b': node.blobs = optarg; break;
+		case 'B': node.batch_ms = atoi(optarg); break;
+		case 'M': node.max_batch = atoi(optarg); break;
+		case 'H': node.heartbeat_ms = atoi(optarg) * 1000; break;
+		case 'P': node.poll_ms = atoi(optarg); break;
+		case 'v': verbose++; break;
+		default: usage();
+		}
+	}
+	log_init("fwgate-node", verbose);
+	if (!etcd || optind != argc)
+		usage();
+	if (sscanf(listen, "%63[^:]:%d", host, &port) != 2 || inet_pton(AF_INET, host, &sa.sin_addr) != 1 ||
+	    port <= 0 || port > 65535)
+		fatalx("--listen: \"%s\" is not IPv4-ADDRESS:PORT", listen);
+	if (!node.max_batch || node.max_batch > FWG_BLOCK_MAX_TX)
+		fatalx("--max-batch: not 1 to %d", FWG_BLOCK_MAX_TX);
+	if (!node.poll_ms || node.poll_ms > 60000 || !node.heartbeat_ms)
+		fatalx("--poll-ms: not 1 to 60000, or --heartbeat: zero");
+	sa.sin_port = htons(port);
+	signal(SIGPIPE, SIG_IGN);
+	/* Every thread inherits the mask, so that SIGINT and SIGTERM reach the sigwait below. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&node.lock, &attr);
+	pthread_mutex_init(&node.qlock, NULL);
+	pthread_cond_init(&node.qcond, NULL);
+	pthread_cond_init(&node.done, NULL);
+	node.tail = &node.head;
+	node.state = fwg_state_new();
+	node.etcd = etcd_open(etcd);
+	if (!node.state || !node.etcd)
+		fatalx("out of memory or no etcd endpoint");
+	if (genesis ? bootstrap(genesis) : sync_chain() < 0)
+		fatalx("can not read the chain from etcd at %s", etcd);
+	log_info("chain has %zu blocks", node.nr_blocks);
+
+	pthread_create(&thr, NULL, appender, NULL);
+	pthread_create(&thr, NULL, watcher, etcd_open(etcd));
+	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+			     0, NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, &sa,
+			     MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_LIMIT, 2000,
+			     MHD_OPTION_CONNECTION_TIMEOUT, 120, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
+			     MHD_OPTION_END);
+	if (!d)
+		fatal("listen on %s", listen);
+	log_info("listening on %s", listen);
+
+	sigwait(&set, &c);
+	MHD_stop_daemon(d);
+	return 0;
+}

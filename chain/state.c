@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ledger state a transaction is checked against: the consortium from genesis, the certified devices,
+ * the updates published, and every signed message already appended (replays are refused by the digest of
+ * the signed statement, so a re-encoded ECDSA signature does not make a replay look new).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "ledger.h"
+
+#define failk(err, k, ...) ({ (err)->kind = (k); snprintf((err)->msg, sizeof((err)->msg), __VA_ARGS__); -1; })
+#define fail(err, ...) failk(err, FWG_ERR_FORMAT, __VA_ARGS__)
+#define fail_signer(err, ...) failk(err, FWG_ERR_SIGNER, __VA_ARGS__)
+#define fail_ref(err, ...) failk(err, FWG_ERR_REFERENCE, __VA_ARGS__)
+
+/* Open addressing over 32-byte digests; the digest's first bytes are already uniform. */
+struct slot {
+	uint8_t key[FWGATE_ID_LEN];
+	uint64_t val;		/* height + 1, or an index + 1; 0 = free */
+};
+
+struct table {
+	struct slot *s;
+	size_t mask, used;
+};
+
+struct device {
+	EVP_PKEY *key;
+	char o_type[FWGATE_NAME_LEN];
+};
+
+struct fwg_state {
+	struct fwg_genesis *genesis;
+	EVP_PKEY *member_key[FWG_MAX_MEMBERS];
+	struct table msgs;	/* SHA-256 of every signed statement appended */
+	struct table ids;	/* T_id -> height */
+	struct table updates;	/* U_id -> 1 */
+	struct table devices;	/* O_id -> index in dev */
+	struct device *dev;
+	size_t nr_dev, dev_cap;
+	uint64_t height;	/* blocks applied */
+	uint8_t tip[FWGATE_ID_LEN];
+	unsigned int threads;	/* verifying a block's signatures */
+};
+
+static uint64_t slot_hash(const uint8_t *k)
+{
+	uint64_t h;
+
+	memcpy(&h, k, sizeof(h));
+	return h;
+}
+
+static struct slot *lookup(const struct table *t, const uint8_t *key)
+{
+	size_t i;
+
+	if (!t->s)
+		return NULL;
+	for (i = slot_hash(key) & t->mask;; i = (i + 1) & t->mask) {
+		if (!t->s[i].val)
+			return NULL;
+		if (!memcmp(t->s[i].key, key, FWGATE_ID_LEN))
+			return &t->s[i];
+	}
+}
+
+static int insert(struct table *t, const uint8_t *key, uint64_t val)
+{
+	struct slot *s;
+	size_t i;
+
+	if (!t->s || (t->used + 1) * 4 > (t->mask + 1) * 3) {
+		struct table n = { .mask = t->s ? 2 * t->mask + 1 : 1023 };
+
+		n.s = calloc(n.mask + 1, sizeof(*n.s));
+		if (!n.s)
+			return -ENOMEM;
+		for (i = 0; t->s && i <= t->mask; i++)
+			if (t->s[i].val)
+				insert(&n, t->s[i].key, t->s[i].val);
+		free(t->s);
+		*t = n;
+	}
+	for (i = slot_hash(key) & t->mask;; i = (i + 1) & t->mask) {
+		s = &t->s[i];
+		if (!s->val || !memcmp(s->key, key, FWGATE_ID_LEN))
+			break;
+	}
+	if (!s->val)
+		t->used++;
+	memcpy(s->key, key, FWGATE_ID_LEN);
+	s->val = val;
+	return 0;
+}
+
+struct fwg_state *fwg_state_new(void)
+{
+	return calloc(1, sizeof(struct fwg_state));
+}
+
+void fwg_state_free(struct fwg_state *st)
+{
+	size_t i;
+
+	if (!st)
+		return;
+	for (i = 0; i < FWG_MAX_MEMBERS; i++)
+		EVP_PKEY_free(st->member_key[i]);
+	for (i = 0; i < st->nr_dev; i++)
+		EVP_PKEY_free(st->dev[i].key);
+	free(st->dev);
+	free(st->msgs.s);
+	free(st->ids.s);
+	free(st->updates.s);
+	free(st->devices.s);
+	free(st->genesis);
+	free(st);
+}
+
+const struct fwg_genesis *fwg_state_genesis(const struct fwg_state *st)
+{
+	return st->genesis;
+}
+
+uint64_t fwg_state_height(const struct fwg_state *st)
+{
+	return st->height;
+}
+
+const uint8_t *fwg_state_tip(const struct fwg_state *st)
+{
+	return st->tip;
+}
+
+/* The key as OpenSSL wants it, decoded once: decoding a P-256 point costs as much as a verification. */
+static EVP_PKEY *key_decode(uint32_t alg, const uint8_t *data, size_t len)
+{
+	const unsigned char *p = data;
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *key = NULL;
+
+	if (alg == FWGATE_KEY_RSA3072) {
+		key = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, len);
+		if (key && (EVP_PKEY_get_bits(key) != 3072 || p != data + len)) {
+			EVP_PKEY_free(key);
+			key = NULL;
+		}
+	} else if (alg == FWGATE_KEY_P256) {
+		OSSL_PARAM params[] = {
+			OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0),
+			OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)data, len),
+			OSSL_PARAM_END
+		};
+
+		ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+		if (ctx && EVP_PKEY_fromdata_init(ctx) == 1)
+			EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params);
+		EVP_PKEY_CTX_free(ctx);
+	}
+	ERR_clear_error();
+	return key;
+}
+
+static int verify(EVP_PKEY *key, const struct fwg_tx *tx)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok;
+
+	ok = ctx && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
+	     EVP_DigestVerify(ctx, tx->sig, tx->sig_len, tx->msg, tx->msg_len) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		ERR_clear_error();
+	return ok ? 0 : -1;
+}
+
+static int member(const struct fwg_state *st, const uint8_t *id, unsigned int role)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->genesis->nr_members; i++)
+		if (st->genesis->members[i].role == role &&
+		    !memcmp(st->genesis->members[i].key.id, id, FWGATE_ID_LEN))
+			return i;
+	return -1;
+}
+
+static const struct fwg_type_policy *type_policy(const struct fwg_state *st, const char *o_type)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->genesis->nr_types; i++)
+		if (!strncmp(st->genesis->types[i].o_type, o_type, FWGATE_NAME_LEN))
+			return &st->genesis->types[i];
+	return NULL;
+}
+
+static void msg_digest(const struct fwg_tx *tx, uint8_t out[FWGATE_ID_LEN])
+{
+	fwg_sha256(tx->msg, tx->msg_len, out);
+}
+
+int fwg_state_seen(const struct fwg_state *st, const struct fwg_tx *tx)
+{
+	uint8_t d[FWGATE_ID_LEN];
+
+	if (tx->type == FWG_TX_GENESIS)
+		return !!st->genesis;
+	msg_digest(tx, d);
+	return !!lookup(&st->msgs, d);
+}
+
+static int check_update(const struct fwg_state *st, const struct fwgate_update_stmt *u, const char *what,
+			struct fwg_err *err)
+{
+	if (member(st, u->m_id, FWG_ROLE_MANUFACTURER) < 0)
+		return fail_signer(err, "%s.m_id: not a manufacturer of the consortium", what);
+	if (!type_policy(st, u->o_type))
+		return fail_ref(err, "%s.o_type: \"%.31s\" is not a device type of the consortium", what, u->o_type);
+	return 0;
+}
+
+/* The key the transaction's signature must verify with, as the state knows it; NULL if it knows none. */
+static EVP_PKEY *signer_key(const struct fwg_state *st, const struct fwg_tx *tx)
+{
+	struct slot *s;
+	int m = -1;
+
+	switch (tx->type) {
+	case FWG_TX_UPDATE:
+		m = member(st, tx->s.update.m_id, FWG_ROLE_MANUFACTURER);
+		break;
+	case FWG_TX_APPROVE:
+	case FWG_TX_REJECT:
+		m = member(st, tx->s.verdict.checker_id, FWG_ROLE_CHECKER);
+		break;
+	case FWG_TX_DEVCERT:
+		m = member(st, tx->s.devcert.m_id, FWG_ROLE_MANUFACTURER);
+		break;
+	case FWG_TX_ACK:
+	case FWG_TX_NACK:
+		s = lookup(&st->devices, tx->type == FWG_TX_ACK ? tx->s.ack.o_id : tx->s.nack.o_id);
+		return s ? st->dev[s->val - 1].key : NULL;
+	}
+	return m < 0 ? NULL : st->member_key[m];
+}
+
+static int check_signed(struct fwg_state *st, const struct fwg_tx *tx, int check_sig, struct fwg_err *err)
+{
+	const char *what = fwg_tx_type_name(tx->type);
+	const struct fwg_type_policy *tp;
+	uint8_t d[FWGATE_ID_LEN];
+	EVP_PKEY *key = NULL;
+	struct slot *s;
+	unsigned int i;
+	int m;
+
+	if (fwg_state_seen(st, tx))
+		return failk(err, FWG_ERR_REPLAY, "%s: replay, this signed statement is already in the ledger", what);
+	switch (tx->type) {
+	case FWG_TX_UPDATE:
+		if (check_update(st, &tx->s.update, what, err))
+			return -1;
+		break;
+	case FWG_TX_APPROVE:
+	case FWG_TX_REJECT:
+		m = member(st, tx->s.verdict.checker_id, FWG_ROLE_CHECKER);
+		if (m < 0)
+			return fail_signer(err, "%s.checker_id: not a checker of the consortium", what);
+		fwg_sha256(&tx->s.verdict.update, sizeof(tx->s.verdict.update), d);
+		if (!lookup(&st->msgs, d))
+			return fail_ref(err, "%s.update: this update statement is not in the ledger", what);
+		tp = type_policy(st, tx->s.verdict.update.o_type);
+		for (i = 0; tp && i < tp->k; i++)
+			if (!memcmp(tp->checkers[i], tx->s.verdict.checker_id, FWGATE_ID_LEN))
+				break;
+		if (!tp || i == tp->k)
+			return fail_signer(err, "%s.checker_id: not among the checkers of device type \"%.31s\"", what,
+				    tx->s.verdict.update.o_type);
+		break;
+	case FWG_TX_ACK:
+	case FWG_TX_NACK:
+		s = lookup(&st->devices, tx->type == FWG_TX_ACK ? tx->s.ack.o_id : tx->s.nack.o_id);
+		if (!s)
+			return fail_signer(err, "%s.o_id: no device certificate in the ledger for this device", what);
+		if (!lookup(&st->updates, tx->type == FWG_TX_ACK ? tx->s.ack.u_id : tx->s.nack.u_id))
+			return fail_ref(err, "%s.u_id: no update with this image digest in the ledger", what);
+		break;
+	case FWG_TX_DEVCERT:
+		m = member(st, tx->s.devcert.m_id, FWG_ROLE_MANUFACTURER);
+		if (m < 0)
+			return fail_signer(err, "devcert.m_id: not a manufacturer of the consortium");
+		if (!type_policy(st, tx->s.devcert.o_type))
+			return fail_ref(err, "devcert.o_type: \"%.31s\" is not a device type of the consortium",
+				    tx->s.devcert.o_type);
+		fwg_sha256(tx->s.devcert.pubkey, sizeof(tx->s.devcert.pubkey), d);
+		if (lookup(&st->devices, d))
+			return failk(err, FWG_ERR_REPLAY, "devcert.pubkey: this device is already certified");
+		break;
+	}
+	key = signer_key(st, tx);
+	if (check_sig && (!key || verify(key, tx)))
+		return fail_signer(err, "%s.signature: does not verify with the signer's registered key", what);
+	return 0;
+}
+
+static int check(struct fwg_state *st, const struct fwg_tx *tx, int check_sig, struct fwg_err *err)
+{
+	if (tx->type == FWG_TX_GENESIS)
+		return st->genesis ? failk(err, FWG_ERR_REPLAY, "genesis: the ledger has one already") : 0;
+	if (!st->genesis)
+		return fail_ref(err, "%s: the ledger has no genesis yet", fwg_tx_type_name(tx->type));
+	return check_signed(st, tx, check_sig, err);
+}
+
+int fwg_state_check(struct fwg_state *st, const struct fwg_tx *tx, struct fwg_err *err)
+{
+	return check(st, tx, 1, err);
+}
+
+static int apply_genesis(struct fwg_state *st, const struct fwg_tx *tx)
+{
+	unsigned int i;
+
+	st->genesis = malloc(sizeof(*st->genesis));
+	if (!st->genesis)
+		return -ENOMEM;
+	memcpy(st->genesis, tx->genesis, sizeof(*st->genesis));
+	for (i = 0; i < st->genesis->nr_members; i++) {
+		const struct fwg_pubkey *k = &st->genesis->members[i].key;
+
+		st->member_key[i] = key_decode(k->alg, k->data, k->len);
+	}
+	return 0;
+}
+
+static int apply_devcert(struct fwg_state *st, const struct fwg_tx *tx)
+{
+	uint8_t id[FWGATE_ID_LEN];
+	struct device *d;
+
+	if (st->nr_dev == st->dev_cap) {
+		size_t cap = st->dev_cap ? 2 * st->dev_cap : 64;
+
+		d = realloc(st->dev, cap * sizeof(*d));
+		if (!d)
+			return -ENOMEM;
+		st->dev = d;
+		st->dev_cap = cap;
+	}
+	d = &st->dev[st->nr_dev];
+	d->key = key_decode(FWGATE_KEY_P256, tx->s.devcert.pubkey, sizeof(tx->s.devcert.pubkey));
+	memcpy(d->o_type, tx->s.devcert.o_type, FWGATE_NAME_LEN);
+	fwg_sha256(tx->s.devcert.pubkey, sizeof(tx->s.devcert.pubkey), id);
+	st->nr_dev++;
+	return insert(&st->devices, id, st->nr_dev);
+}
+
+int fwg_state_apply(struct fwg_state *st, const struct fwg_tx *tx)
+{
+	uint8_t d[FWGATE_ID_LEN];
+	int err;
+
+	if (tx->type == FWG_TX_GENESIS)
+		return apply_genesis(st, tx);
+	msg_digest(tx, d);
+	err = insert(&st->msgs, d, st->height + 1);
+	if (!err && tx->type == FWG_TX_UPDATE)
+		err = insert(&st->updates, tx->s.update.u_id, 1);
+	if (!err && tx->type == FWG_TX_DEVCERT)
+		err = apply_devcert(st, tx);
+	return err;
+}
+
+void fwg_state_add_id(struct fwg_state *st, const uint8_t id[FWGATE_ID_LEN], uint64_t height)
+{
+	insert(&st->ids, id, height + 1);
+}
+
+int fwg_state_find(const struct fwg_state *st, const uint8_t id[FWGATE_ID_LEN], uint64_t *height)
+{
+	struct slot *s = lookup(&st->ids, id);
+
+	if (!s)
+		return -ENOENT;
+	*height = s->val - 1;
+	return 0;
+}
+
+void fwg_state_set_threads(struct fwg_state *st, unsigned int threads)
+{
+	st->threads = threads;
+}
+
+struct preverify {
+	const struct fwg_state *st;
+	const struct fwg_block *b;
+	uint8_t *ok;
+	unsigned int first, step;
+};
+
+/*
+ * Verifies the signatures of every step-th transaction of a block, with the keys known before the block.
+ * Signer keys never change once registered, so a signature that verifies here verifies in the sequential
+ * pass; a transaction whose signer the block itself registers is left to that pass.
+ */
+static void *preverify(void *arg)
+{
+	struct preverify *p = arg;
+	struct fwg_tx *tx = malloc(sizeof(*tx));
+	struct fwg_err err;
+	EVP_PKEY *key;
+	uint32_t i;
+
+	for (i = p->first; tx && i < p->b->hdr.nr_tx; i += p->step) {
+		if (fwg_tx_decode(p->b->tx[i], p->b->tx_len[i], tx, &err))
+			continue;
+		if (tx->type != FWG_TX_GENESIS) {
+			key = signer_key(p->st, tx);
+			p->ok[i] = key && !verify(key, tx);
+		}
+		fwg_tx_release(tx);
+	}
+	free(tx);
+	return NULL;
+}
+
+static uint8_t *preverify_block(const struct fwg_state *st, const struct fwg_block *b)
+{
+	struct preverify p[16];
+	pthread_t t[16];
+	unsigned int i, n = st->threads < 16 ? st->threads : 16;
+	uint8_t *ok;
+
+	if (n < 2 || b->hdr.nr_tx < 64 || !st->genesis)
+		return NULL;
+	ok = calloc(b->hdr.nr_tx, 1);
+	if (!ok)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		p[i] = (struct preverify){ st, b, ok, i, n };
+		if (pthread_create(&t[i], NULL, preverify, &p[i]))
+			break;
+	}
+	while (i--)
+		pthread_join(t[i], NULL);
+	return ok;
+}
+
+int fwg_state_add_block(struct fwg_state *st, const uint8_t *buf, size_t len, int check_sigs,
+			struct fwg_err *err)
+{
+	uint8_t *verified = NULL;
+	struct fwg_block b;
+	struct fwg_tx tx;
+	uint32_t i;
+	int ret = -1;
+
+	if (fwg_block_decode(buf, len, &b, err))
+		return -1;
+	if (b.hdr.height != st->height) {
+		fail(err, "block.height: %llu, expected %llu", (unsigned long long)b.hdr.height,
+		     (unsigned long long)st->height);
+		goto out;
+	}
+	if (memcmp(b.hdr.prev, st->tip, FWGATE_ID_LEN)) {
+		fail(err, "block %llu: prev is not the hash of block %llu", (unsigned long long)b.hdr.height,
+		     (unsigned long long)b.hdr.height - 1);
+		goto out;
+	}
+	if (!b.hdr.height && (!b.hdr.nr_tx || b.tx[0][1] != FWG_TX_GENESIS)) {
+		fail(err, "block 0: does not start with the genesis transaction");
+		goto out;
+	}
+	if (check_sigs)
+		verified = preverify_block(st, &b);
+	for (i = 0; i < b.hdr.nr_tx; i++) {
+		struct fwg_err e;
+
+		if (fwg_tx_decode(b.tx[i], b.tx_len[i], &tx, &e) ||
+		    check(st, &tx, check_sigs && !(verified && verified[i]), &e)) {
+			fwg_tx_release(&tx);
+			fail(err, "block %llu tx %u: %.200s", (unsigned long long)b.hdr.height, i, e.msg);
+			goto out;
+		}
+		ret = fwg_state_apply(st, &tx);
+		fwg_tx_release(&tx);
+		if (ret) {
+			fail(err, "block %llu tx %u: out of memory", (unsigned long long)b.hdr.height, i);
+			goto out;
+		}
+		fwg_state_add_id(st, b.tx_id[i], b.hdr.height);
+		ret = -1;
+	}
+	memcpy(st->tip, b.hash, FWGATE_ID_LEN);
+	st->height++;
+	ret = 0;
+out:
+	free(verified);
+	fwg_block_release(&b);
+	return ret;
+}

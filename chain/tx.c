@@ -1,0 +1,463 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Transactions: the canonical encoding and its strict decoder (Documentation/fwgate/ledger.rst). */
+#include <endian.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger.h"
+
+#define fail(err, ...) ({ (err)->kind = FWG_ERR_FORMAT; snprintf((err)->msg, sizeof((err)->msg), __VA_ARGS__); -1; })
+
+static const struct {
+	const char *name;
+	const char *magic;
+	size_t stmt_len;
+} kinds[__FWG_TX_MAX] = {
+	[FWG_TX_GENESIS] = { "genesis", NULL, 0 },
+	[FWG_TX_UPDATE] = { "update", FWGATE_MAGIC_UPDATE, sizeof(struct fwgate_update_stmt) },
+	[FWG_TX_APPROVE] = { "approve", FWGATE_MAGIC_APPROVE, sizeof(struct fwgate_verdict_stmt) },
+	[FWG_TX_REJECT] = { "reject", FWGATE_MAGIC_REJECT, sizeof(struct fwgate_verdict_stmt) },
+	[FWG_TX_ACK] = { "ack", FWGATE_MAGIC_ACK, sizeof(struct fwgate_ack_stmt) },
+	[FWG_TX_NACK] = { "nack", FWGATE_MAGIC_NACK, sizeof(struct fwgate_nack_stmt) },
+	[FWG_TX_DEVCERT] = { "devcert", FWGATE_MAGIC_DEVCERT, sizeof(struct fwgate_devcert_stmt) },
+};
+
+const char *fwg_tx_type_name(unsigned int type)
+{
+	return type && type < __FWG_TX_MAX ? kinds[type].name : "unknown";
+}
+
+void fwg_tx_id(const uint8_t *buf, size_t len, uint8_t id[FWGATE_ID_LEN])
+{
+	fwg_sha256(buf, len, id);
+}
+
+/* A reader over untrusted bytes: every get fails once the input is short, and the decoder checks once. */
+struct rd {
+	const uint8_t *p;
+	size_t left;
+	int short_read;
+};
+
+static const uint8_t *get(struct rd *r, size_t n)
+{
+	const uint8_t *p = r->p;
+
+	if (r->short_read || n > r->left) {
+		r->short_read = 1;
+		return NULL;
+	}
+	r->p += n;
+	r->left -= n;
+	return p;
+}
+
+static unsigned int get8(struct rd *r)
+{
+	const uint8_t *p = get(r, 1);
+
+	return p ? p[0] : 0;
+}
+
+static unsigned int get16(struct rd *r)
+{
+	const uint8_t *p = get(r, 2);
+
+	return p ? (unsigned int)p[0] << 8 | p[1] : 0;
+}
+
+static uint64_t get64(struct rd *r)
+{
+	const uint8_t *p = get(r, 8);
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; p && i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static int getn(struct rd *r, void *dst, size_t n)
+{
+	const uint8_t *p = get(r, n);
+
+	if (!p)
+		return -1;
+	memcpy(dst, p, n);
+	return 0;
+}
+
+/* A name field: at most 31 bytes of printable text, then NUL bytes to the end. */
+static int name_ok(const char *s)
+{
+	size_t i, n = strnlen(s, FWGATE_NAME_LEN);
+
+	if (n == FWGATE_NAME_LEN)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] < 0x21 || s[i] > 0x7e)
+			return 0;
+	for (; i < FWGATE_NAME_LEN; i++)
+		if (s[i])
+			return 0;
+	return 1;
+}
+
+static int url_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (strncmp(s, "http://", 7) && strncmp(s, "https://", 8))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] < 0x21 || s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+static int key_ok(const struct fwg_pubkey *k)
+{
+	if (k->alg == FWGATE_KEY_P256)
+		return k->len == 65 && k->data[0] == 4;
+	return k->alg == FWGATE_KEY_RSA3072 && k->len > 0 && k->len <= FWGATE_MAX_KEY_LEN;
+}
+
+static int genesis_decode(struct rd *r, struct fwg_genesis *g, struct fwg_err *err)
+{
+	unsigned int i, j, m;
+
+	memset(g, 0, sizeof(*g));
+	g->time = get64(r);
+	getn(r, g->name, FWGATE_NAME_LEN);
+	g->nr_members = get8(r);
+	if (r->short_read)
+		return fail(err, "genesis: truncated header");
+	if (!name_ok(g->name))
+		return fail(err, "genesis.name: not 1-31 printable bytes, NUL-padded");
+	if (!g->nr_members || g->nr_members > FWG_MAX_MEMBERS)
+		return fail(err, "genesis.nr_members: %u, not 1 to %d", g->nr_members, FWG_MAX_MEMBERS);
+	for (i = 0; i < g->nr_members; i++) {
+		struct fwg_member *mb = &g->members[i];
+
+		mb->role = get8(r);
+		getn(r, mb->name, FWGATE_NAME_LEN);
+		mb->key.alg = get8(r);
+		mb->key.len = get16(r);
+		if (r->short_read)
+			return fail(err, "genesis.members[%u]: truncated", i);
+		if (mb->role < FWG_ROLE_MANUFACTURER || mb->role > FWG_ROLE_OPERATOR)
+			return fail(err, "genesis.members[%u].role: %u is not 1, 2 or 3", i, mb->role);
+		if (!name_ok(mb->name))
+			return fail(err, "genesis.members[%u].name: not 1-31 printable bytes, NUL-padded", i);
+		if (mb->key.len > FWGATE_MAX_KEY_LEN || getn(r, mb->key.data, mb->key.len))
+			return fail(err, "genesis.members[%u].key_len: %u is too long", i, mb->key.len);
+		if (!key_ok(&mb->key))
+			return fail(err, "genesis.members[%u].key: not an RSA-3072 or P-256 key encoding", i);
+		fwg_sha256(mb->key.data, mb->key.len, mb->key.id);
+		for (j = 0; j < i; j++)
+			if (!memcmp(g->members[j].key.id, mb->key.id, FWGATE_ID_LEN))
+				return fail(err, "genesis.members[%u].key: same key as members[%u]", i, j);
+	}
+	g->nr_types = get8(r);
+	if (r->short_read || !g->nr_types || g->nr_types > FWG_MAX_TYPES)
+		return fail(err, "genesis.nr_types: not 1 to %d", FWG_MAX_TYPES);
+	for (i = 0; i < g->nr_types; i++) {
+		struct fwg_type_policy *t = &g->types[i];
+
+		getn(r, t->o_type, FWGATE_NAME_LEN);
+		t->k = get8(r);
+		t->q = get8(r);
+		if (r->short_read)
+			return fail(err, "genesis.types[%u]: truncated", i);
+		if (!name_ok(t->o_type))
+			return fail(err, "genesis.types[%u].o_type: not 1-31 printable bytes, NUL-padded", i);
+		for (j = 0; j < i; j++)
+			if (!strcmp(g->types[j].o_type, t->o_type))
+				return fail(err, "genesis.types[%u].o_type: \"%s\" twice", i, t->o_type);
+		if (!t->k || t->k > FWGATE_MAX_CHECKERS)
+			return fail(err, "genesis.types[%u].k: %u, not 1 to %d", i, t->k, FWGATE_MAX_CHECKERS);
+		if (t->q < t->k / 2 + 1 || t->q > t->k)
+			return fail(err, "genesis.types[%u].q: %u, not between floor(k/2)+1 = %u and k = %u", i,
+				    t->q, t->k / 2 + 1, t->k);
+		for (j = 0; j < t->k; j++) {
+			if (getn(r, t->checkers[j], FWGATE_ID_LEN))
+				return fail(err, "genesis.types[%u].checkers[%u]: truncated", i, j);
+			for (m = 0; m < g->nr_members; m++)
+				if (g->members[m].role == FWG_ROLE_CHECKER &&
+				    !memcmp(g->members[m].key.id, t->checkers[j], FWGATE_ID_LEN))
+					break;
+			if (m == g->nr_members)
+				return fail(err, "genesis.types[%u].checkers[%u]: not a checker member", i, j);
+			for (m = 0; m < j; m++)
+				if (!memcmp(t->checkers[m], t->checkers[j], FWGATE_ID_LEN))
+					return fail(err, "genesis.types[%u].checkers[%u]: listed twice", i, j);
+		}
+	}
+	return 0;
+}
+
+static int stmt_fields_ok(const struct fwg_tx *tx, struct fwg_err *err)
+{
+	static const uint8_t zero[4];
+	const struct fwgate_update_stmt *u = NULL;
+	const char *what = fwg_tx_type_name(tx->type);
+
+	switch (tx->type) {
+	case FWG_TX_UPDATE:
+		u = &tx->s.update;
+		break;
+	case FWG_TX_APPROVE:
+	case FWG_TX_REJECT:
+		u = &tx->s.verdict.update;
+		if (memcmp(u->magic, FWGATE_MAGIC_UPDATE, FWGATE_MAGIC_LEN))
+			return fail(err, "%s.update.magic: not %s", what, FWGATE_MAGIC_UPDATE);
+		break;
+	case FWG_TX_ACK:
+		if (!name_ok(tx->s.ack.target))
+			return fail(err, "ack.target: not 1-31 printable bytes, NUL-padded");
+		return 0;
+	case FWG_TX_NACK:
+		if (memcmp(&tx->s.nack.reserved, zero, 4))
+			return fail(err, "nack.reserved: not zero");
+		if (be32toh(tx->s.nack.reason) > FWGATE_NACK_ROLLBACK)
+			return fail(err, "nack.reason: %u is not a known reason", be32toh(tx->s.nack.reason));
+		return 0;
+	case FWG_TX_DEVCERT:
+		if (!name_ok(tx->s.devcert.o_type))
+			return fail(err, "devcert.o_type: not 1-31 printable bytes, NUL-padded");
+		if (tx->s.devcert.pubkey[0] != 4)
+			return fail(err, "devcert.pubkey: not an uncompressed P-256 point");
+		return 0;
+	}
+	if (!name_ok(u->o_type))
+		return fail(err, "%s.o_type: not 1-31 printable bytes, NUL-padded", what);
+	if (!name_ok(u->target))
+		return fail(err, "%s.target: not 1-31 printable bytes, NUL-padded", what);
+	if (!u->version)
+		return fail(err, "%s.version: zero", what);
+	return 0;
+}
+
+int fwg_tx_decode(const uint8_t *buf, size_t len, struct fwg_tx *tx, struct fwg_err *err)
+{
+	struct rd r = { buf, len, 0 };
+	unsigned int version, i, n;
+	size_t stmt_len;
+
+	memset(tx, 0, offsetof(struct fwg_tx, urls));
+	tx->genesis = NULL;
+	if (len > FWG_TX_MAX)
+		return fail(err, "transaction: %zu bytes, more than %d", len, FWG_TX_MAX);
+	version = get8(&r);
+	tx->type = get8(&r);
+	if (r.short_read)
+		return fail(err, "transaction: shorter than its 2-byte header");
+	if (version != FWG_TX_VERSION)
+		return fail(err, "version: %u, expected %d", version, FWG_TX_VERSION);
+	if (!tx->type || tx->type >= __FWG_TX_MAX)
+		return fail(err, "type: %u is not a transaction type", tx->type);
+	if (tx->type == FWG_TX_GENESIS) {
+		tx->genesis = malloc(sizeof(*tx->genesis));
+		if (!tx->genesis)
+			return fail(err, "genesis: out of memory");
+		if (genesis_decode(&r, tx->genesis, err))
+			goto bad;
+		goto end;
+	}
+	stmt_len = kinds[tx->type].stmt_len;
+	tx->msg = get(&r, stmt_len);
+	if (!tx->msg)
+		return fail(err, "%s: statement truncated (%zu bytes expected)", kinds[tx->type].name, stmt_len);
+	tx->msg_len = stmt_len;
+	memcpy(&tx->s, tx->msg, stmt_len);
+	if (memcmp(tx->msg, kinds[tx->type].magic, FWGATE_MAGIC_LEN))
+		return fail(err, "%s.magic: not %s", kinds[tx->type].name, kinds[tx->type].magic);
+	if (stmt_fields_ok(tx, err))
+		return -1;
+	tx->sig_len = get16(&r);
+	if (r.short_read || !tx->sig_len)
+		return fail(err, "%s.signature: missing (unsigned transaction)", kinds[tx->type].name);
+	if (tx->sig_len > FWGATE_MAX_SIG_LEN || getn(&r, tx->sig, tx->sig_len))
+		return fail(err, "%s.sig_len: %u, beyond the transaction or above %d", kinds[tx->type].name,
+			    tx->sig_len, FWGATE_MAX_SIG_LEN);
+	if (tx->type == FWG_TX_UPDATE) {
+		tx->nr_urls = get8(&r);
+		if (r.short_read || tx->nr_urls > FWG_MAX_URLS)
+			return fail(err, "update.nr_urls: missing or above %d", FWG_MAX_URLS);
+		for (i = 0; i < tx->nr_urls; i++) {
+			n = get16(&r);
+			if (r.short_read || !n || n > FWG_MAX_URL_LEN || getn(&r, tx->urls[i], n))
+				return fail(err, "update.urls[%u]: length missing, zero, above %d or truncated", i,
+					    FWG_MAX_URL_LEN);
+			tx->urls[i][n] = '\0';
+			if (!url_ok(tx->urls[i], n))
+				return fail(err, "update.urls[%u]: not a printable http:// or https:// URL", i);
+		}
+	}
+end:
+	if (!r.left)
+		return 0;
+	fail(err, "%s: %zu trailing bytes", kinds[tx->type].name, r.left);
+bad:
+	fwg_tx_release(tx);
+	return -1;
+}
+
+void fwg_tx_release(struct fwg_tx *tx)
+{
+	free(tx->genesis);
+	tx->genesis = NULL;
+}
+
+/* A writer: stops counting space once full, the encoder returns 0 then. */
+struct wr {
+	uint8_t *p;
+	size_t len, off;
+};
+
+static void put(struct wr *w, const void *src, size_t n)
+{
+	if (w->off + n <= w->len)
+		memcpy(w->p + w->off, src, n);
+	w->off += n;
+}
+
+static void put8(struct wr *w, unsigned int v)
+{
+	uint8_t b = v;
+
+	put(w, &b, 1);
+}
+
+static void put16(struct wr *w, unsigned int v)
+{
+	uint8_t b[2] = { v >> 8, v & 0xff };
+
+	put(w, b, 2);
+}
+
+static void put64(struct wr *w, uint64_t v)
+{
+	uint64_t be = htobe64(v);
+
+	put(w, &be, 8);
+}
+
+size_t fwg_tx_encode_signed(uint8_t type, const void *stmt, size_t stmt_len, const uint8_t *sig,
+			    size_t sig_len, const char *const *urls, unsigned int nr_urls, uint8_t *buf,
+			    size_t len)
+{
+	struct wr w = { buf, len, 0 };
+	unsigned int i;
+
+	if (type <= FWG_TX_GENESIS || type >= __FWG_TX_MAX || stmt_len != kinds[type].stmt_len ||
+	    sig_len > FWGATE_MAX_SIG_LEN || nr_urls > FWG_MAX_URLS || (nr_urls && type != FWG_TX_UPDATE))
+		return 0;
+	put8(&w, FWG_TX_VERSION);
+	put8(&w, type);
+	put(&w, stmt, stmt_len);
+	put16(&w, sig_len);
+	put(&w, sig, sig_len);
+	if (type == FWG_TX_UPDATE) {
+		put8(&w, nr_urls);
+		for (i = 0; i < nr_urls; i++) {
+			size_t n = strlen(urls[i]);
+
+			if (n > FWG_MAX_URL_LEN)
+				return 0;
+			put16(&w, n);
+			put(&w, urls[i], n);
+		}
+	}
+	return w.off <= len && w.off <= FWG_TX_MAX ? w.off : 0;
+}
+
+size_t fwg_tx_sign(EVP_PKEY *key, uint8_t type, const void *stmt, size_t stmt_len, const char *const *urls,
+		   unsigned int nr_urls, uint8_t *buf, size_t len)
+{
+	uint8_t sig[FWGATE_MAX_SIG_LEN];
+	size_t sig_len = sizeof(sig);
+
+	if (fwg_sign(key, stmt, stmt_len, sig, &sig_len))
+		return 0;
+	return fwg_tx_encode_signed(type, stmt, stmt_len, sig, sig_len, urls, nr_urls, buf, len);
+}
+
+size_t fwg_genesis_encode(const struct fwg_genesis *g, uint8_t *buf, size_t len)
+{
+	struct wr w = { buf, len, 0 };
+	unsigned int i, j;
+
+	if (g->nr_members > FWG_MAX_MEMBERS || g->nr_types > FWG_MAX_TYPES)
+		return 0;
+	put8(&w, FWG_TX_VERSION);
+	put8(&w, FWG_TX_GENESIS);
+	put64(&w, g->time);
+	put(&w, g->name, FWGATE_NAME_LEN);
+	put8(&w, g->nr_members);
+	for (i = 0; i < g->nr_members; i++) {
+		const struct fwg_member *m = &g->members[i];
+
+		if (m->key.len > FWGATE_MAX_KEY_LEN)
+			return 0;
+		put8(&w, m->role);
+		put(&w, m->name, FWGATE_NAME_LEN);
+		put8(&w, m->key.alg);
+		put16(&w, m->key.len);
+		put(&w, m->key.data, m->key.len);
+	}
+	put8(&w, g->nr_types);
+	for (i = 0; i < g->nr_types; i++) {
+		const struct fwg_type_policy *t = &g->types[i];
+
+		if (t->k > FWGATE_MAX_CHECKERS)
+			return 0;
+		put(&w, t->o_type, FWGATE_NAME_LEN);
+		put8(&w, t->k);
+		put8(&w, t->q);
+		for (j = 0; j < t->k; j++)
+			put(&w, t->checkers[j], FWGATE_ID_LEN);
+	}
+	return w.off <= len && w.off <= FWG_TX_MAX ? w.off : 0;
+}
+
+/* ------------------------------------------------------------------ proofs */
+
+size_t fwg_proof_encode(const struct fwg_proof *p, uint8_t *buf, size_t len)
+{
+	struct wr w = { buf, len, 0 };
+	uint8_t be[4];
+	unsigned int i;
+
+	if (p->depth > FWG_PROOF_MAX_DEPTH)
+		return 0;
+	be[0] = p->index >> 24; be[1] = p->index >> 16; be[2] = p->index >> 8; be[3] = p->index;
+	put(&w, be, 4);
+	be[0] = p->size >> 24; be[1] = p->size >> 16; be[2] = p->size >> 8; be[3] = p->size;
+	put(&w, be, 4);
+	put8(&w, p->depth);
+	for (i = 0; i < p->depth; i++)
+		put(&w, p->path[i], FWGATE_ID_LEN);
+	return w.off <= len ? w.off : 0;
+}
+
+int fwg_proof_decode(const uint8_t *buf, size_t len, struct fwg_proof *p)
+{
+	struct rd r = { buf, len, 0 };
+	unsigned int i;
+
+	p->index = (uint32_t)get16(&r) << 16;
+	p->index |= get16(&r);
+	p->size = (uint32_t)get16(&r) << 16;
+	p->size |= get16(&r);
+	p->depth = get8(&r);
+	if (r.short_read || p->depth > FWG_PROOF_MAX_DEPTH || p->index >= p->size)
+		return -EINVAL;
+	for (i = 0; i < p->depth; i++)
+		if (getn(&r, p->path[i], FWGATE_ID_LEN))
+			return -EINVAL;
+	return r.left ? -EINVAL : 0;
+}

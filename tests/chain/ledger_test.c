@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the ledger formats and state (chain/ledger.h): encoding, Merkle proofs, signatures and the
+ * refusals of bad transactions. Plain TAP, one line per test; `ledger_test NAME` runs one test.
+ */
+#include <endian.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/evp.h>
+
+#include "ledger.h"
+#include "seal.h"
+#include "log.h"
+
+static EVP_PKEY *mkey, *ckey[3], *dkey, *other;
+static struct fwg_pubkey mpub, cpub[3], dpub;
+static uint8_t buf[FWG_TX_MAX];
+
+#define CHECK(cond) do { if (!(cond)) { printf("# %s:%d: %s\n", __FILE__, __LINE__, #cond); return 1; } } while (0)
+
+static EVP_PKEY *keygen(int rsa, struct fwg_pubkey *pub)
+{
+	EVP_PKEY *k = rsa ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3072) :
+			    EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+
+	if (!k || (pub && fwg_key_encode(k, pub)))
+		fatalx("keygen");
+	return k;
+}
+
+static void name(char *dst, const char *src)
+{
+	memset(dst, 0, FWGATE_NAME_LEN);
+	strcpy(dst, src);
+}
+
+static size_t genesis(uint8_t *out, size_t len, unsigned int q)
+{
+	static struct fwg_genesis g;
+	int i;
+
+	memset(&g, 0, sizeof(g));
+	g.time = 1;
+	name(g.name, "test");
+	g.nr_members = 4;
+	g.members[0].role = FWG_ROLE_MANUFACTURER;
+	name(g.members[0].name, "acme");
+	g.members[0].key = mpub;
+	for (i = 0; i < 3; i++) {
+		g.members[1 + i].role = FWG_ROLE_CHECKER;
+		snprintf(g.members[1 + i].name, FWGATE_NAME_LEN, "checker%d", i);
+		g.members[1 + i].key = cpub[i];
+	}
+	g.nr_types = 1;
+	name(g.types[0].o_type, "router");
+	g.types[0].k = 2;
+	g.types[0].q = q;
+	memcpy(g.types[0].checkers[0], cpub[0].id, FWGATE_ID_LEN);
+	memcpy(g.types[0].checkers[1], cpub[1].id, FWGATE_ID_LEN);
+	return fwg_genesis_encode(&g, out, len);
+}
+
+static struct fwgate_update_stmt update(void)
+{
+	struct fwgate_update_stmt u = {};
+
+	memcpy(u.magic, FWGATE_MAGIC_UPDATE, FWGATE_MAGIC_LEN);
+	memcpy(u.m_id, mpub.id, FWGATE_ID_LEN);
+	memset(u.u_id, 0xab, FWGATE_ID_LEN);
+	u.version = htobe64(7);
+	u.size = htobe64(4096);
+	name(u.o_type, "router");
+	name(u.target, "fw");
+	return u;
+}
+
+static struct fwgate_devcert_stmt devcert(void)
+{
+	struct fwgate_devcert_stmt c = {};
+
+	memcpy(c.magic, FWGATE_MAGIC_DEVCERT, FWGATE_MAGIC_LEN);
+	memcpy(c.m_id, mpub.id, FWGATE_ID_LEN);
+	name(c.o_type, "router");
+	memcpy(c.pubkey, dpub.data, 65);
+	return c;
+}
+
+static struct fwgate_ack_stmt ack(uint64_t t)
+{
+	struct fwgate_ack_stmt a = {};
+
+	memcpy(a.magic, FWGATE_MAGIC_ACK, FWGATE_MAGIC_LEN);
+	memset(a.u_id, 0xab, FWGATE_ID_LEN);
+	memcpy(a.o_id, dpub.id, FWGATE_ID_LEN);
+	a.version = htobe64(7);
+	name(a.target, "fw");
+	a.time = htobe64(t);
+	return a;
+}
+
+static struct fwgate_verdict_stmt verdict(int i, const char *magic)
+{
+	struct fwgate_verdict_stmt v = {};
+
+	memcpy(v.magic, magic, FWGATE_MAGIC_LEN);
+	memcpy(v.checker_id, cpub[i].id, FWGATE_ID_LEN);
+	memset(v.report, 0x11, FWGATE_ID_LEN);
+	v.update = update();
+	return v;
+}
+
+/* Decodes, checks and applies one transaction; returns the refusal message, or NULL. */
+static const char *submit(struct fwg_state *st, const uint8_t *tx, size_t len)
+{
+	static struct fwg_err err;
+	struct fwg_tx t;
+
+	if (fwg_tx_decode(tx, len, &t, &err))
+		return err.msg;
+	if (fwg_state_check(st, &t, &err)) {
+		fwg_tx_release(&t);
+		return err.msg;
+	}
+	fwg_state_apply(st, &t);
+	fwg_tx_release(&t);
+	return NULL;
+}
+
+static int refused_with(const char *msg, const char *want)
+{
+	if (!msg || !strstr(msg, want)) {
+		printf("# got \"%s\", want \"%s\"\n", msg ? msg : "(accepted)", want);
+		return 0;
+	}
+	return 1;
+}
+
+/* A state with genesis, the device's certificate and the update. */
+static struct fwg_state *ready_state(void)
+{
+	struct fwg_state *st = fwg_state_new();
+	struct fwgate_devcert_stmt c = devcert();
+	struct fwgate_update_stmt u = update();
+	size_t n;
+
+	n = genesis(buf, sizeof(buf), 2);
+	if (submit(st, buf, n))
+		fatalx("genesis refused");
+	n = fwg_tx_sign(mkey, FWG_TX_DEVCERT, &c, sizeof(c), NULL, 0, buf, sizeof(buf));
+	if (submit(st, buf, n))
+		fatalx("devcert refused");
+	n = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, buf, sizeof(buf));
+	if (submit(st, buf, n))
+		fatalx("update refused");
+	return st;
+}
+
+static int tx_roundtrips_every_kind(void)
+{
+	struct fwgate_update_stmt u = update();
+	struct fwgate_verdict_stmt v = verdict(0, FWGATE_MAGIC_APPROVE);
+	struct fwgate_ack_stmt a = ack(1);
+	const char *urls[] = { "https://mirror.example/fw.bin", "http://10.0.0.1/fw" };
+	struct fwg_err err;
+	struct fwg_tx t;
+	size_t n;
+
+	n = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), urls, 2, buf, sizeof(buf));
+	CHECK(n && !fwg_tx_decode(buf, n, &t, &err));
+	CHECK(t.type == FWG_TX_UPDATE && t.nr_urls == 2 && !strcmp(t.urls[1], urls[1]));
+	CHECK(!memcmp(&t.s.update, &u, sizeof(u)) && t.msg_len == sizeof(u));
+	CHECK(fwg_tx_encode_signed(t.type, t.msg, t.msg_len, t.sig, t.sig_len, urls, 2, buf + n, n) == n);
+	CHECK(!memcmp(buf, buf + n, n));
+	n = fwg_tx_sign(ckey[0], FWG_TX_APPROVE, &v, sizeof(v), NULL, 0, buf, sizeof(buf));
+	CHECK(n && !fwg_tx_decode(buf, n, &t, &err) && t.type == FWG_TX_APPROVE);
+	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, buf, sizeof(buf));
+	CHECK(n && !fwg_tx_decode(buf, n, &t, &err) && t.type == FWG_TX_ACK);
+	n = genesis(buf, sizeof(buf), 2);
+	CHECK(n && !fwg_tx_decode(buf, n, &t, &err) && t.genesis && t.genesis->nr_members == 4);
+	fwg_tx_release(&t);
+	return 0;
+}
+
+static int tx_rejects_malformed(void)
+{
+	struct fwgate_ack_stmt a = ack(1);
+	struct fwg_err err;
+	struct fwg_tx t;
+	size_t n;
+
+	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, buf, sizeof(buf));
+	CHECK(fwg_tx_decode(buf, n - 1, &t, &err) && strstr(err.msg, "ack.sig_len"));
+	buf[n] = 0;
+	CHECK(fwg_tx_decode(buf, n + 1, &t, &err) && strstr(err.msg, "trailing"));
+	CHECK(fwg_tx_decode(buf, 1, &t, &err) && strstr(err.msg, "header"));
+	CHECK(fwg_tx_decode(buf, FWG_TX_MAX + 1, &t, &err) && strstr(err.msg, "more than"));
+	buf[1] = FWG_TX_NACK;
+	CHECK(fwg_tx_decode(buf, n, &t, &err) && strstr(err.msg, "nack.magic"));
+	buf[1] = 99;
+	CHECK(fwg_tx_decode(buf, n, &t, &err) && strstr(err.msg, "type: 99"));
+	buf[1] = FWG_TX_ACK;
+	buf[0] = 2;
+	CHECK(fwg_tx_decode(buf, n, &t, &err) && strstr(err.msg, "version"));
+	/* Unsigned: the statement and a zero signature length. */
+	n = fwg_tx_encode_signed(FWG_TX_ACK, &a, sizeof(a), NULL, 0, NULL, 0, buf, sizeof(buf));
+	CHECK(fwg_tx_decode(buf, n, &t, &err) && strstr(err.msg, "unsigned"));
+	memset(a.target, 'x', FWGATE_NAME_LEN);
+	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, buf, sizeof(buf));
+	CHECK(fwg_tx_decode(buf, n, &t, &err) && strstr(err.msg, "ack.target"));
+	return 0;
+}
+
+static int genesis_rejects_threshold_below_majority(void)
+{
+	struct fwg_err err;
+	struct fwg_tx t;
+	size_t n = genesis(buf, sizeof(buf), 1);
+
+	CHECK(fwg_tx_decode(buf, n, &t, &err) && strstr(err.msg, "genesis.types[0].q"));
+	return 0;
+}
+
+static int merkle_proves_every_leaf(void)
+{
+	uint8_t leaves[70][FWGATE_ID_LEN], root[FWGATE_ID_LEN], bad[FWGATE_ID_LEN], enc[2048];
+	struct fwg_proof p, q;
+	size_t n, i;
+	uint8_t id[FWGATE_ID_LEN];
+
+	for (i = 0; i < 70; i++) {
+		memset(id, (int)i, sizeof(id));
+		fwg_merkle_leaf(id, leaves[i]);
+	}
+	for (n = 1; n <= 70; n++) {
+		fwg_merkle_root((const uint8_t (*)[FWGATE_ID_LEN])leaves, n, root);
+		for (i = 0; i < n; i++) {
+			CHECK(!fwg_merkle_proof((const uint8_t (*)[FWGATE_ID_LEN])leaves, n, i, &p));
+			CHECK(!fwg_merkle_verify(&p, leaves[i], root));
+			CHECK(fwg_merkle_verify(&p, leaves[(i + 1) % 70], root));
+			CHECK(!fwg_proof_decode(enc, fwg_proof_encode(&p, enc, sizeof(enc)), &q));
+			CHECK(!fwg_merkle_verify(&q, leaves[i], root));
+			if (n > 1) {
+				q.index = (i + 1) % n;
+				CHECK(fwg_merkle_verify(&q, leaves[i], root));
+			}
+		}
+	}
+	memcpy(bad, root, sizeof(bad));
+	bad[0] ^= 1;
+	CHECK(fwg_merkle_verify(&p, leaves[69], bad));
+	return 0;
+}
+
+static int merkle_empty_root_is_sha256_of_nothing(void)
+{
+	/* RFC 9162: MTH({}) = SHA-256(). */
+	static const char want[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+	uint8_t root[FWGATE_ID_LEN];
+	char hex[65];
+
+	fwg_merkle_root(NULL, 0, root);
+	fwg_hex(root, FWGATE_ID_LEN, hex);
+	CHECK(!strcmp(hex, want));
+	return 0;
+}
+
+static int block_roundtrips_and_detects_tampering(void)
+{
+	struct fwgate_ack_stmt a1 = ack(1), a2 = ack(2);
+	static uint8_t t1[512], t2[512];
+	const uint8_t *tx[2] = { t1, t2 };
+	uint32_t len[2];
+	struct fwg_block_hdr h = { .height = 5, .time_ms = 1234 };
+	struct fwg_block b;
+	struct fwg_err err;
+	uint8_t *blk;
+	size_t n;
+
+	len[0] = fwg_tx_sign(dkey, FWG_TX_ACK, &a1, sizeof(a1), NULL, 0, t1, sizeof(t1));
+	len[1] = fwg_tx_sign(dkey, FWG_TX_ACK, &a2, sizeof(a2), NULL, 0, t2, sizeof(t2));
+	blk = fwg_block_encode(&h, tx, len, 2, &n);
+	CHECK(blk && !fwg_block_decode(blk, n, &b, &err));
+	CHECK(b.hdr.height == 5 && b.hdr.nr_tx == 2 && b.tx_len[1] == len[1]);
+	CHECK(!memcmp(b.tx[1], t2, len[1]));
+	fwg_block_release(&b);
+	blk[n - 1] ^= 1;
+	CHECK(fwg_block_decode(blk, n, &b, &err) && strstr(err.msg, "block.merkle"));
+	blk[n - 1] ^= 1;
+	CHECK(fwg_block_decode(blk, n - 1, &b, &err) && strstr(err.msg, "block.tx[1]"));
+	blk[91] = 3;
+	CHECK(fwg_block_decode(blk, n, &b, &err) && strstr(err.msg, "block.tx[2]"));
+	free(blk);
+	return 0;
+}
+
+static int state_accepts_the_whole_story(void)
+{
+	struct fwg_state *st = ready_state();
+	struct fwgate_verdict_stmt v = verdict(0, FWGATE_MAGIC_APPROVE);
+	struct fwgate_verdict_stmt r = verdict(1, FWGATE_MAGIC_REJECT);
+	struct fwgate_ack_stmt a = ack(1);
+	struct fwgate_nack_stmt na = {};
+	size_t n;
+
+	n = fwg_tx_sign(ckey[0], FWG_TX_APPROVE, &v, sizeof(v), NULL, 0, buf, sizeof(buf));
+	CHECK(!submit(st, buf, n));
+	n = fwg_tx_sign(ckey[1], FWG_TX_REJECT, &r, sizeof(r), NULL, 0, buf, sizeof(buf));
+	CHECK(!submit(st, buf, n));
+	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, buf, sizeof(buf));
+	CHECK(!submit(st, buf, n));
+	memcpy(na.magic, FWGATE_MAGIC_NACK, FWGATE_MAGIC_LEN);
+	memset(na.u_id, 0xab, FWGATE_ID_LEN);
+	memcpy(na.o_id, dpub.id, FWGATE_ID_LEN);
+	memcpy(na.culprit_id, mpub.id, FWGATE_ID_LEN);
+	na.reason = htobe32(FWGATE_NACK_DIGEST_MISMATCH);
+	n = fwg_tx_sign(dkey, FWG_TX_NACK, &na, sizeof(na), NULL, 0, buf, sizeof(buf));
+	CHECK(!submit(st, buf, n));
+	na.reserved = htobe32(1);
+	n = fwg_tx_sign(dkey, FWG_TX_NACK, &na, sizeof(na), NULL, 0, buf, sizeof(buf));
+	CHECK(refused_with(submit(st, buf, n), "nack.reserved"));
+	fwg_state_free(st);
+	return 0;
+}
+
+static int state_refuses_replay_and_wrong_signers(void)
+{
+	struct fwg_state *st = ready_state();
+	struct fwgate_verdict_stmt v = verdict(2, FWGATE_MAGIC_APPROVE);
+	struct fwgate_update_stmt u = update();
+	struct fwgate_ack_stmt a = ack(1);
+	size_t n;
+
+	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, buf, sizeof(buf));
+	CHECK(!submit(st, buf, n));
+	/* The same statement signed again (ECDSA is randomised): still a replay. */
+	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, buf, sizeof(buf));
+	CHECK(refused_with(submit(st, buf, n), "replay"));
+	a = ack(2);
+	n = fwg_tx_sign(other, FWG_TX_ACK, &a, sizeof(a), NULL, 0, buf, sizeof(buf));
+	CHECK(refused_with(submit(st, buf, n), "ack.signature"));
+	memset(a.o_id, 1, FWGATE_ID_LEN);
+	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, buf, sizeof(buf));
+	CHECK(refused_with(submit(st, buf, n), "ack.o_id"));
+	/* checker2 is a consortium checker, but not one of the router type's k. */
+	n = fwg_tx_sign(ckey[2], FWG_TX_APPROVE, &v, sizeof(v), NULL, 0, buf, sizeof(buf));
+	CHECK(refused_with(submit(st, buf, n), "not among the checkers"));
+	u.version = htobe64(8);
+	n = fwg_tx_sign(ckey[0], FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, buf, sizeof(buf));
+	CHECK(refused_with(submit(st, buf, n), "update.signature"));
+	memcpy(u.m_id, cpub[0].id, FWGATE_ID_LEN);
+	n = fwg_tx_sign(ckey[0], FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, buf, sizeof(buf));
+	CHECK(refused_with(submit(st, buf, n), "update.m_id"));
+	n = genesis(buf, sizeof(buf), 2);
+	CHECK(refused_with(submit(st, buf, n), "has one already"));
+	fwg_state_free(st);
+	return 0;
+}
+
+static int chain_verifies_and_finds_tx(void)
+{
+	struct fwg_state *st = fwg_state_new(), *re = fwg_state_new();
+	struct fwgate_devcert_stmt c = devcert();
+	struct fwgate_update_stmt u = update();
+	struct fwgate_ack_stmt a = ack(9);
+	static uint8_t t[3][FWG_TX_MAX];
+	const uint8_t *tx[3] = { t[0], t[1], t[2] };
+	uint8_t *b0, *b1, id[FWGATE_ID_LEN];
+	struct fwg_block_hdr h = {};
+	uint32_t len[3];
+	struct fwg_err err;
+	uint64_t height;
+	size_t n0, n1;
+
+	len[0] = genesis(t[0], sizeof(t[0]), 2);
+	len[1] = fwg_tx_sign(mkey, FWG_TX_DEVCERT, &c, sizeof(c), NULL, 0, t[1], sizeof(t[1]));
+	len[2] = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, t[2], sizeof(t[2]));
+	b0 = fwg_block_encode(&h, tx, len, 3, &n0);
+	CHECK(b0 && !fwg_state_add_block(st, b0, n0, 1, &err));
+	h.height = 1;
+	fwg_block_hash(&(struct fwg_block_hdr){}, h.prev);
+	len[0] = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, t[0], sizeof(t[0]));
+	b1 = fwg_block_encode(&h, tx, len, 1, &n1);
+	CHECK(fwg_state_add_block(st, b1, n1, 1, &err) && strstr(err.msg, "prev"));
+	free(b1);
+	memcpy(h.prev, fwg_state_tip(st), FWGATE_ID_LEN);
+	b1 = fwg_block_encode(&h, tx, len, 1, &n1);
+	CHECK(!fwg_state_add_block(st, b1, n1, 1, &err));
+	CHECK(fwg_state_height(st) == 2);
+	fwg_tx_id(t[0], len[0], id);
+	CHECK(!fwg_state_find(st, id, &height) && height == 1);
+	/* Appending the same block again is a wrong height; replaying its ack in a new block, a replay. */
+	CHECK(fwg_state_add_block(st, b1, n1, 1, &err) && strstr(err.msg, "height"));
+	free(b1);
+	h.height = 2;
+	memcpy(h.prev, fwg_state_tip(st), FWGATE_ID_LEN);
+	b1 = fwg_block_encode(&h, tx, len, 1, &n1);
+	CHECK(fwg_state_add_block(st, b1, n1, 1, &err) && strstr(err.msg, "replay"));
+	CHECK(!fwg_state_add_block(re, b0, n0, 0, &err));
+	free(b0);
+	free(b1);
+	fwg_state_free(st);
+	fwg_state_free(re);
+	return 0;
+}
+
+static int seal_opens_for_each_recipient_only(void)
+{
+	EVP_PKEY *r[3] = { dkey, other, keygen(0, NULL) };
+	static uint8_t img[100000];
+	uint8_t *s1, *s3, *out;
+	size_t n1, n3, len;
+	int i;
+
+	for (i = 0; i < (int)sizeof(img); i++)
+		img[i] = i * 7;
+	s1 = fwg_seal(img, sizeof(img), r, 1, &n1);
+	s3 = fwg_seal(img, sizeof(img), r, 3, &n3);
+	CHECK(s1 && s3 && n3 - n1 == 2 * FWG_SEAL_PER_RECIPIENT);
+	for (i = 0; i < 3; i++) {
+		out = fwg_unseal(s3, n3, r[i], &len);
+		CHECK(out && len == sizeof(img) && !memcmp(out, img, len));
+		free(out);
+	}
+	CHECK(!fwg_unseal(s1, n1, r[1], &len));
+	CHECK(!fwg_unseal(s3, n3, ckey[0], &len));
+	s3[n3 - 100] ^= 1;
+	CHECK(!fwg_unseal(s3, n3, r[0], &len));
+	s3[n3 - 100] ^= 1;
+	s3[80] ^= 1;	/* the payload nonce, in the header every GCM operation authenticates */
+	CHECK(!fwg_unseal(s3, n3, r[2], &len));
+	EVP_PKEY_free(r[2]);
+	free(s1);
+	free(s3);
+	return 0;
+}
+
+static void seed(const char *dir, const char *sub, const char *name, const void *data, size_t len)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, sub, name);
+	f = fopen(path, "w");
+	if (!f || fwrite(data, 1, len, f) != len || fclose(f))
+		fatal("%s", path);
+}
+
+/* Writes the fuzzers' seed corpus: one transaction of each kind, a block and a proof. */
+static int write_corpus(const char *dir)
+{
+	struct fwgate_update_stmt u = update();
+	struct fwgate_verdict_stmt v = verdict(0, FWGATE_MAGIC_APPROVE), r = verdict(1, FWGATE_MAGIC_REJECT);
+	struct fwgate_devcert_stmt c = devcert();
+	struct fwgate_ack_stmt a = ack(1);
+	struct fwgate_nack_stmt na = {};
+	const char *urls[] = { "https://mirror.example/fw.bin" };
+	static uint8_t t[6][FWG_TX_MAX];
+	const uint8_t *tx[6] = { t[0], t[1], t[2], t[3], t[4], t[5] };
+	uint8_t leaves[5][FWGATE_ID_LEN], enc[2048];
+	struct fwg_block_hdr h = {};
+	struct fwg_proof p;
+	uint32_t len[6];
+	uint8_t *b;
+	size_t n;
+	int i;
+
+	memcpy(na.magic, FWGATE_MAGIC_NACK, FWGATE_MAGIC_LEN);
+	memcpy(na.o_id, dpub.id, FWGATE_ID_LEN);
+	na.reason = htobe32(FWGATE_NACK_DIGEST_MISMATCH);
+	len[0] = genesis(t[0], sizeof(t[0]), 2);
+	len[1] = fwg_tx_sign(mkey, FWG_TX_DEVCERT, &c, sizeof(c), NULL, 0, t[1], sizeof(t[1]));
+	len[2] = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), urls, 1, t[2], sizeof(t[2]));
+	len[3] = fwg_tx_sign(ckey[0], FWG_TX_APPROVE, &v, sizeof(v), NULL, 0, t[3], sizeof(t[3]));
+	len[4] = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, t[4], sizeof(t[4]));
+	len[5] = fwg_tx_sign(ckey[1], FWG_TX_REJECT, &r, sizeof(r), NULL, 0, t[5], sizeof(t[5]));
+	for (i = 0; i < 6; i++)
+		seed(dir, "tx", fwg_tx_type_name(tx[i][1]), tx[i], len[i]);
+	n = fwg_tx_sign(dkey, FWG_TX_NACK, &na, sizeof(na), NULL, 0, t[0], sizeof(t[0]));
+	seed(dir, "tx", "nack", t[0], n);
+	len[0] = genesis(t[0], sizeof(t[0]), 2);
+	b = fwg_block_encode(&h, tx, len, 6, &n);
+	seed(dir, "block", "genesis", b, n);
+	free(b);
+	for (i = 0; i < 5; i++)
+		fwg_merkle_leaf(t[i], leaves[i]);
+	fwg_merkle_proof((const uint8_t (*)[FWGATE_ID_LEN])leaves, 5, 2, &p);
+	seed(dir, "proof", "five", enc, fwg_proof_encode(&p, enc, sizeof(enc)));
+	b = fwg_seal(t[4], len[4], &dkey, 1, &n);
+	seed(dir, "seal", "ack", b, n);
+	free(b);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(void);
+} tests[] = {
+	{ "tx.roundtrips_every_kind", tx_roundtrips_every_kind },
+	{ "tx.rejects_malformed", tx_rejects_malformed },
+	{ "genesis.rejects_threshold_below_majority", genesis_rejects_threshold_below_majority },
+	{ "merkle.proves_every_leaf", merkle_proves_every_leaf },
+	{ "merkle.empty_root_is_sha256_of_nothing", merkle_empty_root_is_sha256_of_nothing },
+	{ "block.roundtrips_and_detects_tampering", block_roundtrips_and_detects_tampering },
+	{ "state.accepts_the_whole_story", state_accepts_the_whole_story },
+	{ "state.refuses_replay_and_wrong_signers", state_refuses_replay_and_wrong_signers },
+	{ "chain.verifies_and_finds_tx", chain_verifies_and_finds_tx },
+	{ "seal.opens_for_each_recipient_only", seal_opens_for_each_recipient_only },
+};
+
+int main(int argc, char **argv)
+{
+	size_t i, nr = sizeof(tests) / sizeof(tests[0]);
+	int failed = 0, n = 0;
+
+	log_init("ledger_test", 0);
+	mkey = keygen(1, &mpub);
+	for (i = 0; i < 3; i++)
+		ckey[i] = keygen(i == 2, &cpub[i]);
+	dkey = keygen(0, &dpub);
+	other = keygen(0, NULL);
+	if (argc == 3 && !strcmp(argv[1], "--corpus"))
+		return write_corpus(argv[2]);
+	printf("TAP version 13\n1..%zu\n", argc > 1 ? (size_t)1 : nr);
+	for (i = 0; i < nr; i++) {
+		int err;
+
+		if (argc > 1 && strcmp(argv[1], tests[i].name))
+			continue;
+		err = tests[i].fn();
+		printf("%sok %d - %s\n", err ? "not " : "", ++n, tests[i].name);
+		failed |= err;
+	}
+	return failed;
+}

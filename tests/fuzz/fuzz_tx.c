@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+/* libFuzzer target: the transaction decoder (chain/tx.c); whatever it accepts must re-encode to the same bytes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t out[FWG_TX_MAX];
+	const char *urls[FWG_MAX_URLS];
+	struct fwg_err err;
+	struct fwg_tx tx;
+	unsigned int i;
+	size_t n;
+
+	if (fwg_tx_decode(data, size, &tx, &err)) {
+		if (!memchr(err.msg, '\0', sizeof(err.msg)))
+			abort();
+		return 0;
+	}
+	if (tx.type == FWG_TX_GENESIS) {
+		n = fwg_genesis_encode(tx.genesis, out, sizeof(out));
+	} else {
+		for (i = 0; i < tx.nr_urls; i++)
+			urls[i] = tx.urls[i];
+		n = fwg_tx_encode_signed(tx.type, tx.msg, tx.msg_len, tx.sig, tx.sig_len, urls, tx.nr_urls,
+					 out, sizeof(out));
+	}
+	if (n != size || memcmp(out, data, size))
+		abort();
+	fwg_tx_release(&tx);
+	return 0;
+}
