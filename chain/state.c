@@ -141,48 +141,6 @@ const uint8_t *fwg_state_tip(const struct fwg_state *st)
 	return st->tip;
 }
 
-/* The key as OpenSSL wants it, decoded once: decoding a P-256 point costs as much as a verification. */
-static EVP_PKEY *key_decode(uint32_t alg, const uint8_t *data, size_t len)
-{
-	const unsigned char *p = data;
-	EVP_PKEY_CTX *ctx;
-	EVP_PKEY *key = NULL;
-
-	if (alg == FWGATE_KEY_RSA3072) {
-		key = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, len);
-		if (key && (EVP_PKEY_get_bits(key) != 3072 || p != data + len)) {
-			EVP_PKEY_free(key);
-			key = NULL;
-		}
-	} else if (alg == FWGATE_KEY_P256) {
-		OSSL_PARAM params[] = {
-			OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0),
-			OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)data, len),
-			OSSL_PARAM_END
-		};
-
-		ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-		if (ctx && EVP_PKEY_fromdata_init(ctx) == 1)
-			EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params);
-		EVP_PKEY_CTX_free(ctx);
-	}
-	ERR_clear_error();
-	return key;
-}
-
-static int verify(EVP_PKEY *key, const struct fwg_tx *tx)
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int ok;
-
-	ok = ctx && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
-	     EVP_DigestVerify(ctx, tx->sig, tx->sig_len, tx->msg, tx->msg_len) == 1;
-	EVP_MD_CTX_free(ctx);
-	if (!ok)
-		ERR_clear_error();
-	return ok ? 0 : -1;
-}
-
 static int member(const struct fwg_state *st, const uint8_t *id, unsigned int role)
 {
 	unsigned int i;
@@ -308,7 +266,7 @@ static int check_signed(struct fwg_state *st, const struct fwg_tx *tx, int check
 		break;
 	}
 	key = signer_key(st, tx);
-	if (check_sig && (!key || verify(key, tx)))
+	if (check_sig && (!key || fwg_verify_pkey(key, tx->msg, tx->msg_len, tx->sig, tx->sig_len)))
 		return fail_signer(err, "%s.signature: does not verify with the signer's registered key", what);
 	return 0;
 }
@@ -338,7 +296,7 @@ static int apply_genesis(struct fwg_state *st, const struct fwg_tx *tx)
 	for (i = 0; i < st->genesis->nr_members; i++) {
 		const struct fwg_pubkey *k = &st->genesis->members[i].key;
 
-		st->member_key[i] = key_decode(k->alg, k->data, k->len);
+		st->member_key[i] = fwg_pubkey_decode(k->alg, k->data, k->len);
 	}
 	return 0;
 }
@@ -358,7 +316,7 @@ static int apply_devcert(struct fwg_state *st, const struct fwg_tx *tx)
 		st->dev_cap = cap;
 	}
 	d = &st->dev[st->nr_dev];
-	d->key = key_decode(FWGATE_KEY_P256, tx->s.devcert.pubkey, sizeof(tx->s.devcert.pubkey));
+	d->key = fwg_pubkey_decode(FWGATE_KEY_P256, tx->s.devcert.pubkey, sizeof(tx->s.devcert.pubkey));
 	memcpy(d->o_type, tx->s.devcert.o_type, FWGATE_NAME_LEN);
 	fwg_sha256(tx->s.devcert.pubkey, sizeof(tx->s.devcert.pubkey), id);
 	st->nr_dev++;
@@ -426,7 +384,7 @@ static void *preverify(void *arg)
 			continue;
 		if (tx->type != FWG_TX_GENESIS) {
 			key = signer_key(p->st, tx);
-			p->ok[i] = key && !verify(key, tx);
+			p->ok[i] = key && !fwg_verify_pkey(key, tx->msg, tx->msg_len, tx->sig, tx->sig_len);
 		}
 		fwg_tx_release(tx);
 	}

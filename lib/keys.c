@@ -165,45 +165,59 @@ int fwg_sign(EVP_PKEY *key, const void *msg, size_t len, uint8_t *sig, size_t *s
 	return ok ? 0 : -1;
 }
 
-/* Rebuilds an EVP_PKEY from fwgate's encoding, for verification in userspace. */
-static EVP_PKEY *pubkey_decode(const struct fwg_pubkey *k)
+/* Decoding a P-256 point costs as much as a verification: callers that verify often keep the result. */
+EVP_PKEY *fwg_pubkey_decode(uint32_t alg, const uint8_t *data, size_t len)
 {
-	const unsigned char *p = k->data;
+	const unsigned char *p = data;
+	EVP_PKEY_CTX *ctx;
 	EVP_PKEY *key = NULL;
 
-	if (k->alg == FWGATE_KEY_RSA3072)
-		return d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, k->len);
-	if (k->alg == FWGATE_KEY_P256) {
-		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	if (alg == FWGATE_KEY_RSA3072) {
+		key = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, len);
+		if (key && (EVP_PKEY_get_bits(key) != 3072 || p != data + len)) {
+			EVP_PKEY_free(key);
+			key = NULL;
+		}
+	} else if (alg == FWGATE_KEY_P256) {
 		OSSL_PARAM params[] = {
 			OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0),
-			OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)k->data, k->len),
+			OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)data, len),
 			OSSL_PARAM_END
 		};
 
+		ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
 		if (ctx && EVP_PKEY_fromdata_init(ctx) == 1)
 			EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params);
 		EVP_PKEY_CTX_free(ctx);
 	}
+	ERR_clear_error();
 	return key;
+}
+
+int fwg_verify_pkey(EVP_PKEY *key, const void *msg, size_t len, const uint8_t *sig, size_t sig_len)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok;
+
+	ok = ctx && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
+	     EVP_DigestVerify(ctx, sig, sig_len, msg, len) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		ERR_clear_error();
+	return ok ? 0 : -1;
 }
 
 int fwg_verify(const struct fwg_pubkey *k, const void *msg, size_t len, const uint8_t *sig,
 	       size_t sig_len)
 {
-	EVP_PKEY *key = pubkey_decode(k);
-	EVP_MD_CTX *ctx;
-	int ok;
+	EVP_PKEY *key = fwg_pubkey_decode(k->alg, k->data, k->len);
+	int err;
 
 	if (!key)
 		return -1;
-	ctx = EVP_MD_CTX_new();
-	ok = ctx && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
-	     EVP_DigestVerify(ctx, sig, sig_len, msg, len) == 1;
-	EVP_MD_CTX_free(ctx);
+	err = fwg_verify_pkey(key, msg, len, sig, sig_len);
 	EVP_PKEY_free(key);
-	ERR_clear_error();
-	return ok ? 0 : -1;
+	return err;
 }
 
 int fwg_sha256_file(const char *path, uint8_t out[FWGATE_ID_LEN], uint64_t *size)

@@ -25,6 +25,8 @@ EVP_PKEY *fwg_key_load_public(const char *path);
 int fwg_key_encode(EVP_PKEY *key, struct fwg_pubkey *out);
 int fwg_pubkey_load(const char *path, struct fwg_pubkey *out);
 int fwg_sign(EVP_PKEY *key, const void *msg, size_t len, uint8_t *sig, size_t *sig_len);
+EVP_PKEY *fwg_pubkey_decode(uint32_t alg, const uint8_t *data, size_t len);
+int fwg_verify_pkey(EVP_PKEY *key, const void *msg, size_t len, const uint8_t *sig, size_t sig_len);
 int fwg_verify(const struct fwg_pubkey *key, const void *msg, size_t len, const uint8_t *sig,
 	       size_t sig_len);
 void fwg_sha256(const void *data, size_t len, uint8_t out[FWGATE_ID_LEN]);
