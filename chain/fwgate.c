@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
+#include "cmd.h"
 #include "files.h"
 #include "keys.h"
 #include "ledger.h"
@@ -802,11 +803,7 @@ static int cmd_unseal(int argc, char **argv)
 	return err;
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(int, char **);
-	const char *help;
-} commands[] = {
+static const struct fwg_cmd commands[] = {
 	{ "keygen", cmd_keygen, "generate a key pair NAME.key (0600) and NAME.pub" },
 	{ "provision", cmd_provision, "write a device's trust-policy file" },
 	{ "publish", cmd_publish, "sign an update statement for an image (manufacturer)" },
@@ -823,26 +820,9 @@ static const struct {
 	{ "unseal", cmd_unseal, "decrypt a sealed image with a recipient's key" },
 };
 
-static void usage(void)
-{
-	size_t i;
-
-	fprintf(stderr, "usage: fwgate COMMAND [ARGS]\n\n");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(stderr, "  %-10s %s\n", commands[i].name, commands[i].help);
-	exit(1);
-}
-
 int main(int argc, char **argv)
 {
-	size_t i;
-
 	log_init("fwgate", 0);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (argc < 2)
-		usage();
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
-	usage();
+	return fwg_cmd_main("fwgate", commands, sizeof(commands) / sizeof(commands[0]), argc, argv, NULL);
 }
