@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fwgate-checker: a checker's tool. For now its analysis side: run the configured analysers over an image and
+ * print the combined verdict and the digest of the combined report (which the daemon will put on the chain).
+ */
+#include <getopt.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "pipeline.h"
+
+/* Exit statuses of `analyse`; 1 stays for errors (fatal). */
+enum { EXIT_APPROVE = 0, EXIT_REJECT = 2, EXIT_NO_VERDICT = 3 };
+
+static int cmd_analyse(int argc, char **argv);
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+	const char *help;
+} commands[] = {
+	{ "analyse", cmd_analyse, "[-v] [-k] [-u USER] [-o REPORT] --config FILE IMAGE | -n --config FILE",
+	  "run the analysers (as USER, by default nobody when run as root); exit 0 approve, 2 reject,\n"
+	  "      3 no verdict, 1 error; -n only checks the config" },
+};
+
+static void __attribute__((noreturn)) usage(void)
+{
+	fprintf(stderr, "usage:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(stderr, "  fwgate-checker %s %s\n      %s\n", commands[i].name, commands[i].usage,
+			commands[i].help);
+	exit(1);
+}
+
+static int cmd_analyse(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "report", required_argument, NULL, 'o' },
+		{ "keep", no_argument, NULL, 'k' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct checker_run_opts ro = {
+		.report_path = "report.json",
+		.user = geteuid() ? NULL : "nobody",
+	};
+	const char *config = NULL;
+	int c, check_only = 0, verbose = 0;
+	struct checker_config cfg;
+	struct checker_result res;
+	char sha[65];
+
+	while ((c = getopt_long(argc, argv, "c:o:knu:v", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': config = optarg; break;
+		case 'o': ro.report_path = optarg; break;
+		case 'k': ro.keep_workdir = 1; break;
+		case 'u': ro.user = optarg; break;
+		case 'n': check_only = 1; break;
+		case 'v': verbose++; break;
+		default: usage();
+		}
+	}
+	log_init("fwgate-checker", verbose);
+	if (!config || argc - optind != !check_only)
+		usage();
+	if (checker_config_load(config, &cfg))
+		return 1;
+	if (check_only) {
+		printf("%s: %u stages, ok\n", config, cfg.n);
+		return 0;
+	}
+	if (checker_pipeline_run(&cfg, argv[optind], &ro, &res))
+		return 1;
+	for (int i = 0; i < 32; i++)
+		sprintf(sha + 2 * i, "%02x", res.report_sha256[i]);
+	printf("verdict: %s\nreport: %s sha256 %s\n", checker_verdict_name(res.verdict), ro.report_path, sha);
+	switch (res.verdict) {
+	case CHECKER_APPROVE: return EXIT_APPROVE;
+	case CHECKER_REJECT: return EXIT_REJECT;
+	default: return EXIT_NO_VERDICT;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	log_init("fwgate-checker", 0);
+	if (argc < 2)
+		usage();
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	usage();
+}
