@@ -416,11 +416,14 @@ static const unsigned int err_status[] = {
 /*
  * A client may submit to this node a transaction that refers to one another node appended a moment ago:
  * before refusing it for a missing reference, wait for a read of etcd that started after the request.
+ * Returns -1 when that read did not finish in time (a node starting up or under load): the node can not
+ * know yet, so it must not refuse for good.
  */
-static void catch_up(void)
+static int catch_up(void)
 {
 	struct timespec ts;
 	uint64_t want;
+	int err = 0;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += 2;
@@ -429,10 +432,13 @@ static void catch_up(void)
 	while (node.syncs < want) {
 		node.moved = 1;
 		pthread_cond_signal(&node.qcond);
-		if (pthread_cond_timedwait(&node.done, &node.qlock, &ts))
+		if (pthread_cond_timedwait(&node.done, &node.qlock, &ts)) {
+			err = node.syncs < want ? -1 : 0;
 			break;
+		}
 	}
 	pthread_mutex_unlock(&node.qlock);
+	return err;
 }
 
 static int check_tx(const struct req *r, const struct fwg_tx *tx, const char *hex, struct fwg_err *err)
@@ -479,7 +485,11 @@ static enum MHD_Result submit(struct MHD_Connection *c, struct conn *cn)
 		fwg_sha256(tx.msg, tx.msg_len, r->msgd);
 	bad = check_tx(r, &tx, hex, &err);
 	if (bad && (err.kind == FWG_ERR_REFERENCE || err.kind == FWG_ERR_SIGNER)) {
-		catch_up();
+		if (catch_up()) {
+			fwg_tx_release(&tx);
+			free(r);
+			return reply(c, 503, TEXT, "catching up with the chain; submit again\n");
+		}
 		bad = check_tx(r, &tx, hex, &err);
 	}
 	fwg_tx_release(&tx);
