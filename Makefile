@@ -112,10 +112,10 @@ $(BUILD)/bin/fwgate: chain/fwgate.c $(LIBFWG)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UCFLAGS) -o $@ $< $(ULIBS)
 
-$(BUILD)/bin/fwgatectl: agent/fwgatectl.c $(LIBFWG)
+$(BUILD)/bin/fwgatectl: agent/fwgatectl.c $(LIBFWG) $(BPF_LIB)
 	@echo "  CC      $@"
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(UCFLAGS) -o $@ $< $(ULIBS)
+	$(Q)$(CC) $(UCFLAGS) $(BPF_CFLAGS) -o $@ $< $(BPF_LIB) $(ULIBS) $(BPF_LIBS)
 
 $(BUILD)/tests/fwgate_test: tests/kernel/fwgate_test.c include/uapi/linux/fwgate.h $(KSELFTEST)
 	@echo "  CC      $@"

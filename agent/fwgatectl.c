@@ -13,6 +13,8 @@
 #include <endian.h>
 #include <sys/ioctl.h>
 
+#include "command.h"
+#include "cmd.h"
 #include "files.h"
 #include "keys.h"
 #include "log.h"
@@ -350,11 +352,7 @@ static int cmd_events(int argc, char **argv)
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(int, char **);
-	const char *help;
-} commands[] = {
+static const struct fwg_cmd commands[] = {
 	{ "status", cmd_status, "policy, targets, updates and counters (the default)" },
 	{ "policy", cmd_policy, "load FILE | lock" },
 	{ "target", cmd_target, "NAME SPEC [GROUP]: declare a target (before lock)" },
@@ -362,27 +360,12 @@ static const struct {
 	{ "bundle", cmd_bundle, "U.stmt [C.verdict...]: submit an approval bundle" },
 	{ "install", cmd_install, "TARGET U.stmt IMAGE|-: write an image through /dev/fwgate" },
 	{ "events", cmd_events, "[COUNT]: print the kernel's events" },
+	{ "bpf", fwg_bpf_command, "guard|filter|egress|stats|unpin ...: the BPF programs, standalone" },
 };
-
-static void usage(void)
-{
-	size_t i;
-
-	fprintf(stderr, "usage: fwgatectl [COMMAND [ARGS]]\n\n");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(stderr, "  %-13s %s\n", commands[i].name, commands[i].help);
-	exit(1);
-}
 
 int main(int argc, char **argv)
 {
-	size_t i;
-
 	log_init("fwgatectl", 0);
-	if (argc < 2)
-		return cmd_status(argc, argv);
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
-	usage();
+	return fwg_cmd_main("fwgatectl", commands, sizeof(commands) / sizeof(commands[0]), argc, argv,
+			    cmd_status);
 }

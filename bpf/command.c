@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fwgatectl bpf: loads, configures and attaches one of fwgate's BPF programs, standalone (tests, bring-up).
+ * In the foreground it stays attached until SIGINT or SIGTERM, then prints its counters and detaches; with
+ * --pin DIR it pins its links and maps in DIR and exits, leaving the program attached until "bpf unpin".
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "command.h"
+#include "loader.h"
+#include "log.h"
+
+#define MAX_ALLOW 1024
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static void print_counters(const char *prog, const char *const *names, const uint64_t *v, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		printf("%s %s %llu\n", prog, names[i], (unsigned long long)v[i]);
+	fflush(stdout);
+}
+
+static void print_denial(const struct guard_event *e, void *arg)
+{
+	(void)arg;
+	printf("deny pid %u comm %.16s dev %u:%u hook %s reason %s cmd 0x%x\n", e->pid, e->comm, e->dev >> 20,
+	       e->dev & 0xfffff, fwg_guard_hook_name(e->hook),
+	       e->reason < GUARD_NR_REASONS ? fwg_guard_reason_names[e->reason] : "?", e->cmd);
+	fflush(stdout);
+}
+
+static void wait_for_signal(void)
+{
+	while (!stop)
+		pause();
+}
+
+/* Options shared by the subcommands; each uses the ones its usage names. */
+struct bpf_args {
+	const char *pin, *sysfs;
+	char *allow[MAX_ALLOW];
+	unsigned int n_allow;
+	struct fwg_filter_config filter;
+	int allow_dm;
+	char **rest;
+	int n_rest;
+};
+
+static int parse_u16(const char *s, uint16_t *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (*end || end == s || !v || v > 65535) {
+		log_warnx("\"%s\" is not a port", s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct bpf_args *a)
+{
+	static const struct option opts[] = {
+		{ "pin", required_argument, NULL, 'p' },
+		{ "sysfs", required_argument, NULL, 's' },
+		{ "allow", required_argument, NULL, 'a' },
+		{ "allow-dm", no_argument, NULL, 'd' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "relay-port", required_argument, NULL, 'R' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "burst", required_argument, NULL, 'b' },
+		{},
+	};
+	struct fwg_filter_config *f = &a->filter;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			a->pin = optarg;
+			break;
+		case 's':
+			a->sysfs = optarg;
+			break;
+		case 'a':
+			if (a->n_allow == MAX_ALLOW)
+				return -1;
+			a->allow[a->n_allow++] = optarg;
+			break;
+		case 'd':
+			a->allow_dm = 1;
+			break;
+		case 'P':
+			if (f->n_update_ports == FWG_FILTER_MAX_PORTS ||
+			    parse_u16(optarg, &f->update_ports[f->n_update_ports++]))
+				return -1;
+			break;
+		case 'R':
+			if (parse_u16(optarg, &f->relay_port))
+				return -1;
+			break;
+		case 'r':
+			f->relay_rate = strtoul(optarg, NULL, 10);
+			break;
+		case 'b':
+			f->relay_burst = strtoul(optarg, NULL, 10);
+			break;
+		default:
+			return -1;
+		}
+	}
+	a->rest = argv + optind;
+	a->n_rest = argc - optind;
+	return 0;
+}
+
+static int bpf_guard(struct bpf_args *a)
+{
+	struct fwg_guard_opts o = { .sysfs = a->sysfs, .allow_dm = a->allow_dm };
+	uint64_t v[GUARD_NR_REASONS];
+	struct fwg_guard *g;
+	int locked, n;
+
+	g = fwg_guard_start(&o);
+	if (!g)
+		return 1;
+	locked = fwg_guard_refresh(g);
+	if (a->pin) {
+		if (locked != 1)
+			log_warnx("the policy is not locked: the pinned guard stays inert (pin it after the lock)");
+		n = fwg_guard_pin(g, a->pin);
+		fwg_guard_destroy(g);
+		return n ? 1 : 0;
+	}
+	printf("guard attached, %s\n", locked == 1 ? "enforcing" : "waiting for the policy lock");
+	fflush(stdout);
+	catch_signals();
+	while (!stop) {
+		n = fwg_guard_poll(g, 500, print_denial, NULL);
+		if (n < 0 && n != -EINTR) {
+			log_warnx("guard: ring buffer: %s", strerror(-n));
+			break;
+		}
+		if (locked != 1) {
+			locked = fwg_guard_refresh(g);
+			if (locked == 1) {
+				printf("guard enforcing\n");
+				fflush(stdout);
+			}
+		}
+	}
+	fwg_guard_poll(g, 0, print_denial, NULL);
+	fwg_guard_counters(g, v);
+	print_counters("guard", fwg_guard_reason_names, v, GUARD_NR_REASONS);
+	fwg_guard_destroy(g);
+	return 0;
+}
+
+static int bpf_filter(struct bpf_args *a)
+{
+	uint64_t v[FILTER_NR_COUNTERS];
+	struct fwg_filter *f;
+	int err;
+
+	if (a->n_rest != 1)
+		fatalx("usage: fwgatectl bpf filter IFACE [--allow CIDR]... [--port N]... "
+		       "[--relay-port N --rate PPS [--burst N]] [--pin DIR]");
+	f = fwg_filter_open(&a->filter);
+	if (!f)
+		return 1;
+	err = fwg_filter_set_allow(f, a->allow, a->n_allow) || fwg_filter_attach(f, a->rest[0]);
+	if (!err && a->pin)
+		err = fwg_filter_pin(f, a->pin);
+	if (!err && !a->pin) {
+		printf("filter attached to %s\n", a->rest[0]);
+		fflush(stdout);
+		catch_signals();
+		wait_for_signal();
+		fwg_filter_counters(f, v);
+		print_counters("filter", fwg_filter_counter_names, v, FILTER_NR_COUNTERS);
+	}
+	fwg_filter_destroy(f);
+	return err ? 1 : 0;
+}
+
+static int bpf_egress(struct bpf_args *a)
+{
+	uint64_t v[EGRESS_NR_COUNTERS];
+	struct fwg_egress *e;
+	int err;
+
+	if (a->n_rest != 1)
+		fatalx("usage: fwgatectl bpf egress CGROUP [--allow ADDR[:PORT]]... [--pin DIR]");
+	e = fwg_egress_open();
+	if (!e)
+		return 1;
+	err = fwg_egress_set_allow(e, a->allow, a->n_allow) || fwg_egress_attach(e, a->rest[0]);
+	if (!err && a->pin)
+		err = fwg_egress_pin(e, a->pin);
+	if (!err && !a->pin) {
+		printf("egress restriction attached to %s\n", a->rest[0]);
+		fflush(stdout);
+		catch_signals();
+		wait_for_signal();
+		fwg_egress_counters(e, v);
+		print_counters("egress", fwg_egress_counter_names, v, EGRESS_NR_COUNTERS);
+	}
+	fwg_egress_destroy(e);
+	return err ? 1 : 0;
+}
+
+static int bpf_stats(struct bpf_args *a)
+{
+	static const struct {
+		const char *prog, *map;
+		const char *const *names;
+		unsigned int n;
+	} pinned[] = {
+		{ "guard", "guard_stats", fwg_guard_reason_names, GUARD_NR_REASONS },
+		{ "filter", "filter_counters", fwg_filter_counter_names, FILTER_NR_COUNTERS },
+		{ "egress", "egress_counters", fwg_egress_counter_names, EGRESS_NR_COUNTERS },
+	};
+	const char *dir = a->n_rest ? a->rest[0] : FWG_BPF_PIN_DIR;
+	uint64_t v[GUARD_NR_REASONS];
+	char path[512];
+	unsigned int i, found = 0;
+
+	for (i = 0; i < sizeof(pinned) / sizeof(pinned[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, pinned[i].map);
+		if (fwg_bpf_pinned_counters(path, v, pinned[i].n))
+			continue;
+		print_counters(pinned[i].prog, pinned[i].names, v, pinned[i].n);
+		found++;
+	}
+	if (!found)
+		log_warnx("%s: no pinned fwgate counters", dir);
+	return !found;
+}
+
+static int bpf_unpin(struct bpf_args *a)
+{
+	return fwg_bpf_unpin(a->n_rest ? a->rest[0] : FWG_BPF_PIN_DIR) ? 1 : 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct bpf_args *a);
+	const char *help;
+} subcommands[] = {
+	{ "guard", bpf_guard, "[--pin DIR] [--allow-dm] [--sysfs DIR]: deny write paths to the targets" },
+	{ "filter", bpf_filter,
+	  "IFACE [--allow CIDR]... [--port N]... [--relay-port N --rate PPS [--burst N]] [--pin DIR]" },
+	{ "egress", bpf_egress, "CGROUP [--allow ADDR[:PORT]]... [--pin DIR]" },
+	{ "stats", bpf_stats, "[DIR]: counters of the programs pinned in DIR" },
+	{ "unpin", bpf_unpin, "[DIR]: remove the pins in DIR, detaching what they hold" },
+};
+
+int fwg_bpf_command(int argc, char **argv)
+{
+	struct bpf_args a = {};
+	size_t i;
+
+	for (i = 0; argc > 1 && i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
+		if (strcmp(argv[1], subcommands[i].name))
+			continue;
+		if (parse_args(argc - 1, argv + 1, &a))
+			break;
+		return subcommands[i].fn(&a);
+	}
+	fprintf(stderr, "usage: fwgatectl bpf COMMAND [ARGS] (pins default to " FWG_BPF_PIN_DIR ")\n\n");
+	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(stderr, "  %-7s %s\n", subcommands[i].name, subcommands[i].help);
+	return 1;
+}
