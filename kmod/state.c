@@ -138,26 +138,8 @@ static struct fwgate_state_record *record_next(void)
 	return next;
 }
 
-int fwgate_state_mark(const struct fwgate_target *t, u32 state)
-{
-	struct fwgate_state_record *next;
-	struct fwgate_state_entry *e;
-	int err = -ENOSPC;
-
-	lockdep_assert_held(&fwgate_mutex);
-	next = record_next();
-	if (!next)
-		return -ENOMEM;
-	e = entry_get(next, t->name);
-	if (e) {
-		e->state = cpu_to_be32(state);
-		err = record_write(next);
-	}
-	kfree(next);
-	return err;
-}
-
-int fwgate_state_commit(const struct fwgate_target *t, const u8 *u_id, u64 version)
+/* Records @t's state; a commit (@u_id given) also records the image and raises the group's floor. */
+static int state_write(const struct fwgate_target *t, u32 state, const u8 *u_id, u64 version)
 {
 	struct fwgate_state_record *next;
 	struct fwgate_state_entry *e, *g;
@@ -168,17 +150,29 @@ int fwgate_state_commit(const struct fwgate_target *t, const u8 *u_id, u64 versi
 	if (!next)
 		return -ENOMEM;
 	e = entry_get(next, t->name);
-	g = entry_get(next, t->group);
+	g = u_id ? entry_get(next, t->group) : e;
 	if (e && g) {
-		e->state = cpu_to_be32(FWGATE_TARGET_VALID);
-		e->last_version = cpu_to_be64(version);
-		memcpy(e->last_id, u_id, FWGATE_ID_LEN);
-		if (version > be64_to_cpu(g->floor))
-			g->floor = cpu_to_be64(version);
+		e->state = cpu_to_be32(state);
+		if (u_id) {
+			e->last_version = cpu_to_be64(version);
+			memcpy(e->last_id, u_id, FWGATE_ID_LEN);
+			if (version > be64_to_cpu(g->floor))
+				g->floor = cpu_to_be64(version);
+		}
 		err = record_write(next);
 	}
 	kfree(next);
 	return err;
+}
+
+int fwgate_state_mark(const struct fwgate_target *t, u32 state)
+{
+	return state_write(t, state, NULL, 0);
+}
+
+int fwgate_state_commit(const struct fwgate_target *t, const u8 *u_id, u64 version)
+{
+	return state_write(t, FWGATE_TARGET_VALID, u_id, version);
 }
 
 /* Reads both copies; returns the index of the newer valid one, or -ENOENT. */

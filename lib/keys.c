@@ -57,7 +57,8 @@ int fwg_key_generate(uint32_t alg, const char *priv_path, const char *pub_path)
 	return ok ? 0 : -1;
 }
 
-EVP_PKEY *fwg_key_load_private(const char *path)
+/* Reads a PEM key; a private one only from a file no one else may read. */
+static EVP_PKEY *key_load(const char *path, int private)
 {
 	struct stat st;
 	EVP_PKEY *key;
@@ -68,33 +69,26 @@ EVP_PKEY *fwg_key_load_private(const char *path)
 		log_warn("%s", path);
 		return NULL;
 	}
-	if (fstat(fileno(f), &st) || (st.st_mode & 077)) {
+	if (private && (fstat(fileno(f), &st) || (st.st_mode & 077))) {
 		log_warnx("%s: a private key file must have mode 0600", path);
 		fclose(f);
 		return NULL;
 	}
-	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	key = private ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : PEM_read_PUBKEY(f, NULL, NULL, NULL);
 	fclose(f);
 	if (!key)
 		log_ssl(path);
 	return key;
 }
 
+EVP_PKEY *fwg_key_load_private(const char *path)
+{
+	return key_load(path, 1);
+}
+
 EVP_PKEY *fwg_key_load_public(const char *path)
 {
-	EVP_PKEY *key;
-	FILE *f;
-
-	f = fopen(path, "r");
-	if (!f) {
-		log_warn("%s", path);
-		return NULL;
-	}
-	key = PEM_read_PUBKEY(f, NULL, NULL, NULL);
-	fclose(f);
-	if (!key)
-		log_ssl(path);
-	return key;
+	return key_load(path, 0);
 }
 
 void fwg_sha256(const void *data, size_t len, uint8_t out[FWGATE_ID_LEN])
