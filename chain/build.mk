@@ -3,6 +3,7 @@
 # extra libraries, unit tests, and libFuzzer targets for every decoder.
 
 CHAIN_SRC	:= chain/tx.c chain/block.c chain/state.c chain/seal.c
+CHAIN_CLIENT	:= $(BUILD)/chain/client.o
 CHAIN_OBJ	:= $(patsubst chain/%.c,$(BUILD)/chain/%.o,$(CHAIN_SRC))
 CHAIN_LIB	:= $(BUILD)/chain/libledger.a
 CHAIN_NET_LIBS	:= -lmicrohttpd -lcurl -ljson-c -lpthread
@@ -19,8 +20,8 @@ $(CHAIN_LIB): $(CHAIN_OBJ)
 	$(Q)$(AR) rcs $@ $^
 
 # The CLI's rule is in the Makefile; it also needs the ledger and libcurl for --node.
-$(BUILD)/bin/fwgate: $(CHAIN_LIB) chain/ledger.h
-$(BUILD)/bin/fwgate: ULIBS := $(CHAIN_LIB) $(ULIBS) -lcurl -ljson-c
+$(BUILD)/bin/fwgate: $(CHAIN_LIB) $(CHAIN_CLIENT) chain/ledger.h chain/client.h
+$(BUILD)/bin/fwgate: ULIBS := $(CHAIN_CLIENT) $(CHAIN_LIB) $(ULIBS) -lcurl -ljson-c
 
 $(BUILD)/bin/fwgate-node: $(BUILD)/chain/node.o $(BUILD)/chain/etcd.o $(CHAIN_LIB) $(LIBFWG)
 	@echo "  LD      $@"

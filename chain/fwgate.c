@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
+#include "client.h"
 #include "cmd.h"
 #include "files.h"
 #include "keys.h"
@@ -165,40 +166,21 @@ static int write_out(const char *path, const void *buf, size_t len)
 	return fwg_write_file(path, buf, len, 0644) ? 1 : 0;
 }
 
-static size_t collect(char *data, size_t size, size_t nmemb, void *arg)
-{
-	fwrite(data, size, nmemb, arg);
-	return size * nmemb;
-}
-
-/* POSTs one transaction to a node; its answer goes to stdout (2xx) or stderr. 0 once it is in a block. */
+/* POSTs one transaction to a node; its answer goes to stdout (200) or stderr. 0 once it is in a block. */
 static int submit(const char *node, const void *tx, size_t len)
 {
-	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/octet-stream");
-	CURL *curl = curl_easy_init();
-	char url[2048];
-	long code = 0;
-	CURLcode rc;
+	char answer[1024];
+	long code = fwg_node_submit(node, tx, len, answer, sizeof(answer));
 
-	snprintf(url, sizeof(url), "%s/tx", node);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, tx);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)len);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, stdout);
-	rc = curl_easy_perform(curl);
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(curl);
-	curl_slist_free_all(hdr);
-	if (rc != CURLE_OK) {
-		log_warnx("%s: %s", url, curl_easy_strerror(rc));
+	if (code < 0) {
+		log_warnx("%s", answer);
 		return 1;
 	}
 	if (code != 200) {
-		log_warnx("%s: refused with HTTP %ld", url, code);
+		log_warnx("%s/tx: refused with HTTP %ld: %s", node, code, answer);
 		return 1;
 	}
+	fputs(answer, stdout);
 	return 0;
 }
 
@@ -506,114 +488,70 @@ static int cmd_submit(int argc, char **argv)
 	return err;
 }
 
-struct chain_reader {
-	struct fwg_state *st;
-	uint8_t *buf;
-	size_t len, cap;
-	int quiet, bad;
+struct chain_print {
+	int quiet;
 	uint64_t nr_tx;
-	struct fwg_err err;
 };
 
-static void print_block(const struct chain_reader *r, const uint8_t *data, size_t len)
+static int print_block(const uint8_t *data, size_t len, void *arg)
 {
 	char hex[2 * FWGATE_ID_LEN + 1];
+	struct chain_print *pr = arg;
 	struct fwg_block b;
 	struct fwg_err err;
 	uint32_t i;
 
 	if (fwg_block_decode(data, len, &b, &err))
-		return;
+		return 0;
+	pr->nr_tx += b.hdr.nr_tx;
 	fwg_hex(b.hash, FWGATE_ID_LEN, hex);
-	printf("block %llu %s time %llu.%03llu, %u tx\n", (unsigned long long)b.hdr.height, hex,
-	       (unsigned long long)b.hdr.time_ms / 1000, (unsigned long long)b.hdr.time_ms % 1000, b.hdr.nr_tx);
-	for (i = 0; i < b.hdr.nr_tx && !r->quiet; i++) {
+	if (pr->quiet < 2)
+		printf("block %llu %s time %llu.%03llu, %u tx\n", (unsigned long long)b.hdr.height, hex,
+		       (unsigned long long)b.hdr.time_ms / 1000, (unsigned long long)b.hdr.time_ms % 1000,
+		       b.hdr.nr_tx);
+	for (i = 0; i < b.hdr.nr_tx && !pr->quiet; i++) {
 		fwg_hex(b.tx_id[i], FWGATE_ID_LEN, hex);
 		printf("  %-8s %s\n", fwg_tx_type_name(b.tx[i][1]), hex);
 	}
 	fwg_block_release(&b);
-}
-
-/* Splits the node's stream (be32 length + block) and verifies each block as it completes. */
-static size_t chain_data(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct chain_reader *r = arg;
-	size_t n = size * nmemb, off = 0, blen;
-
-	if (r->len + n > r->cap) {
-		r->cap = 2 * (r->len + n);
-		r->buf = realloc(r->buf, r->cap);
-		if (!r->buf)
-			return 0;
-	}
-	memcpy(r->buf + r->len, data, n);
-	r->len += n;
-	while (!r->bad && r->len - off >= 4) {
-		blen = (size_t)r->buf[off] << 24 | r->buf[off + 1] << 16 | r->buf[off + 2] << 8 | r->buf[off + 3];
-		if (blen > FWG_BLOCK_MAX) {
-			snprintf(r->err.msg, sizeof(r->err.msg), "stream: a block of %zu bytes", blen);
-			r->bad = 1;
-			break;
-		}
-		if (r->len - off - 4 < blen)
-			break;
-		if (fwg_state_add_block(r->st, r->buf + off + 4, blen, 1, &r->err)) {
-			r->bad = 1;
-			break;
-		}
-		r->nr_tx += ((uint32_t)r->buf[off + 4 + 88] << 24) | r->buf[off + 4 + 89] << 16 |
-			    r->buf[off + 4 + 90] << 8 | r->buf[off + 4 + 91];
-		if (r->quiet < 2)
-			print_block(r, r->buf + off + 4, blen);
-		off += 4 + blen;
-	}
-	memmove(r->buf, r->buf + off, r->len - off);
-	r->len -= off;
-	return r->bad ? 0 : n;
+	return 0;
 }
 
 static int cmd_log(int argc, char **argv)
 {
-	struct chain_reader r = {};
-	char url[2048], hex[2 * FWGATE_ID_LEN + 1];
+	struct chain_print pr = {};
+	char hex[2 * FWGATE_ID_LEN + 1];
+	struct fwg_state *st;
+	struct fwg_err err;
 	struct opts o;
-	CURL *curl;
-	CURLcode rc;
-	long code = 0;
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
 		fatalx("usage: fwgate log --node URL [--quiet]");
 	need(o.node, "node");
-	r.st = fwg_state_new();
-	fwg_state_set_threads(r.st, sysconf(_SC_NPROCESSORS_ONLN));
-	r.quiet = o.quiet;
-	snprintf(url, sizeof(url), "%s/blocks?from=0", o.node);
-	curl = curl_easy_init();
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, chain_data);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
-	rc = curl_easy_perform(curl);
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(curl);
-	if (r.bad) {
-		log_warnx("chain does not verify: %s", r.err.msg);
+	st = fwg_state_new();
+	fwg_state_set_threads(st, sysconf(_SC_NPROCESSORS_ONLN));
+	pr.quiet = o.quiet;
+	if (fwg_node_follow(o.node, 0, st, print_block, &pr, &err)) {
+		log_warnx("chain does not verify: %s", err.msg);
+		fwg_state_free(st);
 		return 1;
 	}
-	if (rc != CURLE_OK || code != 200 || r.len) {
-		log_warnx("%s: %s", url, rc ? curl_easy_strerror(rc) : r.len ? "stream ends mid-block" : "HTTP error");
-		return 1;
-	}
-	fwg_hex(fwg_state_tip(r.st), FWGATE_ID_LEN, hex);
+	fwg_hex(fwg_state_tip(st), FWGATE_ID_LEN, hex);
 	printf("chain verifies: %llu blocks, %llu transactions, head %s\n",
-	       (unsigned long long)fwg_state_height(r.st), (unsigned long long)r.nr_tx, hex);
-	fwg_state_free(r.st);
-	free(r.buf);
+	       (unsigned long long)fwg_state_height(st), (unsigned long long)pr.nr_tx, hex);
+	fwg_state_free(st);
 	return 0;
 }
 
+/* An HTTP body, NUL-terminated. */
+struct body {
+	uint8_t *buf;
+	size_t len, cap;
+};
+
 static size_t grow(char *data, size_t size, size_t nmemb, void *arg)
 {
-	struct chain_reader *r = arg;
+	struct body *r = arg;
 	size_t n = size * nmemb;
 
 	if (r->len + n + 1 > r->cap) {
@@ -657,8 +595,10 @@ static uint8_t *unhex_alloc(const char *hex, size_t max, size_t *len)
  */
 static int cmd_proof(int argc, char **argv)
 {
-	struct chain_reader r = {}, chain = {};
 	uint8_t id[FWGATE_ID_LEN], leaf[FWGATE_ID_LEN], root[FWGATE_ID_LEN], bhash[FWGATE_ID_LEN];
+	struct fwg_state *st = NULL;
+	struct body r = {};
+	struct fwg_err err;
 	uint8_t *tx = NULL, *pbuf = NULL;
 	struct json_object *j = NULL;
 	struct fwg_proof p;
@@ -704,25 +644,17 @@ static int cmd_proof(int argc, char **argv)
 		goto out;
 	}
 	/* The block: read and verify the chain up to it, then compare. */
-	chain.st = fwg_state_new();
-	fwg_state_set_threads(chain.st, sysconf(_SC_NPROCESSORS_ONLN));
-	chain.quiet = 2;
-	snprintf(url, sizeof(url), "%s/blocks?from=0", o.node);
-	curl = curl_easy_init();
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, chain_data);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &chain);
-	curl_easy_perform(curl);
-	curl_easy_cleanup(curl);
-	if (chain.bad || fwg_state_height(chain.st) <= (uint64_t)json_object_get_int64(
-				json_object_object_get(j, "height"))) {
-		log_warnx("the chain does not verify or is shorter than the block: %s", chain.err.msg);
+	st = fwg_state_new();
+	fwg_state_set_threads(st, sysconf(_SC_NPROCESSORS_ONLN));
+	if (fwg_node_follow(o.node, 0, st, NULL, NULL, &err) ||
+	    fwg_state_height(st) <= (uint64_t)json_object_get_int64(json_object_object_get(j, "height"))) {
+		log_warnx("the chain does not verify or is shorter than the block: %s", err.msg);
 		goto out;
 	}
 	{
 		uint64_t h;
 
-		if (fwg_state_find(chain.st, id, &h) ||
+		if (fwg_state_find(st, id, &h) ||
 		    h != (uint64_t)json_object_get_int64(json_object_object_get(j, "height"))) {
 			log_warnx("the verified chain does not hold this transaction at that height");
 			goto out;
@@ -732,9 +664,8 @@ static int cmd_proof(int argc, char **argv)
 	       (long long)json_object_get_int64(json_object_object_get(j, "height")), p.index, p.size);
 	ok = 1;
 out:
-	if (chain.st)
-		fwg_state_free(chain.st);
-	free(chain.buf);
+	if (st)
+		fwg_state_free(st);
 	json_object_put(j);
 	free(r.buf);
 	free(tx);

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A client of fwgate-node's HTTP API (Documentation/fwgate/ledger.rst), for the tools and daemons that read
+ * or extend the chain: submit a transaction, follow the blocks from a height while verifying them.
+ */
+#ifndef FWG_CLIENT_H
+#define FWG_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ledger.h"
+
+/*
+ * POSTs one transaction; the node's answer goes to @answer (NUL-terminated, may be NULL). Returns the HTTP
+ * status (200: in a block; 409 "duplicate": it already was), or -1 when the node could not be reached.
+ */
+long fwg_node_submit(const char *node, const void *tx, size_t len, char *answer, size_t answer_len);
+
+/*
+ * Reads the blocks from @from on, adds each to @st, which verifies it (signatures too), and calls @fn, when
+ * not NULL, with each block that verified. 0 once the node's stream ended cleanly; -1 with @err filled.
+ */
+int fwg_node_follow(const char *node, uint64_t from, struct fwg_state *st,
+		    int (*fn)(const uint8_t *block, size_t len, void *arg), void *arg, struct fwg_err *err);
+
+#endif
