@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon.h"
 #include "log.h"
 #include "pipeline.h"
 
@@ -26,6 +27,9 @@ static const struct command {
 	{ "analyse", cmd_analyse, "[-v] [-k] [-u USER] [-o REPORT] --config FILE IMAGE | -n --config FILE",
 	  "run the analysers (as USER, by default nobody when run as root); exit 0 approve, 2 reject,\n"
 	  "      3 no verdict, 1 error; -n only checks the config" },
+	{ "daemon", checker_daemon,
+	  "--node URL --key C.key --config FILE --reports DIR [--interval S] [--once]",
+	  "follow the chain; fetch, analyse and publish a verdict on every update this checker vets" },
 };
 
 static void __attribute__((noreturn)) usage(void)
