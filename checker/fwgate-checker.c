@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fwgate-checker: a checker's tool. For now its analysis side: run the configured analysers over an image and
- * print the combined verdict and the digest of the combined report (which the daemon will put on the chain).
+ * fwgate-checker: a checker's tool. `analyse` runs the configured analysers over an image and prints the
+ * combined verdict and the digest of the combined report; `daemon` follows the chain and publishes a signed
+ * verdict, carrying that digest, on every update this checker vets (checker/ANALYSERS.md).
  */
 #include <getopt.h>
 #include <unistd.h>
