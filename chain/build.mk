@@ -23,7 +23,7 @@ $(CHAIN_LIB): $(CHAIN_OBJ)
 $(BUILD)/bin/fwgate: $(CHAIN_LIB) $(CHAIN_CLIENT) chain/ledger.h chain/client.h
 $(BUILD)/bin/fwgate: ULIBS := $(CHAIN_CLIENT) $(CHAIN_LIB) $(ULIBS) -lcurl -ljson-c
 
-$(BUILD)/bin/fwgate-node: $(BUILD)/chain/node.o $(BUILD)/chain/etcd.o $(CHAIN_LIB) $(LIBFWG)
+$(BUILD)/bin/fwgate-node: $(BUILD)/chain/node.o $(BUILD)/chain/etcd.o $(CHAIN_CLIENT) $(CHAIN_LIB) $(LIBFWG)
 	@echo "  LD      $@"
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UCFLAGS) -o $@ $(filter %.o,$^) $(CHAIN_LIB) $(ULIBS) $(CHAIN_NET_LIBS)

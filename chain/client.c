@@ -27,6 +27,26 @@ static size_t collect(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+size_t fwg_http_collect(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct fwg_http_body *b = arg;
+	size_t n = size * nmemb, cap;
+	char *p;
+
+	if (b->len + n + 1 > b->cap) {
+		cap = (b->len + n + 1) * 2;
+		p = realloc(b->p, cap);
+		if (!p)
+			return 0;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return n;
+}
+
 long fwg_node_submit(const char *node, const void *tx, size_t len, char *answer, size_t answer_len)
 {
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/octet-stream");

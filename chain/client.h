@@ -11,6 +11,14 @@
 
 #include "ledger.h"
 
+/* An HTTP body collected whole, NUL-terminated; fwg_http_collect is its CURLOPT_WRITEFUNCTION. */
+struct fwg_http_body {
+	char *p;
+	size_t len, cap;
+};
+
+size_t fwg_http_collect(char *data, size_t size, size_t nmemb, void *arg);
+
 /*
  * POSTs one transaction; the node's answer goes to @answer (NUL-terminated, may be NULL). Returns the HTTP
  * status (200: in a block; 409 "duplicate": it already was), or -1 when the node could not be reached.

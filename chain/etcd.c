@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 
+#include "client.h"
 #include "etcd.h"
 #include "log.h"
 
@@ -16,31 +17,6 @@ struct etcd {
 	char *ep[MAX_ENDPOINTS];
 	unsigned int nr_ep, cur;
 };
-
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static size_t collect(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct buf *b = arg;
-	size_t n = size * nmemb;
-
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *p = realloc(b->p, cap);
-
-		if (!p)
-			return 0;
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return n;
-}
 
 struct etcd *etcd_open(const char *endpoints)
 {
@@ -117,7 +93,7 @@ static struct json_object *post(struct etcd *e, const char *path, const char *bo
 
 	*sent = 0;
 	for (tries = 0; tries < 2 * e->nr_ep && !j; tries++) {
-		struct buf b = {};
+		struct fwg_http_body b = {};
 		long code = 0;
 		CURLcode rc;
 
@@ -125,7 +101,7 @@ static struct json_object *post(struct etcd *e, const char *path, const char *bo
 		curl_easy_setopt(e->curl, CURLOPT_URL, url);
 		curl_easy_setopt(e->curl, CURLOPT_HTTPHEADER, hdr);
 		curl_easy_setopt(e->curl, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, collect);
+		curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, fwg_http_collect);
 		curl_easy_setopt(e->curl, CURLOPT_WRITEDATA, &b);
 		curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, 5000L);
 		curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT_MS, 500L);

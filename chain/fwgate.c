@@ -543,29 +543,6 @@ static int cmd_log(int argc, char **argv)
 	return 0;
 }
 
-/* An HTTP body, NUL-terminated. */
-struct body {
-	uint8_t *buf;
-	size_t len, cap;
-};
-
-static size_t grow(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct body *r = arg;
-	size_t n = size * nmemb;
-
-	if (r->len + n + 1 > r->cap) {
-		r->cap = 2 * (r->len + n + 1);
-		r->buf = realloc(r->buf, r->cap);
-		if (!r->buf)
-			return 0;
-	}
-	memcpy(r->buf + r->len, data, n);
-	r->len += n;
-	r->buf[r->len] = 0;
-	return n;
-}
-
 static const char *jstr(struct json_object *o, const char *key)
 {
 	struct json_object *v;
@@ -597,7 +574,7 @@ static int cmd_proof(int argc, char **argv)
 {
 	uint8_t id[FWGATE_ID_LEN], leaf[FWGATE_ID_LEN], root[FWGATE_ID_LEN], bhash[FWGATE_ID_LEN];
 	struct fwg_state *st = NULL;
-	struct body r = {};
+	struct fwg_http_body r = {};
 	struct fwg_err err;
 	uint8_t *tx = NULL, *pbuf = NULL;
 	struct json_object *j = NULL;
@@ -616,11 +593,11 @@ static int cmd_proof(int argc, char **argv)
 	snprintf(url, sizeof(url), "%s/tx/%s", o.node, argv[optind]);
 	curl = curl_easy_init();
 	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, grow);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, fwg_http_collect);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
 	curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
-	if (curl_easy_perform(curl) == CURLE_OK && r.buf)
-		j = json_tokener_parse((char *)r.buf);
+	if (curl_easy_perform(curl) == CURLE_OK && r.p)
+		j = json_tokener_parse(r.p);
 	curl_easy_cleanup(curl);
 	if (!j) {
 		log_warnx("%s: no such transaction, or not JSON", url);
@@ -667,7 +644,7 @@ out:
 	if (st)
 		fwg_state_free(st);
 	json_object_put(j);
-	free(r.buf);
+	free(r.p);
 	free(tx);
 	free(pbuf);
 	return !ok;

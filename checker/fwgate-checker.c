@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd.h"
 #include "daemon.h"
 #include "log.h"
 #include "pipeline.h"
@@ -17,30 +18,8 @@
 /* Exit statuses of `analyse`; 1 stays for errors (fatal). */
 enum { EXIT_APPROVE = 0, EXIT_REJECT = 2, EXIT_NO_VERDICT = 3 };
 
-static int cmd_analyse(int argc, char **argv);
-
-static const struct command {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *usage;
-	const char *help;
-} commands[] = {
-	{ "analyse", cmd_analyse, "[-v] [-k] [-u USER] [-o REPORT] --config FILE IMAGE | -n --config FILE",
-	  "run the analysers (as USER, by default nobody when run as root); exit 0 approve, 2 reject,\n"
-	  "      3 no verdict, 1 error; -n only checks the config" },
-	{ "daemon", checker_daemon,
-	  "--node URL --key C.key --config FILE --reports DIR [--interval S] [--once]",
-	  "follow the chain; fetch, analyse and publish a verdict on every update this checker vets" },
-};
-
-static void __attribute__((noreturn)) usage(void)
-{
-	fprintf(stderr, "usage:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(stderr, "  fwgate-checker %s %s\n      %s\n", commands[i].name, commands[i].usage,
-			commands[i].help);
-	exit(1);
-}
+#define ANALYSE_USAGE \
+	"usage: fwgate-checker analyse [-v] [-k] [-u USER] [-o REPORT] --config FILE IMAGE | -n --config FILE"
 
 static int cmd_analyse(int argc, char **argv)
 {
@@ -70,12 +49,12 @@ static int cmd_analyse(int argc, char **argv)
 		case 'u': ro.user = optarg; break;
 		case 'n': check_only = 1; break;
 		case 'v': verbose++; break;
-		default: usage();
+		default: fatalx(ANALYSE_USAGE);
 		}
 	}
 	log_init("fwgate-checker", verbose);
 	if (!config || argc - optind != !check_only)
-		usage();
+		fatalx(ANALYSE_USAGE);
 	if (checker_config_load(config, &cfg))
 		return 1;
 	if (check_only) {
@@ -94,13 +73,19 @@ static int cmd_analyse(int argc, char **argv)
 	}
 }
 
+static const struct fwg_cmd commands[] = {
+	{ "analyse", cmd_analyse,
+	  "[-v] [-k] [-u USER] [-o REPORT] --config FILE IMAGE | -n --config FILE: run the analysers (as USER,\n"
+	  "           by default nobody when run as root); exit 0 approve, 2 reject, 3 no verdict, 1 error;\n"
+	  "           -n only checks the config" },
+	{ "daemon", checker_daemon,
+	  "--node URL --key C.key --config FILE --reports DIR [--interval S] [--once]: follow the chain;\n"
+	  "           fetch, analyse and publish a verdict on every update this checker vets" },
+};
+
 int main(int argc, char **argv)
 {
 	log_init("fwgate-checker", 0);
-	if (argc < 2)
-		usage();
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
-	usage();
+	return fwg_cmd_main("fwgate-checker", commands, sizeof(commands) / sizeof(commands[0]), argc, argv,
+			    NULL);
 }
