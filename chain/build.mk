@@ -19,9 +19,10 @@ $(BUILD)/chain/%.o: chain/%.c $(wildcard chain/*.h) $(wildcard lib/*.h) include/
 $(CHAIN_LIB): $(CHAIN_OBJ)
 	$(Q)$(AR) rcs $@ $^
 
-# The CLI's rule is in the Makefile; it also needs the ledger and libcurl for --node.
-$(BUILD)/bin/fwgate: $(CHAIN_LIB) $(CHAIN_CLIENT) chain/ledger.h chain/client.h
-$(BUILD)/bin/fwgate: ULIBS := $(CHAIN_CLIENT) $(CHAIN_LIB) $(ULIBS) -lcurl -ljson-c
+# The CLI's rule is in the Makefile; it also needs the ledger, libcurl for --node, and `fwgate audit`.
+CHAIN_AUDIT	:= $(BUILD)/chain/audit.o
+$(BUILD)/bin/fwgate: $(CHAIN_LIB) $(CHAIN_CLIENT) $(CHAIN_AUDIT) chain/ledger.h chain/client.h chain/audit.h
+$(BUILD)/bin/fwgate: ULIBS := $(CHAIN_AUDIT) $(CHAIN_CLIENT) $(CHAIN_LIB) $(ULIBS) -lcurl -ljson-c
 
 $(BUILD)/bin/fwgate-node: $(BUILD)/chain/node.o $(BUILD)/chain/etcd.o $(CHAIN_CLIENT) $(CHAIN_LIB) $(LIBFWG)
 	@echo "  LD      $@"

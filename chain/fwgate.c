@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
+#include "audit.h"
 #include "client.h"
 #include "cmd.h"
 #include "files.h"
@@ -29,7 +30,7 @@
 
 struct opts {
 	const char *key, *image, *type, *target, *device, *out, *report, *device_key, *manufacturer;
-	const char *alg, *node, *name, *update;
+	const char *alg, *node, *name, *update, *culprit, *reason;
 	const char *checkers[FWGATE_MAX_CHECKERS];
 	unsigned int nr_checkers;
 	const char *types[FWG_MAX_TYPES];
@@ -67,15 +68,19 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "update", required_argument, NULL, 'U' },
 		{ "quiet", no_argument, NULL, 'Q' },
 		{ "recipient", required_argument, NULL, 'R' },
+		{ "culprit", required_argument, NULL, 'C' },
+		{ "reason", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char *end;
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = getopt_long(argc, argv, "k:i:t:g:d:D:o:r:v:q:m:c:a:n:N:u:U:QR:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:i:t:g:d:D:o:r:v:q:m:c:a:n:N:u:U:QR:C:e:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k': o->key = optarg; break;
+		case 'C': o->culprit = optarg; break;
+		case 'e': o->reason = optarg; break;
 		case 'i': o->image = optarg; break;
 		case 't':
 			if (o->nr_types == FWG_MAX_TYPES)
@@ -229,6 +234,66 @@ static int cmd_publish(int argc, char **argv)
 		return 0;
 	return submit(o.node, buf, fwg_tx_encode_signed(FWG_TX_UPDATE, &s.stmt, sizeof(s.stmt), s.sig, s.sig_len,
 							o.urls, o.nr_urls, buf, sizeof(buf)));
+}
+
+/*
+ * Puts an image in the chain as blob transactions, one chunk at a time (the image is never read whole), after
+ * its update. A chunk the chain holds already (409) is skipped, so an interrupted upload can be run again.
+ */
+static int cmd_upload(int argc, char **argv)
+{
+	static uint8_t chunk[FWG_BLOB_CHUNK], buf[FWG_TX_MAX];
+	uint8_t u_id[FWGATE_ID_LEN];
+	unsigned int sent = 0, had = 0;
+	struct fwg_pubkey pub;
+	char answer[1024], path[4096];
+	uint32_t i, count, n;
+	EVP_PKEY *key;
+	uint64_t size;
+	struct opts o;
+	size_t len;
+	long code;
+	FILE *f;
+
+	if (parse_opts(argc, argv, &o) || optind != argc)
+		fatalx("usage: fwgate upload --key M.key --image IMG --node URL [--out PREFIX]");
+	need(o.key, "key");
+	need(o.image, "image");
+	need(o.node, "node");
+	key = fwg_key_load_private(o.key);
+	if (!key || fwg_key_encode(key, &pub) || fwg_sha256_file(o.image, u_id, &size))
+		return 1;
+	count = fwg_blob_count(size);
+	f = fopen(o.image, "rb");
+	if (!f || !count)
+		fatalx("%s: can not be read, or empty", o.image);
+	for (i = 0; i < count; i++) {
+		n = fwg_blob_chunk_len(size, i);
+		if (fread(chunk, 1, n, f) != n)
+			fatalx("%s: changed while being read", o.image);
+		len = fwg_blob_sign(key, pub.id, u_id, size, i, chunk, buf, sizeof(buf));
+		if (!len)
+			fatalx("chunk %u: signing failed", i);
+		snprintf(path, sizeof(path), "%s.%u", o.out ? o.out : "", i);
+		if (o.out && write_out(path, buf, len))
+			return 1;
+		code = fwg_node_submit(o.node, buf, len, answer, sizeof(answer));
+		if (code == 409) {
+			had++;
+			continue;
+		}
+		if (code != 200) {
+			log_warnx("%s/tx: chunk %u of %u refused with HTTP %ld: %s", o.node, i, count, code, answer);
+			return 1;
+		}
+		sent++;
+	}
+	fclose(f);
+	EVP_PKEY_free(key);
+	fwg_hex(u_id, FWGATE_ID_LEN, path);
+	printf("image %s: %llu bytes in %u chunks, %u appended, %u already in the chain\n", path,
+	       (unsigned long long)size, count, sent, had);
+	return 0;
 }
 
 static int read_stmt(const char *path, struct fwg_signed_stmt *s)
@@ -443,6 +508,32 @@ static int cmd_certify(int argc, char **argv)
 	return emit(&o, key, FWG_TX_DEVCERT, &c, sizeof(c));
 }
 
+/* A negative ack of the update, naming its culprit by key id (hex) or public key file. */
+static int nack(const struct opts *o, EVP_PKEY *key, const struct fwg_pubkey *dev, const uint8_t *u_id)
+{
+	struct fwgate_nack_stmt n = {};
+	struct fwg_pubkey culprit;
+	unsigned int r;
+
+	for (r = 0; o->reason && strcmp(o->reason, fwg_nack_reason_name(r)); r++)
+		if (r == FWGATE_NACK_ROLLBACK)
+			fatalx("--reason: \"%s\" is none of unspecified, digest-mismatch, bad-signature, refused, "
+			       "rollback", o->reason);
+	if (!o->reason)
+		r = FWGATE_NACK_REFUSED;
+	memcpy(n.magic, FWGATE_MAGIC_NACK, FWGATE_MAGIC_LEN);
+	memcpy(n.u_id, u_id, FWGATE_ID_LEN);
+	memcpy(n.o_id, dev->id, FWGATE_ID_LEN);
+	if (fwg_unhex(o->culprit, n.culprit_id, FWGATE_ID_LEN)) {
+		if (fwg_pubkey_load(o->culprit, &culprit))
+			fatalx("--culprit: \"%s\" is neither 64 hex digits nor a public key file", o->culprit);
+		memcpy(n.culprit_id, culprit.id, FWGATE_ID_LEN);
+	}
+	n.reason = htobe32(r);
+	n.time = htobe64(time(NULL));
+	return emit(o, key, FWG_TX_NACK, &n, sizeof(n));
+}
+
 static int cmd_ack(int argc, char **argv)
 {
 	struct fwgate_ack_stmt a = {};
@@ -452,7 +543,8 @@ static int cmd_ack(int argc, char **argv)
 	struct opts o;
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
-		fatalx("usage: fwgate ack --key D.key --update U.stmt [--node URL] [--out ACK]");
+		fatalx("usage: fwgate ack --key D.key --update U.stmt [--culprit ID|KEY.pub [--reason R]] "
+		       "[--node URL] [--out ACK]");
 	need(o.key, "key");
 	need(o.update, "update");
 	if (read_stmt(o.update, &s))
@@ -460,6 +552,8 @@ static int cmd_ack(int argc, char **argv)
 	key = fwg_key_load_private(o.key);
 	if (!key || fwg_key_encode(key, &dev))
 		return 1;
+	if (o.culprit)
+		return nack(&o, key, &dev, s.stmt.u_id);
 	memcpy(a.magic, FWGATE_MAGIC_ACK, FWGATE_MAGIC_LEN);
 	memcpy(a.u_id, s.stmt.u_id, FWGATE_ID_LEN);
 	memcpy(a.o_id, dev.id, FWGATE_ID_LEN);
@@ -510,6 +604,26 @@ static int print_block(const uint8_t *data, size_t len, void *arg)
 		       (unsigned long long)b.hdr.time_ms / 1000, (unsigned long long)b.hdr.time_ms % 1000,
 		       b.hdr.nr_tx);
 	for (i = 0; i < b.hdr.nr_tx && !pr->quiet; i++) {
+		struct fwg_tx tx;
+		uint32_t j, first;
+
+		/* A run of chunks of one image: one line naming the image, not one per 60 KB. */
+		if (b.tx[i][1] == FWG_TX_BLOB && !fwg_tx_decode(b.tx[i], b.tx_len[i], &tx, &err)) {
+			struct fwg_blob_stmt s = tx.s.blob, t;
+
+			first = be32toh(s.index);
+			for (j = i + 1; j < b.hdr.nr_tx && b.tx[j][1] == FWG_TX_BLOB &&
+			     !fwg_tx_decode(b.tx[j], b.tx_len[j], &tx, &err); j++) {
+				t = tx.s.blob;
+				if (memcmp(t.u_id, s.u_id, FWGATE_ID_LEN) || be32toh(t.index) != first + j - i)
+					break;
+			}
+			fwg_hex(s.u_id, FWGATE_ID_LEN, hex);
+			printf("  %-8s %s chunks %u-%u of %u\n", "blob", hex, first, first + j - i - 1,
+			       be32toh(s.count));
+			i = j - 1;
+			continue;
+		}
 		fwg_hex(b.tx_id[i], FWGATE_ID_LEN, hex);
 		printf("  %-8s %s\n", fwg_tx_type_name(b.tx[i][1]), hex);
 	}
@@ -717,13 +831,15 @@ static const struct fwg_cmd commands[] = {
 	{ "publish", cmd_publish, "sign an update statement for an image (manufacturer)" },
 	{ "approve", cmd_approve, "sign an approval of an update statement (checker)" },
 	{ "reject", cmd_reject, "sign a rejection of an update statement (checker)" },
+	{ "upload", cmd_upload, "put a published image in the chain as signed chunks (manufacturer)" },
 	{ "show", cmd_show, "print an update statement" },
 	{ "genesis", cmd_genesis, "write the consortium's genesis transaction" },
 	{ "certify", cmd_certify, "sign a device certificate, submit it with --node (manufacturer)" },
-	{ "ack", cmd_ack, "sign a device's install acknowledgement (device, tests)" },
+	{ "ack", cmd_ack, "sign a device's install ack, or with --culprit a nack (device, tests)" },
 	{ "submit", cmd_submit, "submit transaction files to a node" },
 	{ "log", cmd_log, "read the chain from a node, verify it and print it" },
 	{ "proof", cmd_proof, "check a transaction's inclusion proof against the verified chain" },
+	{ "audit", fwg_audit_cmd, "verify the chain and report who vetted, installed and blamed what" },
 	{ "seal", cmd_seal, "encrypt an image once, its key wrapped for each recipient's P-256 key" },
 	{ "unseal", cmd_unseal, "decrypt a sealed image with a recipient's key" },
 };

@@ -34,8 +34,28 @@ enum fwg_tx_type {
 	FWG_TX_ACK,
 	FWG_TX_NACK,
 	FWG_TX_DEVCERT,
+	FWG_TX_BLOB,
 	__FWG_TX_MAX
 };
+
+/*
+ * In-chain images: an image of `size` bytes travels as ceil(size / FWG_BLOB_CHUNK) blob transactions, chunk
+ * i holding bytes [i * FWG_BLOB_CHUNK, min(size, (i + 1) * FWG_BLOB_CHUNK)). The manufacturer signs this
+ * statement, which commits to the chunk by its digest; the chunk bytes follow the signature. Not kernel
+ * ABI: devices fetch the reassembled image from a node and check it against the update's u_id.
+ */
+#define FWG_MAGIC_BLOB		"FWGBLB01"
+#define FWG_BLOB_CHUNK		60000	/* bytes; with its statement and any signature, fits FWG_TX_MAX */
+
+struct fwg_blob_stmt {
+	uint8_t magic[8];			/* FWG_MAGIC_BLOB */
+	uint8_t m_id[FWGATE_ID_LEN];		/* the manufacturer, who published the update */
+	uint8_t u_id[FWGATE_ID_LEN];		/* SHA-256 of the whole image: the update's u_id */
+	uint64_t size;				/* be64: the whole image, as the update declares it */
+	uint32_t index;				/* be32: this chunk, 0 to count - 1 */
+	uint32_t count;				/* be32: ceil(size / FWG_BLOB_CHUNK) */
+	uint8_t digest[FWGATE_ID_LEN];		/* SHA-256 of this chunk's bytes */
+} __attribute__((packed));
 
 enum fwg_role {
 	FWG_ROLE_MANUFACTURER = 1,
@@ -78,9 +98,12 @@ struct fwg_tx {
 		struct fwgate_ack_stmt ack;
 		struct fwgate_nack_stmt nack;
 		struct fwgate_devcert_stmt devcert;
+		struct fwg_blob_stmt blob;
 	} s;
 	uint32_t sig_len;
 	uint8_t sig[FWGATE_MAX_SIG_LEN];
+	const uint8_t *chunk;			/* blob: the chunk bytes, inside the decoded buffer */
+	uint32_t chunk_len;
 	unsigned int nr_urls;			/* update: mirror URLs, NUL-terminated */
 	char urls[FWG_MAX_URLS][FWG_MAX_URL_LEN + 1];
 	struct fwg_genesis *genesis;		/* genesis only; fwg_tx_release() frees it */
@@ -102,6 +125,8 @@ struct fwg_err {
 int fwg_tx_decode(const uint8_t *buf, size_t len, struct fwg_tx *tx, struct fwg_err *err);
 void fwg_tx_release(struct fwg_tx *tx);
 const char *fwg_tx_type_name(unsigned int type);
+/* "digest-mismatch", ... for enum fwgate_nack_reason; "unknown" beyond it. */
+const char *fwg_nack_reason_name(unsigned int reason);
 void fwg_tx_id(const uint8_t *buf, size_t len, uint8_t id[FWGATE_ID_LEN]);
 
 /* Encoders return the encoded length, or 0 if buf is too small or the input is out of range. */
@@ -112,6 +137,16 @@ size_t fwg_tx_encode_signed(uint8_t type, const void *stmt, size_t stmt_len, con
 size_t fwg_tx_sign(EVP_PKEY *key, uint8_t type, const void *stmt, size_t stmt_len, const char *const *urls,
 		   unsigned int nr_urls, uint8_t *buf, size_t len);
 size_t fwg_genesis_encode(const struct fwg_genesis *g, uint8_t *buf, size_t len);
+
+/* The length of chunk index of a size-byte image, 0 if there is no such chunk; the number of chunks. */
+uint32_t fwg_blob_chunk_len(uint64_t size, uint32_t index);
+uint32_t fwg_blob_count(uint64_t size);
+/* A blob transaction from its statement, signature and chunk (chunk_len from the statement's size, index). */
+size_t fwg_blob_encode(const struct fwg_blob_stmt *s, const uint8_t *sig, size_t sig_len, const uint8_t *chunk,
+		       uint8_t *buf, size_t len);
+/* Fills the statement of chunk index of an image (count and digest computed), signs it, encodes it. */
+size_t fwg_blob_sign(EVP_PKEY *key, const uint8_t m_id[FWGATE_ID_LEN], const uint8_t u_id[FWGATE_ID_LEN],
+		     uint64_t size, uint32_t index, const uint8_t *chunk, uint8_t *buf, size_t len);
 
 /* ------------------------------------------------------------------ Merkle trees (RFC 9162) */
 
@@ -172,6 +207,16 @@ const struct fwg_genesis *fwg_state_genesis(const struct fwg_state *st);
  * certificates), its signature verifies, it is not a replay. 0, or -1 with err set. No side effect.
  */
 int fwg_state_check(struct fwg_state *st, const struct fwg_tx *tx, struct fwg_err *err);
+/*
+ * As fwg_state_check, with the signature trusted: for a transaction checked once already, before the chain
+ * moved on (another node may have appended a conflicting one since).
+ */
+int fwg_state_recheck(struct fwg_state *st, const struct fwg_tx *tx, struct fwg_err *err);
+/*
+ * Two transactions with the same unique key can not both be in the chain: the digest of the signed
+ * statement, or of the certified key (devcert), or of the image digest and chunk index (blob).
+ */
+void fwg_tx_unique_key(const struct fwg_tx *tx, uint8_t out[FWGATE_ID_LEN]);
 /* Records an accepted transaction (it must have passed fwg_state_check). */
 int fwg_state_apply(struct fwg_state *st, const struct fwg_tx *tx);
 /* Where a transaction id was appended; 0 when found. */
@@ -191,5 +236,15 @@ uint64_t fwg_state_height(const struct fwg_state *st);	/* blocks applied */
 /* Verify the signatures of large blocks on this many threads (default 1). */
 void fwg_state_set_threads(struct fwg_state *st, unsigned int threads);
 const uint8_t *fwg_state_tip(const struct fwg_state *st);
+
+/*
+ * An in-chain image: its size, its number of chunks and how many of them the chain holds; 0, or -ENOENT if
+ * the chain holds no chunk of it.
+ */
+int fwg_state_blob(const struct fwg_state *st, const uint8_t u_id[FWGATE_ID_LEN], uint64_t *size,
+		   uint32_t *count, uint32_t *have);
+/* Where chunk index of an in-chain image lies: block height and index in the block; 0 or -ENOENT. */
+int fwg_state_blob_chunk(const struct fwg_state *st, const uint8_t u_id[FWGATE_ID_LEN], uint32_t index,
+			 uint64_t *height, uint32_t *tx_index);
 
 #endif

@@ -9,9 +9,13 @@
  * block holding its transaction was read back from etcd (committed by Raft), so a crash loses nothing that
  * was acknowledged; and a transaction is appended only if the chain read up to the previous block does not
  * hold it, so nothing is appended twice.
+ *
+ * Blocks stay in memory, except those holding chunks of in-chain images: the node keeps only their hash and
+ * reads them back from etcd when a client asks, so that images never sit in its RAM.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -37,7 +41,7 @@ struct req {
 	uint8_t *tx;
 	size_t len;
 	uint8_t id[FWGATE_ID_LEN];
-	uint8_t msgd[FWGATE_ID_LEN];
+	uint8_t ukey[FWGATE_ID_LEN];		/* fwg_tx_unique_key() */
 	uint64_t t0_ms;
 	int done, status;
 	uint64_t height;
@@ -47,16 +51,21 @@ struct req {
 };
 
 struct block {
-	uint8_t *data;
+	uint8_t *data;				/* NULL: in etcd only (it holds image chunks) */
 	size_t len;
 	uint64_t time_ms;
+	uint8_t hash[FWGATE_ID_LEN];
 };
 
 static struct {
 	const char *prefix, *blobs;
 	unsigned int batch_ms, heartbeat_ms, max_batch;
 	unsigned int poll_ms;			/* reads of etcd when idle, in case a watch event was lost */
+	int verify_peers;			/* verify signatures in the blocks other nodes append */
 	struct etcd *etcd;
+	struct etcd *reader;			/* blocks not kept in memory, for the HTTP threads */
+	pthread_mutex_t reader_lock;
+	uint8_t own[FWGATE_ID_LEN];		/* hash of the block this node last tried to append */
 
 	pthread_rwlock_t lock;			/* state and blocks; written by the appender only */
 	struct fwg_state *state;
@@ -69,11 +78,15 @@ static struct {
 	size_t nr_pending;
 	uint64_t syncs;				/* reads of etcd completed */
 	int moved;				/* the watch saw the head move */
+	int halted;				/* etcd holds a block this node refused: it stays before it */
+	char halt_why[320];
 
 	/* Metrics, under qlock. */
 	uint64_t accepted, refused[4], appended_blocks, appended_tx, conflicts, etcd_errors, included_ms;
+	uint64_t blocks_refused, peer_blocks_verified;
 	uint64_t latency_buckets[8];
-} node = { .prefix = "fwgate/", .batch_ms = 5, .heartbeat_ms = 10000, .max_batch = 4096, .poll_ms = 500 };
+} node = { .prefix = "fwgate/", .batch_ms = 5, .heartbeat_ms = 10000, .max_batch = 4096, .poll_ms = 500,
+	    .verify_peers = 1 };
 
 static const unsigned int latency_le_ms[8] = { 5, 10, 25, 50, 100, 250, 1000, 5000 };
 
@@ -85,6 +98,13 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static const unsigned int err_status[] = {
+	[FWG_ERR_FORMAT] = 400,
+	[FWG_ERR_SIGNER] = 403,
+	[FWG_ERR_REPLAY] = 409,
+	[FWG_ERR_REFERENCE] = 422,
+};
+
 static void block_key(uint64_t h, char *key, size_t len)
 {
 	snprintf(key, len, "%sb/%016" PRIx64, node.prefix, h);
@@ -92,13 +112,19 @@ static void block_key(uint64_t h, char *key, size_t len)
 
 /* ------------------------------------------------------------------ the appender */
 
-/* Applies a block read from etcd; the appender holds no lock on entry. */
+/*
+ * Applies a block read from etcd; the appender holds no lock on entry. A block that does not verify halts
+ * the node before it: the node serves the chain up to the block before, appends nothing more, and says
+ * why in its log, its metrics and its answers to submitters, until an operator repairs the chain.
+ */
 static int apply_block(const uint8_t *data, size_t len)
 {
+	uint8_t hash[FWGATE_ID_LEN];
 	struct fwg_block b;
 	struct fwg_err err;
 	struct block *nb;
-	int ret;
+	int ret, sigs;
+	uint32_t i;
 
 	pthread_rwlock_wrlock(&node.lock);
 	if (node.nr_blocks == node.cap_blocks) {
@@ -112,20 +138,39 @@ static int apply_block(const uint8_t *data, size_t len)
 		node.blocks = nb;
 		node.cap_blocks = cap;
 	}
-	/* Signatures were verified by the consortium node that appended the block. */
-	ret = fwg_state_add_block(node.state, data, len, 0, &err);
+	/* This node verified the signatures of its own blocks when they were submitted. */
+	if (len >= FWG_BLOCK_HDR_LEN)
+		fwg_sha256(data, FWG_BLOCK_HDR_LEN, hash);
+	sigs = node.verify_peers && (len < FWG_BLOCK_HDR_LEN || memcmp(hash, node.own, FWGATE_ID_LEN));
+	ret = fwg_state_add_block(node.state, data, len, sigs, &err);
 	if (!ret) {
 		nb = &node.blocks[node.nr_blocks++];
-		nb->data = malloc(len);
-		memcpy(nb->data, data, len);
-		nb->len = len;
 		fwg_block_decode(data, len, &b, &err);
+		for (i = 0; i < b.hdr.nr_tx && b.tx[i][1] != FWG_TX_BLOB; i++)
+			;
+		nb->data = i < b.hdr.nr_tx ? NULL : malloc(len);
+		if (nb->data)
+			memcpy(nb->data, data, len);
+		nb->len = len;
 		nb->time_ms = b.hdr.time_ms;
+		memcpy(nb->hash, b.hash, FWGATE_ID_LEN);
 		fwg_block_release(&b);
 	}
 	pthread_rwlock_unlock(&node.lock);
+	pthread_mutex_lock(&node.qlock);
+	if (ret) {
+		node.halted = 1;
+		node.blocks_refused++;
+		snprintf(node.halt_why, sizeof(node.halt_why), "%s", err.msg);
+	} else if (sigs) {
+		node.peer_blocks_verified++;
+	}
+	pthread_mutex_unlock(&node.qlock);
 	if (ret)
-		log_warnx("etcd holds a block this node refuses: %s", err.msg);
+		log_warnx("etcd holds block %zu that does not verify%s; this node stays at block %zu, serves nothing "
+			  "after it and appends nothing until the chain is repaired and it is restarted: %s",
+			  node.nr_blocks, sigs ? "" : " (signatures not checked)",
+			  node.nr_blocks ? node.nr_blocks - 1 : 0, err.msg);
 	return ret;
 }
 
@@ -137,6 +182,9 @@ static int sync_chain(void)
 	size_t n, i;
 	int got = 0;
 
+	/* The state may hold part of the refused block: only a restart can resume. */
+	if (node.halted)
+		return -1;
 	snprintf(end, sizeof(end), "%sb0", node.prefix);
 	do {
 		block_key(node.nr_blocks, start, sizeof(start));
@@ -169,16 +217,17 @@ static void finish(struct req *r, int status, uint64_t height, const char *why)
 	pthread_cond_signal(&r->cond);
 }
 
-static int cmp_msgd(const void *a, const void *b)
+static int cmp_ukey(const void *a, const void *b)
 {
 	const struct req *const *x = a, *const *y = b;
 
-	return memcmp((*x)->msgd, (*y)->msgd, FWGATE_ID_LEN);
+	return memcmp((*x)->ukey, (*y)->ukey, FWGATE_ID_LEN);
 }
 
 /*
- * Settles what the chain now decides for each request of the batch: included (2xx), a replay of something
- * included (409), or still to append. Returns how many are left, compacted at the front of the batch.
+ * Settles what the chain now decides for each request of the batch: included (2xx), refused because of a
+ * transaction appended since it was checked (a replay, 409, or a conflict), or still to append. Returns how
+ * many are left, compacted at the front of the batch.
  */
 static size_t settle(struct req **batch, size_t n)
 {
@@ -201,9 +250,9 @@ static size_t settle(struct req **batch, size_t n)
 				node.latency_buckets[h]++;
 			continue;
 		}
-		if (!fwg_tx_decode(r->tx, r->len, &tx, &err) && fwg_state_seen(node.state, &tx)) {
-			finish(r, 409, 0, "replay: this signed statement is already in the ledger");
-			node.refused[FWG_ERR_REPLAY]++;
+		if (!fwg_tx_decode(r->tx, r->len, &tx, &err) && fwg_state_recheck(node.state, &tx, &err)) {
+			finish(r, err_status[err.kind], 0, err.msg);
+			node.refused[err.kind]++;
 			fwg_tx_release(&tx);
 			continue;
 		}
@@ -218,16 +267,20 @@ static size_t settle(struct req **batch, size_t n)
 	return left;
 }
 
-/* Within one batch, a second copy of a signed statement is a replay of the first. */
+/*
+ * Within one batch, a second copy of a signed statement is a replay of the first; so is a second
+ * certificate of one device key or a second copy of one image chunk, which could not both be appended.
+ */
 static size_t dedupe(struct req **batch, size_t n, struct req **out)
 {
 	size_t i, m = 0;
 
-	qsort(batch, n, sizeof(*batch), cmp_msgd);
+	qsort(batch, n, sizeof(*batch), cmp_ukey);
 	pthread_mutex_lock(&node.qlock);
 	for (i = 0; i < n; i++) {
-		if (m && !memcmp(out[m - 1]->msgd, batch[i]->msgd, FWGATE_ID_LEN)) {
-			finish(batch[i], 409, 0, "replay: this signed statement is already being appended");
+		if (m && !memcmp(out[m - 1]->ukey, batch[i]->ukey, FWGATE_ID_LEN)) {
+			finish(batch[i], 409, 0, "replay: this statement, or one for the same device key or image "
+			       "chunk, is already being appended");
 			node.refused[FWG_ERR_REPLAY]++;
 			continue;
 		}
@@ -235,6 +288,21 @@ static size_t dedupe(struct req **batch, size_t n, struct req **out)
 	}
 	pthread_mutex_unlock(&node.qlock);
 	return m;
+}
+
+/* A halted node appends nothing: every request waiting gets a 503 that says why. */
+static size_t halt_batch(struct req **batch, size_t n)
+{
+	char why[256];
+	size_t i;
+
+	pthread_mutex_lock(&node.qlock);
+	snprintf(why, sizeof(why), "this node halted: etcd holds a block it refuses (%.150s); submit to another "
+		 "node", node.halt_why);
+	for (i = 0; i < n; i++)
+		finish(batch[i], 503, 0, why);
+	pthread_mutex_unlock(&node.qlock);
+	return 0;
 }
 
 static void append(struct req **batch, size_t n)
@@ -264,6 +332,7 @@ static void append(struct req **batch, size_t n)
 	head[0] = h.height >> 56; head[1] = h.height >> 48; head[2] = h.height >> 40; head[3] = h.height >> 32;
 	head[4] = h.height >> 24; head[5] = h.height >> 16; head[6] = h.height >> 8; head[7] = h.height;
 	fwg_block_hash(&h, head + 8);
+	memcpy(node.own, head + 8, FWGATE_ID_LEN);
 	puts[0] = (struct etcd_kv){ .key = bkey, .value = blk, .len = blen };
 	puts[1] = (struct etcd_kv){ .key = hkey, .value = head, .len = sizeof(head) };
 	ret = etcd_put_if_absent(node.etcd, bkey, puts, 2);
@@ -322,7 +391,9 @@ static void *appender(void *arg)
 			/* Until the next poll, or the next heartbeat if that comes first. */
 			uint64_t wait = node.poll_ms, t = now_ms(), due = last + node.heartbeat_ms;
 
-			if (last && due <= t)
+			if (node.halted)
+				wait = node.poll_ms;
+			else if (last && due <= t)
 				wait = 0;
 			else if (last && due - t < wait)
 				wait = due - t;
@@ -354,12 +425,12 @@ static void *appender(void *arg)
 
 		if (sync_chain() < 0)
 			usleep(100000);
-		n = settle(batch, n);
+		n = node.halted ? halt_batch(batch, n) : settle(batch, n);
 		n = dedupe(batch, n, uniq);
 		memcpy(batch, uniq, n * sizeof(*batch));
 		last = node.nr_blocks ? node.blocks[node.nr_blocks - 1].time_ms : 0;
 		/* Another node's clock may be ahead of ours: compare without subtracting. */
-		if (n || (node.nr_blocks && now_ms() >= last + node.heartbeat_ms))
+		if (!node.halted && (n || (node.nr_blocks && now_ms() >= last + node.heartbeat_ms)))
 			append(batch, n);
 		if (n) {
 			sync_chain();
@@ -405,13 +476,6 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, cons
 
 #define TEXT "text/plain; charset=utf-8"
 #define JSON "application/json"
-
-static const unsigned int err_status[] = {
-	[FWG_ERR_FORMAT] = 400,
-	[FWG_ERR_SIGNER] = 403,
-	[FWG_ERR_REPLAY] = 409,
-	[FWG_ERR_REFERENCE] = 422,
-};
 
 /*
  * A client may submit to this node a transaction that refers to one another node appended a moment ago:
@@ -469,6 +533,11 @@ static enum MHD_Result submit(struct MHD_Connection *c, struct conn *cn)
 
 	if (cn->too_big)
 		return reply(c, 413, TEXT, "transaction: more than %d bytes\n", FWG_TX_MAX);
+	pthread_mutex_lock(&node.qlock);
+	bad = node.halted;
+	pthread_mutex_unlock(&node.qlock);
+	if (bad)
+		return reply(c, 503, TEXT, "this node halted: etcd holds a block it refuses; submit to another node\n");
 	if (fwg_tx_decode(cn->body, cn->len, &tx, &err)) {
 		pthread_mutex_lock(&node.qlock);
 		node.refused[FWG_ERR_FORMAT]++;
@@ -481,8 +550,7 @@ static enum MHD_Result submit(struct MHD_Connection *c, struct conn *cn)
 	r->t0_ms = now_ms();
 	fwg_tx_id(r->tx, r->len, r->id);
 	fwg_hex(r->id, FWGATE_ID_LEN, hex);
-	if (tx.type != FWG_TX_GENESIS)
-		fwg_sha256(tx.msg, tx.msg_len, r->msgd);
+	fwg_tx_unique_key(&tx, r->ukey);
 	bad = check_tx(r, &tx, hex, &err);
 	if (bad && (err.kind == FWG_ERR_REFERENCE || err.kind == FWG_ERR_SIGNER)) {
 		if (catch_up()) {
@@ -537,6 +605,53 @@ static enum MHD_Result head(struct MHD_Connection *c)
 		     hex, t);
 }
 
+/*
+ * A copy of block h, malloc'ed: from memory, or read back from etcd for a block this node does not keep,
+ * which must have the hash the node verified. NULL if there is no such block or etcd did not answer.
+ */
+static uint8_t *block_copy(uint64_t h, size_t *len)
+{
+	uint8_t hash[FWGATE_ID_LEN], *p = NULL;
+	struct etcd_kv *kvs = NULL;
+	char key[256];
+	size_t n = 0;
+
+	pthread_rwlock_rdlock(&node.lock);
+	if (h < node.nr_blocks && node.blocks[h].data) {
+		*len = node.blocks[h].len;
+		p = malloc(*len);
+		if (p)
+			memcpy(p, node.blocks[h].data, *len);
+	}
+	if (h < node.nr_blocks)
+		memcpy(hash, node.blocks[h].hash, FWGATE_ID_LEN);
+	if (p || h >= node.nr_blocks) {
+		pthread_rwlock_unlock(&node.lock);
+		return p;
+	}
+	pthread_rwlock_unlock(&node.lock);
+	block_key(h, key, sizeof(key));
+	pthread_mutex_lock(&node.reader_lock);
+	if (etcd_range(node.reader, key, NULL, 1, &kvs, &n))
+		n = 0;
+	pthread_mutex_unlock(&node.reader_lock);
+	if (n == 1 && kvs[0].len >= FWG_BLOCK_HDR_LEN) {
+		uint8_t got[FWGATE_ID_LEN];
+
+		/* The header commits to the transactions through the Merkle root, which the decoder checks. */
+		fwg_sha256(kvs[0].value, FWG_BLOCK_HDR_LEN, got);
+		if (!memcmp(got, hash, FWGATE_ID_LEN)) {
+			p = kvs[0].value;
+			*len = kvs[0].len;
+			kvs[0].value = NULL;
+		}
+	}
+	if (!p)
+		log_warnx("block %" PRIu64 ": not in etcd or not the block this node verified", h);
+	etcd_kvs_free(kvs, n);
+	return p;
+}
+
 struct stream {
 	uint64_t next, end;	/* blocks [next, end); end = UINT64_MAX to follow */
 	uint8_t *cur;
@@ -547,6 +662,7 @@ struct stream {
 static ssize_t stream_read(void *arg, uint64_t pos, char *buf, size_t max)
 {
 	struct stream *s = arg;
+	uint8_t *blk;
 	size_t n;
 
 	(void)pos;
@@ -559,15 +675,18 @@ static ssize_t stream_read(void *arg, uint64_t pos, char *buf, size_t max)
 		while (s->next >= node.nr_blocks)
 			pthread_cond_wait(&node.done, &node.qlock);
 		pthread_mutex_unlock(&node.qlock);
-		pthread_rwlock_rdlock(&node.lock);
-		s->len = 4 + node.blocks[s->next].len;
-		s->cur = malloc(s->len);
-		s->cur[0] = node.blocks[s->next].len >> 24;
-		s->cur[1] = node.blocks[s->next].len >> 16;
-		s->cur[2] = node.blocks[s->next].len >> 8;
-		s->cur[3] = node.blocks[s->next].len;
-		memcpy(s->cur + 4, node.blocks[s->next].data, node.blocks[s->next].len);
-		pthread_rwlock_unlock(&node.lock);
+		blk = block_copy(s->next, &n);
+		if (!blk || !(s->cur = malloc(4 + n))) {
+			free(blk);
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+		s->len = 4 + n;
+		s->cur[0] = n >> 24;
+		s->cur[1] = n >> 16;
+		s->cur[2] = n >> 8;
+		s->cur[3] = n;
+		memcpy(s->cur + 4, blk, n);
+		free(blk);
 		s->off = 0;
 		s->next++;
 	}
@@ -620,9 +739,10 @@ static enum MHD_Result tx_get(struct MHD_Connection *c, const char *hexid)
 	struct fwg_block b;
 	struct fwg_err err;
 	enum MHD_Result ret;
+	uint8_t *blk = NULL;
 	uint64_t h;
 	uint32_t i;
-	size_t plen;
+	size_t plen, blen;
 
 	if (fwg_unhex(hexid, id, FWGATE_ID_LEN))
 		return reply(c, 400, TEXT, "transaction id: \"%s\" is not 64 hex digits\n", hexid);
@@ -632,10 +752,15 @@ static enum MHD_Result tx_get(struct MHD_Connection *c, const char *hexid)
 		catch_up();
 		pthread_rwlock_rdlock(&node.lock);
 	}
-	if (fwg_state_find(node.state, id, &h) ||
-	    fwg_block_decode(node.blocks[h].data, node.blocks[h].len, &b, &err)) {
+	if (fwg_state_find(node.state, id, &h)) {
 		pthread_rwlock_unlock(&node.lock);
 		return reply(c, 404, TEXT, "transaction %s: not in the chain\n", hexid);
+	}
+	pthread_rwlock_unlock(&node.lock);
+	blk = block_copy(h, &blen);
+	if (!blk || fwg_block_decode(blk, blen, &b, &err)) {
+		free(blk);
+		return reply(c, 503, TEXT, "transaction %s: its block %" PRIu64 " can not be read now\n", hexid, h);
 	}
 	leaves = malloc((b.hdr.nr_tx ? b.hdr.nr_tx : 1) * sizeof(*leaves));
 	for (i = 0; i < b.hdr.nr_tx; i++)
@@ -652,33 +777,184 @@ static enum MHD_Result tx_get(struct MHD_Connection *c, const char *hexid)
 	fwg_hex(b.hdr.merkle, FWGATE_ID_LEN, root);
 	fwg_hex(b.hash, FWGATE_ID_LEN, bhash);
 	fwg_hex(id, FWGATE_ID_LEN, hex);
-	pthread_rwlock_unlock(&node.lock);
 	ret = reply(c, 200, JSON,
 		    "{\"id\":\"%s\",\"height\":%" PRIu64 ",\"index\":%u,\"block\":\"%s\",\"merkle_root\":\"%s\","
 		    "\"proof\":\"%s\",\"tx\":\"%s\"}\n", hex, h, i, bhash, root, proofhex, txhex);
 	fwg_block_release(&b);
+	free(blk);
 	free(leaves);
 	free(txhex);
 	free(proofhex);
 	return ret;
 }
 
-/* A blob by its SHA-256, from the blobs directory, with a single byte range if asked. */
+/* A single "bytes=a-" or "bytes=a-b" range of a size-byte blob, into [*a, *b]; -1 if not satisfiable. */
+static int parse_range(const char *range, uint64_t size, unsigned long long *a, unsigned long long *b)
+{
+	int n = 0;
+
+	*a = 0;
+	*b = size ? size - 1 : 0;
+	if (!range)
+		return 0;
+	if (sscanf(range, "bytes=%llu-%n", a, &n) != 1 || !n || *a >= size ||
+	    (range[n] && (sscanf(range + n, "%llu", b) != 1 || *b < *a)))
+		return -1;
+	if (*b >= size)
+		*b = size - 1;
+	return 0;
+}
+
+/* Queues resp (the whole blob, or the range [a, b] of it) with its headers. */
+static enum MHD_Result send_blob(struct MHD_Connection *c, struct MHD_Response *resp, const char *range,
+				 unsigned long long a, unsigned long long b, uint64_t size)
+{
+	enum MHD_Result ret;
+	char cr[128];
+
+	if (!resp)
+		return reply(c, 500, TEXT, "out of memory\n");
+	if (range) {
+		snprintf(cr, sizeof(cr), "bytes %llu-%llu/%llu", a, b, (unsigned long long)size);
+		MHD_add_response_header(resp, "Content-Range", cr);
+	}
+	MHD_add_response_header(resp, "Accept-Ranges", "bytes");
+	MHD_add_response_header(resp, "Content-Type", "application/octet-stream");
+	ret = MHD_queue_response(c, range ? 206 : 200, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result unsatisfiable(struct MHD_Connection *c, uint64_t size)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+	char cr[64];
+
+	snprintf(cr, sizeof(cr), "bytes */%llu", (unsigned long long)size);
+	MHD_add_response_header(resp, "Content-Range", cr);
+	ret = MHD_queue_response(c, 416, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* An in-chain image streamed from its chunks, one block read at a time. */
+struct chain_blob {
+	uint8_t u_id[FWGATE_ID_LEN];
+	uint64_t pos, end;		/* bytes of the image still to send: [pos, end) */
+	uint8_t *blk;			/* the block holding the current chunk */
+	uint64_t blk_height;
+	struct fwg_block b;
+	uint32_t chunk;			/* index of the current chunk; UINT32_MAX: none */
+	const uint8_t *data;		/* its bytes, inside blk */
+};
+
+/* Makes chunk i the current one; 0, or -1 if its block can not be read or is not what the state says. */
+static int chain_blob_chunk(struct chain_blob *cb, uint32_t i)
+{
+	struct fwg_err err;
+	struct fwg_tx tx;
+	uint32_t txi;
+	uint64_t h;
+	size_t len;
+	int ret;
+
+	pthread_rwlock_rdlock(&node.lock);
+	ret = fwg_state_blob_chunk(node.state, cb->u_id, i, &h, &txi);
+	pthread_rwlock_unlock(&node.lock);
+	if (ret)
+		return -1;
+	if (!cb->blk || cb->blk_height != h) {
+		if (cb->blk)
+			fwg_block_release(&cb->b);
+		free(cb->blk);
+		cb->blk = block_copy(h, &len);
+		if (!cb->blk || fwg_block_decode(cb->blk, len, &cb->b, &err)) {
+			free(cb->blk);
+			cb->blk = NULL;
+			return -1;
+		}
+		cb->blk_height = h;
+	}
+	if (txi >= cb->b.hdr.nr_tx || fwg_tx_decode(cb->b.tx[txi], cb->b.tx_len[txi], &tx, &err))
+		return -1;
+	ret = tx.type == FWG_TX_BLOB && !memcmp(tx.s.blob.u_id, cb->u_id, FWGATE_ID_LEN) &&
+	      be32toh(tx.s.blob.index) == i ? 0 : -1;
+	cb->data = tx.chunk;
+	cb->chunk = i;
+	fwg_tx_release(&tx);
+	return ret;
+}
+
+static ssize_t chain_blob_read(void *arg, uint64_t pos, char *buf, size_t max)
+{
+	struct chain_blob *cb = arg;
+	uint32_t i = cb->pos / FWG_BLOB_CHUNK, off = cb->pos % FWG_BLOB_CHUNK;
+	size_t n = FWG_BLOB_CHUNK - off;
+
+	(void)pos;
+	if (cb->pos >= cb->end)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (cb->chunk != i && chain_blob_chunk(cb, i)) {
+		log_warnx("in-chain image: chunk %u can not be read back", i);
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
+	if (n > max)
+		n = max;
+	if (n > cb->end - cb->pos)
+		n = cb->end - cb->pos;
+	memcpy(buf, cb->data + off, n);
+	cb->pos += n;
+	return n;
+}
+
+static void chain_blob_free(void *arg)
+{
+	struct chain_blob *cb = arg;
+
+	if (cb->blk)
+		fwg_block_release(&cb->b);
+	free(cb->blk);
+	free(cb);
+}
+
+/*
+ * A blob by its SHA-256, with a single byte range if asked: reassembled from the chain when every chunk of
+ * the image is in it, else from the blobs directory.
+ */
 static enum MHD_Result blob(struct MHD_Connection *c, const char *hexid)
 {
 	const char *range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Range");
-	unsigned long long a = 0, b;
+	unsigned long long a, b;
 	uint8_t id[FWGATE_ID_LEN];
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-	char path[4096], cr[128];
+	struct chain_blob *cb;
+	uint32_t count, have;
+	uint64_t size;
+	char path[4096];
 	struct stat st;
-	int fd, n = 0;
+	int fd, in_chain;
 
 	if (fwg_unhex(hexid, id, FWGATE_ID_LEN) || strspn(hexid, "0123456789abcdef") != 64)
 		return reply(c, 400, TEXT, "blob digest: \"%s\" is not 64 lower-case hex digits\n", hexid);
+	pthread_rwlock_rdlock(&node.lock);
+	in_chain = !fwg_state_blob(node.state, id, &size, &count, &have) && have == count;
+	pthread_rwlock_unlock(&node.lock);
+	if (in_chain) {
+		if (parse_range(range, size, &a, &b))
+			return unsatisfiable(c, size);
+		cb = calloc(1, sizeof(*cb));
+		if (!cb)
+			return reply(c, 500, TEXT, "out of memory\n");
+		memcpy(cb->u_id, id, FWGATE_ID_LEN);
+		cb->pos = a;
+		cb->end = b + 1;
+		cb->chunk = UINT32_MAX;
+		return send_blob(c, MHD_create_response_from_callback(b - a + 1, 65536, chain_blob_read, cb,
+								      chain_blob_free), range, a, b, size);
+	}
 	if (!node.blobs)
-		return reply(c, 404, TEXT, "this node serves no blobs\n");
+		return reply(c, 404, TEXT, "blob %s: not in the chain (%s), and this node has no blobs directory\n",
+			     hexid, have ? "some chunks missing" : "no chunk");
 	snprintf(path, sizeof(path), "%s/%s", node.blobs, hexid);
 	fd = open(path, O_RDONLY);
 	if (fd < 0 || fstat(fd, &st)) {
@@ -686,31 +962,11 @@ static enum MHD_Result blob(struct MHD_Connection *c, const char *hexid)
 			close(fd);
 		return reply(c, 404, TEXT, "blob %s: not here\n", hexid);
 	}
-	b = st.st_size ? st.st_size - 1 : 0;
-	if (range) {
-		if (sscanf(range, "bytes=%llu-%n", &a, &n) != 1 || !n || a >= (unsigned long long)st.st_size ||
-		    (range[n] && (sscanf(range + n, "%llu", &b) != 1 || b < a))) {
-			close(fd);
-			snprintf(cr, sizeof(cr), "bytes */%lld", (long long)st.st_size);
-			resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-			MHD_add_response_header(resp, "Content-Range", cr);
-			ret = MHD_queue_response(c, 416, resp);
-			MHD_destroy_response(resp);
-			return ret;
-		}
-		if (b >= (unsigned long long)st.st_size)
-			b = st.st_size - 1;
+	if (parse_range(range, st.st_size, &a, &b)) {
+		close(fd);
+		return unsatisfiable(c, st.st_size);
 	}
-	resp = MHD_create_response_from_fd_at_offset64(range ? b - a + 1 : (uint64_t)st.st_size, fd, a);
-	MHD_add_response_header(resp, "Accept-Ranges", "bytes");
-	MHD_add_response_header(resp, "Content-Type", "application/octet-stream");
-	if (range) {
-		snprintf(cr, sizeof(cr), "bytes %llu-%llu/%lld", a, b, (long long)st.st_size);
-		MHD_add_response_header(resp, "Content-Range", cr);
-	}
-	ret = MHD_queue_response(c, range ? 206 : 200, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return send_blob(c, MHD_create_response_from_fd_at_offset64(b - a + 1, fd, a), range, a, b, st.st_size);
 }
 
 static enum MHD_Result metrics(struct MHD_Connection *c)
@@ -736,6 +992,11 @@ static enum MHD_Result metrics(struct MHD_Connection *c)
 	OUT("# TYPE fwgate_etcd_errors_total counter\nfwgate_etcd_errors_total %" PRIu64 "\n", node.etcd_errors);
 	OUT("# TYPE fwgate_pending_tx gauge\nfwgate_pending_tx %zu\n", node.nr_pending);
 	OUT("# TYPE fwgate_chain_blocks gauge\nfwgate_chain_blocks %zu\n", node.nr_blocks);
+	OUT("# TYPE fwgate_peer_blocks_verified_total counter\nfwgate_peer_blocks_verified_total %" PRIu64 "\n",
+	    node.peer_blocks_verified);
+	OUT("# TYPE fwgate_blocks_refused_total counter\nfwgate_blocks_refused_total %" PRIu64 "\n",
+	    node.blocks_refused);
+	OUT("# TYPE fwgate_chain_halted gauge\nfwgate_chain_halted %d\n", node.halted);
 	OUT("# TYPE fwgate_inclusion_seconds histogram\n");
 	for (i = 0; i < 8; i++) {
 		cum += node.latency_buckets[i];
@@ -853,7 +1114,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: fwgate-node --etcd URL[,URL...] [--listen ADDR:PORT] [--prefix P] [--genesis FILE]\n"
-		"                   [--blobs DIR] [--batch-ms N] [--max-batch N] [--heartbeat S] [--poll-ms N] [-v]\n");
+		"                   [--blobs DIR] [--batch-ms N] [--max-batch N] [--heartbeat S] [--poll-ms N]\n"
+		"                   [--no-verify-peers] [-v]\n");
 	exit(1);
 }
 
@@ -869,6 +1131,8 @@ int main(int argc, char **argv)
 		{ "max-batch", required_argument, NULL, 'M' },
 		{ "heartbeat", required_argument, NULL, 'H' },
 		{ "poll-ms", required_argument, NULL, 'P' },
+		{ "verify-peers", no_argument, &node.verify_peers, 1 },
+		{ "no-verify-peers", no_argument, &node.verify_peers, 0 },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *etcd = NULL, *listen = "127.0.0.1:8470", *genesis = NULL;
@@ -892,6 +1156,7 @@ int main(int argc, char **argv)
 		case 'H': node.heartbeat_ms = atoi(optarg) * 1000; break;
 		case 'P': node.poll_ms = atoi(optarg); break;
 		case 'v': verbose++; break;
+		case 0: break;
 		default: usage();
 		}
 	}
@@ -921,9 +1186,14 @@ int main(int argc, char **argv)
 	pthread_cond_init(&node.done, NULL);
 	node.tail = &node.head;
 	node.state = fwg_state_new();
+	pthread_mutex_init(&node.reader_lock, NULL);
 	node.etcd = etcd_open(etcd);
-	if (!node.state || !node.etcd)
+	node.reader = etcd_open(etcd);
+	if (!node.state || !node.etcd || !node.reader)
 		fatalx("out of memory or no etcd endpoint");
+	/* Large blocks from other nodes are verified on every core; this node's own are verified already. */
+	if (node.verify_peers)
+		fwg_state_set_threads(node.state, sysconf(_SC_NPROCESSORS_ONLN));
 	if (genesis ? bootstrap(genesis) : sync_chain() < 0)
 		fatalx("can not read the chain from etcd at %s", etcd);
 	log_info("chain has %zu blocks", node.nr_blocks);

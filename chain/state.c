@@ -4,6 +4,7 @@
  * the updates published, and every signed message already appended (replays are refused by the digest of
  * the signed statement, so a re-encoded ECDSA signature does not make a replay look new).
  */
+#include <endian.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -37,15 +38,27 @@ struct device {
 	char o_type[FWGATE_NAME_LEN];
 };
 
+/* An image in the chain: what its chunks must add up to, and how many are in. */
+struct blob {
+	uint64_t size;
+	uint32_t count, have;
+};
+
 struct fwg_state {
 	struct fwg_genesis *genesis;
 	EVP_PKEY *member_key[FWG_MAX_MEMBERS];
 	struct table msgs;	/* SHA-256 of every signed statement appended */
 	struct table ids;	/* T_id -> height */
 	struct table updates;	/* U_id -> 1 */
+	struct table published;	/* SHA-256(U_id || M_id) -> the update's size + 1 */
 	struct table devices;	/* O_id -> index in dev */
 	struct device *dev;
 	size_t nr_dev, dev_cap;
+	struct table blobs;	/* U_id -> index in blob */
+	struct table chunks;	/* SHA-256(U_id || be32 index) -> height * FWG_BLOCK_MAX_TX + index in block */
+	struct blob *blob;
+	size_t nr_blob, blob_cap;
+	uint32_t tx_index;	/* of the transaction being applied, in its block */
 	uint64_t height;	/* blocks applied */
 	uint8_t tip[FWGATE_ID_LEN];
 	unsigned int threads;	/* verifying a block's signatures */
@@ -118,6 +131,10 @@ void fwg_state_free(struct fwg_state *st)
 	for (i = 0; i < st->nr_dev; i++)
 		EVP_PKEY_free(st->dev[i].key);
 	free(st->dev);
+	free(st->blob);
+	free(st->blobs.s);
+	free(st->chunks.s);
+	free(st->published.s);
 	free(st->msgs.s);
 	free(st->ids.s);
 	free(st->updates.s);
@@ -167,6 +184,33 @@ static void msg_digest(const struct fwg_tx *tx, uint8_t out[FWGATE_ID_LEN])
 	fwg_sha256(tx->msg, tx->msg_len, out);
 }
 
+/* SHA-256(a || b): the key of a pair in a table. */
+static void pair_key(const uint8_t *a, const void *b, size_t blen, uint8_t out[FWGATE_ID_LEN])
+{
+	uint8_t in[2 * FWGATE_ID_LEN];
+
+	memcpy(in, a, FWGATE_ID_LEN);
+	memcpy(in + FWGATE_ID_LEN, b, blen);
+	fwg_sha256(in, FWGATE_ID_LEN + blen, out);
+}
+
+static void chunk_key(const struct fwg_blob_stmt *b, uint8_t out[FWGATE_ID_LEN])
+{
+	pair_key(b->u_id, &b->index, sizeof(b->index), out);
+}
+
+void fwg_tx_unique_key(const struct fwg_tx *tx, uint8_t out[FWGATE_ID_LEN])
+{
+	if (tx->type == FWG_TX_DEVCERT)
+		fwg_sha256(tx->s.devcert.pubkey, sizeof(tx->s.devcert.pubkey), out);
+	else if (tx->type == FWG_TX_BLOB)
+		chunk_key(&tx->s.blob, out);
+	else if (tx->type == FWG_TX_GENESIS)
+		memset(out, 0, FWGATE_ID_LEN);
+	else
+		msg_digest(tx, out);
+}
+
 int fwg_state_seen(const struct fwg_state *st, const struct fwg_tx *tx)
 {
 	uint8_t d[FWGATE_ID_LEN];
@@ -187,6 +231,33 @@ static int check_update(const struct fwg_state *st, const struct fwgate_update_s
 	return 0;
 }
 
+/*
+ * A chunk follows its update, from the update's manufacturer: only what a consortium member vouched for
+ * takes room in the chain for ever, and a device can tell which update the bytes belong to.
+ */
+static int check_blob(const struct fwg_state *st, const struct fwg_blob_stmt *b, struct fwg_err *err)
+{
+	uint8_t k[FWGATE_ID_LEN];
+	struct slot *s;
+
+	if (member(st, b->m_id, FWG_ROLE_MANUFACTURER) < 0)
+		return fail_signer(err, "blob.m_id: not a manufacturer of the consortium");
+	pair_key(b->u_id, b->m_id, FWGATE_ID_LEN, k);
+	s = lookup(&st->published, k);
+	if (!s && lookup(&st->updates, b->u_id))
+		return fail_signer(err, "blob.m_id: the update with this u_id was published by another manufacturer");
+	if (!s)
+		return fail_ref(err, "blob.u_id: no update with this image digest in the ledger");
+	if (s->val - 1 != be64toh(b->size))
+		return fail(err, "blob.size: %llu, but the update declares %llu bytes",
+			    (unsigned long long)be64toh(b->size), (unsigned long long)(s->val - 1));
+	chunk_key(b, k);
+	if (lookup(&st->chunks, k))
+		return failk(err, FWG_ERR_REPLAY, "blob: chunk %u of this image is already in the ledger",
+			     be32toh(b->index));
+	return 0;
+}
+
 /* The key the transaction's signature must verify with, as the state knows it; NULL if it knows none. */
 static EVP_PKEY *signer_key(const struct fwg_state *st, const struct fwg_tx *tx)
 {
@@ -203,6 +274,9 @@ static EVP_PKEY *signer_key(const struct fwg_state *st, const struct fwg_tx *tx)
 		break;
 	case FWG_TX_DEVCERT:
 		m = member(st, tx->s.devcert.m_id, FWG_ROLE_MANUFACTURER);
+		break;
+	case FWG_TX_BLOB:
+		m = member(st, tx->s.blob.m_id, FWG_ROLE_MANUFACTURER);
 		break;
 	case FWG_TX_ACK:
 	case FWG_TX_NACK:
@@ -264,6 +338,10 @@ static int check_signed(struct fwg_state *st, const struct fwg_tx *tx, int check
 		if (lookup(&st->devices, d))
 			return failk(err, FWG_ERR_REPLAY, "devcert.pubkey: this device is already certified");
 		break;
+	case FWG_TX_BLOB:
+		if (check_blob(st, &tx->s.blob, err))
+			return -1;
+		break;
 	}
 	key = signer_key(st, tx);
 	if (check_sig && (!key || fwg_verify_pkey(key, tx->msg, tx->msg_len, tx->sig, tx->sig_len)))
@@ -283,6 +361,11 @@ static int check(struct fwg_state *st, const struct fwg_tx *tx, int check_sig, s
 int fwg_state_check(struct fwg_state *st, const struct fwg_tx *tx, struct fwg_err *err)
 {
 	return check(st, tx, 1, err);
+}
+
+int fwg_state_recheck(struct fwg_state *st, const struct fwg_tx *tx, struct fwg_err *err)
+{
+	return check(st, tx, 0, err);
 }
 
 static int apply_genesis(struct fwg_state *st, const struct fwg_tx *tx)
@@ -323,6 +406,61 @@ static int apply_devcert(struct fwg_state *st, const struct fwg_tx *tx)
 	return insert(&st->devices, id, st->nr_dev);
 }
 
+static int apply_blob(struct fwg_state *st, const struct fwg_tx *tx)
+{
+	uint8_t k[FWGATE_ID_LEN];
+	struct slot *s = lookup(&st->blobs, tx->s.blob.u_id);
+	struct blob *b;
+
+	if (!s) {
+		if (st->nr_blob == st->blob_cap) {
+			size_t cap = st->blob_cap ? 2 * st->blob_cap : 16;
+
+			b = realloc(st->blob, cap * sizeof(*b));
+			if (!b)
+				return -ENOMEM;
+			st->blob = b;
+			st->blob_cap = cap;
+		}
+		st->blob[st->nr_blob++] = (struct blob){ be64toh(tx->s.blob.size), be32toh(tx->s.blob.count), 0 };
+		if (insert(&st->blobs, tx->s.blob.u_id, st->nr_blob))
+			return -ENOMEM;
+		s = lookup(&st->blobs, tx->s.blob.u_id);
+	}
+	st->blob[s->val - 1].have++;
+	chunk_key(&tx->s.blob, k);
+	return insert(&st->chunks, k, st->height * FWG_BLOCK_MAX_TX + st->tx_index + 1);
+}
+
+int fwg_state_blob(const struct fwg_state *st, const uint8_t u_id[FWGATE_ID_LEN], uint64_t *size,
+		   uint32_t *count, uint32_t *have)
+{
+	struct slot *s = lookup(&st->blobs, u_id);
+
+	if (!s)
+		return -ENOENT;
+	*size = st->blob[s->val - 1].size;
+	*count = st->blob[s->val - 1].count;
+	*have = st->blob[s->val - 1].have;
+	return 0;
+}
+
+int fwg_state_blob_chunk(const struct fwg_state *st, const uint8_t u_id[FWGATE_ID_LEN], uint32_t index,
+			 uint64_t *height, uint32_t *tx_index)
+{
+	uint8_t k[FWGATE_ID_LEN];
+	uint32_t be = htobe32(index);
+	struct slot *s;
+
+	pair_key(u_id, &be, sizeof(be), k);
+	s = lookup(&st->chunks, k);
+	if (!s)
+		return -ENOENT;
+	*height = (s->val - 1) / FWG_BLOCK_MAX_TX;
+	*tx_index = (s->val - 1) % FWG_BLOCK_MAX_TX;
+	return 0;
+}
+
 int fwg_state_apply(struct fwg_state *st, const struct fwg_tx *tx)
 {
 	uint8_t d[FWGATE_ID_LEN];
@@ -332,8 +470,14 @@ int fwg_state_apply(struct fwg_state *st, const struct fwg_tx *tx)
 		return apply_genesis(st, tx);
 	msg_digest(tx, d);
 	err = insert(&st->msgs, d, st->height + 1);
-	if (!err && tx->type == FWG_TX_UPDATE)
+	if (!err && tx->type == FWG_TX_UPDATE) {
 		err = insert(&st->updates, tx->s.update.u_id, 1);
+		pair_key(tx->s.update.u_id, tx->s.update.m_id, FWGATE_ID_LEN, d);
+		if (!err)
+			err = insert(&st->published, d, be64toh(tx->s.update.size) + 1);
+	}
+	if (!err && tx->type == FWG_TX_BLOB)
+		err = apply_blob(st, tx);
 	if (!err && tx->type == FWG_TX_DEVCERT)
 		err = apply_devcert(st, tx);
 	return err;
@@ -450,7 +594,9 @@ int fwg_state_add_block(struct fwg_state *st, const uint8_t *buf, size_t len, in
 			fail(err, "block %llu tx %u: %.200s", (unsigned long long)b.hdr.height, i, e.msg);
 			goto out;
 		}
+		st->tx_index = i;
 		ret = fwg_state_apply(st, &tx);
+		st->tx_index = 0;
 		fwg_tx_release(&tx);
 		if (ret) {
 			fail(err, "block %llu tx %u: out of memory", (unsigned long long)b.hdr.height, i);

@@ -23,6 +23,7 @@ static const struct {
 	[FWG_TX_ACK] = { "ack", FWGATE_MAGIC_ACK, sizeof(struct fwgate_ack_stmt) },
 	[FWG_TX_NACK] = { "nack", FWGATE_MAGIC_NACK, sizeof(struct fwgate_nack_stmt) },
 	[FWG_TX_DEVCERT] = { "devcert", FWGATE_MAGIC_DEVCERT, sizeof(struct fwgate_devcert_stmt) },
+	[FWG_TX_BLOB] = { "blob", FWG_MAGIC_BLOB, sizeof(struct fwg_blob_stmt) },
 };
 
 const char *fwg_tx_type_name(unsigned int type)
@@ -30,9 +31,38 @@ const char *fwg_tx_type_name(unsigned int type)
 	return type && type < __FWG_TX_MAX ? kinds[type].name : "unknown";
 }
 
+const char *fwg_nack_reason_name(unsigned int reason)
+{
+	static const char *const names[] = {
+		[FWGATE_NACK_UNSPEC] = "unspecified",
+		[FWGATE_NACK_DIGEST_MISMATCH] = "digest-mismatch",
+		[FWGATE_NACK_BAD_SIGNATURE] = "bad-signature",
+		[FWGATE_NACK_REFUSED] = "refused",
+		[FWGATE_NACK_ROLLBACK] = "rollback",
+	};
+
+	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "unknown";
+}
+
 void fwg_tx_id(const uint8_t *buf, size_t len, uint8_t id[FWGATE_ID_LEN])
 {
 	fwg_sha256(buf, len, id);
+}
+
+uint32_t fwg_blob_count(uint64_t size)
+{
+	uint64_t n = size / FWG_BLOB_CHUNK + !!(size % FWG_BLOB_CHUNK);
+
+	return n <= UINT32_MAX ? n : 0;
+}
+
+uint32_t fwg_blob_chunk_len(uint64_t size, uint32_t index)
+{
+	uint64_t off = (uint64_t)index * FWG_BLOB_CHUNK;
+
+	if (index >= fwg_blob_count(size))
+		return 0;
+	return size - off < FWG_BLOB_CHUNK ? size - off : FWG_BLOB_CHUNK;
 }
 
 /* A reader over untrusted bytes: every get fails once the input is short, and the decoder checks once. */
@@ -231,6 +261,19 @@ static int stmt_fields_ok(const struct fwg_tx *tx, struct fwg_err *err)
 		if (tx->s.devcert.pubkey[0] != 4)
 			return fail(err, "devcert.pubkey: not an uncompressed P-256 point");
 		return 0;
+	case FWG_TX_BLOB: {
+		uint64_t size = be64toh(tx->s.blob.size);
+		uint32_t count = fwg_blob_count(size);
+
+		if (!count)
+			return fail(err, "blob.size: zero, or more than 2^32 chunks");
+		if (be32toh(tx->s.blob.count) != count)
+			return fail(err, "blob.count: %u, but a %llu-byte image has %u chunks of %d bytes",
+				    be32toh(tx->s.blob.count), (unsigned long long)size, count, FWG_BLOB_CHUNK);
+		if (be32toh(tx->s.blob.index) >= count)
+			return fail(err, "blob.index: %u, not below count %u", be32toh(tx->s.blob.index), count);
+		return 0;
+	}
 	}
 	if (!name_ok(u->o_type))
 		return fail(err, "%s.o_type: not 1-31 printable bytes, NUL-padded", what);
@@ -297,6 +340,19 @@ int fwg_tx_decode(const uint8_t *buf, size_t len, struct fwg_tx *tx, struct fwg_
 				return fail(err, "update.urls[%u]: not a printable http:// or https:// URL", i);
 		}
 	}
+	if (tx->type == FWG_TX_BLOB) {
+		uint8_t d[FWGATE_ID_LEN];
+
+		tx->chunk_len = fwg_blob_chunk_len(be64toh(tx->s.blob.size), be32toh(tx->s.blob.index));
+		tx->chunk = get(&r, tx->chunk_len);
+		if (!tx->chunk)
+			return fail(err, "blob.chunk: %zu bytes, chunk %u of a %llu-byte image has %u",
+				    r.left, be32toh(tx->s.blob.index), (unsigned long long)be64toh(tx->s.blob.size),
+				    tx->chunk_len);
+		fwg_sha256(tx->chunk, tx->chunk_len, d);
+		if (memcmp(d, tx->s.blob.digest, FWGATE_ID_LEN))
+			return fail(err, "blob.digest: not the SHA-256 of the chunk");
+	}
 end:
 	if (!r.left)
 		return 0;
@@ -353,8 +409,10 @@ size_t fwg_tx_encode_signed(uint8_t type, const void *stmt, size_t stmt_len, con
 	struct wr w = { buf, len, 0 };
 	unsigned int i;
 
-	if (type <= FWG_TX_GENESIS || type >= __FWG_TX_MAX || stmt_len != kinds[type].stmt_len ||
-	    sig_len > FWGATE_MAX_SIG_LEN || nr_urls > FWG_MAX_URLS || (nr_urls && type != FWG_TX_UPDATE))
+	/* A blob carries its chunk: fwg_blob_encode(). */
+	if (type <= FWG_TX_GENESIS || type >= __FWG_TX_MAX || type == FWG_TX_BLOB ||
+	    stmt_len != kinds[type].stmt_len || sig_len > FWGATE_MAX_SIG_LEN || nr_urls > FWG_MAX_URLS ||
+	    (nr_urls && type != FWG_TX_UPDATE))
 		return 0;
 	put8(&w, FWG_TX_VERSION);
 	put8(&w, type);
@@ -384,6 +442,45 @@ size_t fwg_tx_sign(EVP_PKEY *key, uint8_t type, const void *stmt, size_t stmt_le
 	if (fwg_sign(key, stmt, stmt_len, sig, &sig_len))
 		return 0;
 	return fwg_tx_encode_signed(type, stmt, stmt_len, sig, sig_len, urls, nr_urls, buf, len);
+}
+
+size_t fwg_blob_encode(const struct fwg_blob_stmt *s, const uint8_t *sig, size_t sig_len, const uint8_t *chunk,
+		       uint8_t *buf, size_t len)
+{
+	struct wr w = { buf, len, 0 };
+	uint32_t n = fwg_blob_chunk_len(be64toh(s->size), be32toh(s->index));
+
+	if (!n || sig_len > FWGATE_MAX_SIG_LEN)
+		return 0;
+	put8(&w, FWG_TX_VERSION);
+	put8(&w, FWG_TX_BLOB);
+	put(&w, s, sizeof(*s));
+	put16(&w, sig_len);
+	put(&w, sig, sig_len);
+	put(&w, chunk, n);
+	return w.off <= len && w.off <= FWG_TX_MAX ? w.off : 0;
+}
+
+size_t fwg_blob_sign(EVP_PKEY *key, const uint8_t m_id[FWGATE_ID_LEN], const uint8_t u_id[FWGATE_ID_LEN],
+		     uint64_t size, uint32_t index, const uint8_t *chunk, uint8_t *buf, size_t len)
+{
+	struct fwg_blob_stmt s = {};
+	uint8_t sig[FWGATE_MAX_SIG_LEN];
+	size_t sig_len = sizeof(sig);
+	uint32_t n = fwg_blob_chunk_len(size, index);
+
+	if (!n)
+		return 0;
+	memcpy(s.magic, FWG_MAGIC_BLOB, FWGATE_MAGIC_LEN);
+	memcpy(s.m_id, m_id, FWGATE_ID_LEN);
+	memcpy(s.u_id, u_id, FWGATE_ID_LEN);
+	s.size = htobe64(size);
+	s.index = htobe32(index);
+	s.count = htobe32(fwg_blob_count(size));
+	fwg_sha256(chunk, n, s.digest);
+	if (fwg_sign(key, &s, sizeof(s), sig, &sig_len))
+		return 0;
+	return fwg_blob_encode(&s, sig, sig_len, chunk, buf, len);
 }
 
 size_t fwg_genesis_encode(const struct fwg_genesis *g, uint8_t *buf, size_t len)

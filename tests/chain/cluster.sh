@@ -62,12 +62,12 @@ etcd_wait() {
 	return 1
 }
 
-# node_start I [ARGS...]: fwgate-node I on port BASE+100+I.
+# node_start I [ARGS...]: fwgate-node I on port BASE+100+I, with $FWGATE_NODE_ARGS too (benchmarks compare options).
 node_start() {
 	i=$1
 	shift
 	"$TOP/build/bin/fwgate-node" --etcd "$ENDPOINTS" --listen "127.0.0.1:$((BASE + 100 + i))" \
-		--genesis "$W/genesis" --blobs "$W/blobs" "$@" >>"$W/node$i.log" 2>&1 &
+		--genesis "$W/genesis" --blobs "$W/blobs" ${FWGATE_NODE_ARGS:-} "$@" >>"$W/node$i.log" 2>&1 &
 	echo $! >"$W/node$i.pid"
 	for _ in $(seq 100); do
 		curl -sf "http://127.0.0.1:$((BASE + 100 + i))/head" >/dev/null && return 0
@@ -96,15 +96,15 @@ cluster_stop() {
 	for i in 1 2 3; do etcd_stop $i; done
 }
 
-# keys_and_genesis: a manufacturer, three checkers, a device type "router" with q = 2.
+# keys_and_genesis: two manufacturers, three checkers, a device type "router" with q = 2.
 keys_and_genesis() {
 	F=$TOP/build/bin/fwgate
 	mkdir -p "$W/keys" "$W/blobs"
 	(
 		cd "$W/keys" || exit 1
-		"$F" keygen acme && "$F" keygen --alg p256 c1 && "$F" keygen c2 && "$F" keygen --alg p256 c3 &&
+		"$F" keygen acme && "$F" keygen --alg p256 globex && "$F" keygen --alg p256 c1 && "$F" keygen c2 && "$F" keygen --alg p256 c3 &&
 		"$F" keygen evil &&
-		"$F" genesis --name test --manufacturer acme.pub --checker c1.pub --checker c2.pub \
+		"$F" genesis --name test --manufacturer acme.pub --manufacturer globex.pub --checker c1.pub --checker c2.pub \
 			--checker c3.pub --type router --threshold 2 --out "$W/genesis"
 	)
 }

@@ -11,11 +11,12 @@
 #include <openssl/evp.h>
 
 #include "ledger.h"
+#include "files.h"
 #include "seal.h"
 #include "log.h"
 
 static EVP_PKEY *mkey, *ckey[3], *dkey, *other;
-static struct fwg_pubkey mpub, cpub[3], dpub;
+static struct fwg_pubkey mpub, cpub[3], dpub, opub;
 static uint8_t buf[FWG_TX_MAX];
 
 #define CHECK(cond) do { if (!(cond)) { printf("# %s:%d: %s\n", __FILE__, __LINE__, #cond); return 1; } } while (0)
@@ -44,7 +45,10 @@ static size_t genesis(uint8_t *out, size_t len, unsigned int q)
 	memset(&g, 0, sizeof(g));
 	g.time = 1;
 	name(g.name, "test");
-	g.nr_members = 4;
+	g.nr_members = 5;
+	g.members[4].role = FWG_ROLE_MANUFACTURER;
+	name(g.members[4].name, "globex");
+	g.members[4].key = opub;
 	g.members[0].role = FWG_ROLE_MANUFACTURER;
 	name(g.members[0].name, "acme");
 	g.members[0].key = mpub;
@@ -178,7 +182,7 @@ static int tx_roundtrips_every_kind(void)
 	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, buf, sizeof(buf));
 	CHECK(n && !fwg_tx_decode(buf, n, &t, &err) && t.type == FWG_TX_ACK);
 	n = genesis(buf, sizeof(buf), 2);
-	CHECK(n && !fwg_tx_decode(buf, n, &t, &err) && t.genesis && t.genesis->nr_members == 4);
+	CHECK(n && !fwg_tx_decode(buf, n, &t, &err) && t.genesis && t.genesis->nr_members == 5);
 	fwg_tx_release(&t);
 	return 0;
 }
@@ -405,6 +409,122 @@ static int chain_verifies_and_finds_tx(void)
 	return 0;
 }
 
+/* Chunk index of a size-byte image whose bytes are i * 13 + seed. */
+static size_t blob_tx(EVP_PKEY *key, const uint8_t *m_id, const uint8_t *u_id, uint64_t size, uint32_t index,
+		      uint8_t seed, uint8_t *out)
+{
+	static uint8_t chunk[FWG_BLOB_CHUNK];
+	uint32_t i;
+
+	for (i = 0; i < FWG_BLOB_CHUNK; i++)
+		chunk[i] = i * 13 + seed;
+	return fwg_blob_sign(key, m_id, u_id, size, index, chunk, out, FWG_TX_MAX);
+}
+
+static int blob_roundtrips_and_rejects_malformed(void)
+{
+	static uint8_t again[FWG_TX_MAX];
+	uint8_t u_id[FWGATE_ID_LEN];
+	struct fwg_err err;
+	struct fwg_tx t;
+	size_t n;
+
+	memset(u_id, 0xcd, sizeof(u_id));
+	CHECK(fwg_blob_count(130000) == 3 && fwg_blob_chunk_len(130000, 2) == 10000);
+	CHECK(fwg_blob_chunk_len(130000, 3) == 0 && fwg_blob_count(0) == 0);
+	CHECK(fwg_blob_count(120000) == 2 && fwg_blob_chunk_len(120000, 1) == FWG_BLOB_CHUNK);
+	/* The largest chunk with the largest signature fits a transaction. */
+	CHECK(2 + sizeof(struct fwg_blob_stmt) + 2 + FWGATE_MAX_SIG_LEN + FWG_BLOB_CHUNK <= FWG_TX_MAX);
+	n = blob_tx(mkey, mpub.id, u_id, 130000, 2, 0, buf);
+	CHECK(n == 2 + sizeof(struct fwg_blob_stmt) + 2 + 384 + 10000);
+	CHECK(!fwg_tx_decode(buf, n, &t, &err) && t.type == FWG_TX_BLOB && t.chunk_len == 10000);
+	CHECK(be32toh(t.s.blob.index) == 2 && be32toh(t.s.blob.count) == 3 && t.chunk == buf + n - 10000);
+	CHECK(fwg_blob_encode(&t.s.blob, t.sig, t.sig_len, t.chunk, again, sizeof(again)) == n);
+	CHECK(!memcmp(again, buf, n));
+	/* A blob can not be encoded without its chunk. */
+	CHECK(!fwg_tx_encode_signed(FWG_TX_BLOB, t.msg, t.msg_len, t.sig, t.sig_len, NULL, 0, again, n));
+	CHECK(fwg_tx_decode(buf, n - 1, &t, &err) && strstr(err.msg, "blob.chunk: 9999 bytes"));
+	buf[n] = 0;
+	CHECK(fwg_tx_decode(buf, n + 1, &t, &err) && strstr(err.msg, "trailing"));
+	buf[n - 1] ^= 1;
+	CHECK(fwg_tx_decode(buf, n, &t, &err) && strstr(err.msg, "blob.digest"));
+	buf[n - 1] ^= 1;
+	buf[2 + 84 + 3] = 4;		/* count */
+	CHECK(fwg_tx_decode(buf, n, &t, &err) && strstr(err.msg, "blob.count: 4"));
+	buf[2 + 84 + 3] = 3;
+	buf[2 + 80 + 3] = 3;		/* index */
+	CHECK(fwg_tx_decode(buf, n, &t, &err) && strstr(err.msg, "blob.index: 3"));
+	buf[2 + 80 + 3] = 2;
+	memset(buf + 2 + 72, 0, 8);	/* size */
+	CHECK(fwg_tx_decode(buf, n, &t, &err) && strstr(err.msg, "blob.size"));
+	return 0;
+}
+
+/* The update of ready_state(): u_id 0xab..., 4096 bytes, published by acme. */
+static int state_blob_follows_its_update_and_manufacturer(void)
+{
+	struct fwg_state *st = ready_state();
+	uint8_t u_id[FWGATE_ID_LEN], other_u[FWGATE_ID_LEN];
+	size_t n;
+
+	memset(u_id, 0xab, sizeof(u_id));
+	memset(other_u, 0xac, sizeof(other_u));
+	n = blob_tx(mkey, mpub.id, other_u, 4096, 0, 0, buf);
+	CHECK(refused_with(submit(st, buf, n), "blob.u_id: no update"));
+	n = blob_tx(other, opub.id, u_id, 4096, 0, 0, buf);
+	CHECK(refused_with(submit(st, buf, n), "published by another manufacturer"));
+	n = blob_tx(ckey[0], cpub[0].id, u_id, 4096, 0, 0, buf);
+	CHECK(refused_with(submit(st, buf, n), "blob.m_id: not a manufacturer"));
+	n = blob_tx(other, mpub.id, u_id, 4096, 0, 0, buf);
+	CHECK(refused_with(submit(st, buf, n), "blob.signature"));
+	n = blob_tx(mkey, mpub.id, u_id, 5000, 0, 0, buf);
+	CHECK(refused_with(submit(st, buf, n), "blob.size: 5000, but the update declares 4096"));
+	n = blob_tx(mkey, mpub.id, u_id, 4096, 0, 0, buf);
+	CHECK(!submit(st, buf, n));
+	CHECK(refused_with(submit(st, buf, n), "blob: replay"));
+	/* Other bytes for a chunk the chain holds: refused as well, whatever they are. */
+	n = blob_tx(mkey, mpub.id, u_id, 4096, 0, 1, buf);
+	CHECK(refused_with(submit(st, buf, n), "chunk 0 of this image is already in the ledger"));
+	fwg_state_free(st);
+	return 0;
+}
+
+static int chain_indexes_image_chunks(void)
+{
+	struct fwg_state *st = fwg_state_new();
+	struct fwgate_update_stmt u = update();
+	static uint8_t t[3][FWG_TX_MAX];
+	const uint8_t *tx[3] = { t[0], t[1], t[2] };
+	struct fwg_block_hdr h = {};
+	uint32_t len[3], count, have, txi;
+	uint64_t size, height;
+	struct fwg_err err;
+	uint8_t *b;
+	size_t n;
+
+	u.size = htobe64(130000);
+	len[0] = genesis(t[0], sizeof(t[0]), 2);
+	len[1] = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, t[1], sizeof(t[1]));
+	len[2] = blob_tx(mkey, mpub.id, u.u_id, 130000, 2, 0, t[2]);
+	b = fwg_block_encode(&h, tx, len, 3, &n);
+	CHECK(b && !fwg_state_add_block(st, b, n, 1, &err));
+	free(b);
+	CHECK(!fwg_state_blob(st, u.u_id, &size, &count, &have) && size == 130000 && count == 3 && have == 1);
+	CHECK(!fwg_state_blob_chunk(st, u.u_id, 2, &height, &txi) && height == 0 && txi == 2);
+	CHECK(fwg_state_blob_chunk(st, u.u_id, 1, &height, &txi));
+	h.height = 1;
+	memcpy(h.prev, fwg_state_tip(st), FWGATE_ID_LEN);
+	len[0] = blob_tx(mkey, mpub.id, u.u_id, 130000, 0, 0, t[0]);
+	len[1] = blob_tx(mkey, mpub.id, u.u_id, 130000, 1, 0, t[1]);
+	b = fwg_block_encode(&h, tx, len, 2, &n);
+	CHECK(b && !fwg_state_add_block(st, b, n, 1, &err));
+	free(b);
+	CHECK(!fwg_state_blob(st, u.u_id, &size, &count, &have) && have == 3);
+	CHECK(!fwg_state_blob_chunk(st, u.u_id, 1, &height, &txi) && height == 1 && txi == 1);
+	fwg_state_free(st);
+	return 0;
+}
+
 static int seal_opens_for_each_recipient_only(void)
 {
 	EVP_PKEY *r[3] = { dkey, other, keygen(0, NULL) };
@@ -479,6 +599,8 @@ static int write_corpus(const char *dir)
 		seed(dir, "tx", fwg_tx_type_name(tx[i][1]), tx[i], len[i]);
 	n = fwg_tx_sign(dkey, FWG_TX_NACK, &na, sizeof(na), NULL, 0, t[0], sizeof(t[0]));
 	seed(dir, "tx", "nack", t[0], n);
+	n = blob_tx(mkey, mpub.id, u.u_id, 4096, 0, 0, t[0]);
+	seed(dir, "tx", "blob", t[0], n);
 	len[0] = genesis(t[0], sizeof(t[0]), 2);
 	b = fwg_block_encode(&h, tx, len, 6, &n);
 	seed(dir, "block", "genesis", b, n);
@@ -491,6 +613,31 @@ static int write_corpus(const char *dir)
 	seed(dir, "seal", "ack", b, n);
 	free(b);
 	return 0;
+}
+
+/*
+ * For tests/chain/suite, which writes a block straight into etcd as a rogue node would: HEIGHT PREV_HEX
+ * TX_FILE... encoded as a block (its Merkle root right) on stdout.
+ */
+static int write_block(int argc, char **argv)
+{
+	struct fwg_block_hdr h = { .height = strtoull(argv[0], NULL, 10), .time_ms = time(NULL) * 1000ull };
+	const uint8_t *tx[16];
+	uint32_t len[16];
+	uint8_t *b, *t;
+	size_t n;
+	int i;
+
+	if (fwg_unhex(argv[1], h.prev, FWGATE_ID_LEN) || argc - 2 > 16)
+		fatalx("--block HEIGHT PREV_HEX TX_FILE... (at most 16)");
+	for (i = 2; i < argc; i++) {
+		if (fwg_read_file(argv[i], &t, &n, FWG_TX_MAX))
+			return 1;
+		tx[i - 2] = t;
+		len[i - 2] = n;
+	}
+	b = fwg_block_encode(&h, tx, len, argc - 2, &n);
+	return !b || fwrite(b, 1, n, stdout) != n;
 }
 
 static const struct {
@@ -506,6 +653,9 @@ static const struct {
 	{ "state.accepts_the_whole_story", state_accepts_the_whole_story },
 	{ "state.refuses_replay_and_wrong_signers", state_refuses_replay_and_wrong_signers },
 	{ "chain.verifies_and_finds_tx", chain_verifies_and_finds_tx },
+	{ "blob.roundtrips_and_rejects_malformed", blob_roundtrips_and_rejects_malformed },
+	{ "state.blob_follows_its_update_and_manufacturer", state_blob_follows_its_update_and_manufacturer },
+	{ "chain.indexes_image_chunks", chain_indexes_image_chunks },
 	{ "seal.opens_for_each_recipient_only", seal_opens_for_each_recipient_only },
 };
 
@@ -519,9 +669,11 @@ int main(int argc, char **argv)
 	for (i = 0; i < 3; i++)
 		ckey[i] = keygen(i == 2, &cpub[i]);
 	dkey = keygen(0, &dpub);
-	other = keygen(0, NULL);
+	other = keygen(0, &opub);
 	if (argc == 3 && !strcmp(argv[1], "--corpus"))
 		return write_corpus(argv[2]);
+	if (argc >= 4 && !strcmp(argv[1], "--block"))
+		return write_block(argc - 2, argv + 2);
 	printf("TAP version 13\n1..%zu\n", argc > 1 ? (size_t)1 : nr);
 	for (i = 0; i < nr; i++) {
 		int err;

@@ -21,6 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (tx.type == FWG_TX_GENESIS) {
 		n = fwg_genesis_encode(tx.genesis, out, sizeof(out));
+	} else if (tx.type == FWG_TX_BLOB) {
+		n = fwg_blob_encode(&tx.s.blob, tx.sig, tx.sig_len, tx.chunk, out, sizeof(out));
 	} else {
 		for (i = 0; i < tx.nr_urls; i++)
 			urls[i] = tx.urls[i];
