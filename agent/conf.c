@@ -8,6 +8,7 @@
 
 #include "conf.h"
 #include "files.h"
+#include "keys.h"
 #include "log.h"
 
 #define MAX_WORDS 5
@@ -158,6 +159,32 @@ static int parse_line(const struct ctx *x, char **w, int n, struct fwg_conf *c)
 		ARGS(1);
 		return seconds(x, &c->retry_s, w[1]);
 	}
+	if (!strcmp(k, "genesis")) {
+		ARGS(1);
+		if (strlen(w[1]) != 2 * FWGATE_ID_LEN || fwg_unhex(w[1], c->genesis, FWGATE_ID_LEN))
+			return bad(x, "genesis wants the 64 hex digits of block 0's hash");
+		c->has_genesis = 1;
+		return 0;
+	}
+	if (!strcmp(k, "user")) {
+		ARGS(1);
+		return name(x, c->user, w[1]);
+	}
+	if (!strcmp(k, "health-check")) {
+		ARGS(1);
+		return path(x, c->health_check, w[1]);
+	}
+	if (!strcmp(k, "control")) {
+		ARGS(1);
+		return path(x, c->control, w[1]);
+	}
+	if (!strcmp(k, "bpf")) {
+		ARGS(1);
+		if (strcmp(w[1], "auto") && strcmp(w[1], "yes") && strcmp(w[1], "no"))
+			return bad(x, "bpf wants auto, yes or no");
+		strcpy(c->bpf, w[1]);
+		return 0;
+	}
 #undef ARGS
 	return bad(x, "unknown keyword");
 }
@@ -193,6 +220,9 @@ int fwg_conf_parse(const char *file, const char *text, size_t len, struct fwg_co
 	strcpy(c->state_dir, "/var/lib/fwgate");
 	strcpy(c->policy, "/etc/fwgate/policy");
 	strcpy(c->device_key, "/etc/fwgate/device.key");
+	strcpy(c->user, "fwgate");
+	strcpy(c->control, "/run/fwgate/fwgated.sock");
+	strcpy(c->bpf, "auto");
 
 	while (off < len) {
 		const char *nl = memchr(text + off, '\n', len - off);

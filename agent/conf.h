@@ -46,6 +46,12 @@ struct fwg_conf {
 	unsigned int sync_interval_s;
 	unsigned int freshness_s;
 	unsigned int retry_s;
+	uint8_t genesis[FWGATE_ID_LEN];		/* pinned hash of block 0 */
+	int has_genesis;
+	char user[FWGATE_NAME_LEN];		/* the network-facing half runs as this user */
+	char health_check[FWG_CONF_PATH_LEN];	/* run before a booted slot is marked good */
+	char control[FWG_CONF_PATH_LEN];	/* fwgatectl's socket */
+	char bpf[8];				/* "auto", "yes" or "no": load the bpf/ programs */
 };
 
 /* Parses @len bytes of @text named @name into @c; 0 or -1 (errors logged). */

@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <endian.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "command.h"
 #include "cmd.h"
@@ -96,6 +98,50 @@ static void print_sysfs(const char *label, const char *file)
 	fclose(f);
 }
 
+/*
+ * Asks fwgated's worker over its control socket ($FWGATE_CONTROL, else /run/fwgate/fwgated.sock) and prints
+ * the answer. Returns 0, or -1 when no agent answers (quiet when @quiet).
+ */
+static int agent_ask(const char *req, int quiet)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *path = getenv("FWGATE_CONTROL");
+	char buf[4096] = "";
+	ssize_t n;
+	int fd;
+
+	if (!path)
+		path = "/run/fwgate/fwgated.sock";
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		if (!quiet)
+			log_warn("fwgated at %s", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	dprintf(fd, "%s\n", req);
+	shutdown(fd, SHUT_WR);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, n, stdout);
+	close(fd);
+	if (!strncmp(buf, "error:", 6))
+		return -1;
+	return 0;
+}
+
+static int cmd_agent(int argc, char **argv)
+{
+	const char *req = argc > 1 ? argv[1] : "status";
+
+	if (argc > 2 || (strcmp(argv[0], "agent") && argc > 1))
+		fatalx("usage: fwgatectl agent [status|updates|approvals|history|sync]");
+	if (strcmp(argv[0], "agent"))
+		req = argv[0];
+	return agent_ask(req, 0) ? 1 : 0;
+}
+
 static int cmd_status(int argc, char **argv)
 {
 	struct fwg_nl *nl = nl_open(0);
@@ -106,6 +152,9 @@ static int cmd_status(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
+	printf("agent:\n");
+	if (agent_ask("status", 1))
+		printf("  fwgated is not running\n");
 	err = fwg_nl_policy_get(nl, &p);
 	if (err == -ENOKEY) {
 		printf("policy: none\n");
@@ -360,6 +409,11 @@ static const struct fwg_cmd commands[] = {
 	{ "bundle", cmd_bundle, "U.stmt [C.verdict...]: submit an approval bundle" },
 	{ "install", cmd_install, "TARGET U.stmt IMAGE|-: write an image through /dev/fwgate" },
 	{ "events", cmd_events, "[COUNT]: print the kernel's events" },
+	{ "agent", cmd_agent, "[status|updates|approvals|history|sync]: ask fwgated" },
+	{ "updates", cmd_agent, "the updates fwgated follows on the chain, and their state" },
+	{ "approvals", cmd_agent, "the updates with each checker's verdict" },
+	{ "history", cmd_agent, "this device's acks and nacks on the chain, and those waiting" },
+	{ "sync", cmd_agent, "make fwgated sync now, and print how it went" },
 	{ "bpf", fwg_bpf_command, "guard|filter|egress|stats|unpin ...: the BPF programs, standalone" },
 };
 

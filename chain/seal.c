@@ -10,6 +10,7 @@
  * point, info = "fwgate seal v1" || recipient key id), 44 bytes. The header (magic, point, nonce, n) is the
  * additional data of every GCM operation, so no part of it can be swapped.
  */
+#include <errno.h>
 #include <string.h>
 #include <stdlib.h>
 #include <openssl/core_names.h>
@@ -119,54 +120,244 @@ uint8_t *fwg_seal(const uint8_t *data, size_t len, EVP_PKEY *const *recipients, 
 	return out;
 }
 
-uint8_t *fwg_unseal(const uint8_t *sealed, size_t len, EVP_PKEY *key, size_t *out_len)
+enum unseal_state {
+	UNSEAL_HEADER,
+	UNSEAL_TABLE,
+	UNSEAL_PAYLOAD,
+	UNSEAL_DONE,
+};
+
+struct fwg_unseal_stream {
+	EVP_PKEY *key;
+	uint8_t me[32];			/* the key's id */
+	enum unseal_state state;
+	int err;			/* sticky */
+	uint8_t hdr[FWG_SEAL_HDR];
+	uint8_t entry[FWG_SEAL_PER_RECIPIENT];
+	size_t have;			/* bytes of hdr or entry gathered */
+	unsigned int nr, seen;		/* recipients in the table, entries read */
+	int found;
+	/* The last 16 bytes seen may be the tag, so they are held back until more arrive or the end. */
+	uint8_t tail[16];
+	size_t tail_len;
+	EVP_CIPHER_CTX *ctx;
+	uint8_t out[16384];
+};
+
+struct fwg_unseal_stream *fwg_unseal_stream_new(EVP_PKEY *key)
 {
-	struct fwg_pubkey me, eph_pub = { .alg = FWGATE_KEY_P256, .len = 65 };
+	struct fwg_unseal_stream *s;
+	struct fwg_pubkey me;
+
+	if (!key || fwg_key_encode(key, &me))
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->ctx = EVP_CIPHER_CTX_new();
+	if (!s->ctx) {
+		free(s);
+		return NULL;
+	}
+	s->key = key;
+	memcpy(s->me, me.id, 32);
+	return s;
+}
+
+void fwg_unseal_stream_free(struct fwg_unseal_stream *s)
+{
+	if (!s)
+		return;
+	EVP_CIPHER_CTX_free(s->ctx);
+	OPENSSL_cleanse(s, sizeof(*s));
+	free(s);
+}
+
+uint64_t fwg_unseal_stream_overhead(const struct fwg_unseal_stream *s)
+{
+	if (s->state == UNSEAL_HEADER)
+		return 0;
+	return FWG_SEAL_HDR + (uint64_t)s->nr * FWG_SEAL_PER_RECIPIENT + 16;
+}
+
+static EVP_PKEY *ephemeral(const uint8_t *point)
+{
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0),
+		OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)point, 65),
+		OSSL_PARAM_END
+	};
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
 	EVP_PKEY *eph = NULL;
-	EVP_PKEY_CTX *ctx;
-	uint8_t cek[32], k[44], *out = NULL;
-	const uint8_t *p;
-	size_t n, hdr, i, plen;
 
-	if (len < FWG_SEAL_HDR + 16 || memcmp(sealed, FWG_SEAL_MAGIC, 8) || fwg_key_encode(key, &me))
-		return NULL;
-	n = (size_t)sealed[85] << 8 | sealed[86];
-	hdr = FWG_SEAL_HDR + n * FWG_SEAL_PER_RECIPIENT;
-	if (!n || len < hdr + 16)
-		return NULL;
-	for (i = 0, p = sealed + FWG_SEAL_HDR; i < n; i++, p += FWG_SEAL_PER_RECIPIENT)
-		if (!memcmp(p, me.id, 32))
-			break;
-	if (i == n)
-		return NULL;
-	memcpy(eph_pub.data, sealed + 8, 65);
-	{
-		OSSL_PARAM params[] = {
-			OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0),
-			OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, eph_pub.data, 65),
-			OSSL_PARAM_END
-		};
+	if (ctx && EVP_PKEY_fromdata_init(ctx) == 1)
+		EVP_PKEY_fromdata(ctx, &eph, EVP_PKEY_PUBLIC_KEY, params);
+	EVP_PKEY_CTX_free(ctx);
+	return eph;
+}
 
-		ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-		if (ctx && EVP_PKEY_fromdata_init(ctx) == 1)
-			EVP_PKEY_fromdata(ctx, &eph, EVP_PKEY_PUBLIC_KEY, params);
-		EVP_PKEY_CTX_free(ctx);
-	}
-	plen = len - hdr - 16;
-	if (eph && !kek(key, eph, sealed + 8, me.id, k) &&
-	    !gcm(0, k, k + 32, sealed, FWG_SEAL_HDR, p + 32, 32, cek, (uint8_t *)p + 64)) {
-		out = malloc(plen ? plen : 1);
-		if (out && gcm(0, cek, sealed + 73, sealed, FWG_SEAL_HDR, sealed + hdr, plen, out,
-			       (uint8_t *)sealed + hdr + plen)) {
-			free(out);
-			out = NULL;
-		}
-	}
+/* Our entry of the recipient table: unwrap the content key and start the payload's decryption with it. */
+static int unwrap(struct fwg_unseal_stream *s)
+{
+	EVP_PKEY *eph = ephemeral(s->hdr + 8);
+	uint8_t cek[32], k[44];
+	int ok, n;
+
+	ok = eph && !kek(s->key, eph, s->hdr + 8, s->me, k) &&
+	     !gcm(0, k, k + 32, s->hdr, FWG_SEAL_HDR, s->entry + 32, 32, cek, s->entry + 64);
+	ok = ok && EVP_DecryptInit_ex(s->ctx, EVP_aes_256_gcm(), NULL, cek, s->hdr + 73) == 1;
+	ok = ok && EVP_DecryptUpdate(s->ctx, NULL, &n, s->hdr, FWG_SEAL_HDR) == 1;
 	OPENSSL_cleanse(cek, sizeof(cek));
 	OPENSSL_cleanse(k, sizeof(k));
 	EVP_PKEY_free(eph);
 	ERR_clear_error();
-	if (out)
-		*out_len = plen;
-	return out;
+	return ok ? 0 : -EBADMSG;
+}
+
+static int decrypt(struct fwg_unseal_stream *s, const uint8_t *in, size_t len,
+		   int (*sink)(const uint8_t *buf, size_t len, void *arg), void *arg)
+{
+	int n, err;
+
+	while (len) {
+		size_t chunk = len > sizeof(s->out) ? sizeof(s->out) : len;
+
+		if (EVP_DecryptUpdate(s->ctx, s->out, &n, in, chunk) != 1)
+			return -EBADMSG;
+		if (n && (err = sink(s->out, n, arg)))
+			return err;
+		in += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+/* Copies up to @want - s->have bytes into @field; true once it is complete. */
+static int gather(struct fwg_unseal_stream *s, uint8_t *field, size_t want, const uint8_t **in, size_t *len)
+{
+	size_t n = want - s->have < *len ? want - s->have : *len;
+
+	memcpy(field + s->have, *in, n);
+	s->have += n;
+	*in += n;
+	*len -= n;
+	if (s->have < want)
+		return 0;
+	s->have = 0;
+	return 1;
+}
+
+static int feed(struct fwg_unseal_stream *s, const uint8_t *in, size_t len,
+		int (*sink)(const uint8_t *buf, size_t len, void *arg), void *arg)
+{
+	size_t excess, k;
+	int err;
+
+	while (len && s->state == UNSEAL_HEADER) {
+		if (!gather(s, s->hdr, FWG_SEAL_HDR, &in, &len))
+			return 0;
+		if (memcmp(s->hdr, FWG_SEAL_MAGIC, 8))
+			return -EBADMSG;
+		s->nr = s->hdr[85] << 8 | s->hdr[86];
+		if (!s->nr)
+			return -EBADMSG;
+		s->state = UNSEAL_TABLE;
+	}
+	while (len && s->state == UNSEAL_TABLE) {
+		if (!gather(s, s->entry, FWG_SEAL_PER_RECIPIENT, &in, &len))
+			return 0;
+		/* The first entry naming us is the one fwg_seal() wrote; any later copy is ignored. */
+		if (!s->found && !memcmp(s->entry, s->me, 32)) {
+			err = unwrap(s);
+			if (err)
+				return err;
+			s->found = 1;
+		}
+		if (++s->seen < s->nr)
+			continue;
+		if (!s->found)
+			return -ENOKEY;
+		s->state = UNSEAL_PAYLOAD;
+	}
+	if (!len)
+		return 0;
+	if (s->tail_len + len <= sizeof(s->tail)) {
+		memcpy(s->tail + s->tail_len, in, len);
+		s->tail_len += len;
+		return 0;
+	}
+	/* Decrypt all but the last 16 bytes seen: the held-back ones first, then the new ones. */
+	excess = s->tail_len + len - sizeof(s->tail);
+	k = excess < s->tail_len ? excess : s->tail_len;
+	err = decrypt(s, s->tail, k, sink, arg);
+	if (err)
+		return err;
+	memmove(s->tail, s->tail + k, s->tail_len - k);
+	s->tail_len -= k;
+	excess -= k;
+	err = decrypt(s, in, excess, sink, arg);
+	if (err)
+		return err;
+	memcpy(s->tail + s->tail_len, in + excess, len - excess);
+	s->tail_len += len - excess;
+	return 0;
+}
+
+int fwg_unseal_stream_feed(struct fwg_unseal_stream *s, const uint8_t *in, size_t len,
+			   int (*sink)(const uint8_t *buf, size_t len, void *arg), void *arg)
+{
+	if (!s->err && s->state == UNSEAL_DONE)
+		s->err = -EBADMSG;
+	if (!s->err)
+		s->err = feed(s, in, len, sink, arg);
+	return s->err;
+}
+
+int fwg_unseal_stream_final(struct fwg_unseal_stream *s)
+{
+	int n;
+
+	if (s->err)
+		return s->err;
+	if (s->state != UNSEAL_PAYLOAD || s->tail_len != sizeof(s->tail) ||
+	    EVP_CIPHER_CTX_ctrl(s->ctx, EVP_CTRL_GCM_SET_TAG, 16, s->tail) != 1 ||
+	    EVP_DecryptFinal_ex(s->ctx, s->out, &n) != 1)
+		s->err = -EBADMSG;
+	else
+		s->state = UNSEAL_DONE;
+	ERR_clear_error();
+	return s->err;
+}
+
+struct plain_buf {
+	uint8_t *p;
+	size_t len;
+};
+
+static int append(const uint8_t *buf, size_t len, void *arg)
+{
+	struct plain_buf *b = arg;
+
+	memcpy(b->p + b->len, buf, len);
+	b->len += len;
+	return 0;
+}
+
+uint8_t *fwg_unseal(const uint8_t *sealed, size_t len, EVP_PKEY *key, size_t *out_len)
+{
+	struct fwg_unseal_stream *s = fwg_unseal_stream_new(key);
+	/* The plain image is shorter than the sealed one. */
+	struct plain_buf b = { malloc(len ? len : 1), 0 };
+	int ok;
+
+	ok = s && b.p && !fwg_unseal_stream_feed(s, sealed, len, append, &b) && !fwg_unseal_stream_final(s);
+	fwg_unseal_stream_free(s);
+	if (!ok) {
+		if (b.p)
+			OPENSSL_cleanse(b.p, b.len);
+		free(b.p);
+		return NULL;
+	}
+	*out_len = b.len;
+	return b.p;
 }

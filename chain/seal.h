@@ -22,4 +22,26 @@ uint8_t *fwg_seal(const uint8_t *data, size_t len, EVP_PKEY *const *recipients, 
 /* Opens a sealed buffer with a recipient's private key; NULL if not a recipient, or anything was altered. */
 uint8_t *fwg_unseal(const uint8_t *sealed, size_t len, EVP_PKEY *key, size_t *out_len);
 
+/*
+ * The streaming opener fwg_unseal() is built on, for images too large to hold: feed the sealed bytes in
+ * chunks of any size and the plain bytes come out through @sink, in order, as they are decrypted. Memory
+ * is one fixed-size object whatever the image or the recipient count.
+ *
+ * Plain bytes reach the sink before the GCM tag at the end is checked: nothing may act on them (commit an
+ * install) before fwg_unseal_stream_final() returns 0. fwgate's installs are safe there because the kernel
+ * commits only an image whose SHA-256 is the approved U_id.
+ *
+ * Errors, sticky once returned: -EBADMSG for a malformed, truncated or altered image, -ENOKEY when the
+ * recipient table has no entry for the key, -ENOMEM, or the sink's own nonzero return.
+ */
+struct fwg_unseal_stream;
+
+struct fwg_unseal_stream *fwg_unseal_stream_new(EVP_PKEY *key);
+int fwg_unseal_stream_feed(struct fwg_unseal_stream *s, const uint8_t *in, size_t len,
+			   int (*sink)(const uint8_t *buf, size_t len, void *arg), void *arg);
+int fwg_unseal_stream_final(struct fwg_unseal_stream *s);
+/* Header, recipient table and tag: sealed size minus plain size. 0 until the recipient count is read. */
+uint64_t fwg_unseal_stream_overhead(const struct fwg_unseal_stream *s);
+void fwg_unseal_stream_free(struct fwg_unseal_stream *s);
+
 #endif

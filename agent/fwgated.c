@@ -1,0 +1,776 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fwgated, the device agent (Documentation/fwgate/fwgated.rst). This file is the monitor: the half that
+ * keeps root. It provisions fwgate.ko from the configuration (policy, state store, targets), confirms the
+ * booted slot, then starts the worker (agent/worker.c) as an unprivileged user and serves its requests
+ * (agent/proto.h): quorum bundles to the kernel, installs through /dev/fwgate, the bootloader switch, and
+ * acknowledgements, signed with the device key and queued on disk until the worker sees them in a block.
+ * It turns the kernel's install-committed events into acknowledgements, so installs made by hand are
+ * acknowledged too.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <libgen.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "boot.h"
+#include "conf.h"
+#include "files.h"
+#include "keys.h"
+#include "ledger.h"
+#include "log.h"
+#include "nl.h"
+#include "proto.h"
+#include "queue.h"
+#include "seal.h"
+#include "worker.h"
+#ifdef FWG_WITH_BPF
+#include "loader.h"
+#endif
+
+#define SYSFS "/sys/kernel/fwgate"
+
+static struct monitor {
+	struct fwg_conf c;
+	struct fwg_policy p;
+	struct fwg_nl *nl, *ev;
+	struct fwg_queue q;
+	int ctl;
+	int sock;		/* to the worker */
+	pid_t worker;
+	char active[FWGATE_NAME_LEN];
+
+	/* the install in progress */
+	int fd;
+	struct fwgate_install_begin begin;
+	char other[FWGATE_NAME_LEN];
+	uint8_t head[8];
+	size_t head_len;
+	struct fwg_unseal_stream *unseal;
+	EVP_PKEY *key;		/* only while a sealed image is opened */
+	int werr;
+} m = { .ctl = -1, .sock = -1, .fd = -1 };
+
+/* ------------------------------------------------------------------ kernel */
+
+static int sysfs_read(const char *file, char *buf, size_t len)
+{
+	char path[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), SYSFS "/%s", file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static int sysfs_write(const char *file, const char *val)
+{
+	char path[256];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), SYSFS "/%s", file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+struct find {
+	const char *name;
+	const uint8_t *u_id;
+	struct fwg_target_info t;
+	int found;
+};
+
+static int find_target(const struct fwg_target_info *t, void *arg)
+{
+	struct find *f = arg;
+
+	if ((f->name && !strcmp(t->name, f->name)) ||
+	    (f->u_id && t->state == FWGATE_TARGET_VALID && !memcmp(t->last_id, f->u_id, FWGATE_ID_LEN))) {
+		f->t = *t;
+		f->found = 1;
+	}
+	return 0;
+}
+
+static int target_get(const char *name, const uint8_t *u_id, struct fwg_target_info *out)
+{
+	struct find f = { .name = name, .u_id = u_id };
+
+	if (fwg_nl_targets(m.nl, find_target, &f))
+		return -1;
+	if (f.found && out)
+		*out = f.t;
+	return f.found;
+}
+
+/* Gives fwgate.ko the configuration's policy, state store and targets, unless it has them already. */
+static int provision(void)
+{
+	struct fwg_policy kp;
+	unsigned int i;
+	char buf[512];
+	int err;
+
+	if (m.c.state_device[0] && !sysfs_read("state_device", buf, sizeof(buf)) && !buf[0]) {
+		err = sysfs_write("state_device", m.c.state_device);
+		if (err) {
+			sysfs_read("last_error", buf, sizeof(buf));
+			log_warnx("state-device %s: %s", m.c.state_device, buf);
+			return -1;
+		}
+	}
+	for (i = 0; i < m.c.nr_slots; i++) {
+		const struct fwg_slot *s = &m.c.slots[i];
+
+		err = target_get(s->name, NULL, NULL);
+		if (err < 0) {
+			log_warnx("targets: %s", fwg_nl_error(m.nl));
+			return -1;
+		}
+		if (err)
+			continue;
+		snprintf(buf, sizeof(buf), "%s %s %s", s->name, s->spec, s->group);
+		if (sysfs_write("targets/add", buf)) {
+			sysfs_read("last_error", buf, sizeof(buf));
+			log_warnx("slot %s: fwgate.ko refuses it: %s", s->name, buf);
+			return -1;
+		}
+	}
+	err = fwg_nl_policy_get(m.nl, &kp);
+	if (err || !kp.k) {
+		err = fwg_nl_policy_set(m.nl, &m.p);
+		if (err) {
+			log_warnx("policy %s: the kernel refuses it: %s (%s)", m.c.policy, fwg_nl_error(m.nl),
+				  strerror(-err));
+			return -1;
+		}
+		err = fwg_nl_policy_lock(m.nl);
+		if (err)
+			log_warnx("policy: can not lock it: %s", fwg_nl_error(m.nl));
+		else
+			log_info("policy %s: set and locked in fwgate.ko", m.c.policy);
+	} else if (memcmp(kp.device_id, m.p.device_id, FWGATE_ID_LEN) ||
+		   memcmp(kp.manufacturer.id, m.p.manufacturer.id, FWGATE_ID_LEN) || kp.k != m.p.k ||
+		   kp.threshold != m.p.threshold) {
+		/* The kernel decides what installs; the agent follows the policy it enforces. */
+		log_warnx("policy %s differs from the one fwgate.ko holds%s; following the kernel's", m.c.policy,
+			  kp.locked ? " (locked)" : "");
+		m.p = kp;
+	}
+	return 0;
+}
+
+/* After a boot: the running slot passed the health check, so the bootloader may stop falling back. */
+static void confirm_boot(void)
+{
+	int status;
+
+	if (m.c.bootloader == FWG_BOOT_NONE || fwg_boot_active(&m.c, NULL, m.active, sizeof(m.active))) {
+		m.active[0] = '\0';
+		return;
+	}
+	if (m.c.health_check[0]) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			execl(m.c.health_check, m.c.health_check, m.active, (char *)NULL);
+			_exit(127);
+		}
+		if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+			log_warnx("slot %s: the health check %s failed; not marked good", m.active, m.c.health_check);
+			return;
+		}
+	}
+	if (fwg_boot_confirm(&m.c, m.active))
+		log_warnx("slot %s: can not mark it good", m.active);
+	else
+		log_info("slot %s: booted and healthy, marked good", m.active);
+}
+
+/* ------------------------------------------------------------------ worker */
+
+static int send_w(const void *msg, size_t len)
+{
+	if (m.sock < 0 || send(m.sock, msg, len, MSG_NOSIGNAL) != (ssize_t)len)
+		return -1;
+	return 0;
+}
+
+static int resend_one(const uint8_t *id, const uint8_t *tx, size_t len, void *arg)
+{
+	struct fwg_msg_submit s = { .type = FWG_MSG_SUBMIT };
+
+	(void)arg;
+	if (len > sizeof(s.tx))
+		return 0;
+	memcpy(s.id, id, FWGATE_ID_LEN);
+	memcpy(s.tx, tx, len);
+	s.len = len;
+	send_w(&s, offsetof(struct fwg_msg_submit, tx) + len);
+	return 0;
+}
+
+static int tell_committed(const struct fwg_target_info *t, void *arg)
+{
+	struct fwg_msg_committed c = { .type = FWG_MSG_COMMITTED, .version = t->last_version };
+
+	(void)arg;
+	if (t->state != FWGATE_TARGET_VALID)
+		return 0;
+	memcpy(c.u_id, t->last_id, FWGATE_ID_LEN);
+	snprintf(c.target, sizeof(c.target), "%s", t->name);
+	send_w(&c, sizeof(c));
+	return 0;
+}
+
+static void drop_privileges(void)
+{
+	struct passwd *pw = getpwnam(m.c.user);
+
+	if (!pw) {
+		log_warnx("user %s: no such user; the worker keeps the monitor's identity", m.c.user);
+	} else if (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid)) {
+		log_warn("worker: can not become %s", m.c.user);
+		_exit(1);
+	}
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+static void prepare_store(void)
+{
+	struct passwd *pw = getpwnam(m.c.user);
+	char dir[FWG_CONF_PATH_LEN + 8];
+
+	mkdir(m.c.state_dir, 0755);
+	snprintf(dir, sizeof(dir), "%s/sync", m.c.state_dir);
+	mkdir(dir, 0700);
+	if (pw && chown(dir, pw->pw_uid, pw->pw_gid))
+		log_warn("%s", dir);
+}
+
+static int spawn_worker(void)
+{
+	int sv[2], fd;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		log_warn("socketpair");
+		return -1;
+	}
+	m.worker = fork();
+	if (m.worker < 0) {
+		log_warn("fork");
+		return -1;
+	}
+	if (m.worker == 0) {
+		sigset_t all;
+
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		signal(SIGTERM, SIG_DFL);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		/* Nothing of the monitor's but the link and the control socket: no netlink, no devices. */
+		for (fd = 3; fd < 1024; fd++)
+			if (fd != sv[1] && fd != m.ctl)
+				close(fd);
+		drop_privileges();
+		_exit(fwg_worker_main(&m.c, &m.p, sv[1], m.ctl));
+	}
+	close(sv[1]);
+	m.sock = sv[0];
+	log_info("worker %d started as %s", m.worker, m.c.user);
+	fwg_queue_each(&m.q, resend_one, NULL);
+	fwg_nl_targets(m.nl, tell_committed, NULL);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ acknowledgements */
+
+static void sign(const struct fwg_msg_sign *r)
+{
+	uint8_t buf[4096], id[FWGATE_ID_LEN];
+	struct fwgate_nack_stmt n = {};
+	struct fwgate_ack_stmt a = {};
+	char hex[17];
+	EVP_PKEY *key;
+	size_t len;
+
+	fwg_hex(r->u_id, 8, hex);
+	if (!r->nack) {
+		/* Only what the kernel holds is acknowledged. */
+		if (target_get(NULL, r->u_id, NULL) != 1) {
+			log_warnx("ack of %s refused: no target holds it", hex);
+			return;
+		}
+		memcpy(a.magic, FWGATE_MAGIC_ACK, FWGATE_MAGIC_LEN);
+		memcpy(a.u_id, r->u_id, FWGATE_ID_LEN);
+		memcpy(a.o_id, m.p.device_id, FWGATE_ID_LEN);
+		a.version = htobe64(r->version);
+		memcpy(a.target, r->target, sizeof(a.target));
+		a.time = htobe64(time(NULL));
+	} else {
+		memcpy(n.magic, FWGATE_MAGIC_NACK, FWGATE_MAGIC_LEN);
+		memcpy(n.u_id, r->u_id, FWGATE_ID_LEN);
+		memcpy(n.o_id, m.p.device_id, FWGATE_ID_LEN);
+		memcpy(n.culprit_id, r->culprit, FWGATE_ID_LEN);
+		n.reason = htobe32(r->reason);
+		n.time = htobe64(time(NULL));
+	}
+	/* The key is read for each signature and freed at once: the worker, forked later, never holds it. */
+	key = fwg_key_load_private(m.c.device_key);
+	if (!key)
+		return;
+	len = r->nack ? fwg_tx_sign(key, FWG_TX_NACK, &n, sizeof(n), NULL, 0, buf, sizeof(buf)) :
+			fwg_tx_sign(key, FWG_TX_ACK, &a, sizeof(a), NULL, 0, buf, sizeof(buf));
+	EVP_PKEY_free(key);
+	if (!len) {
+		log_warnx("%s of %s: can not sign it", r->nack ? "nack" : "ack", hex);
+		return;
+	}
+	fwg_tx_id(buf, len, id);
+	if (fwg_queue_put(&m.q, id, buf, len))
+		return;
+	log_info("%s of update %s queued", r->nack ? "nack" : "ack", hex);
+	resend_one(id, buf, len, NULL);
+}
+
+/* ------------------------------------------------------------------ installs */
+
+static void reply(uint32_t type, const uint8_t *u_id, int err, uint32_t state, const char *msg)
+{
+	struct fwg_msg_result r = { .type = type, .err = err, .state = state };
+
+	if (u_id)
+		memcpy(r.u_id, u_id, FWGATE_ID_LEN);
+	snprintf(r.slot, sizeof(r.slot), "%s", m.begin.target);
+	snprintf(r.msg, sizeof(r.msg), "%s", msg ? msg : "");
+	send_w(&r, sizeof(r));
+}
+
+static void bundle(const struct fwg_msg_bundle *b)
+{
+	struct fwg_update_info u = {};
+	char msg[300];
+	int err;
+
+	err = fwg_nl_bundle_submit(m.nl, &b->stmt, b->sig, b->sig_len, b->v,
+				   b->nv > FWGATE_MAX_CHECKERS ? FWGATE_MAX_CHECKERS : b->nv, &u);
+	snprintf(msg, sizeof(msg), "%s (%s)", err ? fwg_nl_error(m.nl) : "", err ? strerror(-err) : "");
+	reply(FWG_MSG_BUNDLE_DONE, b->stmt.u_id, err, u.state, err ? msg : NULL);
+}
+
+/* The slot of the update's group that is not running: the bootloader's, else the one written least recently. */
+static int pick_slot(const char *group, char *slot, char *other)
+{
+	const struct fwg_slot *s[2];
+	struct fwg_target_info t[2];
+	unsigned int i, n = 0;
+	int pick;
+
+	for (i = 0; i < m.c.nr_slots && n < 2; i++)
+		if (!strncmp(m.c.slots[i].group, group, FWGATE_NAME_LEN))
+			s[n++] = &m.c.slots[i];
+	if (n != 2)
+		return -1;
+	if (m.active[0] && (!strcmp(s[0]->name, m.active) || !strcmp(s[1]->name, m.active))) {
+		pick = !strcmp(s[0]->name, m.active);
+	} else {
+		if (target_get(s[0]->name, NULL, &t[0]) != 1 || target_get(s[1]->name, NULL, &t[1]) != 1)
+			return -1;
+		/* Nothing known to run: slot A runs, B takes the update; then they take turns. */
+		pick = t[1].last_version > t[0].last_version && t[1].state == FWGATE_TARGET_VALID ? 0 : 1;
+	}
+	strcpy(slot, s[pick]->name);
+	strcpy(other, s[!pick]->name);
+	return 0;
+}
+
+static void install_begin(const struct fwg_msg_begin *b)
+{
+	char msg[300], err_text[256] = "";
+	int err;
+
+	if (m.fd >= 0) {
+		ioctl(m.fd, FWGATE_IOC_ABORT);
+		close(m.fd);
+		m.fd = -1;
+	}
+	memset(&m.begin, 0, sizeof(m.begin));
+	if (pick_slot(b->stmt.target, m.begin.target, m.other)) {
+		reply(FWG_MSG_BEGIN_DONE, b->stmt.u_id, -ENODEV, 0, "no A/B slot pair for the update's target group");
+		return;
+	}
+	memcpy(m.begin.u_id, b->stmt.u_id, FWGATE_ID_LEN);
+	m.begin.size = be64toh(b->stmt.size);
+	m.begin.version = be64toh(b->stmt.version);
+	m.fd = open("/dev/" FWGATE_DEVICE_NAME, O_WRONLY | O_CLOEXEC);
+	if (m.fd < 0) {
+		err = -errno;
+		snprintf(msg, sizeof(msg), "/dev/" FWGATE_DEVICE_NAME ": %s", strerror(errno));
+		reply(FWG_MSG_BEGIN_DONE, b->stmt.u_id, err, 0, msg);
+		return;
+	}
+	if (ioctl(m.fd, FWGATE_IOC_BEGIN, &m.begin)) {
+		err = -errno;
+		sysfs_read("last_error", err_text, sizeof(err_text));
+		snprintf(msg, sizeof(msg), "%s: %s", m.begin.target, err_text[0] ? err_text : strerror(-err));
+		close(m.fd);
+		m.fd = -1;
+		reply(FWG_MSG_BEGIN_DONE, b->stmt.u_id, err, 0, msg);
+		return;
+	}
+	m.head_len = 0;
+	m.werr = 0;
+	m.unseal = NULL;
+	reply(FWG_MSG_BEGIN_DONE, b->stmt.u_id, 0, 0, NULL);
+}
+
+static int write_all(const uint8_t *buf, size_t len, void *arg)
+{
+	const uint8_t *p = buf;
+	ssize_t n;
+
+	(void)arg;
+	while (len) {
+		n = write(m.fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -errno;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Bytes as served: a sealed image is opened here, where the device key is. */
+static void install_data(const uint8_t *p, size_t len)
+{
+	size_t n;
+
+	if (m.fd < 0 || m.werr)
+		return;
+	if (m.head_len < 8) {
+		n = 8 - m.head_len < len ? 8 - m.head_len : len;
+		memcpy(m.head + m.head_len, p, n);
+		m.head_len += n;
+		p += n;
+		len -= n;
+		if (m.head_len < 8)
+			return;
+		if (!memcmp(m.head, FWG_SEAL_MAGIC, 8)) {
+			m.key = fwg_key_load_private(m.c.device_key);
+			m.unseal = m.key ? fwg_unseal_stream_new(m.key) : NULL;
+			if (!m.unseal) {
+				m.werr = -ENOKEY;
+				return;
+			}
+			m.werr = fwg_unseal_stream_feed(m.unseal, m.head, 8, write_all, NULL);
+		} else {
+			m.werr = write_all(m.head, 8, NULL);
+		}
+	}
+	if (!m.werr && len)
+		m.werr = m.unseal ? fwg_unseal_stream_feed(m.unseal, p, len, write_all, NULL) : write_all(p, len, NULL);
+}
+
+static void install_end(const struct fwg_msg_end *e)
+{
+	char msg[300], err_text[256] = "";
+	int err = 0;
+
+	if (m.fd < 0) {
+		reply(FWG_MSG_END_DONE, e->u_id, -EBADF, 0, "no install is open");
+		return;
+	}
+	if (!e->abort && !m.werr && m.unseal)
+		m.werr = fwg_unseal_stream_final(m.unseal);
+	if (m.unseal)
+		fwg_unseal_stream_free(m.unseal);
+	EVP_PKEY_free(m.key);
+	m.unseal = NULL;
+	m.key = NULL;
+	if (e->abort || m.werr) {
+		ioctl(m.fd, FWGATE_IOC_ABORT);
+		err = m.werr ? m.werr : -ECANCELED;
+		snprintf(msg, sizeof(msg), "%s: install aborted: %s", m.begin.target,
+			 m.werr ? strerror(-m.werr) : "the download failed");
+	} else if (ioctl(m.fd, FWGATE_IOC_COMMIT)) {
+		err = -errno;
+		sysfs_read("last_error", err_text, sizeof(err_text));
+		snprintf(msg, sizeof(msg), "%s: %s", m.begin.target, err_text[0] ? err_text : strerror(-err));
+	}
+	close(m.fd);
+	m.fd = -1;
+	if (!err) {
+		snprintf(msg, sizeof(msg), "%s", m.begin.target);
+		if (fwg_boot_switch(&m.c, m.begin.target, m.other))
+			log_warnx("slot %s: written, but the bootloader switch failed", m.begin.target);
+		else if (m.c.bootloader != FWG_BOOT_NONE)
+			log_info("slot %s: the next boot starts it", m.begin.target);
+	}
+	reply(FWG_MSG_END_DONE, e->u_id, err, 0, msg);
+}
+
+static void from_worker(void)
+{
+	static uint8_t buf[sizeof(struct fwg_msg_bundle) + FWG_MSG_DATA_MAX];
+	uint32_t type;
+	ssize_t n;
+
+	n = recv(m.sock, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			close(m.sock);
+			m.sock = -1;
+		}
+		return;
+	}
+	if (n < 4)
+		return;
+	memcpy(&type, buf, sizeof(type));
+#define NEED(t) if ((size_t)n < sizeof(t)) return
+	switch (type) {
+	case FWG_MSG_BUNDLE:
+		NEED(struct fwg_msg_bundle);
+		bundle((const void *)buf);
+		break;
+	case FWG_MSG_BEGIN:
+		NEED(struct fwg_msg_begin);
+		install_begin((const void *)buf);
+		break;
+	case FWG_MSG_DATA:
+		install_data(buf + 4, n - 4);
+		break;
+	case FWG_MSG_END:
+		NEED(struct fwg_msg_end);
+		install_end((const void *)buf);
+		break;
+	case FWG_MSG_SIGN:
+		NEED(struct fwg_msg_sign);
+		sign((const void *)buf);
+		break;
+	case FWG_MSG_INCLUDED:
+		NEED(struct fwg_msg_id);
+		fwg_queue_remove(&m.q, ((const struct fwg_msg_id *)buf)->id);
+		break;
+	}
+#undef NEED
+}
+
+static void from_kernel(void)
+{
+	struct fwg_msg_committed c = { .type = FWG_MSG_COMMITTED };
+	struct fwg_event ev;
+	char hex[17];
+
+	if (fwg_nl_event(m.ev, &ev))
+		return;
+	fwg_hex(ev.update.u_id, 8, hex);
+	if (ev.event == FWGATE_EVENT_INSTALL_REFUSED)
+		log_info("kernel: install of %s refused: %s", hex, ev.reason);
+	if (ev.event != FWGATE_EVENT_INSTALL_COMMITTED)
+		return;
+	memcpy(c.u_id, ev.update.u_id, FWGATE_ID_LEN);
+	c.version = ev.update.version;
+	snprintf(c.target, sizeof(c.target), "%s", ev.target.name);
+	log_info("kernel: %s committed on %s", hex, ev.target.name);
+	send_w(&c, sizeof(c));
+}
+
+/* ------------------------------------------------------------------ main */
+
+static int control_socket(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[FWG_CONF_PATH_LEN];
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -1;
+	snprintf(dir, sizeof(dir), "%s", path);
+	mkdir(dirname(dir), 0755);
+	strcpy(sa.sun_path, path);
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0600) || listen(fd, 8)) {
+		log_warn("control socket %s", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int load_policy(void)
+{
+	uint8_t *text;
+	size_t len;
+	int err;
+
+	if (fwg_read_file(m.c.policy, &text, &len, 1 << 20))
+		return -1;
+	err = fwg_policy_parse(m.c.policy, (const char *)text, len, &m.p);
+	free(text);
+	return err;
+}
+
+/* The device key must be the one the policy names. */
+static int check_key(void)
+{
+	EVP_PKEY *key = fwg_key_load_private(m.c.device_key);
+	struct fwg_pubkey pub;
+	int err;
+
+	if (!key)
+		return -1;
+	err = fwg_key_encode(key, &pub);
+	EVP_PKEY_free(key);
+	if (err || pub.alg != FWGATE_KEY_P256 || memcmp(pub.id, m.p.device_id, FWGATE_ID_LEN)) {
+		log_warnx("device-key %s: not the P-256 key of the device the policy %s names", m.c.device_key,
+			  m.c.policy);
+		return -1;
+	}
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: fwgated [-c CONFIG] [-n] [-v]\n"
+		"  -c CONFIG  the configuration (default /etc/fwgate/fwgated.conf)\n"
+		"  -n         check the configuration and the files it names, then exit\n"
+		"  -v         more messages\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *conf = "/etc/fwgate/fwgated.conf";
+	struct pollfd pfd[3];
+	int opt, check = 0, verbose = 0, sfd, status;
+	struct signalfd_siginfo si;
+	char qdir[FWG_CONF_PATH_LEN + 8];
+	time_t restart = 0;
+	sigset_t set;
+
+	while ((opt = getopt(argc, argv, "c:nvh")) != -1) {
+		switch (opt) {
+		case 'c': conf = optarg; break;
+		case 'n': check = 1; break;
+		case 'v': verbose++; break;
+		default: usage();
+		}
+	}
+	log_init("fwgated", verbose);
+	if (fwg_conf_load(conf, &m.c) || load_policy())
+		return 1;
+	if (check) {
+		if (fwg_conf_check_files(&m.c) || check_key())
+			return 1;
+		printf("%s: OK (%u nodes, %u slots, device %02x%02x%02x%02x...)\n", conf, m.c.nr_nodes,
+		       m.c.nr_slots, m.p.device_id[0], m.p.device_id[1], m.p.device_id[2], m.p.device_id[3]);
+		return 0;
+	}
+	if (fwg_conf_check_files(&m.c) || check_key())
+		return 1;
+	m.nl = fwg_nl_open(0);
+	m.ev = fwg_nl_open(1);
+	if (!m.nl || !m.ev) {
+		log_warnx("fwgate.ko: no \"fwgate\" generic netlink family; is the module loaded?");
+		return 1;
+	}
+	if (provision())
+		return 1;
+	confirm_boot();
+	snprintf(qdir, sizeof(qdir), "%s/queue", m.c.state_dir);
+	mkdir(m.c.state_dir, 0755);
+	if (fwg_queue_open(&m.q, qdir))
+		return 1;
+	prepare_store();
+	m.ctl = control_socket(m.c.control);
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (spawn_worker())
+		return 1;
+	for (;;) {
+		int timeout = -1;
+
+		if (m.sock < 0 && !m.worker)
+			timeout = restart > time(NULL) ? (int)(restart - time(NULL)) * 1000 : 0;
+		pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = fwg_nl_fd(m.ev), .events = POLLIN };
+		pfd[2] = (struct pollfd){ .fd = m.sock, .events = POLLIN };
+		if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents & POLLIN && read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo != SIGCHLD)
+				break;
+			while (waitpid(-1, &status, WNOHANG) > 0) {
+				log_warnx("worker %d ended (status %d); restarting it", m.worker, status);
+				m.worker = 0;
+				restart = time(NULL) + 2;
+			}
+		}
+		if (pfd[1].revents & POLLIN)
+			from_kernel();
+		if (m.sock >= 0 && pfd[2].revents & (POLLIN | POLLHUP))
+			from_worker();
+		if (m.sock < 0 && m.fd >= 0) {
+			ioctl(m.fd, FWGATE_IOC_ABORT);
+			close(m.fd);
+			m.fd = -1;
+		}
+		if (!m.worker && time(NULL) >= restart) {
+			if (m.sock >= 0)
+				close(m.sock);
+			m.sock = -1;
+			spawn_worker();
+		}
+	}
+	log_info("stopping");
+	if (m.worker > 0)
+		kill(m.worker, SIGTERM);
+	if (m.fd >= 0)
+		ioctl(m.fd, FWGATE_IOC_ABORT);
+	unlink(m.c.control);
+	fwg_queue_close(&m.q);
+	fwg_nl_close(m.nl);
+	fwg_nl_close(m.ev);
+	return 0;
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The messages between fwgated's two halves (Documentation/fwgate/fwgated.rst, "Privilege split"), over a
+ * SOCK_SEQPACKET socket pair: one message a datagram, a u32 type then the type's struct.
+ *
+ * The worker (network-facing, unprivileged) syncs the chain, tracks quorums, downloads, submits
+ * transactions and serves fwgatectl. The monitor (root) alone talks to fwgate.ko (netlink, /dev/fwgate),
+ * holds the device key, signs acknowledgements, keeps their queue and drives the bootloader. The monitor
+ * checks what it can of each request: it signs an ack only for an update a kernel target holds.
+ */
+#ifndef FWG_AGENT_PROTO_H
+#define FWG_AGENT_PROTO_H
+
+#include <stdint.h>
+#include <linux/fwgate.h>
+
+#include "nl.h"
+
+#define FWG_MSG_DATA_MAX	(60 * 1024)
+
+enum fwg_msg_type {
+	/* worker -> monitor */
+	FWG_MSG_BUNDLE = 1,	/* struct fwg_msg_bundle: hand a quorum to the kernel */
+	FWG_MSG_BEGIN,		/* struct fwg_msg_begin: open an install of an approved update */
+	FWG_MSG_DATA,		/* image bytes, as the mirror served them (sealed or plain) */
+	FWG_MSG_END,		/* struct fwg_msg_end: commit, or abort with a reason */
+	FWG_MSG_SIGN,		/* struct fwg_msg_sign: sign an ack or nack and queue it */
+	FWG_MSG_INCLUDED,	/* struct fwg_msg_id: a queued transaction is in a verified block */
+	/* monitor -> worker */
+	FWG_MSG_BUNDLE_DONE,	/* struct fwg_msg_result */
+	FWG_MSG_BEGIN_DONE,	/* struct fwg_msg_result: slot chosen, or the kernel's refusal */
+	FWG_MSG_END_DONE,	/* struct fwg_msg_result */
+	FWG_MSG_SUBMIT,		/* struct fwg_msg_submit: a queued transaction to submit until included */
+	FWG_MSG_COMMITTED,	/* struct fwg_msg_committed: a target holds this update (event or boot) */
+};
+
+struct fwg_msg_bundle {
+	uint32_t type;
+	struct fwgate_update_stmt stmt;
+	uint32_t sig_len;
+	uint8_t sig[FWGATE_MAX_SIG_LEN];
+	uint32_t nv;
+	struct fwg_verdict v[FWGATE_MAX_CHECKERS];
+};
+
+struct fwg_msg_begin {
+	uint32_t type;
+	struct fwgate_update_stmt stmt;
+};
+
+struct fwg_msg_end {
+	uint32_t type;
+	uint8_t u_id[FWGATE_ID_LEN];
+	uint32_t abort;		/* 0: commit */
+	uint32_t reason;	/* enum fwgate_nack_reason when the worker found the download bad */
+};
+
+struct fwg_msg_sign {
+	uint32_t type;
+	uint32_t nack;		/* 0: ack */
+	uint32_t reason;	/* enum fwgate_nack_reason */
+	uint8_t u_id[FWGATE_ID_LEN];
+	uint8_t culprit[FWGATE_ID_LEN];
+	uint64_t version;
+	char target[FWGATE_NAME_LEN];
+};
+
+struct fwg_msg_id {
+	uint32_t type;
+	uint8_t id[FWGATE_ID_LEN];
+};
+
+struct fwg_msg_result {
+	uint32_t type;
+	uint8_t u_id[FWGATE_ID_LEN];
+	int32_t err;		/* 0 or -errno */
+	uint32_t state;		/* BUNDLE_DONE: enum fwgate_update_state */
+	char slot[FWGATE_NAME_LEN];
+	char msg[256];
+};
+
+struct fwg_msg_submit {
+	uint32_t type;
+	uint8_t id[FWGATE_ID_LEN];
+	uint32_t len;
+	uint8_t tx[4096];
+};
+
+struct fwg_msg_committed {
+	uint32_t type;
+	uint8_t u_id[FWGATE_ID_LEN];
+	uint64_t version;
+	char target[FWGATE_NAME_LEN];
+};
+
+#endif

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <endian.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <curl/curl.h>
+
+#include "client.h"
+#include "keys.h"
+#include "log.h"
+#include "sync.h"
+
+/* Blocks are committed to the store at least this often while a long sync runs. */
+#define COMMIT_EVERY	4096
+
+struct fwg_sync {
+	struct fwg_policy policy;
+	uint8_t device_id[FWGATE_ID_LEN];
+	uint8_t pin[FWGATE_ID_LEN];
+	int pinned;
+	struct fwg_store store;
+	struct fwg_store_head head;	/* verified, maybe ahead of the store's */
+	fwg_sync_tx_fn fn;
+	void *arg;
+	struct fwg_tx tx;		/* scratch: struct fwg_tx is large */
+
+	/* one run */
+	struct fwg_sync_result *r;
+	uint8_t *buf;
+	size_t len, cap;
+	uint64_t uncommitted;
+	int failed;
+};
+
+static int fail(struct fwg_sync *s, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(struct fwg_sync *s, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->failed)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(s->r->msg, sizeof(s->r->msg), fmt, ap);
+	va_end(ap);
+	s->r->status = status;
+	s->failed = 1;
+	return -1;
+}
+
+static const struct fwg_pubkey *checker_key(const struct fwg_sync *s, const uint8_t *id)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->policy.k; i++)
+		if (!memcmp(s->policy.checkers[i].id, id, FWGATE_ID_LEN))
+			return &s->policy.checkers[i];
+	return NULL;
+}
+
+/* An update statement meant for this device: its manufacturer, its type, all devices or this one. */
+static int update_for_us(const struct fwg_sync *s, const struct fwgate_update_stmt *u)
+{
+	static const uint8_t zero[FWGATE_ID_LEN];
+
+	return !memcmp(u->m_id, s->policy.manufacturer.id, FWGATE_ID_LEN) &&
+	       !strncmp(u->o_type, s->policy.otype, FWGATE_NAME_LEN) &&
+	       (!memcmp(u->o_id, zero, FWGATE_ID_LEN) || !memcmp(u->o_id, s->device_id, FWGATE_ID_LEN));
+}
+
+/*
+ * Which key must have signed a relevant transaction: NULL for one that is not relevant, the device's
+ * itself for its own acks (checked against the policy's id only), and &none for a peer's report naming
+ * this device or its manufacturer, whose signer the node checked against its certificate.
+ */
+static const struct fwg_pubkey none;
+
+static const struct fwg_pubkey *relevant(const struct fwg_sync *s, const uint8_t *raw, size_t len)
+{
+	struct fwgate_verdict_stmt v;
+	struct fwgate_nack_stmt n;
+	struct fwgate_ack_stmt a;
+	uint8_t id[FWGATE_ID_LEN];
+
+	raw += 2;
+	len -= 2;
+	switch (raw[-1]) {
+	case FWG_TX_UPDATE:
+		if (len < sizeof(v.update))
+			return NULL;
+		memcpy(&v.update, raw, sizeof(v.update));
+		return update_for_us(s, &v.update) ? &s->policy.manufacturer : NULL;
+	case FWG_TX_APPROVE:
+	case FWG_TX_REJECT:
+		if (len < sizeof(v))
+			return NULL;
+		memcpy(&v, raw, sizeof(v));
+		return update_for_us(s, &v.update) ? checker_key(s, v.checker_id) : NULL;
+	case FWG_TX_ACK:
+		if (len < sizeof(a))
+			return NULL;
+		memcpy(&a, raw, sizeof(a));
+		return !memcmp(a.o_id, s->device_id, FWGATE_ID_LEN) ? &none : NULL;
+	case FWG_TX_NACK:
+		if (len < sizeof(n))
+			return NULL;
+		memcpy(&n, raw, sizeof(n));
+		return !memcmp(n.o_id, s->device_id, FWGATE_ID_LEN) ||
+		       !memcmp(n.culprit_id, s->device_id, FWGATE_ID_LEN) ||
+		       !memcmp(n.culprit_id, s->policy.manufacturer.id, FWGATE_ID_LEN) ? &none : NULL;
+	case FWG_TX_DEVCERT:
+		if (len < sizeof(struct fwgate_devcert_stmt))
+			return NULL;
+		fwg_sha256(raw + offsetof(struct fwgate_devcert_stmt, pubkey), 65, id);
+		return !memcmp(id, s->device_id, FWGATE_ID_LEN) ? &none : NULL;
+	}
+	return NULL;
+}
+
+static int take(struct fwg_sync *s, const struct fwg_block *b, uint32_t i, const uint8_t (*leaves)[FWGATE_ID_LEN],
+		const struct fwg_pubkey *key)
+{
+	uint8_t proof[16 + FWG_PROOF_MAX_DEPTH * FWGATE_ID_LEN];
+	uint64_t h = b->hdr.height;
+	struct fwg_proof p;
+	struct fwg_err e;
+	size_t plen;
+
+	if (fwg_tx_decode(b->tx[i], b->tx_len[i], &s->tx, &e))
+		return fail(s, FWG_SYNC_INVALID, "block %" PRIu64 " tx %u: %s", h, i, e.msg);
+	if (key != &none && fwg_verify(key, s->tx.msg, s->tx.msg_len, s->tx.sig, s->tx.sig_len)) {
+		fwg_tx_release(&s->tx);
+		return fail(s, FWG_SYNC_INVALID, "block %" PRIu64 " tx %u: %s signature does not verify with the "
+			    "policy's key", h, i, fwg_tx_type_name(b->tx[i][1]));
+	}
+	if (fwg_merkle_proof(leaves, b->hdr.nr_tx, i, &p) ||
+	    !(plen = fwg_proof_encode(&p, proof, sizeof(proof))) ||
+	    fwg_store_append(&s->store, b->tx[i], b->tx_len[i], h, proof, plen)) {
+		fwg_tx_release(&s->tx);
+		return fail(s, FWG_SYNC_LOCAL, "store: can not append block %" PRIu64 " tx %u", h, i);
+	}
+	s->r->relevant++;
+	if (s->fn && s->fn(&s->tx, b->tx[i], b->tx_len[i], b->tx_id[i], h, s->arg)) {
+		fwg_tx_release(&s->tx);
+		return fail(s, FWG_SYNC_LOCAL, "block %" PRIu64 " tx %u: refused by the agent", h, i);
+	}
+	fwg_tx_release(&s->tx);
+	return 0;
+}
+
+static int commit(struct fwg_sync *s)
+{
+	if (fwg_store_commit(&s->store, &s->head))
+		return fail(s, FWG_SYNC_LOCAL, "store: can not commit the head");
+	s->uncommitted = 0;
+	return 0;
+}
+
+/* Verifies one block after the head, keeps what is relevant, moves the head. */
+static int add_block(struct fwg_sync *s, const uint8_t *buf, size_t len)
+{
+	uint8_t (*leaves)[FWGATE_ID_LEN] = NULL;
+	const struct fwg_pubkey *key;
+	struct fwg_block b;
+	struct fwg_err e;
+	uint32_t i;
+	int err = 0;
+
+	if (fwg_block_decode(buf, len, &b, &e))
+		return fail(s, FWG_SYNC_INVALID, "block %" PRIu64 ": %s", s->head.next, e.msg);
+	if (b.hdr.height != s->head.next) {
+		err = fail(s, FWG_SYNC_INVALID, "block.height: %" PRIu64 ", expected %" PRIu64, b.hdr.height,
+			   s->head.next);
+		goto out;
+	}
+	if (memcmp(b.hdr.prev, s->head.tip, FWGATE_ID_LEN)) {
+		err = fail(s, FWG_SYNC_INVALID, "block %" PRIu64 ": prev is not the hash of block %" PRIu64
+			   " (a fork or a rewritten chain)", b.hdr.height, b.hdr.height - 1);
+		goto out;
+	}
+	if (!b.hdr.height) {
+		if (s->pinned && memcmp(b.hash, s->pin, FWGATE_ID_LEN)) {
+			err = fail(s, FWG_SYNC_INVALID, "block 0: its hash is not the configured genesis");
+			goto out;
+		}
+		if (!b.hdr.nr_tx || b.tx_len[0] < 2 || b.tx[0][1] != FWG_TX_GENESIS) {
+			err = fail(s, FWG_SYNC_INVALID, "block 0: does not start with a genesis transaction");
+			goto out;
+		}
+		memcpy(s->head.genesis, b.hash, FWGATE_ID_LEN);
+	}
+	for (i = 0; i < b.hdr.nr_tx && !err; i++) {
+		if (b.tx_len[i] < 2 || !(key = relevant(s, b.tx[i], b.tx_len[i])))
+			continue;
+		if (!leaves) {
+			leaves = malloc((size_t)b.hdr.nr_tx * FWGATE_ID_LEN);
+			if (!leaves) {
+				err = fail(s, FWG_SYNC_LOCAL, "out of memory");
+				break;
+			}
+			for (uint32_t j = 0; j < b.hdr.nr_tx; j++)
+				fwg_merkle_leaf(b.tx_id[j], leaves[j]);
+		}
+		err = take(s, &b, i, (const uint8_t (*)[FWGATE_ID_LEN])leaves, key);
+	}
+	if (!err) {
+		s->head.next++;
+		memcpy(s->head.tip, b.hash, FWGATE_ID_LEN);
+		s->head.tip_time_ms = b.hdr.time_ms;
+		s->r->blocks++;
+		s->r->txs += b.hdr.nr_tx;
+		if (++s->uncommitted >= COMMIT_EVERY || leaves)
+			err = commit(s);
+	}
+out:
+	free(leaves);
+	fwg_block_release(&b);
+	return err;
+}
+
+/* Splits the node's stream (be32 length, then a block) and verifies each block as it completes. */
+static size_t stream(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct fwg_sync *s = arg;
+	size_t n = size * nmemb, off, blen, take;
+	const uint8_t *p;
+
+	while (n && !s->failed) {
+		take = s->cap - s->len < n ? s->cap - s->len : n;
+		memcpy(s->buf + s->len, data, take);
+		s->len += take;
+		data += take;
+		n -= take;
+		off = 0;
+		while (s->len - off >= 4) {
+			p = s->buf + off;
+			blen = (size_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+			if (blen > FWG_BLOCK_MAX)
+				return fail(s, FWG_SYNC_INVALID, "stream: a block of %zu bytes", blen), 0;
+			if (s->len - off - 4 < blen)
+				break;
+			if (add_block(s, p + 4, blen))
+				return 0;
+			off += 4 + blen;
+		}
+		memmove(s->buf, s->buf + off, s->len - off);
+		s->len -= off;
+	}
+	return s->failed ? 0 : size * nmemb;
+}
+
+int fwg_sync_run(struct fwg_sync *s, const char *node, struct fwg_sync_result *r)
+{
+	char url[FWG_MAX_URL_LEN + 64];
+	long code = 0;
+	CURLcode rc;
+	CURL *curl;
+
+	memset(r, 0, sizeof(*r));
+	s->r = r;
+	s->failed = 0;
+	s->len = 0;
+	s->uncommitted = 0;
+	s->head = s->store.head;
+	snprintf(url, sizeof(url), "%s/blocks?from=%" PRIu64, node, s->head.next);
+	curl = curl_easy_init();
+	if (!curl)
+		return fail(s, FWG_SYNC_LOCAL, "curl: out of memory");
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, stream);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 30L);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	rc = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(curl);
+	/* Blocks verified before a failure are good: keep them. */
+	if (s->head.next != s->store.head.next && fwg_store_commit(&s->store, &s->head) && !s->failed)
+		fail(s, FWG_SYNC_LOCAL, "store: can not commit the head");
+	if (s->failed)
+		return -1;
+	if (rc != CURLE_OK || code != 200 || s->len)
+		return fail(s, FWG_SYNC_UNREACHABLE, "%s: %s", url,
+			    rc ? curl_easy_strerror(rc) : s->len ? "stream ends mid-block" : "HTTP error");
+	if (!s->head.next)
+		return fail(s, FWG_SYNC_UNREACHABLE, "%s: the node has no block yet", url);
+	return 0;
+}
+
+/* Hands the stored transactions out again, as the sync that met them did. */
+static int replay(const uint8_t *raw, size_t len, uint64_t height, const uint8_t *proof, size_t plen, void *arg)
+{
+	uint8_t id[FWGATE_ID_LEN];
+	struct fwg_sync *s = arg;
+	struct fwg_err e;
+	int err;
+
+	(void)proof;
+	(void)plen;
+	if (fwg_tx_decode(raw, len, &s->tx, &e)) {
+		log_warnx("store: a record of block %" PRIu64 ": %s", height, e.msg);
+		return -1;
+	}
+	fwg_tx_id(raw, len, id);
+	err = s->fn ? s->fn(&s->tx, raw, len, id, height, s->arg) : 0;
+	fwg_tx_release(&s->tx);
+	return err;
+}
+
+struct fwg_sync *fwg_sync_new(const struct fwg_policy *p, const uint8_t device_id[FWGATE_ID_LEN],
+			      const uint8_t *genesis, const char *dir, fwg_sync_tx_fn fn, void *arg)
+{
+	struct fwg_sync *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->policy = *p;
+	memcpy(s->device_id, device_id, FWGATE_ID_LEN);
+	if (genesis) {
+		memcpy(s->pin, genesis, FWGATE_ID_LEN);
+		s->pinned = 1;
+	}
+	s->fn = fn;
+	s->arg = arg;
+	s->cap = FWG_BLOCK_MAX + 4;
+	s->buf = malloc(s->cap);
+	if (!s->buf || fwg_store_open(&s->store, dir, replay, s))
+		goto fail;
+	if (s->pinned && s->store.head.next && memcmp(s->store.head.genesis, s->pin, FWGATE_ID_LEN)) {
+		log_warnx("store %s: holds a chain with another genesis than the configured one", dir);
+		fwg_store_close(&s->store);
+		goto fail;
+	}
+	s->head = s->store.head;
+	return s;
+fail:
+	free(s->buf);
+	free(s);
+	return NULL;
+}
+
+void fwg_sync_free(struct fwg_sync *s)
+{
+	if (!s)
+		return;
+	fwg_store_close(&s->store);
+	free(s->buf);
+	free(s);
+}
+
+const struct fwg_store_head *fwg_sync_head(const struct fwg_sync *s)
+{
+	return &s->store.head;
+}
+
+uint64_t fwg_sync_store_size(const struct fwg_sync *s)
+{
+	return fwg_store_size(&s->store);
+}
+
+int fwg_node_head(const char *node, struct fwg_head *h, char *msg, size_t len)
+{
+	struct fwg_http_body body = { 0 };
+	char url[FWG_MAX_URL_LEN + 16], hex[65];
+	const char *p, *a;
+	long code = 0;
+	CURLcode rc;
+	CURL *curl;
+	int err = -1;
+
+	snprintf(url, sizeof(url), "%s/head", node);
+	curl = curl_easy_init();
+	if (!curl) {
+		snprintf(msg, len, "curl: out of memory");
+		return -1;
+	}
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, fwg_http_collect);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	rc = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(curl);
+	a = body.p ? body.p : "";
+	if (rc != CURLE_OK || code != 200)
+		snprintf(msg, len, "%s: %s", url, rc ? curl_easy_strerror(rc) : "HTTP error");
+	else if (!(p = strstr(a, "\"height\":")) || sscanf(p, "\"height\":%" SCNu64, &h->height) != 1 ||
+		 !(p = strstr(a, "\"hash\":\"")) || sscanf(p, "\"hash\":\"%64[0-9a-f]\"", hex) != 1 ||
+		 fwg_unhex(hex, h->hash, FWGATE_ID_LEN) || !(p = strstr(a, "\"time_ms\":")) ||
+		 sscanf(p, "\"time_ms\":%" SCNu64, &h->time_ms) != 1)
+		snprintf(msg, len, "%s: not a head: \"%.80s\"", url, a);
+	else
+		err = 0;
+	free(body.p);
+	return err;
+}

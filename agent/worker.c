@@ -1,0 +1,936 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fwgated's worker: everything that talks to the network, unprivileged. One thread, one poll loop: sync
+ * every sync-interval (or when fwgatectl asks), then act on what the chain says (hand quorums to the
+ * kernel through the monitor, install the newest approved update of each group), submit queued
+ * acknowledgements until they are seen in a verified block, answer fwgatectl.
+ */
+#define _GNU_SOURCE
+#include <endian.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <curl/curl.h>
+
+#include "client.h"
+#include "fetch.h"
+#include "keys.h"
+#include "log.h"
+#include "proto.h"
+#include "sync.h"
+#include "worker.h"
+
+#define MAX_UPDATES	256
+#define MAX_HISTORY	256
+#define MAX_PENDING	64
+#define MAX_COMMITTED	FWGATE_MAX_TARGETS
+#define MAX_ATTEMPTS	3
+
+struct upd {
+	struct fwgate_update_stmt stmt;
+	uint32_t sig_len;
+	uint8_t sig[FWGATE_MAX_SIG_LEN];
+	char **urls;
+	unsigned int nr_urls;
+	uint64_t height;
+	struct fwg_verdict v[FWGATE_MAX_CHECKERS];
+	uint64_t vheight[FWGATE_MAX_CHECKERS];
+	unsigned int nv, approvals, rejections;
+	int kernel;		/* 1: the kernel holds it approved; -errno: refused */
+	int installed;		/* a target holds it */
+	unsigned int attempts;
+	int gave_up;
+	int acked, nacked;	/* our own, seen in the chain */
+	int nack_sent;
+	char last_error[256];
+};
+
+struct hist {
+	uint8_t type;		/* FWG_TX_ACK or FWG_TX_NACK */
+	uint8_t id[FWGATE_ID_LEN];
+	uint8_t u_id[FWGATE_ID_LEN];
+	uint8_t o_id[FWGATE_ID_LEN];
+	uint8_t culprit[FWGATE_ID_LEN];
+	uint32_t reason;
+	uint64_t height;
+	int own;
+};
+
+struct pending {
+	uint8_t id[FWGATE_ID_LEN];
+	uint32_t len;
+	uint8_t *tx;
+	char last[160];
+};
+
+static struct worker {
+	const struct fwg_conf *c;
+	const struct fwg_policy *p;
+	int sock, ctl;
+	struct fwg_sync *sync;
+
+	struct upd *upd[MAX_UPDATES];
+	unsigned int nr_upd;
+	struct hist hist[MAX_HISTORY];
+	unsigned int nr_hist;
+	struct pending pend[MAX_PENDING];
+	unsigned int nr_pend;
+	struct fwg_msg_committed committed[MAX_COMMITTED];
+	unsigned int nr_committed;
+	int certified;
+
+	/* status */
+	int node;			/* index of the node last synced from, -1 */
+	time_t last_sync, last_ok;
+	char sync_msg[400];
+	int frozen, forked, invalid, withheld;
+	int installing;
+	char alarm[400];
+	uint64_t dl_done, dl_total;
+	uint8_t dl_uid[FWGATE_ID_LEN];
+	int synced_once;
+	int sync_now;
+} w;
+
+static void hexs(const uint8_t *id, char out[17])
+{
+	fwg_hex(id, 8, out);
+}
+
+/* ------------------------------------------------------------------ monitor link */
+
+static int send_msg(const void *m, size_t len)
+{
+	if (send(w.sock, m, len, MSG_NOSIGNAL) != (ssize_t)len) {
+		log_warn("worker: monitor link");
+		return -1;
+	}
+	return 0;
+}
+
+static void handle_async(const uint8_t *buf, size_t len);
+
+/* Waits for a message of @type, handling the others as they come. */
+static int wait_msg(uint32_t type, void *out, size_t len)
+{
+	static uint8_t buf[sizeof(struct fwg_msg_submit) + 64];
+	uint32_t t;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(w.sock, buf, sizeof(buf), 0);
+		if (n <= 0) {
+			log_warnx("worker: the monitor went away");
+			exit(1);
+		}
+		if ((size_t)n < sizeof(t))
+			continue;
+		memcpy(&t, buf, sizeof(t));
+		if (t == type) {
+			memset(out, 0, len);
+			memcpy(out, buf, (size_t)n < len ? (size_t)n : len);
+			return 0;
+		}
+		handle_async(buf, n);
+	}
+}
+
+/* ------------------------------------------------------------------ alarms */
+
+static void hook(const char *event, const char *detail)
+{
+	pid_t pid;
+
+	if (!w.c->alarm_hook[0])
+		return;
+	pid = fork();
+	if (pid == 0) {
+		execl(w.c->alarm_hook, w.c->alarm_hook, event, detail, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0)
+		log_warn("alarm-hook %s", w.c->alarm_hook);
+}
+
+static void alarm_raise(int *flag, const char *event, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void alarm_raise(int *flag, const char *event, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(w.alarm, sizeof(w.alarm), fmt, ap);
+	va_end(ap);
+	if (!*flag)
+		log_warnx("ALARM %s: %s", event, w.alarm);
+	if (!*flag)
+		hook(event, w.alarm);
+	*flag = 1;
+}
+
+static void check_freshness(void)
+{
+	const struct fwg_store_head *h = fwg_sync_head(w.sync);
+	time_t now = time(NULL);
+	uint64_t age = (uint64_t)now;
+
+	/* A block stamped in this device's future (clocks differ by a little) is fresh. */
+	if (h->next)
+		age = (uint64_t)now * 1000 > h->tip_time_ms ? ((uint64_t)now * 1000 - h->tip_time_ms) / 1000 : 0;
+
+	if (h->next && age <= w.c->freshness_s) {
+		if (w.frozen)
+			log_info("freshness: a new block at height %" PRIu64 ", the alarm clears", h->next - 1);
+		w.frozen = 0;
+		return;
+	}
+	alarm_raise(&w.frozen, "freeze", "no new block for %" PRIu64 " s (limit %u s); the newest verified is %"
+		    PRIu64 ": the chain is frozen, or withheld from this device", age, w.c->freshness_s,
+		    h->next ? h->next - 1 : 0);
+}
+
+/* ------------------------------------------------------------------ the chain's transactions */
+
+static struct upd *upd_find(const uint8_t *u_id)
+{
+	unsigned int i;
+
+	for (i = 0; i < w.nr_upd; i++)
+		if (!memcmp(w.upd[i]->stmt.u_id, u_id, FWGATE_ID_LEN))
+			return w.upd[i];
+	return NULL;
+}
+
+static void add_update(const struct fwg_tx *tx, uint64_t height)
+{
+	struct upd *u;
+	unsigned int i;
+
+	if (upd_find(tx->s.update.u_id) || w.nr_upd == MAX_UPDATES)
+		return;
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return;
+	u->stmt = tx->s.update;
+	u->sig_len = tx->sig_len;
+	memcpy(u->sig, tx->sig, tx->sig_len);
+	u->height = height;
+	u->urls = calloc(tx->nr_urls + 1, sizeof(char *));
+	for (i = 0; u->urls && i < tx->nr_urls; i++)
+		if ((u->urls[u->nr_urls] = strdup(tx->urls[i])))
+			u->nr_urls++;
+	w.upd[w.nr_upd++] = u;
+}
+
+static void add_verdict(const struct fwg_tx *tx, uint64_t height)
+{
+	const struct fwgate_verdict_stmt *v = &tx->s.verdict;
+	struct upd *u = upd_find(v->update.u_id);
+	struct fwg_verdict *out;
+	unsigned int i;
+
+	/* The verdict judges the exact statement the manufacturer signed, or nothing. */
+	if (!u || memcmp(&u->stmt, &v->update, sizeof(u->stmt)))
+		return;
+	for (i = 0; i < u->nv; i++)
+		if (!memcmp(u->v[i].checker, v->checker_id, FWGATE_ID_LEN))
+			return;
+	if (u->nv == FWGATE_MAX_CHECKERS)
+		return;
+	out = &u->v[u->nv];
+	out->kind = tx->type == FWG_TX_APPROVE ? FWGATE_VERDICT_APPROVE : FWGATE_VERDICT_REJECT;
+	memcpy(out->checker, v->checker_id, FWGATE_ID_LEN);
+	memcpy(out->report, v->report, FWGATE_ID_LEN);
+	out->sig_len = tx->sig_len;
+	memcpy(out->sig, tx->sig, tx->sig_len);
+	u->vheight[u->nv++] = height;
+	if (tx->type == FWG_TX_APPROVE)
+		u->approvals++;
+	else
+		u->rejections++;
+}
+
+static void included(const uint8_t *id)
+{
+	struct fwg_msg_id m = { .type = FWG_MSG_INCLUDED };
+	unsigned int i;
+
+	for (i = 0; i < w.nr_pend; i++) {
+		if (memcmp(w.pend[i].id, id, FWGATE_ID_LEN))
+			continue;
+		free(w.pend[i].tx);
+		w.pend[i] = w.pend[--w.nr_pend];
+		break;
+	}
+	memcpy(m.id, id, FWGATE_ID_LEN);
+	send_msg(&m, sizeof(m));
+}
+
+static void add_report(const struct fwg_tx *tx, const uint8_t *id, uint64_t height)
+{
+	int own = !memcmp(tx->type == FWG_TX_ACK ? tx->s.ack.o_id : tx->s.nack.o_id, w.p->device_id,
+			  FWGATE_ID_LEN);
+	struct hist *h;
+	struct upd *u;
+	unsigned int i;
+
+	for (i = 0; i < w.nr_hist; i++)
+		if (!memcmp(w.hist[i].id, id, FWGATE_ID_LEN))
+			return;
+	if (w.nr_hist == MAX_HISTORY)
+		memmove(w.hist, w.hist + 1, --w.nr_hist * sizeof(w.hist[0]));
+	h = &w.hist[w.nr_hist++];
+	memset(h, 0, sizeof(*h));
+	h->type = tx->type;
+	memcpy(h->id, id, FWGATE_ID_LEN);
+	h->height = height;
+	h->own = own;
+	if (tx->type == FWG_TX_ACK) {
+		memcpy(h->u_id, tx->s.ack.u_id, FWGATE_ID_LEN);
+		memcpy(h->o_id, tx->s.ack.o_id, FWGATE_ID_LEN);
+	} else {
+		memcpy(h->u_id, tx->s.nack.u_id, FWGATE_ID_LEN);
+		memcpy(h->o_id, tx->s.nack.o_id, FWGATE_ID_LEN);
+		memcpy(h->culprit, tx->s.nack.culprit_id, FWGATE_ID_LEN);
+		h->reason = be32toh(tx->s.nack.reason);
+	}
+	if (!own)
+		return;
+	u = upd_find(h->u_id);
+	if (u && tx->type == FWG_TX_ACK)
+		u->acked = 1;
+	if (u && tx->type == FWG_TX_NACK)
+		u->nacked = 1;
+	included(id);
+}
+
+static int on_tx(const struct fwg_tx *tx, const uint8_t *raw, size_t len, const uint8_t id[FWGATE_ID_LEN],
+		 uint64_t height, void *arg)
+{
+	(void)raw;
+	(void)len;
+	(void)arg;
+	switch (tx->type) {
+	case FWG_TX_UPDATE:
+		add_update(tx, height);
+		break;
+	case FWG_TX_APPROVE:
+	case FWG_TX_REJECT:
+		add_verdict(tx, height);
+		break;
+	case FWG_TX_ACK:
+	case FWG_TX_NACK:
+		add_report(tx, id, height);
+		break;
+	case FWG_TX_DEVCERT:
+		w.certified = 1;
+		break;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ acknowledgements */
+
+static int own_ack_pending(const uint8_t *u_id, int nack)
+{
+	unsigned int i;
+
+	for (i = 0; i < w.nr_pend; i++) {
+		const uint8_t *tx = w.pend[i].tx;
+
+		/* Queued transactions are ours: version, type, then the statement; u_id follows the magic. */
+		if (w.pend[i].len > 2 + 8 + FWGATE_ID_LEN && tx[1] == (nack ? FWG_TX_NACK : FWG_TX_ACK) &&
+		    !memcmp(tx + 2 + 8, u_id, FWGATE_ID_LEN))
+			return 1;
+	}
+	return 0;
+}
+
+static void ask_sign(int nack, uint32_t reason, const uint8_t *u_id, const uint8_t *culprit, uint64_t version,
+		     const char *target)
+{
+	struct fwg_msg_sign m = { .type = FWG_MSG_SIGN, .nack = nack, .reason = reason, .version = version };
+
+	memcpy(m.u_id, u_id, FWGATE_ID_LEN);
+	if (culprit)
+		memcpy(m.culprit, culprit, FWGATE_ID_LEN);
+	snprintf(m.target, sizeof(m.target), "%s", target ? target : "");
+	send_msg(&m, sizeof(m));
+}
+
+static void nack(struct upd *u, uint32_t reason)
+{
+	if (u->nacked || u->nack_sent || own_ack_pending(u->stmt.u_id, 1))
+		return;
+	u->nack_sent = 1;
+	ask_sign(1, reason, u->stmt.u_id, u->stmt.m_id, be64toh(u->stmt.version), u->stmt.target);
+}
+
+/* Acks each update a target holds, once: not if the chain or the queue has our ack already. */
+static void reconcile_acks(void)
+{
+	unsigned int i;
+	struct upd *u;
+
+	if (!w.synced_once)
+		return;
+	for (i = 0; i < w.nr_committed; i++) {
+		struct fwg_msg_committed *m = &w.committed[i];
+
+		u = upd_find(m->u_id);
+		if (u)
+			u->installed = 1;
+		if ((u && u->acked) || own_ack_pending(m->u_id, 0))
+			continue;
+		if (!u) {
+			char hex[17];
+
+			hexs(m->u_id, hex);
+			log_debug("target %s holds %s, an update this chain does not have: no ack", m->target, hex);
+			continue;
+		}
+		ask_sign(0, 0, m->u_id, NULL, m->version, m->target);
+		/* The SUBMIT that answers it makes it pending; until then, do not ask twice. */
+		u->acked = -1;
+	}
+}
+
+static void submit_pending(void)
+{
+	unsigned int i, n;
+	char ans[256];
+	long code = -1;
+
+	for (i = 0; i < w.nr_pend; i++) {
+		struct pending *p = &w.pend[i];
+
+		for (n = 0; n < w.c->nr_nodes; n++) {
+			code = fwg_node_submit(w.c->nodes[(w.node + n + w.c->nr_nodes) % w.c->nr_nodes], p->tx,
+					       p->len, ans, sizeof(ans));
+			if (code == 200 || code == 409)
+				break;
+		}
+		snprintf(p->last, sizeof(p->last), "%ld %.150s", code, ans);
+		if (code != 200 && code != 409)
+			log_warnx("ack: %.150s (HTTP %ld); kept, retried", ans, code);
+	}
+}
+
+/* ------------------------------------------------------------------ sync */
+
+static void cross_check(int used)
+{
+	const struct fwg_store_head *h = fwg_sync_head(w.sync);
+	struct fwg_sync_result r;
+	struct fwg_head other;
+	uint64_t before;
+	char msg[256];
+	int j;
+
+	if (w.c->nr_nodes < 2)
+		return;
+	j = (used + 1 + rand() % (w.c->nr_nodes - 1)) % w.c->nr_nodes;
+	if (fwg_node_head(w.c->nodes[j], &other, msg, sizeof(msg))) {
+		log_debug("cross-check: %s", msg);
+		return;
+	}
+	if (other.height + 1 == h->next) {
+		if (memcmp(other.hash, h->tip, FWGATE_ID_LEN))
+			alarm_raise(&w.forked, "fork", "%s and %s disagree on block %" PRIu64, w.c->nodes[used],
+				    w.c->nodes[j], other.height);
+		return;
+	}
+	if (other.height + 1 < h->next)
+		return;		/* lagging behind: not a fault */
+	before = h->next;
+	/* It has more: what it has must follow what we verified, or one of them forks. */
+	if (fwg_sync_run(w.sync, w.c->nodes[j], &r) && r.status == FWG_SYNC_INVALID) {
+		alarm_raise(&w.forked, "fork", "%s: %s", w.c->nodes[j], r.msg);
+		return;
+	}
+	/*
+	 * Blocks appended after our sync from the first node began are a race, not withholding: only blocks
+	 * already old then count (a margin for clock differences).
+	 */
+	if (h->next > before && other.time_ms / 1000 + 5 < (uint64_t)w.last_sync)
+		alarm_raise(&w.withheld, "withheld", "%s withheld blocks %" PRIu64 " to %" PRIu64 " that %s has",
+			    w.c->nodes[used], before, h->next - 1, w.c->nodes[j]);
+}
+
+static void do_sync(void)
+{
+	unsigned int i, n = w.c->nr_nodes;
+	struct fwg_sync_result r = { 0 };
+	int start = rand() % n, k;
+
+	w.last_sync = time(NULL);
+	for (i = 0; i < n; i++) {
+		k = (start + i) % n;
+		if (!fwg_sync_run(w.sync, w.c->nodes[k], &r)) {
+			w.node = k;
+			w.last_ok = w.last_sync;
+			snprintf(w.sync_msg, sizeof(w.sync_msg), "%s: %" PRIu64 " blocks, %" PRIu64 " transactions, %"
+				 PRIu64 " relevant", w.c->nodes[k], r.blocks, r.txs, r.relevant);
+			log_debug("sync: %s", w.sync_msg);
+			w.synced_once = 1;
+			cross_check(k);
+			break;
+		}
+		snprintf(w.sync_msg, sizeof(w.sync_msg), "%s", r.msg);
+		if (r.status == FWG_SYNC_INVALID) {
+			alarm_raise(&w.invalid, "invalid", "%s served a block that does not verify: %s",
+				    w.c->nodes[k], r.msg);
+		} else {
+			log_warnx("sync: %s%s", r.msg, i + 1 < n ? "; trying another node" : "");
+		}
+		if (r.status == FWG_SYNC_LOCAL)
+			break;
+	}
+	check_freshness();
+}
+
+/* ------------------------------------------------------------------ install */
+
+static int sink_write(const void *buf, size_t len, void *arg)
+{
+	struct {
+		uint32_t type;
+		uint8_t data[FWG_MSG_DATA_MAX];
+	} *m = arg;
+	const uint8_t *p = buf;
+	size_t n;
+
+	while (len) {
+		n = len < FWG_MSG_DATA_MAX ? len : FWG_MSG_DATA_MAX;
+		m->type = FWG_MSG_DATA;
+		memcpy(m->data, p, n);
+		if (send_msg(m, sizeof(m->type) + n))
+			return -EPIPE;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static void serve_ctl(void);
+
+/* Downloads take long: fwgatectl is answered meanwhile. */
+static void progress(uint64_t done, uint64_t total, void *arg)
+{
+	struct pollfd p = { .fd = w.ctl, .events = POLLIN };
+
+	(void)arg;
+	w.dl_done = done;
+	w.dl_total = total;
+	if (w.ctl >= 0 && poll(&p, 1, 0) == 1)
+		serve_ctl();
+}
+
+static void install(struct upd *u)
+{
+	struct fwg_msg_begin b = { .type = FWG_MSG_BEGIN, .stmt = u->stmt };
+	struct fwg_msg_end e = { .type = FWG_MSG_END };
+	const char *urls[FWG_MAX_URLS + FWG_CONF_MAX_MIRRORS + FWG_CONF_MAX_NODES];
+	char extra[FWG_CONF_MAX_MIRRORS + FWG_CONF_MAX_NODES][FWG_CONF_URL_LEN + 80];
+	struct fwg_fetch_req req = { 0 };
+	struct fwg_fetch_sink sink;
+	struct fwg_fetch_result res;
+	struct fwg_msg_result r;
+	unsigned int i, n = 0, x = 0;
+	char hex[65], h16[17];
+	void *buf;
+	int err;
+
+	fwg_hex(u->stmt.u_id, FWGATE_ID_LEN, hex);
+	hexs(u->stmt.u_id, h16);
+	u->attempts++;
+	send_msg(&b, sizeof(b));
+	wait_msg(FWG_MSG_BEGIN_DONE, &r, sizeof(r));
+	if (r.err) {
+		snprintf(u->last_error, sizeof(u->last_error), "%s", r.msg);
+		log_warnx("update %s version %" PRIu64 ": the kernel refuses it: %s", h16, be64toh(u->stmt.version),
+			  r.msg);
+		u->gave_up = 1;
+		if (r.err == -ESTALE)
+			nack(u, FWGATE_NACK_ROLLBACK);
+		else if (r.err != -EBUSY && r.err != -ENODEV && r.err != -ENOKEY)
+			nack(u, FWGATE_NACK_REFUSED);
+		return;
+	}
+	log_info("update %s version %" PRIu64 ": installing to %s", h16, be64toh(u->stmt.version), r.slot);
+
+	for (i = 0; i < u->nr_urls; i++)
+		urls[n++] = u->urls[i];
+	for (i = 0; i < w.c->nr_mirrors; i++) {
+		snprintf(extra[x], sizeof(extra[x]), "%s/%s", w.c->mirrors[i], hex);
+		urls[n++] = extra[x++];
+	}
+	for (i = 0; i < w.c->nr_nodes; i++) {
+		snprintf(extra[x], sizeof(extra[x]), "%s/blob/%s", w.c->nodes[(w.node + i) % w.c->nr_nodes], hex);
+		urls[n++] = extra[x++];
+	}
+	req.urls = urls;
+	req.nr_urls = n;
+	memcpy(req.u_id, u->stmt.u_id, FWGATE_ID_LEN);
+	req.size = be64toh(u->stmt.size);
+	req.progress = progress;
+	req.retries = 3;
+	req.timeout_s = 30;
+	buf = malloc(sizeof(uint32_t) + FWG_MSG_DATA_MAX);
+	if (!buf)
+		return;
+	sink.write = sink_write;
+	sink.arg = buf;
+	memcpy(w.dl_uid, u->stmt.u_id, FWGATE_ID_LEN);
+	w.dl_done = 0;
+	w.dl_total = req.size;
+	w.installing = 1;
+	err = fwg_fetch(&req, &sink, &res);
+	w.installing = 0;
+	free(buf);
+	memcpy(e.u_id, u->stmt.u_id, FWGATE_ID_LEN);
+	if (err) {
+		e.abort = 1;
+		snprintf(u->last_error, sizeof(u->last_error), "%s", res.msg);
+		if (res.bad_url >= 0) {
+			e.reason = FWGATE_NACK_DIGEST_MISMATCH;
+			log_warnx("update %s: %s served bad bytes: %s", h16, res.bad_url_text, res.msg);
+		}
+	}
+	send_msg(&e, sizeof(e));
+	wait_msg(FWG_MSG_END_DONE, &r, sizeof(r));
+	w.dl_total = 0;
+	if (!e.abort && r.err) {
+		snprintf(u->last_error, sizeof(u->last_error), "%s", r.msg);
+		log_warnx("update %s: commit refused: %s", h16, r.msg);
+		e.reason = r.err == -EBADMSG ? FWGATE_NACK_DIGEST_MISMATCH : FWGATE_NACK_REFUSED;
+	}
+	if (e.reason)
+		nack(u, e.reason);
+	if (e.reason || u->attempts >= MAX_ATTEMPTS)
+		u->gave_up = !!e.reason || u->attempts >= MAX_ATTEMPTS;
+	if (!e.abort && !r.err) {
+		u->installed = 1;
+		u->last_error[0] = '\0';
+		log_info("update %s version %" PRIu64 ": committed on %s", h16, be64toh(u->stmt.version), r.slot);
+	}
+}
+
+static int approved(const struct upd *u)
+{
+	return u->approvals >= w.p->threshold && u->rejections < w.p->k / 2 + 1;
+}
+
+/* Hands new quorums to the kernel, then installs the newest approved update of each group. */
+static void act(void)
+{
+	struct fwg_msg_bundle *b;
+	struct fwg_msg_result r;
+	unsigned int i, j;
+	struct upd *u, *best;
+	uint64_t have;
+
+	b = malloc(sizeof(*b));
+	if (!b)
+		return;
+	for (i = 0; i < w.nr_upd; i++) {
+		u = w.upd[i];
+		if (u->kernel || !approved(u))
+			continue;
+		memset(b, 0, sizeof(*b));
+		b->type = FWG_MSG_BUNDLE;
+		b->stmt = u->stmt;
+		b->sig_len = u->sig_len;
+		memcpy(b->sig, u->sig, u->sig_len);
+		b->nv = u->nv;
+		memcpy(b->v, u->v, sizeof(b->v));
+		send_msg(b, sizeof(*b));
+		wait_msg(FWG_MSG_BUNDLE_DONE, &r, sizeof(r));
+		if (r.err == -ESTALE) {
+			/* Older than what a target holds: superseded, not a fault. */
+			u->kernel = r.err;
+			snprintf(u->last_error, sizeof(u->last_error), "superseded: at or below the rollback floor");
+		} else if (r.err) {
+			u->kernel = r.err;
+			snprintf(u->last_error, sizeof(u->last_error), "%s", r.msg);
+			log_warnx("update version %" PRIu64 ": the kernel refuses its bundle: %s",
+				  be64toh(u->stmt.version), r.msg);
+			/* The kernel verified a signature the chain's node accepted: someone signed badly. */
+			if (r.err == -EKEYREJECTED)
+				nack(u, FWGATE_NACK_BAD_SIGNATURE);
+		} else {
+			u->kernel = r.state == FWGATE_UPDATE_APPROVED ? 1 : -EACCES;
+		}
+	}
+	free(b);
+	reconcile_acks();
+	for (i = 0; i < w.nr_upd; i++) {
+		const char *group = w.upd[i]->stmt.target;
+
+		best = NULL;
+		have = 0;
+		for (j = 0; j < w.nr_upd; j++) {
+			u = w.upd[j];
+			if (strncmp(u->stmt.target, group, FWGATE_NAME_LEN))
+				continue;
+			if (u->installed && be64toh(u->stmt.version) > have)
+				have = be64toh(u->stmt.version);
+			if (u->kernel == 1 && !u->installed && !u->gave_up &&
+			    (!best || be64toh(u->stmt.version) > be64toh(best->stmt.version)))
+				best = u;
+		}
+		if (best && be64toh(best->stmt.version) > have)
+			install(best);
+	}
+}
+
+/* ------------------------------------------------------------------ messages from the monitor */
+
+static void handle_async(const uint8_t *buf, size_t len)
+{
+	const struct fwg_msg_submit *s = (const void *)buf;
+	const struct fwg_msg_committed *c = (const void *)buf;
+	uint32_t type;
+	unsigned int i;
+	struct upd *u;
+
+	memcpy(&type, buf, sizeof(type));
+	switch (type) {
+	case FWG_MSG_SUBMIT:
+		if (len < offsetof(struct fwg_msg_submit, tx) || s->len > sizeof(s->tx) ||
+		    len < offsetof(struct fwg_msg_submit, tx) + s->len)
+			return;
+		for (i = 0; i < w.nr_hist; i++)
+			if (!memcmp(w.hist[i].id, s->id, FWGATE_ID_LEN)) {
+				included(s->id);	/* in the chain already */
+				return;
+			}
+		for (i = 0; i < w.nr_pend; i++)
+			if (!memcmp(w.pend[i].id, s->id, FWGATE_ID_LEN))
+				return;
+		if (w.nr_pend == MAX_PENDING)
+			return;		/* stays in the monitor's queue, sent again at the next start */
+		w.pend[w.nr_pend].tx = malloc(s->len);
+		if (!w.pend[w.nr_pend].tx)
+			return;
+		memcpy(w.pend[w.nr_pend].id, s->id, FWGATE_ID_LEN);
+		memcpy(w.pend[w.nr_pend].tx, s->tx, s->len);
+		w.pend[w.nr_pend].len = s->len;
+		w.pend[w.nr_pend].last[0] = '\0';
+		w.nr_pend++;
+		if (s->len > 2 + 8 + FWGATE_ID_LEN && s->tx[1] == FWG_TX_ACK && (u = upd_find(s->tx + 10)) &&
+		    u->acked < 0)
+			u->acked = 0;
+		submit_pending();
+		break;
+	case FWG_MSG_COMMITTED:
+		if (len < sizeof(*c))
+			return;
+		for (i = 0; i < w.nr_committed; i++)
+			if (!strncmp(w.committed[i].target, c->target, FWGATE_NAME_LEN))
+				break;
+		if (i == MAX_COMMITTED)
+			return;
+		w.committed[i] = *c;
+		if (i == w.nr_committed)
+			w.nr_committed++;
+		reconcile_acks();
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------ fwgatectl */
+
+static const char *update_state(const struct upd *u)
+{
+	if (u->installed)
+		return "installed";
+	if (u->rejections >= w.p->k / 2 + 1)
+		return "rejected";
+	if (u->kernel < 0 || u->gave_up)
+		return "failed";
+	if (approved(u))
+		return w.dl_total && !memcmp(w.dl_uid, u->stmt.u_id, FWGATE_ID_LEN) ? "installing" : "approved";
+	return "pending";
+}
+
+static void ctl_status(FILE *f)
+{
+	const struct fwg_store_head *h = fwg_sync_head(w.sync);
+	time_t now = time(NULL);
+	char tip[65];
+
+	fwg_hex(h->tip, FWGATE_ID_LEN, tip);
+	fprintf(f, "device     %s\n", w.certified ? "certified on the chain" : "no certificate seen on the chain");
+	fprintf(f, "node       %s\n", w.node >= 0 ? w.c->nodes[w.node] : "(none yet)");
+	fprintf(f, "head       %" PRIu64 " %s\n", h->next ? h->next - 1 : 0, h->next ? tip : "(empty)");
+	fprintf(f, "head age   %" PRIu64 " s (limit %u s)\n",
+		h->next ? (uint64_t)now - h->tip_time_ms / 1000 : 0, w.c->freshness_s);
+	fprintf(f, "last sync  %lld s ago: %s\n", w.last_sync ? (long long)(now - w.last_sync) : -1LL,
+		w.sync_msg[0] ? w.sync_msg : "-");
+	fprintf(f, "alarm      %s%s%s%s%s\n", w.frozen ? "FREEZE " : "", w.forked ? "FORK " : "",
+		w.invalid ? "INVALID-NODE " : "", w.withheld ? "WITHHELD " : "",
+		w.frozen || w.forked || w.invalid || w.withheld ? w.alarm : "none");
+	fprintf(f, "store      %" PRIu64 " bytes\n", fwg_sync_store_size(w.sync));
+	fprintf(f, "updates    %u\n", w.nr_upd);
+	fprintf(f, "acks       %u waiting for inclusion\n", w.nr_pend);
+	if (w.dl_total)
+		fprintf(f, "download   %" PRIu64 " / %" PRIu64 " bytes\n", w.dl_done, w.dl_total);
+}
+
+static void ctl_updates(FILE *f, int verdicts)
+{
+	unsigned int i, j;
+	char h[17], c[17];
+
+	fprintf(f, "%-16s %8s %-12s %4s %4s %-10s %s\n", "update", "version", "target", "ok", "no", "state",
+		"block");
+	for (i = 0; i < w.nr_upd; i++) {
+		struct upd *u = w.upd[i];
+
+		hexs(u->stmt.u_id, h);
+		fprintf(f, "%-16s %8" PRIu64 " %-12.31s %4u %4u %-10s %" PRIu64 "%s%s\n", h, be64toh(u->stmt.version),
+			u->stmt.target, u->approvals, u->rejections, update_state(u), u->height,
+			u->last_error[0] ? "  " : "", u->last_error);
+		for (j = 0; verdicts && j < u->nv; j++) {
+			hexs(u->v[j].checker, c);
+			fprintf(f, "    %s by checker %s in block %" PRIu64 "\n",
+				u->v[j].kind == FWGATE_VERDICT_APPROVE ? "approved" : "rejected", c, u->vheight[j]);
+		}
+	}
+}
+
+static void ctl_history(FILE *f)
+{
+	unsigned int i;
+	char u[17], id[17], o[17], c[17];
+
+	for (i = 0; i < w.nr_hist; i++) {
+		struct hist *h = &w.hist[i];
+
+		hexs(h->u_id, u);
+		hexs(h->id, id);
+		hexs(h->o_id, o);
+		hexs(h->culprit, c);
+		if (h->type == FWG_TX_ACK)
+			fprintf(f, "block %-8" PRIu64 " ack  %s update %s%s%s\n", h->height, id, u,
+				h->own ? "" : " by ", h->own ? "" : o);
+		else
+			fprintf(f, "block %-8" PRIu64 " nack %s update %s naming %s reason %u%s%s\n", h->height, id, u,
+				c, h->reason, h->own ? "" : " by ", h->own ? "" : o);
+	}
+	for (i = 0; i < w.nr_pend; i++) {
+		hexs(w.pend[i].id, id);
+		fprintf(f, "pending     %s %s\n", id, w.pend[i].last);
+	}
+}
+
+static void serve_ctl(void)
+{
+	char line[64] = "";
+	struct pollfd pfd;
+	ssize_t n;
+	FILE *f;
+	int fd;
+
+	fd = accept4(w.ctl, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	if (poll(&pfd, 1, 2000) == 1 && (n = read(fd, line, sizeof(line) - 1)) > 0)
+		line[n] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		return;
+	}
+	if (!strcmp(line, "status")) {
+		ctl_status(f);
+	} else if (!strcmp(line, "updates")) {
+		ctl_updates(f, 0);
+	} else if (!strcmp(line, "approvals")) {
+		ctl_updates(f, 1);
+	} else if (!strcmp(line, "history")) {
+		ctl_history(f);
+	} else if (!strcmp(line, "sync") && w.installing) {
+		fprintf(f, "busy: an install is running; the sync follows it\n");
+	} else if (!strcmp(line, "sync")) {
+		fflush(f);
+		do_sync();
+		act();
+		fprintf(f, "%s\n", w.sync_msg);
+	} else {
+		fprintf(f, "error: unknown request \"%.40s\" (status, updates, approvals, history, sync)\n", line);
+	}
+	fclose(f);
+}
+
+int fwg_worker_main(const struct fwg_conf *c, const struct fwg_policy *p, int sock, int ctl)
+{
+	char dir[FWG_CONF_PATH_LEN + 8];
+	struct pollfd pfd[2];
+	time_t next_sync = 0, next_retry = 0, now;
+	int timeout;
+
+	memset(&w, 0, sizeof(w));
+	w.c = c;
+	w.p = p;
+	w.sock = sock;
+	w.ctl = ctl;
+	w.node = -1;
+	signal(SIGCHLD, SIG_IGN);	/* alarm hooks are not waited for */
+	srand(time(NULL) ^ getpid());
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	snprintf(dir, sizeof(dir), "%s/sync", c->state_dir);
+	w.sync = fwg_sync_new(p, p->device_id, c->has_genesis ? c->genesis : NULL, dir, on_tx, NULL);
+	if (!w.sync) {
+		log_warnx("worker: can not open the local store %s", dir);
+		return 1;
+	}
+	log_info("worker: store %s at height %" PRIu64 ", %u updates known", dir, fwg_sync_head(w.sync)->next,
+		 w.nr_upd);
+	for (;;) {
+		now = time(NULL);
+		if (now >= next_sync) {
+			do_sync();
+			act();
+			next_sync = time(NULL) + c->sync_interval_s;
+		}
+		if (w.nr_pend && now >= next_retry) {
+			submit_pending();
+			next_retry = now + c->retry_s;
+		}
+		timeout = (int)(next_sync - time(NULL));
+		if (w.nr_pend && next_retry - time(NULL) < timeout)
+			timeout = (int)(next_retry - time(NULL));
+		pfd[0] = (struct pollfd){ .fd = sock, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = ctl, .events = POLLIN };
+		if (poll(pfd, ctl >= 0 ? 2 : 1, timeout > 0 ? timeout * 1000 : 0) < 0 && errno != EINTR)
+			return 1;
+		if (pfd[0].revents & (POLLHUP | POLLERR)) {
+			log_info("worker: the monitor went away");
+			return 0;
+		}
+		if (pfd[0].revents & POLLIN) {
+			static uint8_t buf[sizeof(struct fwg_msg_submit) + 64];
+			ssize_t n = recv(sock, buf, sizeof(buf), MSG_DONTWAIT);
+
+			if (n == 0)
+				return 0;
+			if (n > 4)
+				handle_async(buf, n);
+		}
+		if (ctl >= 0 && pfd[1].revents & POLLIN)
+			serve_ctl();
+	}
+}

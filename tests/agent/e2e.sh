@@ -1,0 +1,260 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# fwgated end to end, on one kernel: a real 3-member etcd cluster and two fwgate-node processes on the host, a
+# consortium (a manufacturer, three checkers; RSA-3072, which both kernels verify), a misbehaving mirror
+# (tests/agent/mirror.py), and the device: a QEMU guest with fwgate.ko, a disk with the rollback state
+# store and the A/B slots, and fwgated reaching the host over user-mode networking. The story, in one boot:
+#   1. firmware 1 is approved by 2 of 3 checkers, firmware 2 rejected by 2 of 3: fwgated installs 1 to
+#      rootfs_b and acknowledges it; 2 is never written. One of the two nodes the device knows is a proxy
+#      that dies mid-stream: syncs fail over to the other node.
+#   2. firmware 3 is approved but its mirror serves tampered bytes: a negative ack names the manufacturer and
+#      nothing is committed.
+#   3. firmware 4 comes from a slow mirror that drops the first connection: the download resumes; fwgated is
+#      killed mid-install, restarted, completes, and acknowledges once.
+#   4. the etcd cluster is stopped: the nodes serve a chain that no longer grows; past the freshness limit
+#      the alarm shows in the status and runs the hook.
+# The guest prints TAP; the host adds the chain's side (acks and nacks on the chain, counted).
+# usage: tests/agent/e2e.sh KVER   (needs make; root)
+set -u
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$TOP/build/kernels.env"
+KV=${1:-$K612}
+case $KV in K61) KV=$K61 ;; K612) KV=$K612 ;; esac
+BASE=${FWGATE_E2E_PORT:-27790}
+[ "$KV" = "$K61" ] && BASE=$((BASE + 300))
+mkdir -p "$TOP/build/vm-out"
+W=$(mktemp -d "$TOP/build/vm-out/e2e.XXXXXX")
+chmod 755 "$W"
+. "$TOP/tests/chain/cluster.sh"
+F=$TOP/build/bin/fwgate
+MPORT=$((BASE + 200))
+N1=$(node_url 1)
+N2=$(node_url 2)
+MIRROR=http://127.0.0.1:$MPORT
+GUEST_HOST=http://10.0.2.2
+
+cleanup() {
+	[ -f "$W/mirror.pid" ] && kill "$(cat "$W/mirror.pid")" 2>/dev/null
+	[ -f "$W/watch.pid" ] && kill "$(cat "$W/watch.pid")" 2>/dev/null
+	for i in 1 2 3; do [ -f "$W/etcd$i.pid" ] && kill -CONT "$(cat "$W/etcd$i.pid")" 2>/dev/null; done
+	cluster_stop
+	[ "${keep:-0}" = 1 ] || rm -rf "$W"
+}
+trap cleanup EXIT INT TERM
+
+fail() {
+	echo "not ok - e2e setup: $*"
+	keep=1
+	for f in "$W"/node1.log "$W"/etcd1.log; do [ -f "$f" ] && tail -n 5 "$f" | sed 's/^/# /'; done
+	exit 1
+}
+
+hex_of() { sha256sum "$1" | cut -c1-64; }
+
+# ------------------------------------------------------------------ the consortium and its chain
+
+(
+	cd "$W" || exit 1
+	mkdir -p keys blobs
+	cd keys || exit 1
+	"$F" keygen acme && for c in anssi bsi ncsc; do "$F" keygen "$c" || exit 1; done &&
+	"$F" keygen --alg p256 device &&
+	"$F" genesis --name e2e --manufacturer acme.pub --checker anssi.pub --checker bsi.pub --checker ncsc.pub \
+		--type headunit --threshold 2 --out "$W/genesis" &&
+	"$F" provision --manufacturer acme.pub --checker anssi.pub --checker bsi.pub --checker ncsc.pub \
+		--threshold 2 --type headunit --device-key device.pub --out "$W/policy"
+) >"$W/setup.log" 2>&1 || fail "keys: $(tail -n 3 "$W/setup.log")"
+
+for i in 1 2 3; do etcd_start $i; done
+etcd_wait || fail "etcd"
+node_start 1 --heartbeat 2 || fail "node 1"
+node_start 2 --heartbeat 2 || fail "node 2"
+python3 "$TOP/tests/agent/mirror.py" --listen "127.0.0.1:$MPORT" --dir "$W/blobs" --node "$N1" \
+	--rate 1500000 --drop 1048576 >"$W/mirror.log" 2>&1 &
+echo $! >"$W/mirror.pid"
+GENESIS=$(curl -sf "$N1/blocks?from=0" | head -c 4 >/dev/null; "$F" log --node "$N1" 2>/dev/null |
+	sed -n 's/^block 0 \([0-9a-f]\{64\}\).*/\1/p' | head -n 1)
+
+"$F" certify --key "$W/keys/acme.key" --type headunit --device-key "$W/keys/device.pub" --node "$N1" \
+	>>"$W/setup.log" 2>&1 || fail "certify"
+
+# publish N SIZE_MIB URL_MODE VERDICTS...: firmware N (version N), its blob on the nodes and the mirror, verdicts
+# "a:CHECKER" (approve) or "r:CHECKER" (reject); URL_MODE good, tamper, slow or none.
+publish() {
+	n=$1 mib=$2 mode=$3
+	shift 3
+	img=$W/fw$n.img
+	head -c $((mib * 1048576)) /dev/urandom >"$img"
+	h=$(hex_of "$img")
+	cp "$img" "$W/blobs/$h"
+	url=""
+	[ "$mode" != none ] && url="--url $GUEST_HOST:$MPORT/$mode/$h"
+	# shellcheck disable=SC2086
+	"$F" publish --key "$W/keys/acme.key" --image "$img" --version "$n" --type headunit --target rootfs $url \
+		--node "$N1" --out "$W/fw$n.stmt" >>"$W/setup.log" 2>&1 || return 1
+	for v in "$@"; do
+		verb=approve
+		[ "${v%%:*}" = r ] && verb=reject
+		"$F" $verb --key "$W/keys/${v#*:}.key" --node "$N2" --out "$W/fw$n.${v#*:}" "$W/fw$n.stmt" \
+			>>"$W/setup.log" 2>&1 || return 1
+	done
+}
+
+publish 1 3 good a:anssi a:bsi || fail "publish 1: $(tail -n 2 "$W/setup.log")"
+publish 2 3 good a:anssi r:bsi r:ncsc || fail "publish 2"
+
+# The guest asks for the next step by creating $W/want-N; the host answers with $W/done-N.
+watch_requests() {
+	for _ in $(seq 1200); do
+		if [ -f "$W/want-3" ] && [ ! -f "$W/done-3" ]; then
+			publish 3 2 tamper a:anssi a:ncsc >>"$W/setup.log" 2>&1
+			touch "$W/done-3"
+		fi
+		if [ -f "$W/want-4" ] && [ ! -f "$W/done-4" ]; then
+			publish 4 8 slow a:bsi a:ncsc >>"$W/setup.log" 2>&1
+			touch "$W/done-4"
+		fi
+		if [ -f "$W/want-freeze" ] && [ ! -f "$W/done-freeze" ]; then
+			for i in 1 2 3; do kill -STOP "$(cat "$W/etcd$i.pid")"; done
+			touch "$W/done-freeze"
+		fi
+		sleep 0.5
+	done
+}
+watch_requests &
+echo $! >"$W/watch.pid"
+
+# ------------------------------------------------------------------ the device
+
+truncate -s 48M "$W/disk.img"
+printf 'label: gpt\nsize=1MiB, name=fwstate\nsize=16MiB, name=rootfs_a\nsize=16MiB, name=rootfs_b\n' |
+	sfdisk -q "$W/disk.img" || fail "sfdisk"
+
+cat >"$W/fwgated.conf" <<EOF
+# fwgated end-to-end test ($KV)
+node $GUEST_HOST:$MPORT/cut
+node $GUEST_HOST:$((BASE + 102))
+genesis $GENESIS
+device-key $W/keys/device.key
+policy $W/policy
+state-device PARTLABEL=fwstate
+state-dir /tmp/fwgate
+slot rootfs rootfs_a PARTLABEL=rootfs_a
+slot rootfs rootfs_b PARTLABEL=rootfs_b
+bootloader script $W/boot.sh
+sync-interval 2
+retry-interval 2
+freshness 20
+alarm-hook $W/alarm.sh
+control /run/fwgate/fwgated.sock
+user nobody
+EOF
+cat >"$W/boot.sh" <<'EOF'
+#!/bin/sh
+# The bootloader, for the test: remembers what it is told in /tmp.
+case $1 in
+active) cat /tmp/boot-active 2>/dev/null || echo rootfs_a ;;
+*) echo "$*" >>/tmp/boot.log ;;
+esac
+EOF
+cat >"$W/alarm.sh" <<'EOF'
+#!/bin/sh
+echo "$*" >>/tmp/alarm.log
+EOF
+chmod 755 "$W/boot.sh" "$W/alarm.sh"
+
+cat >"$W/device.sh" <<EOF
+#!/bin/sh
+set -u
+W=$W
+C=$TOP/build/bin/fwgatectl
+D=$TOP/build/bin/fwgated
+n=0
+t() { n=\$((n + 1)); if eval "\$2"; then echo "ok \$n - \$1"; else echo "not ok \$n - \$1"; fi; }
+# wait_for SECONDS COMMAND: until COMMAND succeeds.
+wait_for() { i=0; while [ \$i -lt \$((\$1 * 2)) ]; do eval "\$2" && return 0; sleep 0.5; i=\$((i + 1)); done; return 1; }
+ctl() { \$C agent "\$@" 2>&1; }
+downloaded_past() { ctl status | awk -v n=\$1 '/^download/ { ok = \$2 > n } END { exit !ok }'; }
+own_acks() { ctl history | grep -c "ack .* update \$(echo \$1 | cut -c1-16)\\\$"; }
+
+$TOP/tests/vm/net-up || exit 1
+modprobe mtd
+insmod $TOP/build/modules/\$FWGATE_KVER/fwgate.ko || exit 1
+t "fwgated -n accepts the configuration" "\$D -n -c \$W/fwgated.conf >/dev/null"
+\$D -v -c \$W/fwgated.conf >/tmp/fwgated.log 2>&1 &
+echo \$! >/tmp/fwgated.pid
+
+t "fwgated provisioned fwgate.ko and locked its policy" "wait_for 30 'grep -q 1 /sys/kernel/fwgate/policy/locked'"
+h1=$(hex_of "$W/fw1.img" 2>/dev/null)
+t "firmware 1 (approved 2 of 3) is installed on rootfs_b" "wait_for 120 'ctl updates | grep -q \"^\$(echo \$h1 | cut -c1-16) .* installed\"'"
+t "rootfs_b holds firmware 1 byte for byte" "cmp -s -n \$(stat -c %s \$W/fw1.img) \$W/fw1.img /dev/vda3"
+t "its ack is included in the chain" "wait_for 60 '[ \"\\\$(own_acks \$h1)\" = 1 ]'"
+t "the bootloader was told to start rootfs_b next" "grep -q 'switch rootfs_b' /tmp/boot.log"
+t "firmware 2 (rejected 2 of 3) is shown rejected" "ctl updates | grep -q ' 2 rootfs .* rejected'"
+t "rootfs_a is untouched (all zero)" "! tr -d '\\\\000' </dev/vda2 | head -c 1 | grep -q ."
+t "a node dying mid-stream made the agent fail over" "wait_for 60 'grep -q \"trying another node\" /tmp/fwgated.log'"
+t "the status names a node and a head" "ctl status | grep -q '^head  *[1-9]'"
+
+touch \$W/want-3
+t "firmware 3 from a tampered mirror: a negative ack is included" "wait_for 120 'ctl history | grep -q \"^block .* nack .* reason 1\\\$\"'"
+t "firmware 3 is not installed" "ctl updates | grep -q ' 3 rootfs .* failed'"
+t "rootfs_a is still untouched" "! tr -d '\\\\000' </dev/vda2 | head -c 1 | grep -q ."
+
+touch \$W/want-4
+t "firmware 4 is downloading, past the mirror's drop at 1 MiB" "wait_for 120 'downloaded_past 3000000'"
+kill -9 \$(cat /tmp/fwgated.pid) \$(pgrep -f 'fwgated -v') 2>/dev/null
+sleep 1
+t "the killed agent left no install open" "! grep -q writing /sys/kernel/fwgate/targets/rootfs_b/state"
+\$D -v -c \$W/fwgated.conf >>/tmp/fwgated.log 2>&1 &
+echo \$! >/tmp/fwgated.pid
+h4=\$(sha256sum \$W/fw4.img | cut -c1-64)
+t "after a restart, firmware 4 is installed on rootfs_b, the slot still not running" "wait_for 180 'ctl updates | grep -q \"^\$(echo \$h4 | cut -c1-16) .* installed\"'"
+t "rootfs_b holds firmware 4 byte for byte" "cmp -s -n \$(stat -c %s \$W/fw4.img) \$W/fw4.img /dev/vda3"
+t "exactly one ack of firmware 4 is on the chain" "wait_for 60 '[ \"\\\$(own_acks \$h4)\" = 1 ]' && sleep 5 && [ \"\\\$(own_acks \$h4)\" = 1 ]"
+t "and still exactly one of firmware 1" "[ \"\\\$(own_acks \$h1)\" = 1 ]"
+t "rootfs_a was never written" "! tr -d '\\\\000' </dev/vda2 | head -c 1 | grep -q ."
+
+touch \$W/want-freeze
+t "a frozen chain raises the alarm in the status" "wait_for 90 'ctl status | grep -q FREEZE'"
+t "and runs the alarm hook" "grep -q '^freeze ' /tmp/alarm.log"
+t "no acknowledgement is left waiting" "ctl status | grep -q '^acks  *0 '"
+kill \$(cat /tmp/fwgated.pid)
+sleep 1
+echo "# fwgated log:"; tail -n 25 /tmp/fwgated.log | sed 's/^/#   /'
+cp /tmp/fwgated.log \$W/fwgated.log
+echo "1..\$n"
+EOF
+chmod 755 "$W/device.sh"
+
+"$TOP/tests/vm/run" -N -k "$KV" -m 1024 -t 900 -l "$W/console.log" -d "$W/disk.img" -- "$W/device.sh" \
+	>"$W/guest.tap" 2>&1
+rc=$?
+grep -v '^1\.\.' "$W/guest.tap"
+n=$(grep -c '^\(not \)\?ok ' "$W/guest.tap")
+
+# ------------------------------------------------------------------ the mirror's and the chain's side
+h4=$(hex_of "$W/fw4.img" 2>/dev/null)
+n=$((n + 1))
+if grep -q "^GET /slow/$h4 - -> 200 1048576" "$W/mirror.log" && grep -q "^GET /slow/$h4 bytes=1048576- -> 206" "$W/mirror.log"; then
+	echo "ok $n - the download of firmware 4 resumed with a Range request where the mirror cut it"
+else
+	echo "not ok $n - the download of firmware 4 resumed with a Range request where the mirror cut it"
+	grep "/slow/" "$W/mirror.log" | sed 's/^/# /'
+fi
+
+for i in 1 2 3; do kill -CONT "$(cat "$W/etcd$i.pid")" 2>/dev/null; done
+"$F" log --node "$N2" >"$W/chain.txt" 2>&1
+n=$((n + 1))
+if [ "$(grep -c "^  nack " "$W/chain.txt")" = 1 ] && [ "$(grep -c "^  ack " "$W/chain.txt")" = 2 ]; then
+	echo "ok $n - the chain verifies and holds the device's acks and its nack"
+else
+	echo "not ok $n - the chain verifies and holds the device's acks and its nack"
+	tail -n 20 "$W/chain.txt" | sed 's/^/# /'
+fi
+if [ $rc -ne 0 ] || grep -q '^not ok' "$W/guest.tap"; then
+	keep=1
+	echo "# kept $W (console.log, guest.tap, fwgated.log)"
+	exit 1
+fi
+exit 0
