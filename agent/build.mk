@@ -53,11 +53,12 @@ EXTRA_BINS += $(BUILD)/tests/fetch_test $(BUILD)/fuzz/fuzz_seal_stream
 
 # fwgated: the monitor (root) and the worker (network, unprivileged) in one binary.
 FWGATED_OBJ := $(BUILD)/agent/fwgated.o $(BUILD)/agent/worker.o $(BUILD)/agent/sync.o $(BUILD)/agent/store.o \
+	       $(BUILD)/agent/bpfload.o \
 	       $(FETCH_OBJ) $(AGENT_OBJ)
 
 $(filter-out $(FETCH_OBJ) $(AGENT_OBJ),$(FWGATED_OBJ)): UCFLAGS += -Ichain $(BPF_CFLAGS) -DFWG_WITH_BPF
 $(filter-out $(FETCH_OBJ) $(AGENT_OBJ),$(FWGATED_OBJ)): $(wildcard chain/*.h)
-$(BUILD)/agent/fwgated.o: $(BPF_LIB)
+$(BUILD)/agent/fwgated.o $(BUILD)/agent/bpfload.o: $(BPF_LIB)
 
 $(BUILD)/bin/fwgated: $(FWGATED_OBJ) $(BUILD)/chain/client.o $(BUILD)/chain/libledger.a $(LIBFWG) $(BPF_LIB)
 	@echo "  LD      $@"
@@ -66,3 +67,37 @@ $(BUILD)/bin/fwgated: $(FWGATED_OBJ) $(BUILD)/chain/client.o $(BUILD)/chain/libl
 		$(ULIBS) $(BPF_LIBS) -lcurl
 
 EXTRA_BINS += $(BUILD)/bin/fwgated
+
+# tests/agent/bench: fwgated's sync code on the host, and chain/etcd.c to load its chain into etcd.
+SYNC_BENCH_OBJ := $(BUILD)/agent/sync.o $(BUILD)/agent/store.o $(BUILD)/chain/client.o $(BUILD)/chain/etcd.o
+
+$(BUILD)/tests/sync_bench: tests/agent/sync_bench.c $(SYNC_BENCH_OBJ) $(BUILD)/chain/libledger.a $(LIBFWG)
+	@echo "  CC      $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UCFLAGS) -Iagent -Ichain -o $@ $< $(SYNC_BENCH_OBJ) $(BUILD)/chain/libledger.a $(ULIBS) \
+		-lcurl -ljson-c -lpthread
+
+EXTRA_BINS += $(BUILD)/tests/sync_bench
+
+# libFuzzer targets for what the agent reads: the node's block stream and head (sync), its own store files.
+AGENT_FUZZERS := $(BUILD)/fuzz/fuzz_sync $(BUILD)/fuzz/fuzz_store
+AGENT_FUZZ_SRC := agent/sync.c agent/store.c chain/client.c chain/tx.c chain/block.c chain/state.c
+
+$(AGENT_FUZZERS): $(BUILD)/fuzz/%: tests/fuzz/%.c $(AGENT_FUZZ_SRC) agent/sync.h agent/store.h chain/ledger.h \
+		  $(FUZZ_LIB)
+	@echo "  FUZZ    $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)clang $(FUZZ_CFLAGS) -Iagent -Ichain -o $@ $< $(AGENT_FUZZ_SRC) $(FUZZ_LIB) -lcrypto -lcurl -lpthread
+
+fuzzers: $(AGENT_FUZZERS)
+EXTRA_BINS += $(AGENT_FUZZERS)
+
+$(BUILD)/tests/sync_test: tests/agent/sync_test.c agent/sync.c agent/store.c agent/sync.h agent/store.h \
+			  $(BUILD)/chain/client.o $(BUILD)/chain/libledger.a $(LIBFWG) $(KSELFTEST)
+	@echo "  CC      $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UCFLAGS) -Wno-unused-parameter -Wno-unused-result -Wno-sign-compare -I$(BUILD)/kselftest -Iagent -Ichain \
+		-o $@ $< \
+		agent/sync.c agent/store.c $(BUILD)/chain/client.o $(BUILD)/chain/libledger.a $(ULIBS) -lcurl
+
+EXTRA_BINS += $(BUILD)/tests/sync_test

@@ -41,9 +41,7 @@
 #include "queue.h"
 #include "seal.h"
 #include "worker.h"
-#ifdef FWG_WITH_BPF
-#include "loader.h"
-#endif
+#include "bpfload.h"
 
 #define SYSFS "/sys/kernel/fwgate"
 
@@ -56,6 +54,8 @@ static struct monitor {
 	int sock;		/* to the worker */
 	pid_t worker;
 	char active[FWGATE_NAME_LEN];
+	struct fwg_agent_bpf *bpf;
+	const char *conf;
 
 	/* the install in progress */
 	int fd;
@@ -665,6 +665,33 @@ static int check_key(void)
 	return 0;
 }
 
+/*
+ * SIGHUP: read the configuration again. Nodes and mirrors change the egress allow map and restart the
+ * worker; what fwgate.ko holds (policy, slots, state store) does not change until a restart.
+ */
+static void reload(void)
+{
+	struct fwg_conf c;
+
+	if (fwg_conf_load(m.conf, &c)) {
+		log_warnx("reload: %s has errors; keeping the running configuration", m.conf);
+		return;
+	}
+	memcpy(m.c.nodes, c.nodes, sizeof(c.nodes));
+	m.c.nr_nodes = c.nr_nodes;
+	memcpy(m.c.mirrors, c.mirrors, sizeof(c.mirrors));
+	m.c.nr_mirrors = c.nr_mirrors;
+	m.c.sync_interval_s = c.sync_interval_s;
+	m.c.freshness_s = c.freshness_s;
+	m.c.retry_s = c.retry_s;
+	strcpy(m.c.alarm_hook, c.alarm_hook);
+	if (fwg_agent_bpf_update(m.bpf, &m.c))
+		log_warnx("reload: the egress allow map was not replaced");
+	log_info("reload: %u nodes, %u mirrors; restarting the worker", m.c.nr_nodes, m.c.nr_mirrors);
+	if (m.worker > 0)
+		kill(m.worker, SIGTERM);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: fwgated [-c CONFIG] [-n] [-v]\n"
@@ -676,9 +703,9 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	const char *conf = "/etc/fwgate/fwgated.conf";
+	const char *conf = m.conf = "/etc/fwgate/fwgated.conf";
 	struct pollfd pfd[3];
-	int opt, check = 0, verbose = 0, sfd, status;
+	int opt, check = 0, verbose = 0, sfd, status, err;
 	struct signalfd_siginfo si;
 	char qdir[FWG_CONF_PATH_LEN + 8];
 	time_t restart = 0;
@@ -686,7 +713,7 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "c:nvh")) != -1) {
 		switch (opt) {
-		case 'c': conf = optarg; break;
+		case 'c': conf = m.conf = optarg; break;
 		case 'n': check = 1; break;
 		case 'v': verbose++; break;
 		default: usage();
@@ -712,6 +739,9 @@ int main(int argc, char **argv)
 	}
 	if (provision())
 		return 1;
+	m.bpf = fwg_agent_bpf_start(&m.c, &err);
+	if (err)
+		return 1;
 	confirm_boot();
 	snprintf(qdir, sizeof(qdir), "%s/queue", m.c.state_dir);
 	mkdir(m.c.state_dir, 0755);
@@ -724,13 +754,15 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (spawn_worker())
 		return 1;
 	for (;;) {
-		int timeout = -1;
+		int timeout = m.bpf ? 500 : -1;
 
+		fwg_agent_bpf_poll(m.bpf);
 		if (m.sock < 0 && !m.worker)
 			timeout = restart > time(NULL) ? (int)(restart - time(NULL)) * 1000 : 0;
 		pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
@@ -739,6 +771,10 @@ int main(int argc, char **argv)
 		if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
 			break;
 		if (pfd[0].revents & POLLIN && read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGHUP) {
+				reload();
+				continue;
+			}
 			if (si.ssi_signo != SIGCHLD)
 				break;
 			while (waitpid(-1, &status, WNOHANG) > 0) {
@@ -769,6 +805,7 @@ int main(int argc, char **argv)
 	if (m.fd >= 0)
 		ioctl(m.fd, FWGATE_IOC_ABORT);
 	unlink(m.c.control);
+	fwg_agent_bpf_stop(m.bpf);
 	fwg_queue_close(&m.q);
 	fwg_nl_close(m.nl);
 	fwg_nl_close(m.ev);

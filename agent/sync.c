@@ -252,6 +252,25 @@ static size_t stream(char *data, size_t size, size_t nmemb, void *arg)
 	return s->failed ? 0 : size * nmemb;
 }
 
+static void begin(struct fwg_sync *s, struct fwg_sync_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	s->r = r;
+	s->failed = 0;
+	s->len = 0;
+	s->uncommitted = 0;
+	s->head = s->store.head;
+}
+
+int fwg_sync_feed(struct fwg_sync *s, const uint8_t *data, size_t len, struct fwg_sync_result *r)
+{
+	begin(s, r);
+	stream((char *)data, 1, len, s);
+	if (s->head.next != s->store.head.next && fwg_store_commit(&s->store, &s->head) && !s->failed)
+		fail(s, FWG_SYNC_LOCAL, "store: can not commit the head");
+	return s->failed ? -1 : 0;
+}
+
 int fwg_sync_run(struct fwg_sync *s, const char *node, struct fwg_sync_result *r)
 {
 	char url[FWG_MAX_URL_LEN + 64];
@@ -259,12 +278,7 @@ int fwg_sync_run(struct fwg_sync *s, const char *node, struct fwg_sync_result *r
 	CURLcode rc;
 	CURL *curl;
 
-	memset(r, 0, sizeof(*r));
-	s->r = r;
-	s->failed = 0;
-	s->len = 0;
-	s->uncommitted = 0;
-	s->head = s->store.head;
+	begin(s, r);
 	snprintf(url, sizeof(url), "%s/blocks?from=%" PRIu64, node, s->head.next);
 	curl = curl_easy_init();
 	if (!curl)
@@ -364,11 +378,24 @@ uint64_t fwg_sync_store_size(const struct fwg_sync *s)
 	return fwg_store_size(&s->store);
 }
 
+int fwg_head_parse(const char *a, struct fwg_head *h)
+{
+	char hex[65];
+	const char *p;
+
+	if (!(p = strstr(a, "\"height\":")) || sscanf(p, "\"height\":%" SCNu64, &h->height) != 1 ||
+	    !(p = strstr(a, "\"hash\":\"")) || sscanf(p, "\"hash\":\"%64[0-9a-f]\"", hex) != 1 ||
+	    fwg_unhex(hex, h->hash, FWGATE_ID_LEN) || !(p = strstr(a, "\"time_ms\":")) ||
+	    sscanf(p, "\"time_ms\":%" SCNu64, &h->time_ms) != 1)
+		return -1;
+	return 0;
+}
+
 int fwg_node_head(const char *node, struct fwg_head *h, char *msg, size_t len)
 {
 	struct fwg_http_body body = { 0 };
-	char url[FWG_MAX_URL_LEN + 16], hex[65];
-	const char *p, *a;
+	char url[FWG_MAX_URL_LEN + 16];
+	const char *a;
 	long code = 0;
 	CURLcode rc;
 	CURL *curl;
@@ -391,10 +418,7 @@ int fwg_node_head(const char *node, struct fwg_head *h, char *msg, size_t len)
 	a = body.p ? body.p : "";
 	if (rc != CURLE_OK || code != 200)
 		snprintf(msg, len, "%s: %s", url, rc ? curl_easy_strerror(rc) : "HTTP error");
-	else if (!(p = strstr(a, "\"height\":")) || sscanf(p, "\"height\":%" SCNu64, &h->height) != 1 ||
-		 !(p = strstr(a, "\"hash\":\"")) || sscanf(p, "\"hash\":\"%64[0-9a-f]\"", hex) != 1 ||
-		 fwg_unhex(hex, h->hash, FWGATE_ID_LEN) || !(p = strstr(a, "\"time_ms\":")) ||
-		 sscanf(p, "\"time_ms\":%" SCNu64, &h->time_ms) != 1)
+	else if (fwg_head_parse(a, h))
 		snprintf(msg, len, "%s: not a head: \"%.80s\"", url, a);
 	else
 		err = 0;

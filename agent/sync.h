@@ -54,9 +54,13 @@ struct fwg_sync *fwg_sync_new(const struct fwg_policy *p, const uint8_t device_i
 void fwg_sync_free(struct fwg_sync *s);
 /* Reads and verifies every block the node has after the stored head, then commits the store. */
 int fwg_sync_run(struct fwg_sync *s, const char *node, struct fwg_sync_result *r);
+/* As fwg_sync_run, with the node's stream given whole (tests and fuzzing). */
+int fwg_sync_feed(struct fwg_sync *s, const uint8_t *data, size_t len, struct fwg_sync_result *r);
 /* The verified head: the next height to read, the tip and its time. */
 const struct fwg_store_head *fwg_sync_head(const struct fwg_sync *s);
 uint64_t fwg_sync_store_size(const struct fwg_sync *s);
+/* Parses a node's GET /head answer ({"height":H,"hash":"HEX","time_ms":T}); 0 or -1. */
+int fwg_head_parse(const char *text, struct fwg_head *h);
 /* A node's GET /head. 0, or -1 with @msg filled. */
 int fwg_node_head(const char *node, struct fwg_head *h, char *msg, size_t len);
 

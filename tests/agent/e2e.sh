@@ -182,10 +182,16 @@ $TOP/tests/vm/net-up || exit 1
 modprobe mtd
 insmod $TOP/build/modules/\$FWGATE_KVER/fwgate.ko || exit 1
 t "fwgated -n accepts the configuration" "\$D -n -c \$W/fwgated.conf >/dev/null"
-\$D -v -c \$W/fwgated.conf >/tmp/fwgated.log 2>&1 &
+# fwgated runs in a cgroup of its own, as under systemd: its egress restriction attaches there.
+{ [ -f /sys/fs/cgroup/cgroup.procs ] || mount -t cgroup2 none /sys/fs/cgroup; } && mkdir -p /sys/fs/cgroup/fwgated || exit 1
+in_cgroup() { sh -c 'echo \$\$ >/sys/fs/cgroup/fwgated/cgroup.procs && exec "\$@"' sh "\$@"; }
+in_cgroup \$D -v -c \$W/fwgated.conf >/tmp/fwgated.log 2>&1 &
 echo \$! >/tmp/fwgated.pid
 
 t "fwgated provisioned fwgate.ko and locked its policy" "wait_for 30 'grep -q 1 /sys/kernel/fwgate/policy/locked'"
+t "fwgated's guard refuses root's dd to rootfs_a" "wait_for 20 'grep -q \"guard.*enforcing\" /tmp/fwgated.log' && ! dd if=/dev/zero of=/dev/vda2 bs=4k count=1 conv=notrunc,fsync 2>/dev/null"
+t "and the denial is in fwgated's log" "wait_for 10 'grep -q \"guard: denied .*(dd)\" /tmp/fwgated.log'"
+t "fwgated's cgroup may reach the configured nodes only" "in_cgroup curl -sf -o /dev/null $GUEST_HOST:$((BASE + 102))/head && ! in_cgroup curl -sf -m 5 -o /dev/null $GUEST_HOST:$((BASE + 101))/head && curl -sf -o /dev/null $GUEST_HOST:$((BASE + 101))/head"
 h1=$(hex_of "$W/fw1.img" 2>/dev/null)
 t "firmware 1 (approved 2 of 3) is installed on rootfs_b" "wait_for 120 'ctl updates | grep -q \"^\$(echo \$h1 | cut -c1-16) .* installed\"'"
 t "rootfs_b holds firmware 1 byte for byte" "cmp -s -n \$(stat -c %s \$W/fw1.img) \$W/fw1.img /dev/vda3"
@@ -206,7 +212,7 @@ t "firmware 4 is downloading, past the mirror's drop at 1 MiB" "wait_for 120 'do
 kill -9 \$(cat /tmp/fwgated.pid) \$(pgrep -f 'fwgated -v') 2>/dev/null
 sleep 1
 t "the killed agent left no install open" "! grep -q writing /sys/kernel/fwgate/targets/rootfs_b/state"
-\$D -v -c \$W/fwgated.conf >>/tmp/fwgated.log 2>&1 &
+in_cgroup \$D -v -c \$W/fwgated.conf >>/tmp/fwgated.log 2>&1 &
 echo \$! >/tmp/fwgated.pid
 h4=\$(sha256sum \$W/fw4.img | cut -c1-64)
 t "after a restart, firmware 4 is installed on rootfs_b, the slot still not running" "wait_for 180 'ctl updates | grep -q \"^\$(echo \$h4 | cut -c1-16) .* installed\"'"

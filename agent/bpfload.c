@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bpfload.h"
+#include "loader.h"
+#include "log.h"
+
+#define MAX_ALLOW	64
+
+struct fwg_agent_bpf {
+	struct fwg_guard *guard;
+	struct fwg_egress *egress;
+	int locked;
+};
+
+static void denial(const struct guard_event *e, void *arg)
+{
+	(void)arg;
+	log_warnx("guard: denied %s to pid %u (%.16s) on dev %u:%u: %s", fwg_guard_hook_name(e->hook), e->pid,
+		  e->comm, e->dev >> 20, e->dev & 0xfffff,
+		  e->reason < GUARD_NR_REASONS ? fwg_guard_reason_names[e->reason] : "?");
+}
+
+int fwg_agent_bpf_poll(struct fwg_agent_bpf *b)
+{
+	int n;
+
+	if (!b || !b->guard)
+		return 0;
+	n = fwg_guard_poll(b->guard, 0, denial, NULL);
+	if (!b->locked && fwg_guard_refresh(b->guard) == 1) {
+		b->locked = 1;
+		log_info("guard: the policy is locked: enforcing");
+	}
+	return n;
+}
+
+/* "http://host[:port]/path" -> each address of host, as "a.b.c.d:port" or "[v6]:port". */
+static unsigned int url_addrs(const char *url, char **out, unsigned int room)
+{
+	char host[256], port[8] = "80", addr[INET6_ADDRSTRLEN];
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+	const char *p = strstr(url, "://"), *end, *colon;
+	unsigned int n = 0;
+	size_t len;
+
+	if (!p)
+		return 0;
+	if (!strncmp(url, "https", 5))
+		strcpy(port, "443");
+	p += 3;
+	end = p + strcspn(p, "/?#");
+	if (*p == '[') {
+		colon = memchr(p, ']', end - p);
+		if (!colon)
+			return 0;
+		len = colon - p - 1;
+		p++;
+		colon = colon[1] == ':' ? colon + 1 : NULL;
+	} else {
+		colon = memchr(p, ':', end - p);
+		len = (colon ? colon : end) - p;
+	}
+	if (len >= sizeof(host))
+		return 0;
+	memcpy(host, p, len);
+	host[len] = '\0';
+	if (colon && end - colon - 1 > 0 && end - colon - 1 < (long)sizeof(port)) {
+		memcpy(port, colon + 1, end - colon - 1);
+		port[end - colon - 1] = '\0';
+	}
+	if (getaddrinfo(host, port, &hints, &res)) {
+		log_warnx("egress: %s: can not resolve %s", url, host);
+		return 0;
+	}
+	for (ai = res; ai && n < room; ai = ai->ai_next) {
+		char buf[INET6_ADDRSTRLEN + 10];
+
+		if (ai->ai_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, addr, sizeof(addr));
+		else if (ai->ai_family == AF_INET6)
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, addr, sizeof(addr));
+		else
+			continue;
+		snprintf(buf, sizeof(buf), ai->ai_family == AF_INET6 ? "[%s]:%s" : "%s:%s", addr, port);
+		out[n] = strdup(buf);
+		if (out[n])
+			n++;
+	}
+	freeaddrinfo(res);
+	return n;
+}
+
+static int set_allow(struct fwg_agent_bpf *b, const struct fwg_conf *c)
+{
+	char *allow[MAX_ALLOW];
+	unsigned int i, n = 0;
+	int err;
+
+	for (i = 0; i < c->nr_nodes; i++)
+		n += url_addrs(c->nodes[i], allow + n, MAX_ALLOW - n);
+	for (i = 0; i < c->nr_mirrors; i++)
+		n += url_addrs(c->mirrors[i], allow + n, MAX_ALLOW - n);
+	err = fwg_egress_set_allow(b->egress, allow, n);
+	for (i = 0; i < n; i++) {
+		log_debug("egress: allow %s", allow[i]);
+		free(allow[i]);
+	}
+	return err;
+}
+
+/* The cgroup v2 directory this process runs in; not the root one, which holds the whole system. */
+static int own_cgroup(char *path, size_t len)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/cgroup", "r");
+	int found = 0;
+
+	if (!f)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3)) {
+			line[strcspn(line, "\n")] = '\0';
+			found = strcmp(line + 3, "/") != 0;
+			snprintf(path, len, "/sys/fs/cgroup%s", line + 3);
+		}
+	fclose(f);
+	return found ? 0 : -1;
+}
+
+struct fwg_agent_bpf *fwg_agent_bpf_start(const struct fwg_conf *c, int *err)
+{
+	int must = !strcmp(c->bpf, "yes");
+	struct fwg_agent_bpf *b;
+	char cg[640];
+
+	*err = 0;
+	if (!strcmp(c->bpf, "no"))
+		return NULL;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	b->guard = fwg_guard_start(&(struct fwg_guard_opts){ 0 });
+	if (!b->guard) {
+		log_warnx("bpf: the write guard did not load%s", must ? "" : "; going on without it");
+		goto fail;
+	}
+	fwg_agent_bpf_poll(b);
+	if (own_cgroup(cg, sizeof(cg))) {
+		log_info("bpf: the agent runs in no cgroup of its own: no egress restriction");
+		return b;
+	}
+	b->egress = fwg_egress_open();
+	if (!b->egress || set_allow(b, c) || fwg_egress_attach(b->egress, cg)) {
+		log_warnx("bpf: the egress restriction on %s did not load%s", cg, must ? "" : "; going on without it");
+		if (must)
+			goto fail;
+		if (b->egress)
+			fwg_egress_destroy(b->egress);
+		b->egress = NULL;
+		return b;
+	}
+	log_info("bpf: guard loaded; egress of %s restricted to the nodes and mirrors", cg);
+	return b;
+fail:
+	fwg_agent_bpf_stop(b);
+	*err = must;
+	return NULL;
+}
+
+int fwg_agent_bpf_update(struct fwg_agent_bpf *b, const struct fwg_conf *c)
+{
+	return b && b->egress ? set_allow(b, c) : 0;
+}
+
+void fwg_agent_bpf_stop(struct fwg_agent_bpf *b)
+{
+	if (!b)
+		return;
+	if (b->egress)
+		fwg_egress_destroy(b->egress);
+	if (b->guard)
+		fwg_guard_destroy(b->guard);
+	free(b);
+}

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fwgated's sync and local store (agent/sync.c, agent/store.c) on a real chain: the seed stream in
+ * tests/fuzz/corpus/sync/with-blob-chunks (a node's GET /blocks?from=0: genesis, a device certificate, an
+ * update, two approvals and a rejection, an ack, a nack, two blob chunks, and the device's trust policy).
+ * What is relevant is kept with proofs that verify, replayed after a restart, and the rest only hashed; a
+ * stream that was altered, reordered, or starts at another genesis is refused and keeps what verified.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "files.h"
+#include "log.h"
+#include "sync.h"
+
+#define SEED "tests/fuzz/corpus/sync/with-blob-chunks"
+
+struct seen {
+	unsigned int n, types[16];
+	uint64_t last_height;
+};
+
+static int count(const struct fwg_tx *tx, const uint8_t *raw, size_t len, const uint8_t id[FWGATE_ID_LEN],
+		 uint64_t height, void *arg)
+{
+	struct seen *s = arg;
+
+	s->n++;
+	s->types[tx->type & 15]++;
+	s->last_height = height;
+	return 0;
+}
+
+static int proofs_ok;
+
+static int check_proof(const uint8_t *tx, size_t len, uint64_t height, const uint8_t *proof, size_t plen,
+		       void *arg)
+{
+	struct fwg_proof p;
+
+	if (fwg_proof_decode(proof, plen, &p) || p.index >= p.size)
+		return -1;
+	proofs_ok++;
+	return 0;
+}
+
+FIXTURE(sync) {
+	char dir[64];
+	uint8_t *buf;
+	size_t len, plen;
+	struct fwg_policy p;
+};
+
+FIXTURE_SETUP(sync)
+{
+	log_init("sync_test", -1);
+	strcpy(self->dir, "/tmp/fwgate-sync.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+	ASSERT_EQ(0, fwg_read_file(SEED, &self->buf, &self->len, 1 << 24));
+	self->plen = (size_t)self->buf[0] << 8 | self->buf[1];
+	ASSERT_EQ(0, fwg_policy_parse("seed", (const char *)self->buf + 2, self->plen, &self->p));
+}
+
+FIXTURE_TEARDOWN(sync)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", self->dir);
+	system(cmd);
+	free(self->buf);
+}
+
+static const uint8_t *stream(FIXTURE_DATA(sync) *self, size_t *len)
+{
+	*len = self->len - 2 - self->plen;
+	return self->buf + 2 + self->plen;
+}
+
+TEST_F(sync, keeps_what_is_relevant_with_proofs_and_replays_it)
+{
+	struct seen a = {}, b = {};
+	struct fwg_sync_result r;
+	struct fwg_sync *s;
+	const uint8_t *st;
+	size_t n;
+
+	st = stream(self, &n);
+	s = fwg_sync_new(&self->p, self->p.device_id, NULL, self->dir, count, &a);
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, fwg_sync_feed(s, st, n, &r)) TH_LOG("%s", r.msg);
+	EXPECT_EQ(10, r.blocks);
+	EXPECT_EQ(0, r.status);
+	/* devcert, update, approve x2, reject, ack, nack: not genesis, not the chunks. */
+	EXPECT_EQ(7, r.relevant);
+	EXPECT_EQ(7, a.n);
+	EXPECT_EQ(1, a.types[FWG_TX_UPDATE]);
+	EXPECT_EQ(2, a.types[FWG_TX_APPROVE]);
+	EXPECT_EQ(1, a.types[FWG_TX_REJECT]);
+	EXPECT_EQ(1, a.types[FWG_TX_ACK]);
+	EXPECT_EQ(1, a.types[FWG_TX_NACK]);
+	EXPECT_EQ(1, a.types[FWG_TX_DEVCERT]);
+	EXPECT_EQ(10, fwg_sync_head(s)->next);
+	EXPECT_GT(100000, fwg_sync_store_size(s));	/* the 100 kB image stayed out */
+	fwg_sync_free(s);
+
+	/* A restart replays the same transactions, and the stream again adds nothing. */
+	s = fwg_sync_new(&self->p, self->p.device_id, NULL, self->dir, count, &b);
+	ASSERT_NE(NULL, s);
+	EXPECT_EQ(7, b.n);
+	EXPECT_EQ(10, fwg_sync_head(s)->next);
+	EXPECT_NE(0, fwg_sync_feed(s, st, n, &r));	/* block 0 again: not the next height */
+	EXPECT_EQ(FWG_SYNC_INVALID, r.status);
+	fwg_sync_free(s);
+
+	struct fwg_store store;
+
+	proofs_ok = 0;
+	ASSERT_EQ(0, fwg_store_open(&store, self->dir, check_proof, NULL));
+	EXPECT_EQ(7, proofs_ok);
+	fwg_store_close(&store);
+}
+
+TEST_F(sync, refuses_an_altered_block_and_keeps_the_ones_before)
+{
+	struct fwg_sync_result r;
+	struct seen a = {};
+	struct fwg_sync *s;
+	const uint8_t *st;
+	uint8_t *bad;
+	size_t n, off = 0;
+	int i;
+
+	st = stream(self, &n);
+	bad = malloc(n);
+	memcpy(bad, st, n);
+	/* Flip a byte inside block 3's transactions. */
+	for (i = 0; i < 3; i++)
+		off += 4 + ((size_t)bad[off] << 24 | bad[off + 1] << 16 | bad[off + 2] << 8 | bad[off + 3]);
+	bad[off + 4 + 120] ^= 1;
+	s = fwg_sync_new(&self->p, self->p.device_id, NULL, self->dir, count, &a);
+	ASSERT_NE(NULL, s);
+	EXPECT_NE(0, fwg_sync_feed(s, bad, n, &r));
+	EXPECT_EQ(FWG_SYNC_INVALID, r.status);
+	EXPECT_NE(NULL, strstr(r.msg, "block 3")) TH_LOG("%s", r.msg);
+	EXPECT_EQ(3, fwg_sync_head(s)->next);
+	fwg_sync_free(s);
+	free(bad);
+}
+
+TEST_F(sync, refuses_another_genesis_than_the_pinned_one)
+{
+	uint8_t pin[FWGATE_ID_LEN] = { 1 };
+	struct fwg_sync_result r;
+	struct fwg_sync *s;
+	const uint8_t *st;
+	size_t n;
+
+	st = stream(self, &n);
+	s = fwg_sync_new(&self->p, self->p.device_id, pin, self->dir, NULL, NULL);
+	ASSERT_NE(NULL, s);
+	EXPECT_NE(0, fwg_sync_feed(s, st, n, &r));
+	EXPECT_NE(NULL, strstr(r.msg, "genesis")) TH_LOG("%s", r.msg);
+	EXPECT_EQ(0, fwg_sync_head(s)->next);
+	fwg_sync_free(s);
+}
+
+TEST_F(sync, ignores_what_another_device_type_would_keep)
+{
+	struct fwg_sync_result r;
+	struct fwg_sync *s;
+	const uint8_t *st;
+	size_t n;
+
+	st = stream(self, &n);
+	strcpy(self->p.otype, "other");
+	memset(self->p.device_id, 0x55, FWGATE_ID_LEN);
+	s = fwg_sync_new(&self->p, self->p.device_id, NULL, self->dir, NULL, NULL);
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, fwg_sync_feed(s, st, n, &r)) TH_LOG("%s", r.msg);
+	/* Only the nack naming its manufacturer still concerns it. */
+	EXPECT_EQ(1, r.relevant);
+	fwg_sync_free(s);
+}
+
+TEST(head_parses_a_node_answer)
+{
+	struct fwg_head h;
+
+	ASSERT_EQ(0, fwg_head_parse("{\"height\":12,\"hash\":\"0101010101010101010101010101010101010101010101"
+				    "010101010101010101\",\"time_ms\":1795795516853}", &h));
+	EXPECT_EQ(12, h.height);
+	EXPECT_EQ(1795795516853ULL, h.time_ms);
+	EXPECT_EQ(1, h.hash[31]);
+	EXPECT_NE(0, fwg_head_parse("{\"height\":12}", &h));
+	EXPECT_NE(0, fwg_head_parse("{\"height\":1,\"hash\":\"zz\",\"time_ms\":1}", &h));
+}
+
+TEST_HARNESS_MAIN
