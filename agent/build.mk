@@ -53,7 +53,7 @@ EXTRA_BINS += $(BUILD)/tests/fetch_test $(BUILD)/fuzz/fuzz_seal_stream
 
 # fwgated: the monitor (root) and the worker (network, unprivileged) in one binary.
 FWGATED_OBJ := $(BUILD)/agent/fwgated.o $(BUILD)/agent/worker.o $(BUILD)/agent/sync.o $(BUILD)/agent/store.o \
-	       $(BUILD)/agent/bpfload.o \
+	       $(BUILD)/agent/bpfload.o $(BUILD)/agent/proto.o \
 	       $(FETCH_OBJ) $(AGENT_OBJ)
 
 $(filter-out $(FETCH_OBJ) $(AGENT_OBJ),$(FWGATED_OBJ)): UCFLAGS += -Ichain $(BPF_CFLAGS) -DFWG_WITH_BPF
@@ -80,8 +80,8 @@ $(BUILD)/tests/sync_bench: tests/agent/sync_bench.c $(SYNC_BENCH_OBJ) $(BUILD)/c
 EXTRA_BINS += $(BUILD)/tests/sync_bench
 
 # libFuzzer targets for what the agent reads: the node's block stream and head (sync), its own store files.
-AGENT_FUZZERS := $(BUILD)/fuzz/fuzz_sync $(BUILD)/fuzz/fuzz_store
-AGENT_FUZZ_SRC := agent/sync.c agent/store.c chain/client.c chain/tx.c chain/block.c chain/state.c
+AGENT_FUZZERS := $(BUILD)/fuzz/fuzz_sync $(BUILD)/fuzz/fuzz_store $(BUILD)/fuzz/fuzz_proto
+AGENT_FUZZ_SRC := agent/sync.c agent/store.c agent/proto.c chain/client.c chain/tx.c chain/block.c chain/state.c
 
 $(AGENT_FUZZERS): $(BUILD)/fuzz/%: tests/fuzz/%.c $(AGENT_FUZZ_SRC) agent/sync.h agent/store.h chain/ledger.h \
 		  $(FUZZ_LIB)

@@ -546,8 +546,8 @@ static void install_end(const struct fwg_msg_end *e)
 static void from_worker(void)
 {
 	static uint8_t buf[sizeof(struct fwg_msg_bundle) + FWG_MSG_DATA_MAX];
-	uint32_t type;
 	ssize_t n;
+	int type;
 
 	n = recv(m.sock, buf, sizeof(buf), MSG_DONTWAIT);
 	if (n <= 0) {
@@ -557,36 +557,29 @@ static void from_worker(void)
 		}
 		return;
 	}
-	if (n < 4)
-		return;
-	memcpy(&type, buf, sizeof(type));
-#define NEED(t) if ((size_t)n < sizeof(t)) return
+	type = fwg_msg_check(buf, n);
 	switch (type) {
 	case FWG_MSG_BUNDLE:
-		NEED(struct fwg_msg_bundle);
 		bundle((const void *)buf);
 		break;
 	case FWG_MSG_BEGIN:
-		NEED(struct fwg_msg_begin);
 		install_begin((const void *)buf);
 		break;
 	case FWG_MSG_DATA:
 		install_data(buf + 4, n - 4);
 		break;
 	case FWG_MSG_END:
-		NEED(struct fwg_msg_end);
 		install_end((const void *)buf);
 		break;
 	case FWG_MSG_SIGN:
-		NEED(struct fwg_msg_sign);
 		sign((const void *)buf);
 		break;
 	case FWG_MSG_INCLUDED:
-		NEED(struct fwg_msg_id);
 		fwg_queue_remove(&m.q, ((const struct fwg_msg_id *)buf)->id);
 		break;
+	default:
+		log_warnx("worker: a malformed message of %zd bytes; ignored", n);
 	}
-#undef NEED
 }
 
 static void from_kernel(void)

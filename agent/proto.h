@@ -11,6 +11,7 @@
 #ifndef FWG_AGENT_PROTO_H
 #define FWG_AGENT_PROTO_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/fwgate.h>
 
@@ -92,5 +93,8 @@ struct fwg_msg_committed {
 	uint64_t version;
 	char target[FWGATE_NAME_LEN];
 };
+
+/* The type of a well-formed worker -> monitor message of @len bytes, or -1. */
+int fwg_msg_check(const void *buf, size_t len);
 
 #endif

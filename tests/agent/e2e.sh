@@ -11,7 +11,8 @@
 #      nothing is committed.
 #   3. firmware 4 comes from a slow mirror that drops the first connection: the download resumes; fwgated is
 #      killed mid-install, restarted, completes, and acknowledges once.
-#   4. the etcd cluster is stopped: the nodes serve a chain that no longer grows; past the freshness limit
+#   4. a reboot into rootfs_b (as the bootloader reports it): the health check runs, the slot is marked good.
+#   5. the etcd cluster is stopped: the nodes serve a chain that no longer grows; past the freshness limit
 #      the alarm shows in the status and runs the hook.
 # The guest prints TAP; the host adds the chain's side (acks and nacks on the chain, counted).
 # usage: tests/agent/e2e.sh KVER   (needs make; root)
@@ -147,6 +148,7 @@ sync-interval 2
 retry-interval 2
 freshness 20
 alarm-hook $W/alarm.sh
+health-check $W/health.sh
 control /run/fwgate/fwgated.sock
 user nobody
 EOF
@@ -162,7 +164,12 @@ cat >"$W/alarm.sh" <<'EOF'
 #!/bin/sh
 echo "$*" >>/tmp/alarm.log
 EOF
-chmod 755 "$W/boot.sh" "$W/alarm.sh"
+cat >"$W/health.sh" <<'EOF'
+#!/bin/sh
+# The health check, for the test: the system is healthy; remember the slot checked.
+echo "$1" >>/tmp/health.log
+EOF
+chmod 755 "$W/boot.sh" "$W/alarm.sh" "$W/health.sh"
 
 cat >"$W/device.sh" <<EOF
 #!/bin/sh
@@ -221,9 +228,17 @@ t "exactly one ack of firmware 4 is on the chain" "wait_for 60 '[ \"\\\$(own_ack
 t "and still exactly one of firmware 1" "[ \"\\\$(own_acks \$h1)\" = 1 ]"
 t "rootfs_a was never written" "! tr -d '\\\\000' </dev/vda2 | head -c 1 | grep -q ."
 
+# A reboot into rootfs_b, as far as fwgated can tell: the bootloader reports it running.
+kill \$(cat /tmp/fwgated.pid)
+sleep 1
+echo rootfs_b >/tmp/boot-active
+in_cgroup \$D -v -c \$W/fwgated.conf >>/tmp/fwgated.log 2>&1 &
+echo \$! >/tmp/fwgated.pid
+t "after a reboot into rootfs_b, the health check runs and the slot is marked good" "wait_for 30 'grep -q \"^confirm rootfs_b\\\$\" /tmp/boot.log' && grep -q '^rootfs_b\\\$' /tmp/health.log"
+
 touch \$W/want-freeze
 t "a frozen chain raises the alarm in the status" "wait_for 90 'ctl status | grep -q FREEZE'"
-t "and runs the alarm hook" "grep -q '^freeze ' /tmp/alarm.log"
+t "and runs the alarm hook" "wait_for 10 'grep -q \"^freeze \" /tmp/alarm.log 2>/dev/null'"
 t "no acknowledgement is left waiting" "ctl status | grep -q '^acks  *0 '"
 kill \$(cat /tmp/fwgated.pid)
 sleep 1

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target: the monitor's check of what fwgated's unprivileged worker sends it (agent/proto.c). A
+ * message it accepts must be safe to use as its type's struct: every length within its buffer.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t buf[sizeof(struct fwg_msg_bundle) + FWG_MSG_DATA_MAX];
+	const struct fwg_msg_bundle *b = (const void *)buf;
+	volatile uint8_t sink = 0;
+	uint32_t i;
+
+	if (size > sizeof(buf))
+		return 0;
+	memcpy(buf, data, size);
+	if (fwg_msg_check(buf, size) != FWG_MSG_BUNDLE)
+		return 0;
+	/* What bundle() hands to netlink: read every signature byte it covers. */
+	for (i = 0; i < b->sig_len; i++)
+		sink ^= b->sig[i];
+	for (i = 0; i < b->nv; i++)
+		for (uint32_t j = 0; j < b->v[i].sig_len; j++)
+			sink ^= b->v[i].sig[j];
+	(void)sink;
+	return 0;
+}
