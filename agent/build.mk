@@ -51,22 +51,31 @@ $(BUILD)/fuzz/fuzz_seal_stream: tests/fuzz/fuzz_seal_stream.c chain/seal.c chain
 
 EXTRA_BINS += $(BUILD)/tests/fetch_test $(BUILD)/fuzz/fuzz_seal_stream
 
-# fwgated: the monitor (root) and the worker (network, unprivileged) in one binary.
-FWGATED_OBJ := $(BUILD)/agent/fwgated.o $(BUILD)/agent/worker.o $(BUILD)/agent/sync.o $(BUILD)/agent/store.o \
-	       $(BUILD)/agent/bpfload.o $(BUILD)/agent/proto.o \
-	       $(FETCH_OBJ) $(AGENT_OBJ)
+# fwgated, the monitor (root: netlink, /dev/fwgate, BPF, the device key), and fwgated-worker (unprivileged: the
+# network, libcurl), two programs so that each maps only the libraries it needs.
+FWGATED_OBJ := $(BUILD)/agent/fwgated.o $(BUILD)/agent/bpfload.o $(BUILD)/agent/proto.o $(AGENT_OBJ)
+WORKER_OBJ  := $(BUILD)/agent/fwgated-worker.o $(BUILD)/agent/worker.o $(BUILD)/agent/sync.o \
+	       $(BUILD)/agent/store.o $(FETCH_OBJ) $(BUILD)/agent/conf.o
+AGENT_LDFLAGS := -Wl,--as-needed
 
-$(filter-out $(FETCH_OBJ) $(AGENT_OBJ),$(FWGATED_OBJ)): UCFLAGS += -Ichain $(BPF_CFLAGS) -DFWG_WITH_BPF
-$(filter-out $(FETCH_OBJ) $(AGENT_OBJ),$(FWGATED_OBJ)): $(wildcard chain/*.h)
+$(BUILD)/agent/fwgated.o $(BUILD)/agent/bpfload.o $(BUILD)/agent/proto.o $(BUILD)/agent/fwgated-worker.o \
+$(BUILD)/agent/worker.o $(BUILD)/agent/sync.o $(BUILD)/agent/store.o: UCFLAGS += -Ichain $(BPF_CFLAGS)
+$(BUILD)/agent/fwgated.o $(BUILD)/agent/worker.o $(BUILD)/agent/sync.o: $(wildcard chain/*.h)
 $(BUILD)/agent/fwgated.o $(BUILD)/agent/bpfload.o: $(BPF_LIB)
 
-$(BUILD)/bin/fwgated: $(FWGATED_OBJ) $(BUILD)/chain/client.o $(BUILD)/chain/libledger.a $(LIBFWG) $(BPF_LIB)
+$(BUILD)/bin/fwgated: $(FWGATED_OBJ) $(BUILD)/chain/libledger.a $(LIBFWG) $(BPF_LIB)
 	@echo "  LD      $@"
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(UCFLAGS) -o $@ $(FWGATED_OBJ) $(BUILD)/chain/client.o $(BUILD)/chain/libledger.a $(BPF_LIB) \
-		$(ULIBS) $(BPF_LIBS) -lcurl
+	$(Q)$(CC) $(UCFLAGS) $(AGENT_LDFLAGS) -o $@ $(FWGATED_OBJ) $(BUILD)/chain/libledger.a $(BPF_LIB) \
+		$(ULIBS) $(BPF_LIBS)
 
-EXTRA_BINS += $(BUILD)/bin/fwgated
+$(BUILD)/bin/fwgated-worker: $(WORKER_OBJ) $(BUILD)/chain/client.o $(BUILD)/chain/libledger.a $(LIBFWG)
+	@echo "  LD      $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UCFLAGS) $(AGENT_LDFLAGS) -o $@ $(WORKER_OBJ) $(BUILD)/chain/client.o \
+		$(BUILD)/chain/libledger.a $(ULIBS) -lcurl -lpthread
+
+EXTRA_BINS += $(BUILD)/bin/fwgated $(BUILD)/bin/fwgated-worker
 
 # tests/agent/bench: fwgated's sync code on the host, and chain/etcd.c to load its chain into etcd.
 SYNC_BENCH_OBJ := $(BUILD)/agent/sync.o $(BUILD)/agent/store.o $(BUILD)/chain/client.o $(BUILD)/chain/etcd.o

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -29,6 +30,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <openssl/crypto.h>
 
 #include "boot.h"
 #include "conf.h"
@@ -40,7 +42,6 @@
 #include "proto.h"
 #include "queue.h"
 #include "seal.h"
-#include "worker.h"
 #include "bpfload.h"
 
 #define SYSFS "/sys/kernel/fwgate"
@@ -56,6 +57,7 @@ static struct monitor {
 	char active[FWGATE_NAME_LEN];
 	struct fwg_agent_bpf *bpf;
 	const char *conf;
+	int verbose;
 
 	/* the install in progress */
 	int fd;
@@ -280,10 +282,33 @@ static void prepare_store(void)
 		log_warn("%s", dir);
 }
 
+/* fwgated-worker, next to this program. */
+static int worker_path(char *path, size_t len)
+{
+	char self[FWG_CONF_PATH_LEN];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return -1;
+	self[n] = '\0';
+	snprintf(path, len, "%s/fwgated-worker", dirname(self));
+	return 0;
+}
+
 static int spawn_worker(void)
 {
-	int sv[2], fd;
+	static struct fwg_msg_policy pm = { .type = FWG_MSG_POLICY };
+	char path[FWG_CONF_PATH_LEN + 32], *argv[5];
+	int sv[2], fd, n, argc = 0;
 
+	if (worker_path(path, sizeof(path)))
+		return -1;
+	n = fwg_policy_format(&m.p, pm.text, sizeof(pm.text));
+	if (n <= 0 || (size_t)n >= sizeof(pm.text)) {
+		log_warnx("policy: can not hand it to the worker");
+		return -1;
+	}
+	pm.len = n;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
 		log_warn("socketpair");
 		return -1;
@@ -298,18 +323,29 @@ static int spawn_worker(void)
 
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
-		signal(SIGTERM, SIG_DFL);
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		/* Nothing of the monitor's but the link and the control socket: no netlink, no devices. */
-		for (fd = 3; fd < 1024; fd++)
-			if (fd != sv[1] && fd != m.ctl)
-				close(fd);
+		if (dup2(sv[1], FWG_WORKER_SOCK_FD) < 0 ||
+		    (m.ctl >= 0 ? dup2(m.ctl, FWG_WORKER_CTL_FD) : close(FWG_WORKER_CTL_FD)) < 0)
+			_exit(1);
+		for (fd = FWG_WORKER_CTL_FD + 1; fd < 1024; fd++)
+			close(fd);
 		drop_privileges();
-		_exit(fwg_worker_main(&m.c, &m.p, sv[1], m.ctl));
+		/* After the identity change, which clears it. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		argv[argc++] = "fwgated-worker";
+		argv[argc++] = "-c";
+		argv[argc++] = (char *)m.conf;
+		if (m.verbose)
+			argv[argc++] = "-v";
+		argv[argc] = NULL;
+		execv(path, argv);
+		log_warn("%s", path);
+		_exit(127);
 	}
 	close(sv[1]);
 	m.sock = sv[0];
 	log_info("worker %d started as %s", m.worker, m.c.user);
+	send_w(&pm, offsetof(struct fwg_msg_policy, text) + pm.len);
 	fwg_queue_each(&m.q, resend_one, NULL);
 	fwg_nl_targets(m.nl, tell_committed, NULL);
 	return 0;
@@ -685,6 +721,27 @@ static void reload(void)
 		kill(m.worker, SIGTERM);
 }
 
+/* One agent per state directory: two would sign two acks of one install and share one store. */
+static int lock_instance(void)
+{
+	char path[FWG_CONF_PATH_LEN + 16];
+	int fd;
+
+	mkdir(m.c.state_dir, 0755);
+	snprintf(path, sizeof(path), "%s/fwgated.lock", m.c.state_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		log_warn("%s", path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		log_warnx("%s: another fwgated uses this state-dir", path);
+		close(fd);
+		return -1;
+	}
+	return 0;	/* held until exit */
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: fwgated [-c CONFIG] [-n] [-v]\n"
@@ -708,11 +765,12 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'c': conf = m.conf = optarg; break;
 		case 'n': check = 1; break;
-		case 'v': verbose++; break;
+		case 'v': verbose++; m.verbose = 1; break;
 		default: usage();
 		}
 	}
 	log_init("fwgated", verbose);
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 	if (fwg_conf_load(conf, &m.c) || load_policy())
 		return 1;
 	if (check) {
@@ -722,7 +780,7 @@ int main(int argc, char **argv)
 		       m.c.nr_slots, m.p.device_id[0], m.p.device_id[1], m.p.device_id[2], m.p.device_id[3]);
 		return 0;
 	}
-	if (fwg_conf_check_files(&m.c) || check_key())
+	if (fwg_conf_check_files(&m.c) || check_key() || lock_instance())
 		return 1;
 	m.nl = fwg_nl_open(0);
 	m.ev = fwg_nl_open(1);
@@ -738,6 +796,7 @@ int main(int argc, char **argv)
 	confirm_boot();
 	snprintf(qdir, sizeof(qdir), "%s/queue", m.c.state_dir);
 	mkdir(m.c.state_dir, 0755);
+
 	if (fwg_queue_open(&m.q, qdir))
 		return 1;
 	prepare_store();

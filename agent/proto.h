@@ -18,6 +18,8 @@
 #include "nl.h"
 
 #define FWG_MSG_DATA_MAX	(60 * 1024)
+#define FWG_WORKER_SOCK_FD	3	/* fwgated-worker's end of the pair */
+#define FWG_WORKER_CTL_FD	4	/* the listening control socket */
 
 enum fwg_msg_type {
 	/* worker -> monitor */
@@ -33,6 +35,13 @@ enum fwg_msg_type {
 	FWG_MSG_END_DONE,	/* struct fwg_msg_result */
 	FWG_MSG_SUBMIT,		/* struct fwg_msg_submit: a queued transaction to submit until included */
 	FWG_MSG_COMMITTED,	/* struct fwg_msg_committed: a target holds this update (event or boot) */
+	FWG_MSG_POLICY,		/* struct fwg_msg_policy: the first message, the policy the kernel enforces */
+};
+
+struct fwg_msg_policy {
+	uint32_t type;
+	uint32_t len;
+	char text[32768];	/* a trust-policy file (lib/files.h) */
 };
 
 struct fwg_msg_bundle {

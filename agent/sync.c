@@ -252,7 +252,8 @@ static size_t stream(char *data, size_t size, size_t nmemb, void *arg)
 	return s->failed ? 0 : size * nmemb;
 }
 
-static void begin(struct fwg_sync *s, struct fwg_sync_result *r)
+/* The stream buffer lives for one run: a device spends most of its time between syncs. */
+static int begin(struct fwg_sync *s, struct fwg_sync_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	s->r = r;
@@ -260,15 +261,26 @@ static void begin(struct fwg_sync *s, struct fwg_sync_result *r)
 	s->len = 0;
 	s->uncommitted = 0;
 	s->head = s->store.head;
+	s->buf = malloc(s->cap);
+	return s->buf ? 0 : fail(s, FWG_SYNC_LOCAL, "out of memory");
+}
+
+static int end_run(struct fwg_sync *s)
+{
+	free(s->buf);
+	s->buf = NULL;
+	/* Blocks verified before a failure are good: keep them. */
+	if (s->head.next != s->store.head.next && fwg_store_commit(&s->store, &s->head) && !s->failed)
+		fail(s, FWG_SYNC_LOCAL, "store: can not commit the head");
+	return s->failed ? -1 : 0;
 }
 
 int fwg_sync_feed(struct fwg_sync *s, const uint8_t *data, size_t len, struct fwg_sync_result *r)
 {
-	begin(s, r);
+	if (begin(s, r))
+		return -1;
 	stream((char *)data, 1, len, s);
-	if (s->head.next != s->store.head.next && fwg_store_commit(&s->store, &s->head) && !s->failed)
-		fail(s, FWG_SYNC_LOCAL, "store: can not commit the head");
-	return s->failed ? -1 : 0;
+	return end_run(s);
 }
 
 int fwg_sync_run(struct fwg_sync *s, const char *node, struct fwg_sync_result *r)
@@ -278,11 +290,14 @@ int fwg_sync_run(struct fwg_sync *s, const char *node, struct fwg_sync_result *r
 	CURLcode rc;
 	CURL *curl;
 
-	begin(s, r);
+	if (begin(s, r))
+		return -1;
 	snprintf(url, sizeof(url), "%s/blocks?from=%" PRIu64, node, s->head.next);
 	curl = curl_easy_init();
-	if (!curl)
-		return fail(s, FWG_SYNC_LOCAL, "curl: out of memory");
+	if (!curl) {
+		fail(s, FWG_SYNC_LOCAL, "curl: out of memory");
+		return end_run(s);
+	}
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, stream);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, s);
@@ -294,10 +309,7 @@ int fwg_sync_run(struct fwg_sync *s, const char *node, struct fwg_sync_result *r
 	rc = curl_easy_perform(curl);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(curl);
-	/* Blocks verified before a failure are good: keep them. */
-	if (s->head.next != s->store.head.next && fwg_store_commit(&s->store, &s->head) && !s->failed)
-		fail(s, FWG_SYNC_LOCAL, "store: can not commit the head");
-	if (s->failed)
+	if (end_run(s))
 		return -1;
 	if (rc != CURLE_OK || code != 200 || s->len)
 		return fail(s, FWG_SYNC_UNREACHABLE, "%s: %s", url,
@@ -343,8 +355,7 @@ struct fwg_sync *fwg_sync_new(const struct fwg_policy *p, const uint8_t device_i
 	s->fn = fn;
 	s->arg = arg;
 	s->cap = FWG_BLOCK_MAX + 4;
-	s->buf = malloc(s->cap);
-	if (!s->buf || fwg_store_open(&s->store, dir, replay, s))
+	if (fwg_store_open(&s->store, dir, replay, s))
 		goto fail;
 	if (s->pinned && s->store.head.next && memcmp(s->store.head.genesis, s->pin, FWGATE_ID_LEN)) {
 		log_warnx("store %s: holds a chain with another genesis than the configured one", dir);
@@ -354,7 +365,6 @@ struct fwg_sync *fwg_sync_new(const struct fwg_policy *p, const uint8_t device_i
 	s->head = s->store.head;
 	return s;
 fail:
-	free(s->buf);
 	free(s);
 	return NULL;
 }

@@ -559,11 +559,14 @@ static void install(struct upd *u)
 		snprintf(u->last_error, sizeof(u->last_error), "%s", r.msg);
 		log_warnx("update %s version %" PRIu64 ": the kernel refuses it: %s", h16, be64toh(u->stmt.version),
 			  r.msg);
+		/* Busy, or a device missing for now: try again at the next round, a few times. */
+		if (r.err == -EBUSY || r.err == -ENODEV || r.err == -ENOKEY || r.err == -EIO || r.err == -ENOMEM) {
+			u->gave_up = u->attempts >= MAX_ATTEMPTS;
+			return;
+		}
+		/* The kernel judged the update itself: the manufacturer is to blame. */
 		u->gave_up = 1;
-		if (r.err == -ESTALE)
-			nack(u, FWGATE_NACK_ROLLBACK);
-		else if (r.err != -EBUSY && r.err != -ENODEV && r.err != -ENOKEY)
-			nack(u, FWGATE_NACK_REFUSED);
+		nack(u, r.err == -ESTALE ? FWGATE_NACK_ROLLBACK : FWGATE_NACK_REFUSED);
 		return;
 	}
 	log_info("update %s version %" PRIu64 ": installing to %s", h16, be64toh(u->stmt.version), r.slot);

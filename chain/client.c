@@ -64,6 +64,10 @@ long fwg_node_submit(const char *node, const void *tx, size_t len, char *answer,
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)len);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a);
+	/* A node answers once the transaction is in a block: long, but not for ever (a stalled cluster). */
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	if (curl_easy_perform(curl) == CURLE_OK)
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
 	else if (answer && answer_len)

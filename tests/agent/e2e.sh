@@ -178,7 +178,16 @@ W=$W
 C=$TOP/build/bin/fwgatectl
 D=$TOP/build/bin/fwgated
 n=0
-t() { n=\$((n + 1)); if eval "\$2"; then echo "ok \$n - \$1"; else echo "not ok \$n - \$1"; fi; }
+t() {
+	n=\$((n + 1))
+	if eval "\$2"; then
+		echo "ok \$n - \$1"
+	else
+		echo "not ok \$n - \$1"
+		timeout 10 \$C agent history 2>&1 | sed 's/^/# history: /'
+		tail -n 15 /tmp/fwgated.log | sed 's/^/# log: /'
+	fi
+}
 # wait_for SECONDS COMMAND: until COMMAND succeeds.
 wait_for() { i=0; while [ \$i -lt \$((\$1 * 2)) ]; do eval "\$2" && return 0; sleep 0.5; i=\$((i + 1)); done; return 1; }
 ctl() { \$C agent "\$@" 2>&1; }
@@ -193,7 +202,8 @@ t "fwgated -n accepts the configuration" "\$D -n -c \$W/fwgated.conf >/dev/null"
 { [ -f /sys/fs/cgroup/cgroup.procs ] || mount -t cgroup2 none /sys/fs/cgroup; } && mkdir -p /sys/fs/cgroup/fwgated || exit 1
 in_cgroup() { sh -c 'echo \$\$ >/sys/fs/cgroup/fwgated/cgroup.procs && exec "\$@"' sh "\$@"; }
 in_cgroup \$D -v -c \$W/fwgated.conf >/tmp/fwgated.log 2>&1 &
-echo \$! >/tmp/fwgated.pid
+# stop_agent: SIGTERM to the monitor, which stops its worker; until both are gone.
+stop_agent() { pkill -x fwgated; wait_for 10 '! pgrep -x fwgated >/dev/null && ! pgrep -x fwgated-worker >/dev/null'; }
 
 t "fwgated provisioned fwgate.ko and locked its policy" "wait_for 30 'grep -q 1 /sys/kernel/fwgate/policy/locked'"
 t "fwgated's guard refuses root's dd to rootfs_a" "wait_for 20 'grep -q \"guard.*enforcing\" /tmp/fwgated.log' && ! dd if=/dev/zero of=/dev/vda2 bs=4k count=1 conv=notrunc,fsync 2>/dev/null"
@@ -216,11 +226,12 @@ t "rootfs_a is still untouched" "! tr -d '\\\\000' </dev/vda2 | head -c 1 | grep
 
 touch \$W/want-4
 t "firmware 4 is downloading, past the mirror's drop at 1 MiB" "wait_for 120 'downloaded_past 3000000'"
-kill -9 \$(cat /tmp/fwgated.pid) \$(pgrep -f 'fwgated -v') 2>/dev/null
-sleep 1
+# A crash of the whole agent: both processes at once.
+pkill -9 -x fwgated
+pkill -9 -x fwgated-worker
+wait_for 10 '! pgrep -x fwgated >/dev/null && ! pgrep -x fwgated-worker >/dev/null'
 t "the killed agent left no install open" "! grep -q writing /sys/kernel/fwgate/targets/rootfs_b/state"
 in_cgroup \$D -v -c \$W/fwgated.conf >>/tmp/fwgated.log 2>&1 &
-echo \$! >/tmp/fwgated.pid
 h4=\$(sha256sum \$W/fw4.img | cut -c1-64)
 t "after a restart, firmware 4 is installed on rootfs_b, the slot still not running" "wait_for 180 'ctl updates | grep -q \"^\$(echo \$h4 | cut -c1-16) .* installed\"'"
 t "rootfs_b holds firmware 4 byte for byte" "cmp -s -n \$(stat -c %s \$W/fw4.img) \$W/fw4.img /dev/vda3"
@@ -229,19 +240,16 @@ t "and still exactly one of firmware 1" "[ \"\\\$(own_acks \$h1)\" = 1 ]"
 t "rootfs_a was never written" "! tr -d '\\\\000' </dev/vda2 | head -c 1 | grep -q ."
 
 # A reboot into rootfs_b, as far as fwgated can tell: the bootloader reports it running.
-kill \$(cat /tmp/fwgated.pid)
-sleep 1
+stop_agent
 echo rootfs_b >/tmp/boot-active
 in_cgroup \$D -v -c \$W/fwgated.conf >>/tmp/fwgated.log 2>&1 &
-echo \$! >/tmp/fwgated.pid
 t "after a reboot into rootfs_b, the health check runs and the slot is marked good" "wait_for 30 'grep -q \"^confirm rootfs_b\\\$\" /tmp/boot.log' && grep -q '^rootfs_b\\\$' /tmp/health.log"
 
 touch \$W/want-freeze
 t "a frozen chain raises the alarm in the status" "wait_for 90 'ctl status | grep -q FREEZE'"
 t "and runs the alarm hook" "wait_for 10 'grep -q \"^freeze \" /tmp/alarm.log 2>/dev/null'"
 t "no acknowledgement is left waiting" "ctl status | grep -q '^acks  *0 '"
-kill \$(cat /tmp/fwgated.pid)
-sleep 1
+stop_agent
 echo "# fwgated log:"; tail -n 25 /tmp/fwgated.log | sed 's/^/#   /'
 cp /tmp/fwgated.log \$W/fwgated.log
 echo "1..\$n"

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fwgated-worker: the network-facing half of fwgated (Documentation/fwgate/fwgated.rst). The monitor starts
+ * it, already unprivileged, with its end of the socket pair on fd 3 and the control socket on fd 4; its
+ * first message is the trust policy the kernel enforces. A program of its own, so that the monitor, which
+ * keeps root, carries no HTTP or TLS library, and this one no netlink or BPF one.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+
+#include "conf.h"
+#include "files.h"
+#include "log.h"
+#include "proto.h"
+#include "worker.h"
+
+int main(int argc, char **argv)
+{
+	static struct fwg_msg_policy msg;
+	const char *conf = "/etc/fwgate/fwgated.conf";
+	struct fwg_policy p;
+	struct fwg_conf c;
+	int opt, verbose = 0;
+	ssize_t n;
+
+	while ((opt = getopt(argc, argv, "c:v")) != -1) {
+		switch (opt) {
+		case 'c': conf = optarg; break;
+		case 'v': verbose++; break;
+		default:
+			fprintf(stderr, "usage: fwgated-worker [-c CONFIG] [-v] (started by fwgated)\n");
+			return 2;
+		}
+	}
+	log_init("fwgated", verbose);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);	/* execve made it dumpable again */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+	if (fwg_conf_load(conf, &c))
+		return 1;
+	n = recv(FWG_WORKER_SOCK_FD, &msg, sizeof(msg), 0);
+	if (n < (ssize_t)offsetof(struct fwg_msg_policy, text) || msg.type != FWG_MSG_POLICY ||
+	    msg.len > sizeof(msg.text) || (size_t)n < offsetof(struct fwg_msg_policy, text) + msg.len ||
+	    fwg_policy_parse("policy from fwgated", msg.text, msg.len, &p)) {
+		log_warnx("worker: no policy from the monitor on fd %d", FWG_WORKER_SOCK_FD);
+		return 1;
+	}
+	return fwg_worker_main(&c, &p, FWG_WORKER_SOCK_FD, fcntl(FWG_WORKER_CTL_FD, F_GETFD) >= 0 ? FWG_WORKER_CTL_FD : -1);
+}
