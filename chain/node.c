@@ -5,10 +5,10 @@
  *
  * One appender thread owns every write: it reads the blocks other nodes appended, cuts a block from the
  * pending transactions, and writes it under etcd key <prefix>b/<height> only if that key does not exist yet,
- * so that concurrent nodes keep the chain linear. A submitter's HTTP request is answered 2xx only after the
- * block holding its transaction was read back from etcd (committed by Raft), so a crash loses nothing that
- * was acknowledged; and a transaction is appended only if the chain read up to the previous block does not
- * hold it, so nothing is appended twice.
+ * so that concurrent nodes keep the chain linear. A submitter's HTTP request is answered 2xx only once the
+ * block holding its transaction is committed by Raft (etcd said its put succeeded, or the node read it back),
+ * so a crash loses nothing that was acknowledged; and a transaction is appended only if the chain read up to
+ * the previous block does not hold it, so nothing is appended twice.
  *
  * Blocks stay in memory, except those holding chunks of in-chain images: the node keeps only their hash and
  * reads them back from etcd when a client asks, so that images never sit in its RAM.
@@ -305,7 +305,13 @@ static size_t halt_batch(struct req **batch, size_t n)
 	return 0;
 }
 
-static void append(struct req **batch, size_t n)
+/*
+ * Writes a block of the batch at the next height; 1 if etcd put it, 0 if another node took the height, -1 if
+ * the outcome is unknown. etcd answers "succeeded" only once Raft committed the put, so a block it put is
+ * applied from this buffer rather than read back: the node knows its bytes, and the read would cost etcd
+ * and the node a second copy of every block this node appends.
+ */
+static int append(struct req **batch, size_t n)
 {
 	const uint8_t **tx = malloc((n ? n : 1) * sizeof(*tx));
 	uint32_t *len = malloc((n ? n : 1) * sizeof(*len));
@@ -326,7 +332,7 @@ static void append(struct req **batch, size_t n)
 	free(tx);
 	free(len);
 	if (!blk)
-		return;
+		return -1;
 	block_key(h.height, bkey, sizeof(bkey));
 	snprintf(hkey, sizeof(hkey), "%shead", node.prefix);
 	head[0] = h.height >> 56; head[1] = h.height >> 48; head[2] = h.height >> 40; head[3] = h.height >> 32;
@@ -336,6 +342,8 @@ static void append(struct req **batch, size_t n)
 	puts[0] = (struct etcd_kv){ .key = bkey, .value = blk, .len = blen };
 	puts[1] = (struct etcd_kv){ .key = hkey, .value = head, .len = sizeof(head) };
 	ret = etcd_put_if_absent(node.etcd, bkey, puts, 2);
+	if (ret == 1 && apply_block(blk, blen))
+		ret = -1;
 	free(blk);
 	pthread_mutex_lock(&node.qlock);
 	if (ret == 1) {
@@ -349,6 +357,7 @@ static void append(struct req **batch, size_t n)
 	pthread_mutex_unlock(&node.qlock);
 	if (ret < 0)
 		usleep(100000);
+	return ret;
 }
 
 /* etcd tells that the head moved: the appender reads the new blocks now rather than at its next poll. */
@@ -430,9 +439,10 @@ static void *appender(void *arg)
 		memcpy(batch, uniq, n * sizeof(*batch));
 		last = node.nr_blocks ? node.blocks[node.nr_blocks - 1].time_ms : 0;
 		/* Another node's clock may be ahead of ours: compare without subtracting. */
-		if (!node.halted && (n || (node.nr_blocks && now_ms() >= last + node.heartbeat_ms)))
-			append(batch, n);
-		if (n) {
+		if (!node.halted && (n || (node.nr_blocks && now_ms() >= last + node.heartbeat_ms)) &&
+		    append(batch, n) == 1) {
+			n = settle(batch, n);
+		} else if (n) {
 			sync_chain();
 			n = settle(batch, n);
 		}

@@ -3,7 +3,7 @@
  * Load generator for fwgate-node: certifies D devices (signed by the manufacturer key), then submits A signed
  * acks per device from T threads spread over the nodes, each thread on one kept-alive connection. Every ack
  * is retried (on the next node) until a node answers 200, or 409 "duplicate" (an earlier attempt was appended
- * but its answer lost). Prints "acks N ok N s SECONDS rate R p50_ms X p99_ms Y" and, with --ids FILE, writes
+ * but its answer lost). Prints "acks N ok N ... rate R p50_ms X p99_ms Y cpu_s C" and, with --ids FILE, writes
  * the id of every acknowledged ack so that the test can check the chain holds each exactly once.
  *
  *   loadgen --nodes URL[,URL] --manufacturer M.key --update U.stmt [--devices D] [--acks A] [--threads T]
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <curl/curl.h>
 
@@ -132,6 +133,15 @@ static void run(void)
 	free(t);
 }
 
+/* CPU seconds this process used so far: what it costs the machine it shares with the nodes. */
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -157,7 +167,7 @@ int main(int argc, char **argv)
 	struct fwg_signed_stmt u;
 	struct fwg_pubkey mpub, dpub;
 	EVP_PKEY *mkey, **dkey;
-	double t0, secs, *lat;
+	double t0, c0, secs, cpu, *lat;
 	char *list, *tok, hex[65];
 	uint8_t *buf, id[FWGATE_ID_LEN];
 	size_t len, i, ok = 0;
@@ -233,8 +243,10 @@ int main(int argc, char **argv)
 	}
 	nr_items = (size_t)nr_dev * acks;
 	t0 = now();
+	c0 = cpu_s();
 	run();
 	secs = now() - t0;
+	cpu = cpu_s() - c0;
 
 	lat = calloc(nr_items, sizeof(*lat));
 	for (i = 0; i < nr_items; i++) {
@@ -242,8 +254,8 @@ int main(int argc, char **argv)
 		lat[i] = items[i].ms;
 	}
 	qsort(lat, nr_items, sizeof(*lat), cmp_double);
-	printf("acks %zu ok %zu refused %lu retries %lu s %.3f rate %.0f p50_ms %.1f p99_ms %.1f\n", nr_items, ok,
-	       refused, retries, secs, ok / secs, lat[nr_items / 2], lat[nr_items * 99 / 100]);
+	printf("acks %zu ok %zu refused %lu retries %lu s %.3f rate %.0f p50_ms %.1f p99_ms %.1f cpu_s %.2f\n",
+	       nr_items, ok, refused, retries, secs, ok / secs, lat[nr_items / 2], lat[nr_items * 99 / 100], cpu);
 	if (ids) {
 		f = fopen(ids, "w");
 		for (i = 0; f && i < nr_items; i++) {
