@@ -185,8 +185,10 @@ static void feed(struct fetch *f, const uint8_t *p, size_t n)
 	if (!err || f->stop)
 		return;
 	if (err == -ENOKEY) {
-		fwg_key_encode(f->r->device_key, &me);
-		fwg_hex(me.id, sizeof(me.id), hex);
+		if (f->r->device_key && !fwg_key_encode(f->r->device_key, &me))
+			fwg_hex(me.id, sizeof(me.id), hex);
+		else
+			fwg_hex(f->r->device_id, FWGATE_ID_LEN, hex);
 		next(f, FWG_FETCH_NOT_RECIPIENT, "a sealed image for other devices: no entry for key %s", hex);
 	} else if (err == -EBADMSG) {
 		end(f, FWG_FETCH_BAD_SEAL, -EBADMSG, f->url, "a sealed image whose header or key does not open");
@@ -199,11 +201,12 @@ static void feed(struct fetch *f, const uint8_t *p, size_t n)
 static void decide(struct fetch *f, int short_plain)
 {
 	if (!short_plain && !memcmp(f->magic, FWG_SEAL_MAGIC, MAGIC_LEN)) {
-		if (!f->r->device_key) {
+		if (!f->r->device_key && !f->r->unwrap) {
 			next(f, FWG_FETCH_NO_KEY, "a sealed image, and no device key to open it");
 			return;
 		}
-		f->unseal = fwg_unseal_stream_new(f->r->device_key);
+		f->unseal = f->r->device_key ? fwg_unseal_stream_new(f->r->device_key) :
+			    fwg_unseal_stream_new_unwrap(f->r->device_id, f->r->unwrap, f->r->unwrap_arg);
 		if (!f->unseal) {
 			end(f, FWG_FETCH_LOCAL, -ENOMEM, -1, "no memory, or not a P-256 device key");
 			return;

@@ -35,6 +35,8 @@
 #include <openssl/evp.h>
 #include <linux/fwgate.h>
 
+#include "seal.h"
+
 #define FWG_FETCH_URL_LEN	256
 
 /* Where plain bytes go, in order, each exactly once. write() returns 0 or -errno, which ends the fetch. */
@@ -49,6 +51,10 @@ struct fwg_fetch_req {
 	uint8_t u_id[FWGATE_ID_LEN];	/* SHA-256 of the plain image */
 	uint64_t size;			/* its size */
 	EVP_PKEY *device_key;		/* opens sealed images; may be NULL */
+	/* Or, without the key (fwgated's worker): this device's key id and who opens its entry. */
+	uint8_t device_id[FWGATE_ID_LEN];
+	fwg_unwrap_fn unwrap;
+	void *unwrap_arg;
 	uint64_t offset;		/* plain bytes the sink already holds, from an earlier process */
 	/* Called as the sink's byte count grows; done only increases. May be NULL. */
 	void (*progress)(uint64_t done, uint64_t total, void *arg);

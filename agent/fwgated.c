@@ -63,10 +63,6 @@ static struct monitor {
 	int fd;
 	struct fwgate_install_begin begin;
 	char other[FWGATE_NAME_LEN];
-	uint8_t head[8];
-	size_t head_len;
-	struct fwg_unseal_stream *unseal;
-	EVP_PKEY *key;		/* only while a sealed image is opened */
 	int werr;
 } m = { .ctl = -1, .sock = -1, .fd = -1 };
 
@@ -486,9 +482,7 @@ static void install_begin(const struct fwg_msg_begin *b)
 		reply(FWG_MSG_BEGIN_DONE, b->stmt.u_id, err, 0, msg);
 		return;
 	}
-	m.head_len = 0;
 	m.werr = 0;
-	m.unseal = NULL;
 	reply(FWG_MSG_BEGIN_DONE, b->stmt.u_id, 0, 0, NULL);
 }
 
@@ -510,35 +504,24 @@ static int write_all(const uint8_t *buf, size_t len, void *arg)
 	return 0;
 }
 
-/* Bytes as served: a sealed image is opened here, where the device key is. */
+/* Plain bytes: the worker opened a sealed image with the content key unwrap() gave it. */
 static void install_data(const uint8_t *p, size_t len)
 {
-	size_t n;
-
 	if (m.fd < 0 || m.werr)
 		return;
-	if (m.head_len < 8) {
-		n = 8 - m.head_len < len ? 8 - m.head_len : len;
-		memcpy(m.head + m.head_len, p, n);
-		m.head_len += n;
-		p += n;
-		len -= n;
-		if (m.head_len < 8)
-			return;
-		if (!memcmp(m.head, FWG_SEAL_MAGIC, 8)) {
-			m.key = fwg_key_load_private(m.c.device_key);
-			m.unseal = m.key ? fwg_unseal_stream_new(m.key) : NULL;
-			if (!m.unseal) {
-				m.werr = -ENOKEY;
-				return;
-			}
-			m.werr = fwg_unseal_stream_feed(m.unseal, m.head, 8, write_all, NULL);
-		} else {
-			m.werr = write_all(m.head, 8, NULL);
-		}
-	}
-	if (!m.werr && len)
-		m.werr = m.unseal ? fwg_unseal_stream_feed(m.unseal, p, len, write_all, NULL) : write_all(p, len, NULL);
+	m.werr = write_all(p, len, NULL);
+}
+
+/* The content key of one sealed image, from this device's entry of its recipient table. */
+static void unwrap(const struct fwg_msg_unwrap *u)
+{
+	struct fwg_msg_unwrapped r = { .type = FWG_MSG_UNWRAP_DONE };
+	EVP_PKEY *key = fwg_key_load_private(m.c.device_key);
+
+	r.err = key ? fwg_seal_unwrap(key, u->hdr, u->entry, r.cek) : -ENOKEY;
+	EVP_PKEY_free(key);
+	send_w(&r, sizeof(r));
+	OPENSSL_cleanse(&r, sizeof(r));
 }
 
 static void install_end(const struct fwg_msg_end *e)
@@ -550,13 +533,6 @@ static void install_end(const struct fwg_msg_end *e)
 		reply(FWG_MSG_END_DONE, e->u_id, -EBADF, 0, "no install is open");
 		return;
 	}
-	if (!e->abort && !m.werr && m.unseal)
-		m.werr = fwg_unseal_stream_final(m.unseal);
-	if (m.unseal)
-		fwg_unseal_stream_free(m.unseal);
-	EVP_PKEY_free(m.key);
-	m.unseal = NULL;
-	m.key = NULL;
 	if (e->abort || m.werr) {
 		ioctl(m.fd, FWGATE_IOC_ABORT);
 		err = m.werr ? m.werr : -ECANCELED;
@@ -612,6 +588,9 @@ static void from_worker(void)
 		break;
 	case FWG_MSG_INCLUDED:
 		fwg_queue_remove(&m.q, ((const struct fwg_msg_id *)buf)->id);
+		break;
+	case FWG_MSG_UNWRAP:
+		unwrap((const void *)buf);
 		break;
 	default:
 		log_warnx("worker: a malformed message of %zd bytes; ignored", n);

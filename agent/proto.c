@@ -44,6 +44,8 @@ int fwg_msg_check(const void *buf, size_t len)
 		return type;
 	case FWG_MSG_INCLUDED:
 		return len == sizeof(struct fwg_msg_id) ? (int)type : -1;
+	case FWG_MSG_UNWRAP:
+		return len == sizeof(struct fwg_msg_unwrap) ? (int)type : -1;
 	}
 	return -1;
 }

@@ -29,6 +29,7 @@ enum fwg_msg_type {
 	FWG_MSG_END,		/* struct fwg_msg_end: commit, or abort with a reason */
 	FWG_MSG_SIGN,		/* struct fwg_msg_sign: sign an ack or nack and queue it */
 	FWG_MSG_INCLUDED,	/* struct fwg_msg_id: a queued transaction is in a verified block */
+	FWG_MSG_UNWRAP,		/* struct fwg_msg_unwrap: open this device's entry of a sealed image */
 	/* monitor -> worker */
 	FWG_MSG_BUNDLE_DONE,	/* struct fwg_msg_result */
 	FWG_MSG_BEGIN_DONE,	/* struct fwg_msg_result: slot chosen, or the kernel's refusal */
@@ -36,6 +37,24 @@ enum fwg_msg_type {
 	FWG_MSG_SUBMIT,		/* struct fwg_msg_submit: a queued transaction to submit until included */
 	FWG_MSG_COMMITTED,	/* struct fwg_msg_committed: a target holds this update (event or boot) */
 	FWG_MSG_POLICY,		/* struct fwg_msg_policy: the first message, the policy the kernel enforces */
+	FWG_MSG_UNWRAP_DONE,	/* struct fwg_msg_unwrapped: the image's content key, or an error */
+};
+
+/*
+ * Sealed images (chain/seal.h) are opened in the worker, which checks their digest and can name the mirror
+ * that served bad bytes; only the unwrapping of the content key, which needs the device key, is done by the
+ * monitor. That key opens this one image, which the worker is about to see in the clear anyway.
+ */
+struct fwg_msg_unwrap {
+	uint32_t type;
+	uint8_t hdr[87];	/* FWG_SEAL_HDR */
+	uint8_t entry[80];	/* FWG_SEAL_PER_RECIPIENT */
+};
+
+struct fwg_msg_unwrapped {
+	uint32_t type;
+	int32_t err;
+	uint8_t cek[32];
 };
 
 struct fwg_msg_policy {

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 
 #include "client.h"
 #include "fetch.h"
@@ -535,6 +536,25 @@ static void progress(uint64_t done, uint64_t total, void *arg)
 		serve_ctl();
 }
 
+/* Sealed images: the monitor, which holds the device key, opens our entry of the recipient table. */
+static int unwrap(const uint8_t *hdr, const uint8_t *entry, uint8_t cek[32], void *arg)
+{
+	struct fwg_msg_unwrap m = { .type = FWG_MSG_UNWRAP };
+	struct fwg_msg_unwrapped r;
+
+	(void)arg;
+	memcpy(m.hdr, hdr, sizeof(m.hdr));
+	memcpy(m.entry, entry, sizeof(m.entry));
+	if (send_msg(&m, sizeof(m)))
+		return -EPIPE;
+	wait_msg(FWG_MSG_UNWRAP_DONE, &r, sizeof(r));
+	if (r.err)
+		return r.err;
+	memcpy(cek, r.cek, 32);
+	OPENSSL_cleanse(&r, sizeof(r));
+	return 0;
+}
+
 static void install(struct upd *u)
 {
 	struct fwg_msg_begin b = { .type = FWG_MSG_BEGIN, .stmt = u->stmt };
@@ -586,6 +606,8 @@ static void install(struct upd *u)
 	memcpy(req.u_id, u->stmt.u_id, FWGATE_ID_LEN);
 	req.size = be64toh(u->stmt.size);
 	req.progress = progress;
+	memcpy(req.device_id, w.p->device_id, FWGATE_ID_LEN);
+	req.unwrap = unwrap;
 	req.retries = 3;
 	req.timeout_s = 30;
 	buf = malloc(sizeof(uint32_t) + FWG_MSG_DATA_MAX);

@@ -128,7 +128,8 @@ enum unseal_state {
 };
 
 struct fwg_unseal_stream {
-	EVP_PKEY *key;
+	fwg_unwrap_fn unwrap;		/* opens our entry of the recipient table */
+	void *arg;
 	uint8_t me[32];			/* the key's id */
 	enum unseal_state state;
 	int err;			/* sticky */
@@ -144,14 +145,15 @@ struct fwg_unseal_stream {
 	uint8_t out[16384];
 };
 
-struct fwg_unseal_stream *fwg_unseal_stream_new(EVP_PKEY *key)
+static int key_unwrap(const uint8_t *hdr, const uint8_t *entry, uint8_t cek[32], void *arg)
 {
-	struct fwg_unseal_stream *s;
-	struct fwg_pubkey me;
+	return fwg_seal_unwrap(arg, hdr, entry, cek);
+}
 
-	if (!key || fwg_key_encode(key, &me))
-		return NULL;
-	s = calloc(1, sizeof(*s));
+struct fwg_unseal_stream *fwg_unseal_stream_new_unwrap(const uint8_t me[32], fwg_unwrap_fn fn, void *arg)
+{
+	struct fwg_unseal_stream *s = calloc(1, sizeof(*s));
+
 	if (!s)
 		return NULL;
 	s->ctx = EVP_CIPHER_CTX_new();
@@ -159,9 +161,19 @@ struct fwg_unseal_stream *fwg_unseal_stream_new(EVP_PKEY *key)
 		free(s);
 		return NULL;
 	}
-	s->key = key;
-	memcpy(s->me, me.id, 32);
+	s->unwrap = fn;
+	s->arg = arg;
+	memcpy(s->me, me, 32);
 	return s;
+}
+
+struct fwg_unseal_stream *fwg_unseal_stream_new(EVP_PKEY *key)
+{
+	struct fwg_pubkey me;
+
+	if (!key || fwg_key_encode(key, &me))
+		return NULL;
+	return fwg_unseal_stream_new_unwrap(me.id, key_unwrap, key);
 }
 
 void fwg_unseal_stream_free(struct fwg_unseal_stream *s)
@@ -196,20 +208,31 @@ static EVP_PKEY *ephemeral(const uint8_t *point)
 	return eph;
 }
 
+int fwg_seal_unwrap(EVP_PKEY *key, const uint8_t *hdr, const uint8_t *entry, uint8_t cek[32])
+{
+	EVP_PKEY *eph = ephemeral(hdr + 8);
+	uint8_t k[44], tag[16];
+	int ok;
+
+	memcpy(tag, entry + 64, sizeof(tag));
+	ok = eph && !kek(key, eph, hdr + 8, entry, k) &&
+	     !gcm(0, k, k + 32, hdr, FWG_SEAL_HDR, entry + 32, 32, cek, tag);
+	OPENSSL_cleanse(k, sizeof(k));
+	EVP_PKEY_free(eph);
+	ERR_clear_error();
+	return ok ? 0 : -EBADMSG;
+}
+
 /* Our entry of the recipient table: unwrap the content key and start the payload's decryption with it. */
 static int unwrap(struct fwg_unseal_stream *s)
 {
-	EVP_PKEY *eph = ephemeral(s->hdr + 8);
-	uint8_t cek[32], k[44];
+	uint8_t cek[32];
 	int ok, n;
 
-	ok = eph && !kek(s->key, eph, s->hdr + 8, s->me, k) &&
-	     !gcm(0, k, k + 32, s->hdr, FWG_SEAL_HDR, s->entry + 32, 32, cek, s->entry + 64);
+	ok = !s->unwrap(s->hdr, s->entry, cek, s->arg);
 	ok = ok && EVP_DecryptInit_ex(s->ctx, EVP_aes_256_gcm(), NULL, cek, s->hdr + 73) == 1;
 	ok = ok && EVP_DecryptUpdate(s->ctx, NULL, &n, s->hdr, FWG_SEAL_HDR) == 1;
 	OPENSSL_cleanse(cek, sizeof(cek));
-	OPENSSL_cleanse(k, sizeof(k));
-	EVP_PKEY_free(eph);
 	ERR_clear_error();
 	return ok ? 0 : -EBADMSG;
 }

@@ -37,6 +37,15 @@ uint8_t *fwg_unseal(const uint8_t *sealed, size_t len, EVP_PKEY *key, size_t *ou
 struct fwg_unseal_stream;
 
 struct fwg_unseal_stream *fwg_unseal_stream_new(EVP_PKEY *key);
+
+/*
+ * The same, for a process that does not hold the key (fwgated's worker): @fn opens this recipient's entry
+ * (key id @me) of the table, given the 87-byte header and the 80-byte entry, into the 32-byte content key.
+ */
+typedef int (*fwg_unwrap_fn)(const uint8_t *hdr, const uint8_t *entry, uint8_t cek[32], void *arg);
+struct fwg_unseal_stream *fwg_unseal_stream_new_unwrap(const uint8_t me[32], fwg_unwrap_fn fn, void *arg);
+/* Opens one recipient entry with that recipient's private key: 0, or -EBADMSG. */
+int fwg_seal_unwrap(EVP_PKEY *key, const uint8_t *hdr, const uint8_t *entry, uint8_t cek[32]);
 int fwg_unseal_stream_feed(struct fwg_unseal_stream *s, const uint8_t *in, size_t len,
 			   int (*sink)(const uint8_t *buf, size_t len, void *arg), void *arg);
 int fwg_unseal_stream_final(struct fwg_unseal_stream *s);

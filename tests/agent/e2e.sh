@@ -9,8 +9,8 @@
 #      that dies mid-stream: syncs fail over to the other node.
 #   2. firmware 3 is approved but its mirror serves tampered bytes: a negative ack names the manufacturer and
 #      nothing is committed.
-#   3. firmware 4 comes from a slow mirror that drops the first connection: the download resumes; fwgated is
-#      killed mid-install, restarted, completes, and acknowledges once.
+#   3. firmware 4, sealed for the device, comes from a slow mirror that drops the first connection: the
+#      download resumes; fwgated is killed mid-install, restarted, completes, and acknowledges once.
 #   4. a reboot into rootfs_b (as the bootloader reports it): the health check runs, the slot is marked good.
 #   5. the etcd cluster is stopped: the nodes serve a chain that no longer grows; past the freshness limit
 #      the alarm shows in the status and runs the hook.
@@ -89,6 +89,9 @@ publish() {
 	head -c $((mib * 1048576)) /dev/urandom >"$img"
 	h=$(hex_of "$img")
 	cp "$img" "$W/blobs/$h"
+	# SEAL=1: mirrors and nodes serve the image sealed for the device (AES-256-GCM, its key wrapped).
+	[ "${SEAL:-0}" = 1 ] && { "$F" seal --image "$img" --recipient "$W/keys/device.pub" --out "$W/blobs/$h" \
+		>>"$W/setup.log" 2>&1 || return 1; }
 	url=""
 	[ "$mode" != none ] && url="--url $GUEST_HOST:$MPORT/$mode/$h"
 	# shellcheck disable=SC2086
@@ -113,7 +116,7 @@ watch_requests() {
 			touch "$W/done-3"
 		fi
 		if [ -f "$W/want-4" ] && [ ! -f "$W/done-4" ]; then
-			publish 4 8 slow a:bsi a:ncsc >>"$W/setup.log" 2>&1
+			SEAL=1 publish 4 8 slow a:bsi a:ncsc >>"$W/setup.log" 2>&1
 			touch "$W/done-4"
 		fi
 		if [ -f "$W/want-freeze" ] && [ ! -f "$W/done-freeze" ]; then
@@ -225,7 +228,7 @@ t "firmware 3 is not installed" "ctl updates | grep -q ' 3 rootfs .* failed'"
 t "rootfs_a is still untouched" "! tr -d '\\\\000' </dev/vda2 | head -c 1 | grep -q ."
 
 touch \$W/want-4
-t "firmware 4 is downloading, past the mirror's drop at 1 MiB" "wait_for 120 'downloaded_past 3000000'"
+t "firmware 4 (sealed) is downloading, past the mirror's drop at 1 MiB" "wait_for 120 'downloaded_past 3000000'"
 # A crash of the whole agent: both processes at once.
 pkill -9 -x fwgated
 pkill -9 -x fwgated-worker
@@ -234,7 +237,7 @@ t "the killed agent left no install open" "! grep -q writing /sys/kernel/fwgate/
 in_cgroup \$D -v -c \$W/fwgated.conf >>/tmp/fwgated.log 2>&1 &
 h4=\$(sha256sum \$W/fw4.img | cut -c1-64)
 t "after a restart, firmware 4 is installed on rootfs_b, the slot still not running" "wait_for 180 'ctl updates | grep -q \"^\$(echo \$h4 | cut -c1-16) .* installed\"'"
-t "rootfs_b holds firmware 4 byte for byte" "cmp -s -n \$(stat -c %s \$W/fw4.img) \$W/fw4.img /dev/vda3"
+t "rootfs_b holds firmware 4, opened, byte for byte" "cmp -s -n \$(stat -c %s \$W/fw4.img) \$W/fw4.img /dev/vda3"
 t "exactly one ack of firmware 4 is on the chain" "wait_for 60 '[ \"\\\$(own_acks \$h4)\" = 1 ]' && sleep 5 && [ \"\\\$(own_acks \$h4)\" = 1 ]"
 t "and still exactly one of firmware 1" "[ \"\\\$(own_acks \$h1)\" = 1 ]"
 t "rootfs_a was never written" "! tr -d '\\\\000' </dev/vda2 | head -c 1 | grep -q ."
