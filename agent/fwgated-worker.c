@@ -43,6 +43,9 @@ int main(int argc, char **argv)
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 	if (fwg_conf_load(conf, &c))
 		return 1;
+	/* dup2 cleared close-on-exec: alarm hooks must not inherit the link. */
+	fcntl(FWG_WORKER_SOCK_FD, F_SETFD, FD_CLOEXEC);
+	fcntl(FWG_WORKER_CTL_FD, F_SETFD, FD_CLOEXEC);
 	n = recv(FWG_WORKER_SOCK_FD, &msg, sizeof(msg), 0);
 	if (n < (ssize_t)offsetof(struct fwg_msg_policy, text) || msg.type != FWG_MSG_POLICY ||
 	    msg.len > sizeof(msg.text) || (size_t)n < offsetof(struct fwg_msg_policy, text) + msg.len ||
