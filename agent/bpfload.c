@@ -16,6 +16,7 @@
 struct fwg_agent_bpf {
 	struct fwg_guard *guard;
 	struct fwg_egress *egress;
+	struct fwg_filter *filter;
 	int locked;
 };
 
@@ -97,22 +98,61 @@ static unsigned int url_addrs(const char *url, char **out, unsigned int room)
 	return n;
 }
 
+/* "a.b.c.d:port" or "[v6]:port" -> "a.b.c.d" or "v6", in place: the filter's allow-list takes addresses. */
+static void strip_port(char *a)
+{
+	char *p = a[0] == '[' ? strchr(a, ']') : strrchr(a, ':');
+
+	if (a[0] == '[' && p) {
+		memmove(a, a + 1, p - a - 1);
+		a[p - a - 1] = '\0';
+	} else if (p) {
+		*p = '\0';
+	}
+}
+
+/* The nodes' and mirrors' addresses into the egress map and, without ports, the filter's allow-lists. */
 static int set_allow(struct fwg_agent_bpf *b, const struct fwg_conf *c)
 {
-	char *allow[MAX_ALLOW];
+	char *allow[MAX_ALLOW] = { 0 };
 	unsigned int i, n = 0;
-	int err;
+	int err = 0;
 
 	for (i = 0; i < c->nr_nodes; i++)
 		n += url_addrs(c->nodes[i], allow + n, MAX_ALLOW - n);
 	for (i = 0; i < c->nr_mirrors; i++)
 		n += url_addrs(c->mirrors[i], allow + n, MAX_ALLOW - n);
-	err = fwg_egress_set_allow(b->egress, allow, n);
+	if (b->egress)
+		err = fwg_egress_set_allow(b->egress, allow, n);
 	for (i = 0; i < n; i++) {
 		log_debug("egress: allow %s", allow[i]);
-		free(allow[i]);
+		strip_port(allow[i]);
 	}
+	if (b->filter && !err)
+		err = fwg_filter_set_allow(b->filter, allow, n);
+	for (i = 0; i < n; i++)
+		free(allow[i]);
 	return err;
+}
+
+/* The XDP filter on the configured uplink: update ports from the nodes and mirrors only, the relay rate-limited. */
+static int start_filter(struct fwg_agent_bpf *b, const struct fwg_conf *c)
+{
+	struct fwg_filter_config fc = { .relay_port = c->relay_port, .relay_rate = c->relay_rate,
+					.relay_burst = c->relay_burst };
+	unsigned int i;
+
+	for (i = 0; i < c->nr_filter_ports; i++)
+		fc.update_ports[fc.n_update_ports++] = c->filter_ports[i];
+	b->filter = fwg_filter_open(&fc);
+	if (!b->filter || set_allow(b, c) || fwg_filter_attach(b->filter, c->filter_if)) {
+		if (b->filter)
+			fwg_filter_destroy(b->filter);
+		b->filter = NULL;
+		return -1;
+	}
+	log_info("bpf: traffic filter on %s", c->filter_if);
+	return 0;
 }
 
 /* The cgroup v2 directory this process runs in; not the root one, which holds the whole system. */
@@ -152,6 +192,11 @@ struct fwg_agent_bpf *fwg_agent_bpf_start(const struct fwg_conf *c, int *err)
 		goto fail;
 	}
 	fwg_agent_bpf_poll(b);
+	if (c->filter_if[0] && start_filter(b, c)) {
+		log_warnx("bpf: the traffic filter on %s did not load%s", c->filter_if, must ? "" : "; going on without it");
+		if (must)
+			goto fail;
+	}
 	if (own_cgroup(cg, sizeof(cg))) {
 		log_info("bpf: the agent runs in no cgroup of its own: no egress restriction");
 		return b;
@@ -176,7 +221,7 @@ fail:
 
 int fwg_agent_bpf_update(struct fwg_agent_bpf *b, const struct fwg_conf *c)
 {
-	return b && b->egress ? set_allow(b, c) : 0;
+	return b && (b->egress || b->filter) ? set_allow(b, c) : 0;
 }
 
 void fwg_agent_bpf_stop(struct fwg_agent_bpf *b)
@@ -185,6 +230,8 @@ void fwg_agent_bpf_stop(struct fwg_agent_bpf *b)
 		return;
 	if (b->egress)
 		fwg_egress_destroy(b->egress);
+	if (b->filter)
+		fwg_filter_destroy(b->filter);
 	if (b->guard)
 		fwg_guard_destroy(b->guard);
 	free(b);

@@ -57,13 +57,15 @@ FWGATED_OBJ := $(BUILD)/agent/fwgated.o $(BUILD)/agent/bpfload.o $(BUILD)/agent/
 WORKER_OBJ  := $(BUILD)/agent/fwgated-worker.o $(BUILD)/agent/worker.o $(BUILD)/agent/sync.o \
 	       $(BUILD)/agent/store.o $(FETCH_OBJ) $(BUILD)/agent/conf.o
 AGENT_LDFLAGS := -Wl,--as-needed
+# bpf/build.mk is read after this file: prerequisites name its library by path.
+AGENT_BPF_LIB := $(BUILD)/bpf/libfwgbpf.a
 
 $(BUILD)/agent/fwgated.o $(BUILD)/agent/bpfload.o $(BUILD)/agent/proto.o $(BUILD)/agent/fwgated-worker.o \
 $(BUILD)/agent/worker.o $(BUILD)/agent/sync.o $(BUILD)/agent/store.o: UCFLAGS += -Ichain $(BPF_CFLAGS)
 $(BUILD)/agent/fwgated.o $(BUILD)/agent/worker.o $(BUILD)/agent/sync.o: $(wildcard chain/*.h)
-$(BUILD)/agent/fwgated.o $(BUILD)/agent/bpfload.o: $(BPF_LIB)
+$(BUILD)/agent/fwgated.o $(BUILD)/agent/bpfload.o: $(AGENT_BPF_LIB)
 
-$(BUILD)/bin/fwgated: $(FWGATED_OBJ) $(BUILD)/chain/libledger.a $(LIBFWG) $(BPF_LIB)
+$(BUILD)/bin/fwgated: $(FWGATED_OBJ) $(BUILD)/chain/libledger.a $(LIBFWG) $(AGENT_BPF_LIB)
 	@echo "  LD      $@"
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UCFLAGS) $(AGENT_LDFLAGS) -o $@ $(FWGATED_OBJ) $(BUILD)/chain/libledger.a $(BPF_LIB) \

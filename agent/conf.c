@@ -75,6 +75,29 @@ static int seconds(const struct ctx *x, unsigned int *dst, const char *src)
 	return 0;
 }
 
+static int number32(const struct ctx *x, uint32_t *dst, const char *src, unsigned long max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(src, &end, 10);
+	if (errno || *end || !isdigit((unsigned char)src[0]) || v == 0 || v > max)
+		return bad(x, "a number out of range");
+	*dst = v;
+	return 0;
+}
+
+static int number(const struct ctx *x, uint16_t *dst, const char *src, unsigned long max)
+{
+	uint32_t v;
+
+	if (number32(x, &v, src, max))
+		return -1;
+	*dst = v;
+	return 0;
+}
+
 static int parse_line(const struct ctx *x, char **w, int n, struct fwg_conf *c)
 {
 	const char *k = w[0];
@@ -183,6 +206,27 @@ static int parse_line(const struct ctx *x, char **w, int n, struct fwg_conf *c)
 		if (strcmp(w[1], "auto") && strcmp(w[1], "yes") && strcmp(w[1], "no"))
 			return bad(x, "bpf wants auto, yes or no");
 		strcpy(c->bpf, w[1]);
+		return 0;
+	}
+	if (!strcmp(k, "filter")) {
+		if (n < 2)
+			return bad(x, "filter wants an interface, then up to 3 update ports");
+		if (name(x, c->filter_if, w[1]))
+			return -1;
+		for (i = 2; i < (unsigned int)n; i++)
+			if (number(x, &c->filter_ports[c->nr_filter_ports++], w[i], 65535))
+				return -1;
+		return 0;
+	}
+	if (!strcmp(k, "relay-port")) {
+		uint32_t port;
+
+		if (n != 3 && n != 4)
+			return bad(x, "relay-port wants PORT RATE [BURST] (packets per second per source)");
+		if (number32(x, &port, w[1], 65535) || number32(x, &c->relay_rate, w[2], 10000000) ||
+		    (n == 4 && number32(x, &c->relay_burst, w[3], 10000000)))
+			return -1;
+		c->relay_port = port;
 		return 0;
 	}
 #undef ARGS

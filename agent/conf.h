@@ -52,6 +52,11 @@ struct fwg_conf {
 	char health_check[FWG_CONF_PATH_LEN];	/* run before a booted slot is marked good */
 	char control[FWG_CONF_PATH_LEN];	/* fwgatectl's socket */
 	char bpf[8];				/* "auto", "yes" or "no": load the bpf/ programs */
+	char filter_if[FWGATE_NAME_LEN];	/* the uplink the XDP traffic filter guards, or "" */
+	uint16_t filter_ports[3];		/* its update ports (local TCP ports) */
+	unsigned int nr_filter_ports;
+	uint16_t relay_port;			/* the peer-relay port, rate-limited per source */
+	uint32_t relay_rate, relay_burst;
 };
 
 /* Parses @len bytes of @text named @name into @c; 0 or -1 (errors logged). */

@@ -106,6 +106,18 @@ static bool relay_admit(const struct in6_addr *src)
  * The transport header at @l4, of protocol @proto, from @src (v4-mapped for IPv4); @lpm_key is the source's
  * allow-list key in @allow, looked up only for update traffic.
  */
+/*
+ * A port as an index into port_class. Verifiers before Linux 6.10 lose the bounds of a byte swap, so the
+ * mask is made opaque to the compiler, which would otherwise drop it as redundant after a 16-bit swap.
+ */
+static __always_inline __u32 port_index(__be16 port)
+{
+	__u32 p = bpf_ntohs(port);
+
+	barrier_var(p);
+	return p & 0xffff;
+}
+
 static __always_inline int classify(void *l4, void *end, __u8 proto, const struct in6_addr *src, void *allow, void *lpm_key)
 {
 	__u8 class;
@@ -115,13 +127,13 @@ static __always_inline int classify(void *l4, void *end, __u8 proto, const struc
 
 		if ((void *)(th + 1) > end || th->doff < 5)
 			return verdict(FILTER_DROP_MALFORMED, XDP_DROP);
-		class = port_class[bpf_ntohs(th->dest)] & 0xf;
+		class = port_class[port_index(th->dest)] & 0xf;
 	} else if (proto == IPPROTO_UDP) {
 		struct udphdr *uh = l4;
 
 		if ((void *)(uh + 1) > end)
 			return verdict(FILTER_DROP_MALFORMED, XDP_DROP);
-		class = port_class[bpf_ntohs(uh->dest)] >> 4;
+		class = port_class[port_index(uh->dest)] >> 4;
 	} else {
 		return verdict(FILTER_PASSED, XDP_PASS);
 	}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The loader of fwgate's BPF programs; see loader.h and Documentation/fwgate/bpf.rst. */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -98,9 +99,11 @@ static const struct {
 /* libbpf's messages, one log line per line (the verifier's log comes as one message). */
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char buf[8192], *line, *save;
+	char *buf, *line, *save;
 
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	/* Whole: a verifier log comes in one call and its last lines say why. */
+	if (vasprintf(&buf, fmt, ap) < 0)
+		return 0;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (level == LIBBPF_WARN)
 			log_warnx("%s", line);
@@ -109,6 +112,7 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 		else
 			log_debug("%s", line);
 	}
+	free(buf);
 	return 0;
 }
 

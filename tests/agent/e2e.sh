@@ -152,6 +152,8 @@ retry-interval 2
 freshness 20
 alarm-hook $W/alarm.sh
 health-check $W/health.sh
+filter eth0 8443
+relay-port 9000 50 100
 control /run/fwgate/fwgated.sock
 user nobody
 EOF
@@ -211,6 +213,7 @@ stop_agent() { pkill -x fwgated; wait_for 10 '! pgrep -x fwgated >/dev/null && !
 t "fwgated provisioned fwgate.ko and locked its policy" "wait_for 30 'grep -q 1 /sys/kernel/fwgate/policy/locked'"
 t "fwgated's guard refuses root's dd to rootfs_a" "wait_for 20 'grep -q \"guard.*enforcing\" /tmp/fwgated.log' && ! dd if=/dev/zero of=/dev/vda2 bs=4k count=1 conv=notrunc,fsync 2>/dev/null"
 t "and the denial is in fwgated's log" "wait_for 10 'grep -q \"guard: denied .*(dd)\" /tmp/fwgated.log'"
+t "fwgated attached its XDP traffic filter to eth0" "ip link show eth0 | grep -q xdp"
 t "fwgated's cgroup may reach the configured nodes only" "in_cgroup curl -sf -o /dev/null $GUEST_HOST:$((BASE + 102))/head && ! in_cgroup curl -sf -m 5 -o /dev/null $GUEST_HOST:$((BASE + 101))/head && curl -sf -o /dev/null $GUEST_HOST:$((BASE + 101))/head"
 h1=$(hex_of "$W/fw1.img" 2>/dev/null)
 t "firmware 1 (approved 2 of 3) is installed on rootfs_b" "wait_for 120 'ctl updates | grep -q \"^\$(echo \$h1 | cut -c1-16) .* installed\"'"
