@@ -14,6 +14,7 @@
 #   4. a reboot into rootfs_b (as the bootloader reports it): the health check runs, the slot is marked good.
 #   5. the etcd cluster is stopped: the nodes serve a chain that no longer grows; past the freshness limit
 #      the alarm shows in the status and runs the hook.
+#   6. the configuration loses a node: SIGHUP, and the agent's cgroup can no longer reach it.
 # The guest prints TAP; the host adds the chain's side (acks and nacks on the chain, counted).
 # usage: tests/agent/e2e.sh KVER   (needs make; root)
 set -u
@@ -255,6 +256,10 @@ touch \$W/want-freeze
 t "a frozen chain raises the alarm in the status" "wait_for 90 'ctl status | grep -q FREEZE'"
 t "and runs the alarm hook" "wait_for 10 'grep -q \"^freeze \" /tmp/alarm.log 2>/dev/null'"
 t "no acknowledgement is left waiting" "ctl status | grep -q '^acks  *0 '"
+# The node list changes: SIGHUP rereads it and replaces the egress map.
+sed -i '\\|/cut\$|d' \$W/fwgated.conf
+pkill -HUP -x fwgated
+t "after SIGHUP with the proxy node removed, fwgated's cgroup can no longer reach it" "wait_for 20 'grep -q \"reload: 1 nodes\" /tmp/fwgated.log' && ! in_cgroup curl -sf -m 5 -o /dev/null $GUEST_HOST:$MPORT/cut/head && in_cgroup curl -sf -o /dev/null $GUEST_HOST:$((BASE + 102))/head"
 stop_agent
 echo "# fwgated log:"; tail -n 25 /tmp/fwgated.log | sed 's/^/#   /'
 cp /tmp/fwgated.log \$W/fwgated.log
