@@ -213,7 +213,8 @@ static int parse_line(const struct ctx *x, char **w, int n, struct fwg_conf *c)
 			return bad(x, "filter wants an interface, then up to 3 update ports");
 		if (name(x, c->filter_if, w[1]))
 			return -1;
-		for (i = 2; i < (unsigned int)n; i++)
+		c->nr_filter_ports = 0;		/* the last filter line counts */
+		for (i = 2; i < (unsigned int)n && i - 2 < FWG_CONF_MAX_FILTER_PORTS; i++)
 			if (number(x, &c->filter_ports[c->nr_filter_ports++], w[i], 65535))
 				return -1;
 		return 0;

@@ -15,6 +15,7 @@
 #define FWG_CONF_MAX_SLOTS	FWGATE_MAX_TARGETS
 #define FWG_CONF_URL_LEN	256
 #define FWG_CONF_PATH_LEN	256
+#define FWG_CONF_MAX_FILTER_PORTS	3
 
 enum fwg_bootloader {
 	FWG_BOOT_NONE,
@@ -53,7 +54,7 @@ struct fwg_conf {
 	char control[FWG_CONF_PATH_LEN];	/* fwgatectl's socket */
 	char bpf[8];				/* "auto", "yes" or "no": load the bpf/ programs */
 	char filter_if[FWGATE_NAME_LEN];	/* the uplink the XDP traffic filter guards, or "" */
-	uint16_t filter_ports[3];		/* its update ports (local TCP ports) */
+	uint16_t filter_ports[FWG_CONF_MAX_FILTER_PORTS];	/* its update ports (local TCP ports) */
 	unsigned int nr_filter_ports;
 	uint16_t relay_port;			/* the peer-relay port, rate-limited per source */
 	uint32_t relay_rate, relay_burst;
