@@ -21,8 +21,8 @@
 #include "keys.h"
 #include "log.h"
 #include "nl.h"
+#include "sysfs.h"
 
-#define SYSFS "/sys/kernel/fwgate"
 
 static struct fwg_nl *nl_open(int events)
 {
@@ -86,16 +86,10 @@ static int print_update(const struct fwg_update_info *u, void *arg)
 
 static void print_sysfs(const char *label, const char *file)
 {
-	char path[256], buf[256];
-	FILE *f;
+	char buf[256];
 
-	snprintf(path, sizeof(path), SYSFS "/%s", file);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	if (fgets(buf, sizeof(buf), f))
-		printf("  %-20s %s", label, buf);
-	fclose(f);
+	if (!fwg_sysfs_read(file, buf, sizeof(buf)))
+		printf("  %-20s %s\n", label, buf);
 }
 
 /*
@@ -224,27 +218,12 @@ static int cmd_policy(int argc, char **argv)
 
 static int sysfs_write(const char *file, const char *line)
 {
-	char path[256], err[256] = "";
-	FILE *f;
-	int ok;
+	char why[256];
 
-	snprintf(path, sizeof(path), SYSFS "/%s", file);
-	f = fopen(path, "w");
-	if (!f) {
-		log_warn("%s", path);
-		return 1;
-	}
-	ok = fputs(line, f) >= 0;
-	ok = !fclose(f) && ok;
-	if (!ok) {
-		f = fopen(SYSFS "/last_error", "r");
-		if (f && fgets(err, sizeof(err), f))
-			err[strcspn(err, "\n")] = '\0';
-		if (f)
-			fclose(f);
-		log_warnx("%s: \"%s\": %s", path, line, err);
-	}
-	return !ok;
+	if (!fwg_sysfs_write(file, line, why, sizeof(why)))
+		return 0;
+	log_warnx(FWG_SYSFS "/%s: \"%s\": %s", file, line, why);
+	return 1;
 }
 
 static int cmd_target(int argc, char **argv)

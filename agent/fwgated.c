@@ -42,9 +42,8 @@
 #include "proto.h"
 #include "queue.h"
 #include "seal.h"
+#include "sysfs.h"
 #include "bpfload.h"
-
-#define SYSFS "/sys/kernel/fwgate"
 
 static struct monitor {
 	struct fwg_conf c;
@@ -67,40 +66,6 @@ static struct monitor {
 } m = { .ctl = -1, .sock = -1, .fd = -1 };
 
 /* ------------------------------------------------------------------ kernel */
-
-static int sysfs_read(const char *file, char *buf, size_t len)
-{
-	char path[256];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), SYSFS "/%s", file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-static int sysfs_write(const char *file, const char *val)
-{
-	char path[256];
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), SYSFS "/%s", file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
-		err = -errno;
-	close(fd);
-	return err;
-}
 
 struct find {
 	const char *name;
@@ -140,10 +105,9 @@ static int provision(void)
 	char buf[512];
 	int err;
 
-	if (m.c.state_device[0] && !sysfs_read("state_device", buf, sizeof(buf)) && !buf[0]) {
-		err = sysfs_write("state_device", m.c.state_device);
+	if (m.c.state_device[0] && !fwg_sysfs_read("state_device", buf, sizeof(buf)) && !buf[0]) {
+		err = fwg_sysfs_write("state_device", m.c.state_device, buf, sizeof(buf));
 		if (err) {
-			sysfs_read("last_error", buf, sizeof(buf));
 			log_warnx("state-device %s: %s", m.c.state_device, buf);
 			return -1;
 		}
@@ -159,8 +123,7 @@ static int provision(void)
 		if (err)
 			continue;
 		snprintf(buf, sizeof(buf), "%s %s %s", s->name, s->spec, s->group);
-		if (sysfs_write("targets/add", buf)) {
-			sysfs_read("last_error", buf, sizeof(buf));
+		if (fwg_sysfs_write("targets/add", buf, buf, sizeof(buf))) {
 			log_warnx("slot %s: fwgate.ko refuses it: %s", s->name, buf);
 			return -1;
 		}
@@ -349,7 +312,7 @@ static int spawn_worker(void)
 
 /* ------------------------------------------------------------------ acknowledgements */
 
-static void sign(const struct fwg_msg_sign *r)
+static int sign_queue(const struct fwg_msg_sign *r)
 {
 	uint8_t buf[4096], id[FWGATE_ID_LEN];
 	struct fwgate_nack_stmt n = {};
@@ -363,7 +326,7 @@ static void sign(const struct fwg_msg_sign *r)
 		/* Only what the kernel holds is acknowledged. */
 		if (target_get(NULL, r->u_id, NULL) != 1) {
 			log_warnx("ack of %s refused: no target holds it", hex);
-			return;
+			return -1;
 		}
 		memcpy(a.magic, FWGATE_MAGIC_ACK, FWGATE_MAGIC_LEN);
 		memcpy(a.u_id, r->u_id, FWGATE_ID_LEN);
@@ -382,19 +345,31 @@ static void sign(const struct fwg_msg_sign *r)
 	/* The key is read for each signature and freed at once: the worker, forked later, never holds it. */
 	key = fwg_key_load_private(m.c.device_key);
 	if (!key)
-		return;
+		return -1;
 	len = r->nack ? fwg_tx_sign(key, FWG_TX_NACK, &n, sizeof(n), NULL, 0, buf, sizeof(buf)) :
 			fwg_tx_sign(key, FWG_TX_ACK, &a, sizeof(a), NULL, 0, buf, sizeof(buf));
 	EVP_PKEY_free(key);
 	if (!len) {
 		log_warnx("%s of %s: can not sign it", r->nack ? "nack" : "ack", hex);
-		return;
+		return -1;
 	}
 	fwg_tx_id(buf, len, id);
 	if (fwg_queue_put(&m.q, id, buf, len))
-		return;
+		return -1;
 	log_info("%s of update %s queued", r->nack ? "nack" : "ack", hex);
 	resend_one(id, buf, len, NULL);
+	return 0;
+}
+
+/* Signed and queued, the worker gets a SUBMIT; otherwise it is told, and asks again at its next round. */
+static void sign(const struct fwg_msg_sign *r)
+{
+	struct fwg_msg_sign f = *r;
+
+	if (sign_queue(r)) {
+		f.type = FWG_MSG_SIGN_FAILED;
+		send_w(&f, sizeof(f));
+	}
 }
 
 /* ------------------------------------------------------------------ installs */
@@ -475,7 +450,7 @@ static void install_begin(const struct fwg_msg_begin *b)
 	}
 	if (ioctl(m.fd, FWGATE_IOC_BEGIN, &m.begin)) {
 		err = -errno;
-		sysfs_read("last_error", err_text, sizeof(err_text));
+		fwg_sysfs_read("last_error", err_text, sizeof(err_text));
 		snprintf(msg, sizeof(msg), "%s: %s", m.begin.target, err_text[0] ? err_text : strerror(-err));
 		close(m.fd);
 		m.fd = -1;
@@ -540,7 +515,7 @@ static void install_end(const struct fwg_msg_end *e)
 			 m.werr ? strerror(-m.werr) : "the download failed");
 	} else if (ioctl(m.fd, FWGATE_IOC_COMMIT)) {
 		err = -errno;
-		sysfs_read("last_error", err_text, sizeof(err_text));
+		fwg_sysfs_read("last_error", err_text, sizeof(err_text));
 		snprintf(msg, sizeof(msg), "%s: %s", m.begin.target, err_text[0] ? err_text : strerror(-err));
 	}
 	close(m.fd);

@@ -38,6 +38,7 @@ enum fwg_msg_type {
 	FWG_MSG_COMMITTED,	/* struct fwg_msg_committed: a target holds this update (event or boot) */
 	FWG_MSG_POLICY,		/* struct fwg_msg_policy: the first message, the policy the kernel enforces */
 	FWG_MSG_UNWRAP_DONE,	/* struct fwg_msg_unwrapped: the image's content key, or an error */
+	FWG_MSG_SIGN_FAILED,	/* struct fwg_msg_sign, as asked: not signed or not queued (ask again) */
 };
 
 /*

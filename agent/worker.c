@@ -52,6 +52,7 @@ struct upd {
 	int gave_up;
 	int acked, nacked;	/* our own, seen in the chain */
 	int nack_sent;
+	uint32_t nack_reason;	/* wanted; asked again until queued */
 	char last_error[256];
 };
 
@@ -370,13 +371,17 @@ static void ask_sign(int nack, uint32_t reason, const uint8_t *u_id, const uint8
 
 static void nack(struct upd *u, uint32_t reason)
 {
+	u->nack_reason = reason;
 	if (u->nacked || u->nack_sent || own_ack_pending(u->stmt.u_id, 1))
 		return;
 	u->nack_sent = 1;
 	ask_sign(1, reason, u->stmt.u_id, u->stmt.m_id, be64toh(u->stmt.version), u->stmt.target);
 }
 
-/* Acks each update a target holds, once: not if the chain or the queue has our ack already. */
+/*
+ * Acks each update a target holds, once: not if the chain or the queue has our ack already; and asks again
+ * for the nacks the monitor could not queue.
+ */
 static void reconcile_acks(void)
 {
 	unsigned int i;
@@ -384,6 +389,9 @@ static void reconcile_acks(void)
 
 	if (!w.synced_once)
 		return;
+	for (i = 0; i < w.nr_upd; i++)
+		if (w.upd[i]->nack_reason)
+			nack(w.upd[i], w.upd[i]->nack_reason);
 	for (i = 0; i < w.nr_committed; i++) {
 		struct fwg_msg_committed *m = &w.committed[i];
 
@@ -756,6 +764,15 @@ static void handle_async(const uint8_t *buf, size_t len)
 		    u->acked < 0)
 			u->acked = 0;
 		submit_pending();
+		break;
+	case FWG_MSG_SIGN_FAILED:
+		/* Nothing queued: the next round asks again, so that no acknowledgement is dropped. */
+		if (len < sizeof(struct fwg_msg_sign) || !(u = upd_find(((const struct fwg_msg_sign *)buf)->u_id)))
+			return;
+		if (((const struct fwg_msg_sign *)buf)->nack)
+			u->nack_sent = 0;
+		else if (u->acked < 0)
+			u->acked = 0;
 		break;
 	case FWG_MSG_COMMITTED:
 		if (len < sizeof(*c))
