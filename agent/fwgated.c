@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -747,6 +748,8 @@ int main(int argc, char **argv)
 	m.bpf = fwg_agent_bpf_start(&m.c, &err);
 	if (err)
 		return 1;
+	/* Loading the programs parsed the kernel's BTF: give those megabytes back. */
+	malloc_trim(0);
 	confirm_boot();
 	snprintf(qdir, sizeof(qdir), "%s/queue", m.c.state_dir);
 	mkdir(m.c.state_dir, 0755);
