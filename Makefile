@@ -42,13 +42,22 @@ LIB_OBJ  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
 LIBFWG   := $(BUILD)/lib/libfwgate.a
 UCFLAGS  := $(CFLAGS) -Ilib $(NL_CFLAGS)
 ULIBS    := $(LIBFWG) $(NL_LIBS) -lcrypto
+# The device agent's library: the same objects with the mbedTLS backend for the OpenSSL one (lib/crypto.h),
+# and mbedTLS linked statically.
+MBED_OBJ := $(filter-out $(BUILD)/lib/crypto_openssl.o,$(LIB_OBJ)) $(BUILD)/lib/mbed/crypto_mbedtls.o
+LIBFWG_MBED := $(BUILD)/lib/libfwgate-mbedtls.a
+MBED_LIBS := -l:libmbedcrypto.a
+# lib/http.c's TLS, linked statically: only the programs that make HTTP requests pull it in.
+HTTP_LIBS := -l:libmbedtls.a -l:libmbedx509.a -l:libmbedcrypto.a
+ULIBS    += $(HTTP_LIBS)
 BINS     := $(BUILD)/bin/fwgate $(BUILD)/bin/fwgatectl
 
 KSELFTEST := $(BUILD)/kselftest/kselftest_harness.h
-FUZZERS := $(BUILD)/fuzz/fuzz_der $(BUILD)/fuzz/fuzz_files $(BUILD)/fuzz/fuzz_policy
+FUZZERS := $(BUILD)/fuzz/fuzz_der $(BUILD)/fuzz/fuzz_files $(BUILD)/fuzz/fuzz_policy $(BUILD)/fuzz/fuzz_key
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I$(TOP)/include/uapi -Ilib -Ikmod $(NL_CFLAGS)
-FUZZ_LIB := lib/files.c lib/keys.c lib/log.c
+FUZZ_LIB := lib/files.c lib/keys.c lib/log.c lib/crypto_openssl.c
+FUZZ_LIB_MBED := lib/files.c lib/keys.c lib/log.c lib/mbed/crypto_mbedtls.c
 
 # Subsystems (bpf/, chain/, ...) add their rules in a build.mk and their outputs to EXTRA_BINS.
 .DEFAULT_GOAL := all
@@ -105,6 +114,11 @@ $(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) include/uapi/linux/fwgate.h
 	$(Q)$(CC) $(UCFLAGS) -c -o $@ $<
 
 $(LIBFWG): $(LIB_OBJ)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(LIBFWG_MBED): $(MBED_OBJ)
+	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/bin/fwgate: chain/fwgate.c $(LIBFWG)

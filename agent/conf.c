@@ -117,6 +117,10 @@ static int parse_line(const struct ctx *x, char **w, int n, struct fwg_conf *c)
 			return bad(x, "too many mirrors");
 		return url(x, c->mirrors[c->nr_mirrors++], w[1]);
 	}
+	if (!strcmp(k, "ca-file")) {
+		ARGS(1);
+		return path(x, c->ca_file, w[1]);
+	}
 	if (!strcmp(k, "device-key")) {
 		ARGS(1);
 		return path(x, c->device_key, w[1]);
@@ -335,6 +339,10 @@ int fwg_conf_check_files(const struct fwg_conf *c)
 	}
 	if (stat(c->policy, &st)) {
 		log_warn("policy %s", c->policy);
+		err = -1;
+	}
+	if (c->ca_file[0] && stat(c->ca_file, &st)) {
+		log_warn("ca-file %s", c->ca_file);
 		err = -1;
 	}
 	if (c->alarm_hook[0] && (stat(c->alarm_hook, &st) || !(st.st_mode & 0111))) {

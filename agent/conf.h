@@ -35,6 +35,7 @@ struct fwg_conf {
 	unsigned int nr_nodes;
 	char mirrors[FWG_CONF_MAX_MIRRORS][FWG_CONF_URL_LEN];
 	unsigned int nr_mirrors;
+	char ca_file[FWG_CONF_PATH_LEN];	/* https servers' CA bundle, "" for the system's */
 	char device_key[FWG_CONF_PATH_LEN];
 	char policy[FWG_CONF_PATH_LEN];
 	char state_dir[FWG_CONF_PATH_LEN];

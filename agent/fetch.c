@@ -2,7 +2,7 @@
 /*
  * The download half of fwgated: one URL at a time, each from byte 0 of its stream and resumed with Range,
  * plain bytes hashed as they pass and handed to the sink once each. fetch.h says how bad bytes are
- * attributed. Memory is this file's few hundred bytes, libcurl's receive buffer and the unseal stream's
+ * attributed. Memory is this file's few hundred bytes, lib/http.c's receive buffer and the unseal stream's
  * output buffer, whatever the image size.
  */
 #include <errno.h>
@@ -12,9 +12,10 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <curl/curl.h>
 
+#include "crypto.h"
 #include "fetch.h"
+#include "http.h"
 #include "keys.h"
 #include "log.h"
 #include "seal.h"
@@ -39,9 +40,9 @@ struct fetch {
 	const struct fwg_fetch_req *r;
 	const struct fwg_fetch_sink *sink;
 	struct fwg_fetch_result *res;
-	CURL *curl;
-	EVP_MD_CTX *md, *tmp;
-	char errbuf[CURL_ERROR_SIZE];
+	struct fwg_http_req http;
+	struct fwg_http_res http_res;
+	struct fwg_sha256_ctx md;
 	int ret;			/* fwg_fetch()'s return once STOP_END */
 
 	uint64_t delivered;		/* plain bytes the sink holds */
@@ -122,8 +123,9 @@ end(struct fetch *f, enum fwg_fetch_reason reason, int ret, int culprit, const c
 
 static void digest_so_far(struct fetch *f, uint8_t out[FWGATE_ID_LEN])
 {
-	EVP_MD_CTX_copy_ex(f->tmp, f->md);
-	EVP_DigestFinal_ex(f->tmp, out, NULL);
+	struct fwg_sha256_ctx tmp = f->md;
+
+	fwg_sha256_final(&tmp, out);
 }
 
 /* Plain bytes at f->plain: hash them, check them against the sink's prefix, deliver what it lacks. */
@@ -137,7 +139,7 @@ static int consume_plain(struct fetch *f, const uint8_t *p, size_t n)
 		k = n;
 		if (f->plain < f->ck_len && f->plain + k > f->ck_len)
 			k = f->ck_len - f->plain;
-		EVP_DigestUpdate(f->md, p, k);
+		fwg_sha256_update(&f->md, p, k);
 		if (!f->diverged && f->plain + k > f->delivered) {
 			skip = f->delivered > f->plain ? f->delivered - f->plain : 0;
 			err = f->sink->write(p + skip, k - skip, f->sink->arg);
@@ -261,31 +263,25 @@ static void consume(struct fetch *f, const uint8_t *p, size_t n)
 	feed(f, p, n);
 }
 
-static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
+static int on_header(const char *line, void *arg)
 {
 	struct fetch *f = arg;
-	size_t n = size * nmemb;
-	char buf[128];
 
 	/* A new header block for each response, redirects included. */
-	if (n > 5 && !strncmp(line, "HTTP/", 5))
+	if (!strncmp(line, "HTTP/", 5))
 		f->has_range = 0;
-	if (n < sizeof(buf) && !strncasecmp(line, "Content-Range:", 14)) {
-		memcpy(buf, line, n);
-		buf[n] = '\0';
-		f->has_range = sscanf(buf + 14, " bytes %" SCNu64 "-", &f->range_start) == 1;
-	}
-	return n;
+	if (!strncasecmp(line, "Content-Range:", 14))
+		f->has_range = sscanf(line + 14, " bytes %" SCNu64 "-", &f->range_start) == 1;
+	return 0;
 }
 
-static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
+static int on_body(const void *data, size_t n, void *arg)
 {
 	struct fetch *f = arg;
-	size_t n = size * nmemb, k;
-	long code = 0;
+	int code = f->http_res.status;
+	size_t k;
 
 	if (!f->started) {
-		curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &code);
 		if (code == 200) {
 			f->skip = f->pos;	/* from byte 0: a server that ignores Range */
 		} else if (code == 206 && f->has_range && f->range_start <= f->pos) {
@@ -293,9 +289,9 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 		} else if (code == 206) {
 			next(f, FWG_FETCH_UNREACHABLE, "a 206 whose Content-Range does not start at %" PRIu64,
 			     f->pos);
-			return 0;
+			return -1;
 		} else {
-			return 0;	/* an error page: the status tells */
+			return -1;	/* an error page: the status tells */
 		}
 		f->started = 1;
 	}
@@ -303,7 +299,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 	f->skip -= k;
 	if (n > k)
 		consume(f, (const uint8_t *)data + k, n - k);
-	return f->stop ? 0 : size * nmemb;
+	return f->stop ? -1 : 0;
 }
 
 static int complete(const struct fetch *f)
@@ -312,13 +308,12 @@ static int complete(const struct fetch *f)
 }
 
 /* What went wrong with a response that is no verdict on the bytes. */
-static const char *describe(struct fetch *f, CURLcode rc, long code, char *buf, size_t len)
+static const char *describe(struct fetch *f, int rc, long code, char *buf, size_t len)
 {
 	if (code >= 300)
 		snprintf(buf, len, "HTTP %ld", code);
 	else if (rc)
-		snprintf(buf, len, "%s at byte %" PRIu64, f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc),
-			 f->pos);
+		snprintf(buf, len, "%s at byte %" PRIu64, f->http_res.err, f->pos);
 	else
 		snprintf(buf, len, "stream cut short at byte %" PRIu64, f->pos);
 	return buf;
@@ -368,9 +363,9 @@ static int fetch_url(struct fetch *f)
 {
 	uint64_t start_delivered = f->delivered, before;
 	unsigned int fails = 0;
-	char range[32], why[CURL_ERROR_SIZE + 64];
-	CURLcode rc;
+	char why[FWG_HTTP_ERR_LEN + 64];
 	long code;
+	int rc;
 
 	f->fmt = FMT_UNKNOWN;
 	f->pos = f->total = f->plain = 0;
@@ -378,18 +373,16 @@ static int fetch_url(struct fetch *f)
 	fwg_unseal_stream_free(f->unseal);
 	f->unseal = NULL;
 	f->stop = STOP_NONE;
-	EVP_DigestInit_ex(f->md, EVP_sha256(), NULL);
-	curl_easy_setopt(f->curl, CURLOPT_URL, f->r->urls[f->url]);
+	fwg_sha256_init(&f->md);
+	f->http.url = f->r->urls[f->url];
 	for (;;) {
 		before = f->pos;
-		snprintf(range, sizeof(range), "%" PRIu64 "-", f->pos);
-		curl_easy_setopt(f->curl, CURLOPT_RANGE, f->pos ? range : NULL);
+		f->http.range = f->pos > 0;
+		f->http.range_from = f->pos;
 		f->started = 0;
 		f->has_range = 0;
-		f->errbuf[0] = '\0';
-		rc = curl_easy_perform(f->curl);
-		code = 0;
-		curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &code);
+		rc = fwg_http_request(&f->http, &f->http_res);
+		code = f->http_res.status;
 		if (!f->stop && f->fmt == FMT_UNKNOWN && !rc && (code == 200 || code == 206) &&
 		    f->pos == f->r->size)
 			decide(f, 1);	/* a plain image shorter than the magic */
@@ -432,7 +425,7 @@ static int fetch_url(struct fetch *f)
 int fwg_fetch(const struct fwg_fetch_req *r, const struct fwg_fetch_sink *s, struct fwg_fetch_result *res)
 {
 	struct fetch f = { .r = r, .sink = s, .res = res, .ck_url = -1, .delivered = r->offset };
-	long timeout = r->timeout_s ? r->timeout_s : 30;
+	unsigned int timeout = r->timeout_s ? r->timeout_s : 30;
 	int rc = 1;
 
 	memset(res, 0, sizeof(*res));
@@ -442,30 +435,14 @@ int fwg_fetch(const struct fwg_fetch_req *r, const struct fwg_fetch_sink *s, str
 		snprintf(res->msg, sizeof(res->msg), "fetch: no URL, or an offset past the size");
 		return -EINVAL;
 	}
-	f.curl = curl_easy_init();
-	f.md = EVP_MD_CTX_new();
-	f.tmp = EVP_MD_CTX_new();
-	if (!f.curl || !f.md || !f.tmp) {
-		res->reason = FWG_FETCH_LOCAL;
-		snprintf(res->msg, sizeof(res->msg), "fetch: out of memory");
-		rc = -1;
-		f.ret = -ENOMEM;
-		goto out;
-	}
-	curl_easy_setopt(f.curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(f.curl, CURLOPT_WRITEDATA, &f);
-	curl_easy_setopt(f.curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(f.curl, CURLOPT_HEADERDATA, &f);
-	curl_easy_setopt(f.curl, CURLOPT_ERRORBUFFER, f.errbuf);
-	curl_easy_setopt(f.curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(f.curl, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(f.curl, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(f.curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(f.curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(f.curl, CURLOPT_USERAGENT, "fwgated");
-	curl_easy_setopt(f.curl, CURLOPT_CONNECTTIMEOUT, timeout);
-	curl_easy_setopt(f.curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(f.curl, CURLOPT_LOW_SPEED_TIME, timeout);
+	f.http.body_fn = on_body;
+	f.http.header = on_header;
+	f.http.arg = &f;
+	f.http.max_redirects = 5;
+	f.http.user_agent = "fwgated";
+	f.http.connect_timeout_s = timeout;
+	f.http.low_speed_limit = 1;
+	f.http.low_speed_time_s = timeout;
 	for (f.url = 0; rc > 0 && f.url < r->nr_urls; f.url++) {
 		rc = fetch_url(&f);
 		if (!rc) {
@@ -482,10 +459,6 @@ int fwg_fetch(const struct fwg_fetch_req *r, const struct fwg_fetch_sink *s, str
 	} else if (rc > 0) {
 		f.ret = res->reason == FWG_FETCH_UNREACHABLE ? -EHOSTUNREACH : -ENOKEY;
 	}
-out:
 	fwg_unseal_stream_free(f.unseal);
-	EVP_MD_CTX_free(f.tmp);
-	EVP_MD_CTX_free(f.md);
-	curl_easy_cleanup(f.curl);
 	return rc ? f.ret : 0;
 }

@@ -32,7 +32,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <openssl/evp.h>
 #include <linux/fwgate.h>
 
 #include "seal.h"
@@ -50,7 +49,7 @@ struct fwg_fetch_req {
 	unsigned int nr_urls;
 	uint8_t u_id[FWGATE_ID_LEN];	/* SHA-256 of the plain image */
 	uint64_t size;			/* its size */
-	EVP_PKEY *device_key;		/* opens sealed images; may be NULL */
+	struct fwg_key *device_key;		/* opens sealed images; may be NULL */
 	/* Or, without the key (fwgated's worker): this device's key id and who opens its entry. */
 	uint8_t device_id[FWGATE_ID_LEN];
 	fwg_unwrap_fn unwrap;

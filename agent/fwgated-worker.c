@@ -12,7 +12,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <openssl/crypto.h>
 
 #include "conf.h"
 #include "files.h"
@@ -40,7 +39,6 @@ int main(int argc, char **argv)
 	}
 	log_init("fwgated", verbose);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);	/* execve made it dumpable again */
-	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 	if (fwg_conf_load(conf, &c))
 		return 1;
 	/* dup2 cleared close-on-exec: alarm hooks must not inherit the link. */

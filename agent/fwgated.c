@@ -31,7 +31,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <openssl/crypto.h>
 
 #include "boot.h"
 #include "conf.h"
@@ -319,7 +318,7 @@ static int sign_queue(const struct fwg_msg_sign *r)
 	struct fwgate_nack_stmt n = {};
 	struct fwgate_ack_stmt a = {};
 	char hex[17];
-	EVP_PKEY *key;
+	struct fwg_key *key;
 	size_t len;
 
 	fwg_hex(r->u_id, 8, hex);
@@ -349,7 +348,7 @@ static int sign_queue(const struct fwg_msg_sign *r)
 		return -1;
 	len = r->nack ? fwg_tx_sign(key, FWG_TX_NACK, &n, sizeof(n), NULL, 0, buf, sizeof(buf)) :
 			fwg_tx_sign(key, FWG_TX_ACK, &a, sizeof(a), NULL, 0, buf, sizeof(buf));
-	EVP_PKEY_free(key);
+	fwg_key_free(key);
 	if (!len) {
 		log_warnx("%s of %s: can not sign it", r->nack ? "nack" : "ack", hex);
 		return -1;
@@ -492,12 +491,12 @@ static void install_data(const uint8_t *p, size_t len)
 static void unwrap(const struct fwg_msg_unwrap *u)
 {
 	struct fwg_msg_unwrapped r = { .type = FWG_MSG_UNWRAP_DONE };
-	EVP_PKEY *key = fwg_key_load_private(m.c.device_key);
+	struct fwg_key *key = fwg_key_load_private(m.c.device_key);
 
 	r.err = key ? fwg_seal_unwrap(key, u->hdr, u->entry, r.cek) : -ENOKEY;
-	EVP_PKEY_free(key);
+	fwg_key_free(key);
 	send_w(&r, sizeof(r));
-	OPENSSL_cleanse(&r, sizeof(r));
+	explicit_bzero(&r, sizeof(r));
 }
 
 static void install_end(const struct fwg_msg_end *e)
@@ -633,14 +632,14 @@ static int load_policy(void)
 /* The device key must be the one the policy names. */
 static int check_key(void)
 {
-	EVP_PKEY *key = fwg_key_load_private(m.c.device_key);
+	struct fwg_key *key = fwg_key_load_private(m.c.device_key);
 	struct fwg_pubkey pub;
 	int err;
 
 	if (!key)
 		return -1;
 	err = fwg_key_encode(key, &pub);
-	EVP_PKEY_free(key);
+	fwg_key_free(key);
 	if (err || pub.alg != FWGATE_KEY_P256 || memcmp(pub.id, m.p.device_id, FWGATE_ID_LEN)) {
 		log_warnx("device-key %s: not the P-256 key of the device the policy %s names", m.c.device_key,
 			  m.c.policy);
@@ -725,7 +724,6 @@ int main(int argc, char **argv)
 		}
 	}
 	log_init("fwgated", verbose);
-	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 	if (fwg_conf_load(conf, &m.c) || load_policy())
 		return 1;
 	if (check) {

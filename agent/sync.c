@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <endian.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <curl/curl.h>
 
 #include "client.h"
+#include "http.h"
 #include "keys.h"
 #include "log.h"
 #include "sync.h"
@@ -222,10 +223,11 @@ out:
 }
 
 /* Splits the node's stream (be32 length, then a block) and verifies each block as it completes. */
-static size_t stream(char *data, size_t size, size_t nmemb, void *arg)
+static int stream(const void *buf, size_t n, void *arg)
 {
+	const char *data = buf;
 	struct fwg_sync *s = arg;
-	size_t n = size * nmemb, off, blen, take;
+	size_t off, blen, take;
 	const uint8_t *p;
 
 	while (n && !s->failed) {
@@ -239,17 +241,17 @@ static size_t stream(char *data, size_t size, size_t nmemb, void *arg)
 			p = s->buf + off;
 			blen = (size_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
 			if (blen > FWG_BLOCK_MAX)
-				return fail(s, FWG_SYNC_INVALID, "stream: a block of %zu bytes", blen), 0;
+				return fail(s, FWG_SYNC_INVALID, "stream: a block of %zu bytes", blen);
 			if (s->len - off - 4 < blen)
 				break;
 			if (add_block(s, p + 4, blen))
-				return 0;
+				return -1;
 			off += 4 + blen;
 		}
 		memmove(s->buf, s->buf + off, s->len - off);
 		s->len -= off;
 	}
-	return s->failed ? 0 : size * nmemb;
+	return s->failed ? -1 : 0;
 }
 
 /* The stream buffer lives for one run: a device spends most of its time between syncs. */
@@ -279,41 +281,27 @@ int fwg_sync_feed(struct fwg_sync *s, const uint8_t *data, size_t len, struct fw
 {
 	if (begin(s, r))
 		return -1;
-	stream((char *)data, 1, len, s);
+	stream(data, len, s);
 	return end_run(s);
 }
 
 int fwg_sync_run(struct fwg_sync *s, const char *node, struct fwg_sync_result *r)
 {
 	char url[FWG_MAX_URL_LEN + 64];
-	long code = 0;
-	CURLcode rc;
-	CURL *curl;
+	struct fwg_http_req req = { .url = url, .body_fn = stream, .arg = s, .connect_timeout_s = 10,
+				    .low_speed_limit = 1, .low_speed_time_s = 30 };
+	struct fwg_http_res res;
+	int rc;
 
 	if (begin(s, r))
 		return -1;
 	snprintf(url, sizeof(url), "%s/blocks?from=%" PRIu64, node, s->head.next);
-	curl = curl_easy_init();
-	if (!curl) {
-		fail(s, FWG_SYNC_LOCAL, "curl: out of memory");
-		return end_run(s);
-	}
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, stream);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 30L);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	rc = curl_easy_perform(curl);
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(curl);
+	rc = fwg_http_request(&req, &res);
 	if (end_run(s))
 		return -1;
-	if (rc != CURLE_OK || code != 200 || s->len)
+	if (rc || res.status != 200 || s->len)
 		return fail(s, FWG_SYNC_UNREACHABLE, "%s: %s", url,
-			    rc ? curl_easy_strerror(rc) : s->len ? "stream ends mid-block" : "HTTP error");
+			    rc ? res.err : s->len ? "stream ends mid-block" : "HTTP error");
 	if (!s->head.next)
 		return fail(s, FWG_SYNC_UNREACHABLE, "%s: the node has no block yet", url);
 	return 0;
@@ -401,37 +389,41 @@ int fwg_head_parse(const char *a, struct fwg_head *h)
 	return 0;
 }
 
+/* A head is some 120 bytes of JSON: a longer answer is no head. */
+struct head_answer {
+	char text[512];
+	size_t len;
+};
+
+static int collect_head(const void *buf, size_t n, void *arg)
+{
+	struct head_answer *a = arg;
+
+	if (n >= sizeof(a->text) - a->len)
+		return -1;
+	memcpy(a->text + a->len, buf, n);
+	a->len += n;
+	a->text[a->len] = '\0';
+	return 0;
+}
+
 int fwg_node_head(const char *node, struct fwg_head *h, char *msg, size_t len)
 {
-	struct fwg_http_body body = { 0 };
+	struct head_answer a = { .len = 0 };
 	char url[FWG_MAX_URL_LEN + 16];
-	const char *a;
-	long code = 0;
-	CURLcode rc;
-	CURL *curl;
-	int err = -1;
+	struct fwg_http_req req = { .url = url, .body_fn = collect_head, .arg = &a, .timeout_s = 10 };
+	struct fwg_http_res res;
+	int rc;
 
 	snprintf(url, sizeof(url), "%s/head", node);
-	curl = curl_easy_init();
-	if (!curl) {
-		snprintf(msg, len, "curl: out of memory");
-		return -1;
-	}
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, fwg_http_collect);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	rc = curl_easy_perform(curl);
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(curl);
-	a = body.p ? body.p : "";
-	if (rc != CURLE_OK || code != 200)
-		snprintf(msg, len, "%s: %s", url, rc ? curl_easy_strerror(rc) : "HTTP error");
-	else if (fwg_head_parse(a, h))
-		snprintf(msg, len, "%s: not a head: \"%.80s\"", url, a);
+	rc = fwg_http_request(&req, &res);
+	if (res.status && res.status != 200)
+		snprintf(msg, len, "%s: HTTP %d", url, res.status);
+	else if (rc)
+		snprintf(msg, len, "%s: %s", url, rc == -ECANCELED ? "not a head: too long" : res.err);
+	else if (fwg_head_parse(a.text, h))
+		snprintf(msg, len, "%s: not a head: \"%.80s\"", url, a.text);
 	else
-		err = 0;
-	free(body.p);
-	return err;
+		return 0;
+	return -1;
 }

@@ -19,11 +19,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <curl/curl.h>
-#include <openssl/crypto.h>
 
 #include "client.h"
 #include "fetch.h"
+#include "http.h"
 #include "keys.h"
 #include "log.h"
 #include "proto.h"
@@ -559,7 +558,7 @@ static int unwrap(const uint8_t *hdr, const uint8_t *entry, uint8_t cek[32], voi
 	if (r.err)
 		return r.err;
 	memcpy(cek, r.cek, 32);
-	OPENSSL_cleanse(&r, sizeof(r));
+	explicit_bzero(&r, sizeof(r));
 	return 0;
 }
 
@@ -932,7 +931,7 @@ int fwg_worker_main(const struct fwg_conf *c, const struct fwg_policy *p, int so
 	w.node = -1;
 	signal(SIGCHLD, SIG_IGN);	/* alarm hooks are not waited for */
 	srand(time(NULL) ^ getpid());
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	fwg_http_set_ca_file(c->ca_file);
 	snprintf(dir, sizeof(dir), "%s/sync", c->state_dir);
 	w.sync = fwg_sync_new(p, p->device_id, c->has_genesis ? c->genesis : NULL, dir, on_tx, NULL);
 	if (!w.sync) {

@@ -8,29 +8,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/evp.h>
 
+#include "crypto.h"
 #include "ledger.h"
 
 #define fail(err, ...) ({ (err)->kind = FWG_ERR_FORMAT; snprintf((err)->msg, sizeof((err)->msg), __VA_ARGS__); -1; })
 
-/* One fetched SHA-256 and one context per thread: the implicit fetch of EVP_sha256() costs more than a hash. */
 static void hash_parts(uint8_t out[FWGATE_ID_LEN], uint8_t prefix, const uint8_t *a, size_t alen,
 		       const uint8_t *b, size_t blen)
 {
-	static __thread EVP_MD_CTX *ctx;
-	static __thread EVP_MD *md;
+	struct fwg_sha256_ctx c;
 
-	if (!ctx) {
-		ctx = EVP_MD_CTX_new();
-		md = EVP_MD_fetch(NULL, "SHA256", NULL);
-	}
-	EVP_DigestInit_ex(ctx, md, NULL);
-	EVP_DigestUpdate(ctx, &prefix, 1);
-	EVP_DigestUpdate(ctx, a, alen);
+	fwg_sha256_init(&c);
+	fwg_sha256_update(&c, &prefix, 1);
+	fwg_sha256_update(&c, a, alen);
 	if (blen)
-		EVP_DigestUpdate(ctx, b, blen);
-	EVP_DigestFinal_ex(ctx, out, NULL);
+		fwg_sha256_update(&c, b, blen);
+	fwg_sha256_final(&c, out);
 }
 
 void fwg_merkle_leaf(const uint8_t tx_id[FWGATE_ID_LEN], uint8_t out[FWGATE_ID_LEN])

@@ -2,19 +2,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <curl/curl.h>
 
 #include "client.h"
+#include "http.h"
 
 struct answer {
 	char *buf;
 	size_t len, cap;
 };
 
-static size_t collect(char *data, size_t size, size_t nmemb, void *arg)
+/* The answer's first bytes: the rest is dropped. */
+static int collect(const void *data, size_t n, void *arg)
 {
 	struct answer *a = arg;
-	size_t n = size * nmemb, room;
+	size_t room;
 
 	if (a->buf && a->cap > a->len + 1) {
 		room = a->cap - a->len - 1;
@@ -24,7 +25,7 @@ static size_t collect(char *data, size_t size, size_t nmemb, void *arg)
 		a->len += room;
 		a->buf[a->len] = '\0';
 	}
-	return n;
+	return 0;
 }
 
 size_t fwg_http_collect(char *data, size_t size, size_t nmemb, void *arg)
@@ -49,32 +50,22 @@ size_t fwg_http_collect(char *data, size_t size, size_t nmemb, void *arg)
 
 long fwg_node_submit(const char *node, const void *tx, size_t len, char *answer, size_t answer_len)
 {
-	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/octet-stream");
 	struct answer a = { answer, 0, answer_len };
-	CURL *curl = curl_easy_init();
 	char url[2048];
-	long code = -1;
+	/* A node answers once the transaction is in a block: long, but not for ever (a stalled cluster). */
+	struct fwg_http_req req = { .url = url, .method = "POST", .body = tx, .body_len = len,
+				    .content_type = "application/octet-stream", .body_fn = collect, .arg = &a,
+				    .connect_timeout_s = 10, .timeout_s = 60 };
+	struct fwg_http_res res;
 
 	if (answer && answer_len)
 		answer[0] = '\0';
 	snprintf(url, sizeof(url), "%s/tx", node);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, tx);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)len);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a);
-	/* A node answers once the transaction is in a block: long, but not for ever (a stalled cluster). */
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	if (curl_easy_perform(curl) == CURLE_OK)
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-	else if (answer && answer_len)
-		snprintf(answer, answer_len, "%s: unreachable", url);
-	curl_easy_cleanup(curl);
-	curl_slist_free_all(hdr);
-	return code;
+	if (!fwg_http_request(&req, &res))
+		return res.status;
+	if (answer && answer_len)
+		snprintf(answer, answer_len, "%s: unreachable: %s", url, res.err);
+	return -1;
 }
 
 struct reader {
@@ -88,17 +79,17 @@ struct reader {
 };
 
 /* Splits the node's stream (be32 length, then a block) and verifies each block as it completes. */
-static size_t stream(char *data, size_t size, size_t nmemb, void *arg)
+static int stream(const void *data, size_t n, void *arg)
 {
 	struct reader *r = arg;
-	size_t n = size * nmemb, off = 0, blen;
+	size_t off = 0, blen;
 	uint8_t *grown;
 
 	if (r->len + n > r->cap) {
 		r->cap = 2 * (r->len + n);
 		grown = realloc(r->buf, r->cap);
 		if (!grown)
-			return 0;
+			return -1;
 		r->buf = grown;
 	}
 	memcpy(r->buf + r->len, data, n);
@@ -121,7 +112,7 @@ static size_t stream(char *data, size_t size, size_t nmemb, void *arg)
 	}
 	memmove(r->buf, r->buf + off, r->len - off);
 	r->len -= off;
-	return r->bad ? 0 : n;
+	return r->bad ? -1 : 0;
 }
 
 int fwg_node_follow(const char *node, uint64_t from, struct fwg_state *st,
@@ -129,26 +120,20 @@ int fwg_node_follow(const char *node, uint64_t from, struct fwg_state *st,
 {
 	struct reader r = { .st = st, .fn = fn, .arg = arg, .err = err };
 	char url[2048];
-	long code = 0;
-	CURLcode rc;
-	CURL *curl;
+	struct fwg_http_req req = { .url = url, .body_fn = stream, .arg = &r };
+	struct fwg_http_res res;
+	int rc;
 
 	err->kind = FWG_ERR_FORMAT;
 	err->msg[0] = '\0';
 	snprintf(url, sizeof(url), "%s/blocks?from=%llu", node, (unsigned long long)from);
-	curl = curl_easy_init();
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, stream);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
-	rc = curl_easy_perform(curl);
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(curl);
+	rc = fwg_http_request(&req, &res);
 	free(r.buf);
 	if (r.bad)
 		return -1;
-	if (rc != CURLE_OK || code != 200 || r.len) {
-		snprintf(err->msg, sizeof(err->msg), "%.180s: %s", url,
-			 rc ? curl_easy_strerror(rc) : r.len ? "stream ends mid-block" : "HTTP error");
+	if (rc || res.status != 200 || r.len) {
+		snprintf(err->msg, sizeof(err->msg), "%.120s: %.130s", url,
+			 rc ? res.err : r.len ? "stream ends mid-block" : "HTTP error");
 		return -1;
 	}
 	return 0;

@@ -196,7 +196,7 @@ static int cmd_publish(int argc, char **argv)
 	uint8_t buf[OUT_MAX];
 	uint64_t size;
 	size_t sig_len = sizeof(s.sig);
-	EVP_PKEY *key;
+	struct fwg_key *key;
 	struct opts o;
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
@@ -227,7 +227,7 @@ static int cmd_publish(int argc, char **argv)
 	if (fwg_sign(key, &s.stmt, sizeof(s.stmt), s.sig, &sig_len))
 		return 1;
 	s.sig_len = sig_len;
-	EVP_PKEY_free(key);
+	fwg_key_free(key);
 	if (write_out(o.out, buf, fwg_stmt_encode(&s, buf, sizeof(buf))))
 		return 1;
 	if (!o.node)
@@ -248,7 +248,7 @@ static int cmd_upload(int argc, char **argv)
 	struct fwg_pubkey pub;
 	char answer[1024], path[4096];
 	uint32_t i, count, n;
-	EVP_PKEY *key;
+	struct fwg_key *key;
 	uint64_t size;
 	struct opts o;
 	size_t len;
@@ -289,7 +289,7 @@ static int cmd_upload(int argc, char **argv)
 		sent++;
 	}
 	fclose(f);
-	EVP_PKEY_free(key);
+	fwg_key_free(key);
 	fwg_hex(u_id, FWGATE_ID_LEN, path);
 	printf("image %s: %llu bytes in %u chunks, %u appended, %u already in the chain\n", path,
 	       (unsigned long long)size, count, sent, had);
@@ -320,7 +320,7 @@ static int verdict(int argc, char **argv, uint32_t kind)
 	uint8_t buf[OUT_MAX];
 	uint64_t size;
 	size_t sig_len = sizeof(v.sig);
-	EVP_PKEY *key;
+	struct fwg_key *key;
 	struct opts o;
 
 	if (parse_opts(argc, argv, &o) || optind != argc - 1)
@@ -339,7 +339,7 @@ static int verdict(int argc, char **argv, uint32_t kind)
 	if (fwg_sign(key, &msg, sizeof(msg), v.sig, &sig_len))
 		return 1;
 	v.sig_len = sig_len;
-	EVP_PKEY_free(key);
+	fwg_key_free(key);
 	if (write_out(o.out, buf, fwg_verdict_encode(&v, buf, sizeof(buf))))
 		return 1;
 	if (!o.node)
@@ -473,12 +473,12 @@ static int cmd_genesis(int argc, char **argv)
 }
 
 /* Signs stmt, writes the transaction to --out if given and submits it to --node if given. */
-static int emit(const struct opts *o, EVP_PKEY *key, uint8_t type, const void *stmt, size_t len)
+static int emit(const struct opts *o, struct fwg_key *key, uint8_t type, const void *stmt, size_t len)
 {
 	static uint8_t buf[FWG_TX_MAX];
 	size_t n = fwg_tx_sign(key, type, stmt, len, NULL, 0, buf, sizeof(buf));
 
-	EVP_PKEY_free(key);
+	fwg_key_free(key);
 	if (!n || (o->out && write_out(o->out, buf, n)))
 		return 1;
 	return o->node ? submit(o->node, buf, n) : 0;
@@ -488,7 +488,7 @@ static int cmd_certify(int argc, char **argv)
 {
 	struct fwgate_devcert_stmt c = {};
 	struct fwg_pubkey mpub, dev;
-	EVP_PKEY *key;
+	struct fwg_key *key;
 	struct opts o;
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
@@ -509,7 +509,7 @@ static int cmd_certify(int argc, char **argv)
 }
 
 /* A negative ack of the update, naming its culprit by key id (hex) or public key file. */
-static int nack(const struct opts *o, EVP_PKEY *key, const struct fwg_pubkey *dev, const uint8_t *u_id)
+static int nack(const struct opts *o, struct fwg_key *key, const struct fwg_pubkey *dev, const uint8_t *u_id)
 {
 	struct fwgate_nack_stmt n = {};
 	struct fwg_pubkey culprit;
@@ -539,7 +539,7 @@ static int cmd_ack(int argc, char **argv)
 	struct fwgate_ack_stmt a = {};
 	struct fwg_signed_stmt s;
 	struct fwg_pubkey dev;
-	EVP_PKEY *key;
+	struct fwg_key *key;
 	struct opts o;
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
@@ -769,7 +769,7 @@ out:
 static int cmd_seal(int argc, char **argv)
 {
 	uint8_t *img, *out;
-	EVP_PKEY **keys;
+	struct fwg_key **keys;
 	size_t len, olen;
 	unsigned int i;
 	struct opts o;
@@ -792,7 +792,7 @@ static int cmd_seal(int argc, char **argv)
 		fatalx("sealing failed (every recipient must be a P-256 key)");
 	err = write_out(o.out, out, olen);
 	for (i = 0; i < o.nr_recipients; i++)
-		EVP_PKEY_free(keys[i]);
+		fwg_key_free(keys[i]);
 	free(keys);
 	free(img);
 	free(out);
@@ -803,7 +803,7 @@ static int cmd_unseal(int argc, char **argv)
 {
 	uint8_t *sealed, *img;
 	size_t len, ilen;
-	EVP_PKEY *key;
+	struct fwg_key *key;
 	struct opts o;
 	int err;
 
@@ -816,7 +816,7 @@ static int cmd_unseal(int argc, char **argv)
 	if (!key || fwg_read_file(o.image, &sealed, &len, IMAGE_MAX + 65536))
 		return 1;
 	img = fwg_unseal(sealed, len, key, &ilen);
-	EVP_PKEY_free(key);
+	fwg_key_free(key);
 	free(sealed);
 	if (!img)
 		fatalx("%s: not sealed for this key, or altered", o.image);

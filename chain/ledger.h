@@ -134,7 +134,7 @@ size_t fwg_tx_encode_signed(uint8_t type, const void *stmt, size_t stmt_len, con
 			    size_t sig_len, const char *const *urls, unsigned int nr_urls, uint8_t *buf,
 			    size_t len);
 /* Signs stmt with key and encodes the transaction. */
-size_t fwg_tx_sign(EVP_PKEY *key, uint8_t type, const void *stmt, size_t stmt_len, const char *const *urls,
+size_t fwg_tx_sign(struct fwg_key *key, uint8_t type, const void *stmt, size_t stmt_len, const char *const *urls,
 		   unsigned int nr_urls, uint8_t *buf, size_t len);
 size_t fwg_genesis_encode(const struct fwg_genesis *g, uint8_t *buf, size_t len);
 
@@ -145,7 +145,7 @@ uint32_t fwg_blob_count(uint64_t size);
 size_t fwg_blob_encode(const struct fwg_blob_stmt *s, const uint8_t *sig, size_t sig_len, const uint8_t *chunk,
 		       uint8_t *buf, size_t len);
 /* Fills the statement of chunk index of an image (count and digest computed), signs it, encodes it. */
-size_t fwg_blob_sign(EVP_PKEY *key, const uint8_t m_id[FWGATE_ID_LEN], const uint8_t u_id[FWGATE_ID_LEN],
+size_t fwg_blob_sign(struct fwg_key *key, const uint8_t m_id[FWGATE_ID_LEN], const uint8_t u_id[FWGATE_ID_LEN],
 		     uint64_t size, uint32_t index, const uint8_t *chunk, uint8_t *buf, size_t len);
 
 /* ------------------------------------------------------------------ Merkle trees (RFC 9162) */

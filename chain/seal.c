@@ -13,105 +13,73 @@
 #include <errno.h>
 #include <string.h>
 #include <stdlib.h>
-#include <openssl/core_names.h>
-#include <openssl/err.h>
-#include <openssl/kdf.h>
-#include <openssl/rand.h>
 
+#include "crypto.h"
 #include "keys.h"
 #include "seal.h"
 
 #define INFO "fwgate seal v1"
 
-static int gcm(int enc, const uint8_t *key, const uint8_t *nonce, const uint8_t *aad, size_t aad_len,
-	       const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag)
-{
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	int n, ok;
-
-	ok = c && EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, key, nonce, enc) == 1 &&
-	     EVP_CipherUpdate(c, NULL, &n, aad, aad_len) == 1;
-	/* EVP lengths are ints: go in chunks. */
-	while (ok && len) {
-		size_t chunk = len > (1u << 30) ? 1u << 30 : len;
-
-		ok = EVP_CipherUpdate(c, out, &n, in, chunk) == 1;
-		in += chunk;
-		out += chunk;
-		len -= chunk;
-	}
-	if (ok && !enc)
-		ok = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag) == 1;
-	ok = ok && EVP_CipherFinal_ex(c, out, &n) == 1;
-	if (ok && enc)
-		ok = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag) == 1;
-	EVP_CIPHER_CTX_free(c);
-	ERR_clear_error();
-	return ok ? 0 : -1;
-}
-
 /* The 32-byte key-encryption key and 12-byte nonce for one recipient. */
-static int kek(EVP_PKEY *priv, EVP_PKEY *peer, const uint8_t *eph, const uint8_t *id, uint8_t out[44])
+static int kek(struct fwg_key *priv, const uint8_t *peer, const uint8_t *eph, const uint8_t *id, uint8_t out[44])
 {
-	EVP_PKEY_CTX *dc = EVP_PKEY_CTX_new(priv, NULL);
 	uint8_t secret[32], info[sizeof(INFO) - 1 + 32];
-	size_t slen = sizeof(secret);
-	EVP_KDF *kdf = NULL;
-	EVP_KDF_CTX *kc = NULL;
-	OSSL_PARAM params[5];
-	int ok;
+	int err;
 
-	ok = dc && EVP_PKEY_derive_init(dc) == 1 && EVP_PKEY_derive_set_peer(dc, peer) == 1 &&
-	     EVP_PKEY_derive(dc, secret, &slen) == 1;
-	EVP_PKEY_CTX_free(dc);
 	memcpy(info, INFO, sizeof(INFO) - 1);
 	memcpy(info + sizeof(INFO) - 1, id, 32);
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, secret, slen);
-	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)eph, 65);
-	params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, sizeof(info));
-	params[4] = OSSL_PARAM_construct_end();
-	ok = ok && (kdf = EVP_KDF_fetch(NULL, "HKDF", NULL)) && (kc = EVP_KDF_CTX_new(kdf)) &&
-	     EVP_KDF_derive(kc, out, 44, params) == 1;
-	EVP_KDF_CTX_free(kc);
-	EVP_KDF_free(kdf);
-	OPENSSL_cleanse(secret, sizeof(secret));
-	ERR_clear_error();
-	return ok ? 0 : -1;
+	err = fwg_ecdh_p256(priv, peer, secret) ||
+	      fwg_hkdf_sha256(eph, 65, secret, sizeof(secret), info, sizeof(info), out, 44);
+	explicit_bzero(secret, sizeof(secret));
+	return err ? -1 : 0;
 }
 
-uint8_t *fwg_seal(const uint8_t *data, size_t len, EVP_PKEY *const *recipients, size_t n, size_t *out_len)
+/* One-shot GCM decryption: 0, or -EBADMSG. */
+static int gcm_open(const uint8_t *key, const uint8_t *nonce, const uint8_t *aad, size_t aad_len, const uint8_t *in,
+		    size_t len, uint8_t *out, const uint8_t *tag)
+{
+	struct fwg_gcm *g = fwg_gcm_decrypt_new(key, nonce, aad, aad_len);
+	int err;
+
+	err = !g || fwg_gcm_decrypt_update(g, in, len, out) || fwg_gcm_decrypt_final(g, tag);
+	fwg_gcm_free(g);
+	if (err)
+		explicit_bzero(out, len);
+	return err ? -EBADMSG : 0;
+}
+
+uint8_t *fwg_seal(const uint8_t *data, size_t len, struct fwg_key *const *recipients, size_t n, size_t *out_len)
 {
 	size_t hdr = FWG_SEAL_HDR + n * FWG_SEAL_PER_RECIPIENT, i;
 	uint8_t cek[32], k[44], *out, *p;
 	struct fwg_pubkey eph_pub, rpub;
-	EVP_PKEY *eph;
+	struct fwg_key *eph;
 	int ok = 1;
 
 	if (!n || n > FWG_SEAL_MAX_RECIPIENTS)
 		return NULL;
-	eph = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	eph = fwg_key_create(FWGATE_KEY_P256);
 	out = malloc(hdr + len + 16);
-	if (!eph || !out || fwg_key_encode(eph, &eph_pub) || RAND_bytes(cek, sizeof(cek)) != 1) {
-		EVP_PKEY_free(eph);
+	if (!eph || !out || fwg_key_encode(eph, &eph_pub) || fwg_random(cek, sizeof(cek)) ||
+	    fwg_random(out + 73, 12)) {
+		fwg_key_free(eph);
 		free(out);
 		return NULL;
 	}
 	memcpy(out, FWG_SEAL_MAGIC, 8);
 	memcpy(out + 8, eph_pub.data, 65);
-	RAND_bytes(out + 73, 12);
 	out[85] = n >> 8;
 	out[86] = n;
 	for (i = 0, p = out + FWG_SEAL_HDR; ok && i < n; i++, p += FWG_SEAL_PER_RECIPIENT) {
 		ok = !fwg_key_encode(recipients[i], &rpub) && rpub.alg == FWGATE_KEY_P256 &&
-		     !kek(eph, recipients[i], eph_pub.data, rpub.id, k) &&
-		     !gcm(1, k, k + 32, out, FWG_SEAL_HDR, cek, 32, p + 32, p + 64);
+		     !kek(eph, rpub.data, eph_pub.data, rpub.id, k) &&
+		     !fwg_gcm_encrypt(k, k + 32, out, FWG_SEAL_HDR, cek, 32, p + 32, p + 64);
 		memcpy(p, rpub.id, 32);
 	}
-	ok = ok && !gcm(1, cek, out + 73, out, FWG_SEAL_HDR, data, len, out + hdr, out + hdr + len);
-	OPENSSL_cleanse(cek, sizeof(cek));
-	OPENSSL_cleanse(k, sizeof(k));
-	EVP_PKEY_free(eph);
+	ok = ok && !fwg_gcm_encrypt(cek, out + 73, out, FWG_SEAL_HDR, data, len, out + hdr, out + hdr + len);
+	explicit_bzero(cek, sizeof(cek));
+	explicit_bzero(k, sizeof(k));
+	fwg_key_free(eph);
 	if (!ok) {
 		free(out);
 		return NULL;
@@ -141,7 +109,7 @@ struct fwg_unseal_stream {
 	/* The last 16 bytes seen may be the tag, so they are held back until more arrive or the end. */
 	uint8_t tail[16];
 	size_t tail_len;
-	EVP_CIPHER_CTX *ctx;
+	struct fwg_gcm *gcm;		/* the payload's, once our entry is open */
 	uint8_t out[16384];
 };
 
@@ -156,18 +124,13 @@ struct fwg_unseal_stream *fwg_unseal_stream_new_unwrap(const uint8_t me[32], fwg
 
 	if (!s)
 		return NULL;
-	s->ctx = EVP_CIPHER_CTX_new();
-	if (!s->ctx) {
-		free(s);
-		return NULL;
-	}
 	s->unwrap = fn;
 	s->arg = arg;
 	memcpy(s->me, me, 32);
 	return s;
 }
 
-struct fwg_unseal_stream *fwg_unseal_stream_new(EVP_PKEY *key)
+struct fwg_unseal_stream *fwg_unseal_stream_new(struct fwg_key *key)
 {
 	struct fwg_pubkey me;
 
@@ -180,8 +143,8 @@ void fwg_unseal_stream_free(struct fwg_unseal_stream *s)
 {
 	if (!s)
 		return;
-	EVP_CIPHER_CTX_free(s->ctx);
-	OPENSSL_cleanse(s, sizeof(*s));
+	fwg_gcm_free(s->gcm);
+	explicit_bzero(s, sizeof(*s));
 	free(s);
 }
 
@@ -192,62 +155,40 @@ uint64_t fwg_unseal_stream_overhead(const struct fwg_unseal_stream *s)
 	return FWG_SEAL_HDR + (uint64_t)s->nr * FWG_SEAL_PER_RECIPIENT + 16;
 }
 
-static EVP_PKEY *ephemeral(const uint8_t *point)
+int fwg_seal_unwrap(struct fwg_key *key, const uint8_t *hdr, const uint8_t *entry, uint8_t cek[32])
 {
-	OSSL_PARAM params[] = {
-		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0),
-		OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)point, 65),
-		OSSL_PARAM_END
-	};
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	EVP_PKEY *eph = NULL;
+	uint8_t k[44];
+	int err;
 
-	if (ctx && EVP_PKEY_fromdata_init(ctx) == 1)
-		EVP_PKEY_fromdata(ctx, &eph, EVP_PKEY_PUBLIC_KEY, params);
-	EVP_PKEY_CTX_free(ctx);
-	return eph;
-}
-
-int fwg_seal_unwrap(EVP_PKEY *key, const uint8_t *hdr, const uint8_t *entry, uint8_t cek[32])
-{
-	EVP_PKEY *eph = ephemeral(hdr + 8);
-	uint8_t k[44], tag[16];
-	int ok;
-
-	memcpy(tag, entry + 64, sizeof(tag));
-	ok = eph && !kek(key, eph, hdr + 8, entry, k) &&
-	     !gcm(0, k, k + 32, hdr, FWG_SEAL_HDR, entry + 32, 32, cek, tag);
-	OPENSSL_cleanse(k, sizeof(k));
-	EVP_PKEY_free(eph);
-	ERR_clear_error();
-	return ok ? 0 : -EBADMSG;
+	err = kek(key, hdr + 8, hdr + 8, entry, k) ? -EBADMSG :
+	      gcm_open(k, k + 32, hdr, FWG_SEAL_HDR, entry + 32, 32, cek, entry + 64);
+	explicit_bzero(k, sizeof(k));
+	return err;
 }
 
 /* Our entry of the recipient table: unwrap the content key and start the payload's decryption with it. */
 static int unwrap(struct fwg_unseal_stream *s)
 {
 	uint8_t cek[32];
-	int ok, n;
 
-	ok = !s->unwrap(s->hdr, s->entry, cek, s->arg);
-	ok = ok && EVP_DecryptInit_ex(s->ctx, EVP_aes_256_gcm(), NULL, cek, s->hdr + 73) == 1;
-	ok = ok && EVP_DecryptUpdate(s->ctx, NULL, &n, s->hdr, FWG_SEAL_HDR) == 1;
-	OPENSSL_cleanse(cek, sizeof(cek));
-	ERR_clear_error();
-	return ok ? 0 : -EBADMSG;
+	if (!s->unwrap(s->hdr, s->entry, cek, s->arg))
+		s->gcm = fwg_gcm_decrypt_new(cek, s->hdr + 73, s->hdr, FWG_SEAL_HDR);
+	explicit_bzero(cek, sizeof(cek));
+	return s->gcm ? 0 : -EBADMSG;
 }
 
 static int decrypt(struct fwg_unseal_stream *s, const uint8_t *in, size_t len,
 		   int (*sink)(const uint8_t *buf, size_t len, void *arg), void *arg)
 {
-	int n, err;
+	int err;
 
 	while (len) {
 		size_t chunk = len > sizeof(s->out) ? sizeof(s->out) : len;
 
-		if (EVP_DecryptUpdate(s->ctx, s->out, &n, in, chunk) != 1)
+		if (fwg_gcm_decrypt_update(s->gcm, in, chunk, s->out))
 			return -EBADMSG;
-		if (n && (err = sink(s->out, n, arg)))
+		err = sink(s->out, chunk, arg);
+		if (err)
 			return err;
 		in += chunk;
 		len -= chunk;
@@ -338,17 +279,12 @@ int fwg_unseal_stream_feed(struct fwg_unseal_stream *s, const uint8_t *in, size_
 
 int fwg_unseal_stream_final(struct fwg_unseal_stream *s)
 {
-	int n;
-
 	if (s->err)
 		return s->err;
-	if (s->state != UNSEAL_PAYLOAD || s->tail_len != sizeof(s->tail) ||
-	    EVP_CIPHER_CTX_ctrl(s->ctx, EVP_CTRL_GCM_SET_TAG, 16, s->tail) != 1 ||
-	    EVP_DecryptFinal_ex(s->ctx, s->out, &n) != 1)
+	if (s->state != UNSEAL_PAYLOAD || s->tail_len != sizeof(s->tail) || fwg_gcm_decrypt_final(s->gcm, s->tail))
 		s->err = -EBADMSG;
 	else
 		s->state = UNSEAL_DONE;
-	ERR_clear_error();
 	return s->err;
 }
 
@@ -366,7 +302,7 @@ static int append(const uint8_t *buf, size_t len, void *arg)
 	return 0;
 }
 
-uint8_t *fwg_unseal(const uint8_t *sealed, size_t len, EVP_PKEY *key, size_t *out_len)
+uint8_t *fwg_unseal(const uint8_t *sealed, size_t len, struct fwg_key *key, size_t *out_len)
 {
 	struct fwg_unseal_stream *s = fwg_unseal_stream_new(key);
 	/* The plain image is shorter than the sealed one. */
@@ -377,7 +313,7 @@ uint8_t *fwg_unseal(const uint8_t *sealed, size_t len, EVP_PKEY *key, size_t *ou
 	fwg_unseal_stream_free(s);
 	if (!ok) {
 		if (b.p)
-			OPENSSL_cleanse(b.p, b.len);
+			explicit_bzero(b.p, b.len);
 		free(b.p);
 		return NULL;
 	}

@@ -10,7 +10,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <openssl/evp.h>
+
+struct fwg_key;
 
 #define FWG_SEAL_MAGIC		"FWGSEAL1"
 #define FWG_SEAL_HDR		(8 + 65 + 12 + 2)
@@ -18,9 +19,9 @@
 #define FWG_SEAL_MAX_RECIPIENTS	65535
 
 /* Seals len bytes for n P-256 public keys; returns a malloc'ed buffer of *out_len bytes, or NULL. */
-uint8_t *fwg_seal(const uint8_t *data, size_t len, EVP_PKEY *const *recipients, size_t n, size_t *out_len);
+uint8_t *fwg_seal(const uint8_t *data, size_t len, struct fwg_key *const *recipients, size_t n, size_t *out_len);
 /* Opens a sealed buffer with a recipient's private key; NULL if not a recipient, or anything was altered. */
-uint8_t *fwg_unseal(const uint8_t *sealed, size_t len, EVP_PKEY *key, size_t *out_len);
+uint8_t *fwg_unseal(const uint8_t *sealed, size_t len, struct fwg_key *key, size_t *out_len);
 
 /*
  * The streaming opener fwg_unseal() is built on, for images too large to hold: feed the sealed bytes in
@@ -36,7 +37,7 @@ uint8_t *fwg_unseal(const uint8_t *sealed, size_t len, EVP_PKEY *key, size_t *ou
  */
 struct fwg_unseal_stream;
 
-struct fwg_unseal_stream *fwg_unseal_stream_new(EVP_PKEY *key);
+struct fwg_unseal_stream *fwg_unseal_stream_new(struct fwg_key *key);
 
 /*
  * The same, for a process that does not hold the key (fwgated's worker): @fn opens this recipient's entry
@@ -45,7 +46,7 @@ struct fwg_unseal_stream *fwg_unseal_stream_new(EVP_PKEY *key);
 typedef int (*fwg_unwrap_fn)(const uint8_t *hdr, const uint8_t *entry, uint8_t cek[32], void *arg);
 struct fwg_unseal_stream *fwg_unseal_stream_new_unwrap(const uint8_t me[32], fwg_unwrap_fn fn, void *arg);
 /* Opens one recipient entry with that recipient's private key: 0, or -EBADMSG. */
-int fwg_seal_unwrap(EVP_PKEY *key, const uint8_t *hdr, const uint8_t *entry, uint8_t cek[32]);
+int fwg_seal_unwrap(struct fwg_key *key, const uint8_t *hdr, const uint8_t *entry, uint8_t cek[32]);
 int fwg_unseal_stream_feed(struct fwg_unseal_stream *s, const uint8_t *in, size_t len,
 			   int (*sink)(const uint8_t *buf, size_t len, void *arg), void *arg);
 int fwg_unseal_stream_final(struct fwg_unseal_stream *s);

@@ -10,10 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/core_names.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
 
 #include "ledger.h"
 
@@ -34,7 +30,7 @@ struct table {
 };
 
 struct device {
-	EVP_PKEY *key;
+	struct fwg_key *key;
 	char o_type[FWGATE_NAME_LEN];
 };
 
@@ -46,7 +42,7 @@ struct blob {
 
 struct fwg_state {
 	struct fwg_genesis *genesis;
-	EVP_PKEY *member_key[FWG_MAX_MEMBERS];
+	struct fwg_key *member_key[FWG_MAX_MEMBERS];
 	struct table msgs;	/* SHA-256 of every signed statement appended */
 	struct table ids;	/* T_id -> height */
 	struct table updates;	/* U_id -> 1 */
@@ -127,9 +123,9 @@ void fwg_state_free(struct fwg_state *st)
 	if (!st)
 		return;
 	for (i = 0; i < FWG_MAX_MEMBERS; i++)
-		EVP_PKEY_free(st->member_key[i]);
+		fwg_key_free(st->member_key[i]);
 	for (i = 0; i < st->nr_dev; i++)
-		EVP_PKEY_free(st->dev[i].key);
+		fwg_key_free(st->dev[i].key);
 	free(st->dev);
 	free(st->blob);
 	free(st->blobs.s);
@@ -259,7 +255,7 @@ static int check_blob(const struct fwg_state *st, const struct fwg_blob_stmt *b,
 }
 
 /* The key the transaction's signature must verify with, as the state knows it; NULL if it knows none. */
-static EVP_PKEY *signer_key(const struct fwg_state *st, const struct fwg_tx *tx)
+static struct fwg_key *signer_key(const struct fwg_state *st, const struct fwg_tx *tx)
 {
 	struct slot *s;
 	int m = -1;
@@ -291,7 +287,7 @@ static int check_signed(struct fwg_state *st, const struct fwg_tx *tx, int check
 	const char *what = fwg_tx_type_name(tx->type);
 	const struct fwg_type_policy *tp;
 	uint8_t d[FWGATE_ID_LEN];
-	EVP_PKEY *key = NULL;
+	struct fwg_key *key = NULL;
 	struct slot *s;
 	unsigned int i;
 	int m;
@@ -520,7 +516,7 @@ static void *preverify(void *arg)
 	struct preverify *p = arg;
 	struct fwg_tx *tx = malloc(sizeof(*tx));
 	struct fwg_err err;
-	EVP_PKEY *key;
+	struct fwg_key *key;
 	uint32_t i;
 
 	for (i = p->first; tx && i < p->b->hdr.nr_tx; i += p->step) {

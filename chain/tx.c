@@ -433,7 +433,7 @@ size_t fwg_tx_encode_signed(uint8_t type, const void *stmt, size_t stmt_len, con
 	return w.off <= len && w.off <= FWG_TX_MAX ? w.off : 0;
 }
 
-size_t fwg_tx_sign(EVP_PKEY *key, uint8_t type, const void *stmt, size_t stmt_len, const char *const *urls,
+size_t fwg_tx_sign(struct fwg_key *key, uint8_t type, const void *stmt, size_t stmt_len, const char *const *urls,
 		   unsigned int nr_urls, uint8_t *buf, size_t len)
 {
 	uint8_t sig[FWGATE_MAX_SIG_LEN];
@@ -461,7 +461,7 @@ size_t fwg_blob_encode(const struct fwg_blob_stmt *s, const uint8_t *sig, size_t
 	return w.off <= len && w.off <= FWG_TX_MAX ? w.off : 0;
 }
 
-size_t fwg_blob_sign(EVP_PKEY *key, const uint8_t m_id[FWGATE_ID_LEN], const uint8_t u_id[FWGATE_ID_LEN],
+size_t fwg_blob_sign(struct fwg_key *key, const uint8_t m_id[FWGATE_ID_LEN], const uint8_t u_id[FWGATE_ID_LEN],
 		     uint64_t size, uint32_t index, const uint8_t *chunk, uint8_t *buf, size_t len)
 {
 	struct fwg_blob_stmt s = {};

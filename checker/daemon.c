@@ -35,7 +35,7 @@ struct update {
 struct daemon {
 	const char *node, *reports;
 	struct checker_config cfg;
-	EVP_PKEY *key;
+	struct fwg_key *key;
 	struct fwg_pubkey pub;
 	struct fwg_state *st;
 	struct update *u;
@@ -271,7 +271,7 @@ int checker_daemon(int argc, char **argv)
 		sleep(interval);
 	}
 	fwg_state_free(d.st);
-	EVP_PKEY_free(d.key);
+	fwg_key_free(d.key);
 	free(d.u);
 	return 0;
 }

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <openssl/evp.h>
 
 #include "files.h"
 #include "log.h"
@@ -104,10 +103,61 @@ static const char *const alg_names[] = {
 	[FWGATE_KEY_P256] = "p256",
 };
 
+static const char b64_digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Base64 with padding (RFC 4648, section 4) of n bytes; out has room for (n + 2) / 3 * 4 + 1. */
+static void b64_encode(const uint8_t *in, size_t n, char *out)
+{
+	uint32_t v;
+	size_t i;
+
+	for (i = 0; i < n; i += 3) {
+		v = in[i] << 16 | (i + 1 < n ? in[i + 1] << 8 : 0) | (i + 2 < n ? in[i + 2] : 0);
+		*out++ = b64_digits[v >> 18];
+		*out++ = b64_digits[v >> 12 & 63];
+		*out++ = i + 1 < n ? b64_digits[v >> 6 & 63] : '=';
+		*out++ = i + 2 < n ? b64_digits[v & 63] : '=';
+	}
+	*out = '\0';
+}
+
+/* The bytes of n base64 characters, padded, nothing else; their number, or -1. */
+static int b64_decode(const char *in, size_t n, uint8_t *out, size_t room)
+{
+	size_t i, len, pad = 0;
+	const char *d;
+	uint32_t v = 0;
+
+	if (n % 4)
+		return -1;
+	if (n && in[n - 1] == '=')
+		pad = n >= 2 && in[n - 2] == '=' ? 2 : 1;
+	len = n / 4 * 3 - pad;
+	if (len > room)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (i >= n - pad) {
+			v <<= 6;
+		} else {
+			d = in[i] ? strchr(b64_digits, in[i]) : NULL;
+			if (!d)
+				return -1;
+			v = v << 6 | (d - b64_digits);
+		}
+		if (i % 4 != 3)
+			continue;
+		if (i / 4 * 3 < len)
+			out[i / 4 * 3] = v >> 16;
+		if (i / 4 * 3 + 1 < len)
+			out[i / 4 * 3 + 1] = v >> 8;
+		if (i / 4 * 3 + 2 < len)
+			out[i / 4 * 3 + 2] = v;
+	}
+	return len;
+}
+
 static int key_parse(const char *alg, const char *b64, struct fwg_pubkey *k)
 {
-	size_t n = strlen(b64);
-	unsigned char tmp[FWGATE_MAX_KEY_LEN + 3];
 	int len;
 
 	memset(k, 0, sizeof(*k));
@@ -117,17 +167,9 @@ static int key_parse(const char *alg, const char *b64, struct fwg_pubkey *k)
 		k->alg = FWGATE_KEY_P256;
 	else
 		return -1;
-	if (n % 4 || n / 4 * 3 > sizeof(tmp))
+	len = b64_decode(b64, strlen(b64), k->data, sizeof(k->data));
+	if (len <= 0)
 		return -1;
-	len = EVP_DecodeBlock(tmp, (const unsigned char *)b64, n);
-	if (len < 0)
-		return -1;
-	/* EVP_DecodeBlock counts the '=' padding as zero bytes. */
-	while (n && b64[--n] == '=')
-		len--;
-	if (len <= 0 || len > FWGATE_MAX_KEY_LEN)
-		return -1;
-	memcpy(k->data, tmp, len);
 	k->len = len;
 	fwg_sha256(k->data, k->len, k->id);
 	return 0;
@@ -196,7 +238,7 @@ static int key_format(const char *what, const struct fwg_pubkey *k, char *buf, s
 {
 	char b64[(FWGATE_MAX_KEY_LEN + 2) / 3 * 4 + 1];
 
-	EVP_EncodeBlock((unsigned char *)b64, k->data, k->len);
+	b64_encode(k->data, k->len, b64);
 	return snprintf(buf, len, "%s %s %s\n", what, alg_names[k->alg], b64);
 }
 

@@ -9,8 +9,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <openssl/evp.h>
 #include <linux/fwgate.h>
+
+/* A public or private key, as the backend holds it (lib/crypto.h). */
+struct fwg_key;
 
 struct fwg_pubkey {
 	uint32_t alg;			/* enum fwgate_key_alg */
@@ -19,14 +21,20 @@ struct fwg_pubkey {
 	uint8_t data[FWGATE_MAX_KEY_LEN];
 };
 
+/* Writes a new key pair as PEM files; only the OpenSSL backend, the tools', has it. */
 int fwg_key_generate(uint32_t alg, const char *priv_path, const char *pub_path);
-EVP_PKEY *fwg_key_load_private(const char *path);
-EVP_PKEY *fwg_key_load_public(const char *path);
-int fwg_key_encode(EVP_PKEY *key, struct fwg_pubkey *out);
+/* A new key pair in memory. */
+struct fwg_key *fwg_key_create(uint32_t alg);
+/* PEM or DER, PKCS#8 or the algorithm's own format. */
+struct fwg_key *fwg_key_load_private(const char *path);
+struct fwg_key *fwg_key_load_public(const char *path);
+void fwg_key_free(struct fwg_key *key);
+int fwg_key_encode(struct fwg_key *key, struct fwg_pubkey *out);
 int fwg_pubkey_load(const char *path, struct fwg_pubkey *out);
-int fwg_sign(EVP_PKEY *key, const void *msg, size_t len, uint8_t *sig, size_t *sig_len);
-EVP_PKEY *fwg_pubkey_decode(uint32_t alg, const uint8_t *data, size_t len);
-int fwg_verify_pkey(EVP_PKEY *key, const void *msg, size_t len, const uint8_t *sig, size_t sig_len);
+/* @sig has room for *sig_len bytes, at least FWGATE_MAX_SIG_LEN; *sig_len becomes the signature's length. */
+int fwg_sign(struct fwg_key *key, const void *msg, size_t len, uint8_t *sig, size_t *sig_len);
+struct fwg_key *fwg_pubkey_decode(uint32_t alg, const uint8_t *data, size_t len);
+int fwg_verify_pkey(struct fwg_key *key, const void *msg, size_t len, const uint8_t *sig, size_t sig_len);
 int fwg_verify(const struct fwg_pubkey *key, const void *msg, size_t len, const uint8_t *sig,
 	       size_t sig_len);
 void fwg_sha256(const void *data, size_t len, uint8_t out[FWGATE_ID_LEN]);

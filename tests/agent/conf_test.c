@@ -70,6 +70,7 @@ static const struct bad_case bad_cases[] = {
 	{ GOOD "freshness 0\n", "test.conf:8: wants seconds" },
 	{ GOOD "freshness 10s\n", "test.conf:8: wants seconds" },
 	{ GOOD "state-dir relative/dir\n", "test.conf:8: a path must be absolute" },
+	{ GOOD "ca-file ca.pem\n", "test.conf:8: a path must be absolute" },
 	{ GOOD "slot rootfs rootfs_a /dev/vda4\n", "test.conf:8: slot declared twice" },
 	{ GOOD "slot boot boot_a /dev/vda5\n", "group boot has 1 slot; A/B updates need exactly 2" },
 	{ GOOD "slot ro/ot x /dev/x\n", "test.conf:8: names take [A-Za-z0-9_.-]" },
@@ -91,6 +92,17 @@ TEST(refuses_bad_lines_naming_file_and_line)
 		EXPECT_NE(NULL, strstr(msg, bad_cases[i].msg))
 			TH_LOG("case %zu: got \"%s\", want \"%s\"", i, msg, bad_cases[i].msg);
 	}
+}
+
+TEST(takes_a_ca_file_for_https)
+{
+	struct fwg_conf c;
+	char msg[512];
+
+	ASSERT_EQ(0, parse(GOOD "ca-file /etc/fwgate/ca.pem\n", &c, msg, sizeof(msg))) TH_LOG("%s", msg);
+	EXPECT_STREQ("/etc/fwgate/ca.pem", c.ca_file);
+	ASSERT_EQ(0, parse(GOOD, &c, msg, sizeof(msg)));
+	EXPECT_STREQ("", c.ca_file);	/* the system's bundle */
 }
 
 TEST(refuses_nul_bytes_and_long_lines)

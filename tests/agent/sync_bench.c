@@ -53,9 +53,9 @@ static double now(void)
 /* ------------------------------------------------------------------ building the chain */
 
 static struct {
-	EVP_PKEY *mkey, *ckey[CHECKERS];
+	struct fwg_key *mkey, *ckey[CHECKERS];
 	struct fwg_pubkey mpub, cpub[CHECKERS];
-	EVP_PKEY **dkey;
+	struct fwg_key **dkey;
 	struct fwg_pubkey *dpub;
 	unsigned int devices;
 
@@ -150,7 +150,7 @@ static void make_device(size_t i, void *arg)
 	struct signed_txs *s = arg;
 	struct fwgate_devcert_stmt c = {};
 
-	g.dkey[i] = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	g.dkey[i] = fwg_key_create(FWGATE_KEY_P256);
 	if (!g.dkey[i] || fwg_key_encode(g.dkey[i], &g.dpub[i]))
 		fatalx("device key");
 	memcpy(c.magic, FWGATE_MAGIC_DEVCERT, FWGATE_MAGIC_LEN);
@@ -207,14 +207,14 @@ static void build(const char *dir, uint64_t total)
 	g.devices &= ~1u;
 	if (g.devices < 2)
 		fatalx("N: too small");
-	g.mkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	g.mkey = fwg_key_create(FWGATE_KEY_P256);
 	fwg_key_encode(g.mkey, &g.mpub);
 	gen.time = 1700000000;
 	strcpy(gen.name, "bench-fleet");
 	gen.members[gen.nr_members++] = (struct fwg_member){ .role = FWG_ROLE_MANUFACTURER, .name = "acme",
 							     .key = g.mpub };
 	for (i = 0; i < CHECKERS; i++) {
-		g.ckey[i] = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+		g.ckey[i] = fwg_key_create(FWGATE_KEY_P256);
 		fwg_key_encode(g.ckey[i], &g.cpub[i]);
 		gen.members[gen.nr_members] = (struct fwg_member){ .role = FWG_ROLE_CHECKER, .key = g.cpub[i] };
 		snprintf(gen.members[gen.nr_members++].name, FWGATE_NAME_LEN, "checker%u", i + 1);

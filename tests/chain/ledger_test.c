@@ -8,23 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <openssl/evp.h>
 
 #include "ledger.h"
 #include "files.h"
 #include "seal.h"
 #include "log.h"
 
-static EVP_PKEY *mkey, *ckey[3], *dkey, *other;
+static struct fwg_key *mkey, *ckey[3], *dkey, *other;
 static struct fwg_pubkey mpub, cpub[3], dpub, opub;
 static uint8_t buf[FWG_TX_MAX];
 
 #define CHECK(cond) do { if (!(cond)) { printf("# %s:%d: %s\n", __FILE__, __LINE__, #cond); return 1; } } while (0)
 
-static EVP_PKEY *keygen(int rsa, struct fwg_pubkey *pub)
+static struct fwg_key *keygen(int rsa, struct fwg_pubkey *pub)
 {
-	EVP_PKEY *k = rsa ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3072) :
-			    EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	struct fwg_key *k = fwg_key_create(rsa ? FWGATE_KEY_RSA3072 : FWGATE_KEY_P256);
 
 	if (!k || (pub && fwg_key_encode(k, pub)))
 		fatalx("keygen");
@@ -410,7 +408,7 @@ static int chain_verifies_and_finds_tx(void)
 }
 
 /* Chunk index of a size-byte image whose bytes are i * 13 + seed. */
-static size_t blob_tx(EVP_PKEY *key, const uint8_t *m_id, const uint8_t *u_id, uint64_t size, uint32_t index,
+static size_t blob_tx(struct fwg_key *key, const uint8_t *m_id, const uint8_t *u_id, uint64_t size, uint32_t index,
 		      uint8_t seed, uint8_t *out)
 {
 	static uint8_t chunk[FWG_BLOB_CHUNK];
@@ -527,7 +525,7 @@ static int chain_indexes_image_chunks(void)
 
 static int seal_opens_for_each_recipient_only(void)
 {
-	EVP_PKEY *r[3] = { dkey, other, keygen(0, NULL) };
+	struct fwg_key *r[3] = { dkey, other, keygen(0, NULL) };
 	static uint8_t img[100000];
 	uint8_t *s1, *s3, *out;
 	size_t n1, n3, len;
@@ -550,7 +548,7 @@ static int seal_opens_for_each_recipient_only(void)
 	s3[n3 - 100] ^= 1;
 	s3[80] ^= 1;	/* the payload nonce, in the header every GCM operation authenticates */
 	CHECK(!fwg_unseal(s3, n3, r[2], &len));
-	EVP_PKEY_free(r[2]);
+	fwg_key_free(r[2]);
 	free(s1);
 	free(s3);
 	return 0;

@@ -166,7 +166,7 @@ int main(int argc, char **argv)
 	unsigned int nr_dev = 100, acks = 10, d, a;
 	struct fwg_signed_stmt u;
 	struct fwg_pubkey mpub, dpub;
-	EVP_PKEY *mkey, **dkey;
+	struct fwg_key *mkey, **dkey;
 	double t0, c0, secs, cpu, *lat;
 	char *list, *tok, hex[65];
 	uint8_t *buf, id[FWGATE_ID_LEN];
@@ -207,7 +207,7 @@ int main(int argc, char **argv)
 	for (d = 0; d < nr_dev; d++) {
 		struct fwgate_devcert_stmt cert = {};
 
-		dkey[d] = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+		dkey[d] = fwg_key_create(FWGATE_KEY_P256);
 		if (!dkey[d] || fwg_key_encode(dkey[d], &dpub))
 			fatalx("device key");
 		memcpy(cert.magic, FWGATE_MAGIC_DEVCERT, FWGATE_MAGIC_LEN);

@@ -20,7 +20,7 @@
 #define PER_BLOCK 4096
 #define ACK_MAX 200
 
-static EVP_PKEY *dkey[DEVICES];
+static struct fwg_key *dkey[DEVICES];
 static struct fwg_pubkey dpub[DEVICES];
 static uint8_t (*acks)[ACK_MAX];
 static uint32_t *ack_len;
@@ -79,13 +79,13 @@ static void build(const char *path, size_t total)
 	struct fwg_block_hdr h = { .time_ms = 1 };
 	struct fwgate_update_stmt u = {};
 	struct fwg_pubkey mpub, cpub;
-	EVP_PKEY *mkey, *ckey;
+	struct fwg_key *mkey, *ckey;
 	pthread_t t[2];
 	size_t i, n;
 	FILE *f;
 
-	mkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	ckey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	mkey = fwg_key_create(FWGATE_KEY_P256);
+	ckey = fwg_key_create(FWGATE_KEY_P256);
 	fwg_key_encode(mkey, &mpub);
 	fwg_key_encode(ckey, &cpub);
 	g.time = 1;
@@ -102,7 +102,7 @@ static void build(const char *path, size_t total)
 	for (i = 0; i < DEVICES; i++) {
 		struct fwgate_devcert_stmt c = {};
 
-		dkey[i] = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+		dkey[i] = fwg_key_create(FWGATE_KEY_P256);
 		fwg_key_encode(dkey[i], &dpub[i]);
 		memcpy(c.magic, FWGATE_MAGIC_DEVCERT, FWGATE_MAGIC_LEN);
 		memcpy(c.m_id, mpub.id, FWGATE_ID_LEN);

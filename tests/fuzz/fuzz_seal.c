@@ -5,7 +5,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/evp.h>
 
 #include "keys.h"
 #include "seal.h"
@@ -13,12 +12,12 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct fwg_pubkey pub;
-	static EVP_PKEY *key;
+	static struct fwg_key *key;
 	uint8_t *copy, *out;
 	size_t len;
 
 	if (!key) {
-		key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+		key = fwg_key_create(FWGATE_KEY_P256);
 		fwg_key_encode(key, &pub);
 	}
 	copy = malloc(size ? size : 1);
