@@ -34,6 +34,7 @@ struct fwg_sync {
 	size_t len, cap;
 	uint64_t uncommitted;
 	int failed;
+	int http_status;		/* of the response being read */
 };
 
 static int fail(struct fwg_sync *s, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -285,23 +286,43 @@ int fwg_sync_feed(struct fwg_sync *s, const uint8_t *data, size_t len, struct fw
 	return end_run(s);
 }
 
+static int stream_status(const char *line, void *arg)
+{
+	struct fwg_sync *s = arg;
+
+	/* The status line comes first, "HTTP/1.1 200 OK"; the parser has checked its shape. */
+	if (!strncmp(line, "HTTP/", 5) && strchr(line, ' '))
+		s->http_status = atoi(strchr(line, ' ') + 1);
+	return 0;
+}
+
+/* Only a 200's body is blocks: a node's error page is no reason to call it a liar. */
+static int stream_ok(const void *buf, size_t n, void *arg)
+{
+	struct fwg_sync *s = arg;
+
+	return s->http_status == 200 ? stream(buf, n, s) : 0;
+}
+
 int fwg_sync_run(struct fwg_sync *s, const char *node, struct fwg_sync_result *r)
 {
-	char url[FWG_MAX_URL_LEN + 64];
-	struct fwg_http_req req = { .url = url, .body_fn = stream, .arg = s, .connect_timeout_s = 10,
-				    .low_speed_limit = 1, .low_speed_time_s = 30 };
+	char url[FWG_MAX_URL_LEN + 64], why[64];
+	struct fwg_http_req req = { .url = url, .header = stream_status, .body_fn = stream_ok, .arg = s,
+				    .connect_timeout_s = 10, .low_speed_limit = 1, .low_speed_time_s = 30 };
 	struct fwg_http_res res;
 	int rc;
 
 	if (begin(s, r))
 		return -1;
+	s->http_status = 0;
 	snprintf(url, sizeof(url), "%s/blocks?from=%" PRIu64, node, s->head.next);
 	rc = fwg_http_request(&req, &res);
 	if (end_run(s))
 		return -1;
+	snprintf(why, sizeof(why), "HTTP %d", res.status);
 	if (rc || res.status != 200 || s->len)
 		return fail(s, FWG_SYNC_UNREACHABLE, "%s: %s", url,
-			    rc ? res.err : s->len ? "stream ends mid-block" : "HTTP error");
+			    rc ? res.err : res.status != 200 ? why : "stream ends mid-block");
 	if (!s->head.next)
 		return fail(s, FWG_SYNC_UNREACHABLE, "%s: the node has no block yet", url);
 	return 0;

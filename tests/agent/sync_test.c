@@ -6,10 +6,15 @@
  * What is relevant is kept with proofs that verify, replayed after a restart, and the rest only hashed; a
  * stream that was altered, reordered, or starts at another genesis is refused and keeps what verified.
  */
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -183,6 +188,55 @@ TEST_F(sync, ignores_what_another_device_type_would_keep)
 	ASSERT_EQ(0, fwg_sync_feed(s, st, n, &r)) TH_LOG("%s", r.msg);
 	/* Only the nack naming its manufacturer still concerns it. */
 	EXPECT_EQ(1, r.relevant);
+	fwg_sync_free(s);
+}
+
+/* A node that answers one request with @answer, on a port the kernel picks; its pid. */
+static pid_t one_answer(const char *answer, int *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	char req[4096];
+	int fd, c;
+	pid_t pid;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 1) ||
+	    getsockname(fd, (struct sockaddr *)&a, &alen))
+		return -1;
+	*port = ntohs(a.sin_port);
+	pid = fork();
+	if (!pid) {
+		c = accept(fd, NULL, NULL);
+		if (c >= 0 && read(c, req, sizeof(req)) > 0 && write(c, answer, strlen(answer)) > 0)
+			shutdown(c, SHUT_WR);
+		_exit(0);
+	}
+	close(fd);
+	return pid;
+}
+
+TEST_F(sync, takes_a_node_error_page_for_unreachable_not_for_a_bad_block)
+{
+	const char *page = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 22\r\n\r\n"
+			   "<h1>etcd is down</h1>\n";
+	struct fwg_sync_result r;
+	struct fwg_sync *s;
+	char node[64];
+	int port;
+	pid_t pid;
+
+	s = fwg_sync_new(&self->p, self->p.device_id, NULL, self->dir, NULL, NULL);
+	ASSERT_NE(NULL, s);
+	pid = one_answer(page, &port);
+	ASSERT_LT(0, pid);
+	snprintf(node, sizeof(node), "http://127.0.0.1:%d", port);
+	EXPECT_NE(0, fwg_sync_run(s, node, &r));
+	EXPECT_EQ(FWG_SYNC_UNREACHABLE, r.status);
+	EXPECT_NE(NULL, strstr(r.msg, "HTTP 500")) TH_LOG("%s", r.msg);
+	EXPECT_EQ(0, fwg_sync_head(s)->next);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
 	fwg_sync_free(s);
 }
 
