@@ -129,13 +129,13 @@ $(BUILD)/tests/sync_bench: tests/agent/sync_bench.c $(SYNC_BENCH_OBJ) $(BUILD)/c
 		-lcurl -ljson-c -lpthread
 
 # The same with the agent's crypto (mbedTLS: its SHA-256 hashes every block), for "run", which is what is
-# measured; "gen" signs the chain with OpenSSL, which is much faster at it. chain/etcd.c keeps libcrypto.
+# measured; "gen" signs the chain with OpenSSL, which is much faster at it.
 $(BUILD)/tests/sync_bench_mbedtls: tests/agent/sync_bench.c $(SYNC_BENCH_OBJ) $(BUILD)/chain/libledger.a \
 		$(LIBFWG_MBED)
 	@echo "  CC      $@"
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UCFLAGS) -Iagent -Ichain -o $@ $< $(SYNC_BENCH_OBJ) $(BUILD)/chain/libledger.a \
-		$(LIBFWG_MBED) $(NL_LIBS) $(HTTP_LIBS) -lcrypto -lcurl -ljson-c -lpthread
+		$(LIBFWG_MBED) $(NL_LIBS) $(HTTP_LIBS) -lcurl -ljson-c -lpthread
 
 EXTRA_BINS += $(BUILD)/tests/sync_bench $(BUILD)/tests/sync_bench_mbedtls
 

@@ -4,10 +4,10 @@
 #include <string.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
-#include <openssl/evp.h>
 
 #include "client.h"
 #include "etcd.h"
+#include "files.h"
 #include "log.h"
 
 #define MAX_ENDPOINTS 8
@@ -55,26 +55,22 @@ static char *b64(const void *data, size_t len)
 	char *out = malloc(4 * ((len + 2) / 3) + 1);
 
 	if (out)
-		EVP_EncodeBlock((unsigned char *)out, data, len);
+		fwg_base64_encode(data, len, out);
 	return out;
 }
 
 static uint8_t *unb64(const char *s, size_t *len)
 {
-	size_t n = strlen(s);
-	uint8_t *out = malloc(3 * (n / 4) + 1);
+	size_t n = strlen(s), room = 3 * (n / 4);
+	uint8_t *out = malloc(room + 1);
 	int m;
 
 	if (!out)
 		return NULL;
-	m = EVP_DecodeBlock(out, (const unsigned char *)s, n);
+	m = fwg_base64_decode(s, n, out, room);
 	if (m < 0) {
 		free(out);
 		return NULL;
-	}
-	while (n && s[n - 1] == '=') {	/* EVP_DecodeBlock counts the padding as zero bytes */
-		m--;
-		n--;
 	}
 	*len = m;
 	return out;

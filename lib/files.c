@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,44 +106,56 @@ static const char *const alg_names[] = {
 
 static const char b64_digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/* Base64 with padding (RFC 4648, section 4) of n bytes; out has room for (n + 2) / 3 * 4 + 1. */
-static void b64_encode(const uint8_t *in, size_t n, char *out)
+size_t fwg_base64_encode(const void *data, size_t n, char *out)
 {
+	const uint8_t *in = data;
+	char *o = out;
 	uint32_t v;
 	size_t i;
 
 	for (i = 0; i < n; i += 3) {
 		v = in[i] << 16 | (i + 1 < n ? in[i + 1] << 8 : 0) | (i + 2 < n ? in[i + 2] : 0);
-		*out++ = b64_digits[v >> 18];
-		*out++ = b64_digits[v >> 12 & 63];
-		*out++ = i + 1 < n ? b64_digits[v >> 6 & 63] : '=';
-		*out++ = i + 2 < n ? b64_digits[v & 63] : '=';
+		*o++ = b64_digits[v >> 18];
+		*o++ = b64_digits[v >> 12 & 63];
+		*o++ = i + 1 < n ? b64_digits[v >> 6 & 63] : '=';
+		*o++ = i + 2 < n ? b64_digits[v & 63] : '=';
 	}
-	*out = '\0';
+	*o = '\0';
+	return o - out;
 }
 
-/* The bytes of n base64 characters, padded, nothing else; their number, or -1. */
-static int b64_decode(const char *in, size_t n, uint8_t *out, size_t room)
+static int b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+int fwg_base64_decode(const char *in, size_t n, uint8_t *out, size_t room)
 {
 	size_t i, len, pad = 0;
-	const char *d;
 	uint32_t v = 0;
+	int d;
 
 	if (n % 4)
 		return -1;
 	if (n && in[n - 1] == '=')
 		pad = n >= 2 && in[n - 2] == '=' ? 2 : 1;
 	len = n / 4 * 3 - pad;
-	if (len > room)
+	if (len > room || len > INT_MAX)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (i >= n - pad) {
 			v <<= 6;
 		} else {
-			d = in[i] ? strchr(b64_digits, in[i]) : NULL;
-			if (!d)
+			d = b64_value(in[i]);
+			if (d < 0)
 				return -1;
-			v = v << 6 | (d - b64_digits);
+			v = v << 6 | d;
 		}
 		if (i % 4 != 3)
 			continue;
@@ -167,7 +180,7 @@ static int key_parse(const char *alg, const char *b64, struct fwg_pubkey *k)
 		k->alg = FWGATE_KEY_P256;
 	else
 		return -1;
-	len = b64_decode(b64, strlen(b64), k->data, sizeof(k->data));
+	len = fwg_base64_decode(b64, strlen(b64), k->data, sizeof(k->data));
 	if (len <= 0)
 		return -1;
 	k->len = len;
@@ -238,7 +251,7 @@ static int key_format(const char *what, const struct fwg_pubkey *k, char *buf, s
 {
 	char b64[(FWGATE_MAX_KEY_LEN + 2) / 3 * 4 + 1];
 
-	b64_encode(k->data, k->len, b64);
+	fwg_base64_encode(k->data, k->len, b64);
 	return snprintf(buf, len, "%s %s %s\n", what, alg_names[k->alg], b64);
 }
 

@@ -32,6 +32,10 @@ void fwg_verdict_message(const struct fwg_verdict *v, const struct fwgate_update
 int fwg_policy_parse(const char *name, const char *text, size_t len, struct fwg_policy *p);
 int fwg_policy_format(const struct fwg_policy *p, char *buf, size_t len);
 
+/* Base64 with padding (RFC 4648, section 4). Encode: out has room for (n + 2) / 3 * 4 + 1; the length written. */
+size_t fwg_base64_encode(const void *in, size_t n, char *out);
+/* The bytes of n base64 characters, padded, nothing else (no whitespace): their number, or -1. */
+int fwg_base64_decode(const char *in, size_t n, uint8_t *out, size_t room);
 int fwg_read_file(const char *path, uint8_t **buf, size_t *len, size_t max);
 int fwg_write_file(const char *path, const void *buf, size_t len, int mode);
 
