@@ -400,6 +400,11 @@ static int fetch_url(struct fetch *f)
 			next(f, FWG_FETCH_UNREACHABLE, "HTTP %ld", code);
 			break;
 		}
+		/* A bad URL or redirect, or a redirect loop: the same again would fail the same way. */
+		if (rc == -EINVAL || rc == -ELOOP) {
+			next(f, FWG_FETCH_UNREACHABLE, "%s", f->http_res.err);
+			break;
+		}
 		/* A drop, a stall, a 5xx, or a complete response that is short (a close-delimited drop). */
 		fails = f->pos > before ? 0 : fails + 1;
 		describe(f, rc, code, why, sizeof(why));

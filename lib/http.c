@@ -587,20 +587,27 @@ static int conn_write(struct conn *c, const void *buf, size_t len)
 	return 0;
 }
 
-/* Each address of the host in turn, all within the connect timeout. */
+/*
+ * Each address of the host in turn, within the connect timeout: each gets an equal share of the time left,
+ * so that an address that drops packets (IPv6 without a route, say) leaves time for the next ones.
+ */
 static int tcp_connect(struct conn *c, const struct target *t)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *ai, *a;
+	int64_t until = c->connect_until, now;
 	char port[8], ip[NI_MAXHOST];
 	socklen_t sl = sizeof(int);
 	int err = -EHOSTUNREACH, rc, so;
+	unsigned int left = 0;
 
 	snprintf(port, sizeof(port), "%u", t->port);
 	rc = getaddrinfo(t->host, port, &hints, &ai);
 	if (rc)
 		return fail(c->res, -EHOSTUNREACH, "resolving %s: %s", t->host,
 			    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-	for (a = ai; a; a = a->ai_next) {
+	for (a = ai; a; a = a->ai_next)
+		left++;
+	for (a = ai; a; a = a->ai_next, left--) {
 		if (getnameinfo(a->ai_addr, a->ai_addrlen, ip, sizeof(ip), NULL, 0, NI_NUMERICHOST))
 			snprintf(ip, sizeof(ip), "?");
 		snprintf(c->peer, sizeof(c->peer), a->ai_family == AF_INET6 ? "[%s]:%s" : "%s:%s", ip, port);
@@ -609,20 +616,25 @@ static int tcp_connect(struct conn *c, const struct target *t)
 			err = fail(c->res, -errno, "socket: %s", strerror(errno));
 			continue;
 		}
+		now = now_ms();
+		c->connect_until = now + (until - now) / left;
 		err = connect(c->fd, a->ai_addr, a->ai_addrlen) ? -errno : 0;
 		if (err == -EINPROGRESS) {
 			err = wait_io(c, POLLOUT);
-			if (err == -ETIMEDOUT)
-				break;
 			if (!err)
 				err = getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &so, &sl) ? -errno : -so;
 		}
 		if (!err)
 			break;
-		fail(c->res, err, "connect to %s: %s", c->peer, strerror(-err));
+		if (err != -ETIMEDOUT)
+			fail(c->res, err, "connect to %s: %s", c->peer, strerror(-err));
 		close(c->fd);
 		c->fd = -1;
+		/* The whole request's deadline, or the connect timeout itself: no time for another address. */
+		if (err == -ETIMEDOUT && ((c->deadline && now_ms() >= c->deadline) || now_ms() >= until))
+			break;
 	}
+	c->connect_until = until;
 	freeaddrinfo(ai);
 	return err;
 }
