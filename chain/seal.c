@@ -110,6 +110,7 @@ struct fwg_unseal_stream {
 	uint8_t tail[16];
 	size_t tail_len;
 	struct fwg_gcm *gcm;		/* the payload's, once our entry is open */
+	size_t out_len;			/* plain bytes in out, not yet given to the sink */
 	uint8_t out[16384];
 };
 
@@ -177,19 +178,33 @@ static int unwrap(struct fwg_unseal_stream *s)
 	return s->gcm ? 0 : -EBADMSG;
 }
 
+static int flush(struct fwg_unseal_stream *s, int (*sink)(const uint8_t *buf, size_t len, void *arg), void *arg)
+{
+	size_t n = s->out_len;
+
+	s->out_len = 0;
+	return n ? sink(s->out, n, arg) : 0;
+}
+
+/* Decrypts into out, which goes to the sink whenever it is full: one call per buffer, however fed. */
 static int decrypt(struct fwg_unseal_stream *s, const uint8_t *in, size_t len,
 		   int (*sink)(const uint8_t *buf, size_t len, void *arg), void *arg)
 {
 	int err;
 
 	while (len) {
-		size_t chunk = len > sizeof(s->out) ? sizeof(s->out) : len;
+		size_t chunk = sizeof(s->out) - s->out_len;
 
-		if (fwg_gcm_decrypt_update(s->gcm, in, chunk, s->out))
+		if (chunk > len)
+			chunk = len;
+		if (fwg_gcm_decrypt_update(s->gcm, in, chunk, s->out + s->out_len))
 			return -EBADMSG;
-		err = sink(s->out, chunk, arg);
-		if (err)
-			return err;
+		s->out_len += chunk;
+		if (s->out_len == sizeof(s->out)) {
+			err = flush(s, sink, arg);
+			if (err)
+				return err;
+		}
 		in += chunk;
 		len -= chunk;
 	}
@@ -264,7 +279,7 @@ static int feed(struct fwg_unseal_stream *s, const uint8_t *in, size_t len,
 		return err;
 	memcpy(s->tail + s->tail_len, in + excess, len - excess);
 	s->tail_len += len - excess;
-	return 0;
+	return flush(s, sink, arg);
 }
 
 int fwg_unseal_stream_feed(struct fwg_unseal_stream *s, const uint8_t *in, size_t len,
