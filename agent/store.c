@@ -166,24 +166,67 @@ void fwg_store_close(struct fwg_store *s)
 	s->dirfd = -1;
 }
 
+/* Cuts the log back to the committed head, whose bytes were synced. */
+static int cut(struct fwg_store *s)
+{
+	/* stdio drops what it could not write: nothing of the lost tail is left to flush later. */
+	fflush(s->log);
+	clearerr(s->log);
+	if (ftruncate(fileno(s->log), s->head.log_len)) {
+		log_warn("store: tx.log");
+		return -1;
+	}
+	s->log_len = s->head.log_len;
+	return 0;
+}
+
+/*
+ * After a failed write or sync the log's tail is unknown (part of a record, or data the disk may not hold):
+ * cut it, and refuse appends and commits until fwg_store_recover(), as a commit now would cover records the
+ * caller believes appended.
+ */
+static int broken(struct fwg_store *s)
+{
+	log_warn("store: tx.log");
+	s->failed = 1;
+	cut(s);
+	return -1;
+}
+
+int fwg_store_recover(struct fwg_store *s)
+{
+	if (cut(s))
+		return -1;
+	s->failed = 0;
+	return 0;
+}
+
 int fwg_store_append(struct fwg_store *s, const uint8_t *tx, size_t len, uint64_t height, const uint8_t *proof,
 		     size_t proof_len)
 {
 	uint8_t hdr[REC_HDR];
 	uint32_t l = htobe32(len);
 
-	if (!len || len > REC_MAX_TX || proof_len > REC_MAX_PROOF)
+	if (s->failed || !len || len > REC_MAX_TX || proof_len > REC_MAX_PROOF)
 		return -1;
 	memcpy(hdr, &l, 4);
 	put64(hdr + 4, height);
 	hdr[12] = proof_len >> 8;
 	hdr[13] = proof_len;
 	if (fwrite(hdr, REC_HDR, 1, s->log) != 1 || (proof_len && fwrite(proof, proof_len, 1, s->log) != 1) ||
-	    fwrite(tx, len, 1, s->log) != 1) {
-		log_warn("store: tx.log");
-		return -1;
-	}
+	    fwrite(tx, len, 1, s->log) != 1)
+		return broken(s);
 	s->log_len += REC_HDR + proof_len + len;
+	return 0;
+}
+
+int fwg_store_rewind(struct fwg_store *s, uint64_t mark)
+{
+	if (s->failed || mark < s->head.log_len || mark > s->log_len)
+		return -1;
+	if (fflush(s->log) || ftruncate(fileno(s->log), mark))
+		return broken(s);
+	s->log_len = mark;
 	return 0;
 }
 
@@ -193,10 +236,10 @@ int fwg_store_commit(struct fwg_store *s, const struct fwg_store_head *h)
 	struct fwg_store_head nh = *h;
 	int fd, ok;
 
-	if (fflush(s->log) || fdatasync(fileno(s->log))) {
-		log_warn("store: tx.log");
+	if (s->failed)
 		return -1;
-	}
+	if (fflush(s->log) || fdatasync(fileno(s->log)))
+		return broken(s);
 	nh.log_len = s->log_len;
 	head_encode(&nh, buf);
 	fd = openat(s->dirfd, "head.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -206,11 +249,16 @@ int fwg_store_commit(struct fwg_store *s, const struct fwg_store_head *h)
 	}
 	ok = write(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf) && !fsync(fd);
 	ok = !close(fd) && ok;
-	if (!ok || renameat(s->dirfd, "head.tmp", s->dirfd, "head") || fsync(s->dirfd)) {
+	if (!ok || renameat(s->dirfd, "head.tmp", s->dirfd, "head")) {
 		log_warn("store: head");
 		return -1;
 	}
+	/* In place, if maybe not durable yet: a cut must not go below it. */
 	s->head = nh;
+	if (fsync(s->dirfd)) {
+		log_warn("store: head");
+		return -1;
+	}
 	return 0;
 }
 

@@ -32,6 +32,7 @@ struct fwg_store {
 	FILE *log;
 	struct fwg_store_head head;
 	uint64_t log_len;		/* appended so far, committed or not */
+	int failed;			/* a write or sync failed: see fwg_store_recover() */
 };
 
 /* One record of the log, as replay hands it out. */
@@ -43,8 +44,15 @@ int fwg_store_open(struct fwg_store *s, const char *dir, fwg_store_fn fn, void *
 void fwg_store_close(struct fwg_store *s);
 int fwg_store_append(struct fwg_store *s, const uint8_t *tx, size_t len, uint64_t height, const uint8_t *proof,
 		     size_t proof_len);
-/* Makes every append so far and the new head durable. */
+/* Drops the appends after the first @mark bytes of the log (a mark taken from log_len, not below the head's). */
+int fwg_store_rewind(struct fwg_store *s, uint64_t mark);
+/*
+ * Makes every append so far and the new head durable. A failed append, rewind or sync of the log drops the
+ * appends since the last commit and fails every append and commit until fwg_store_recover().
+ */
 int fwg_store_commit(struct fwg_store *s, const struct fwg_store_head *h);
+/* Cuts the log back to the committed head again and clears a failure; 0, or -1 when that fails too. */
+int fwg_store_recover(struct fwg_store *s);
 /* Bytes the store takes on disk. */
 uint64_t fwg_store_size(const struct fwg_store *s);
 

@@ -30,11 +30,10 @@ struct fwg_sync {
 
 	/* one run */
 	struct fwg_sync_result *r;
-	uint8_t *buf;
-	size_t len, cap;
+	struct fwg_block_stream blocks;
 	uint64_t uncommitted;
 	int failed;
-	int http_status;		/* of the response being read */
+	const struct fwg_http_res *res;	/* of the request being read */
 };
 
 static int fail(struct fwg_sync *s, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -122,35 +121,46 @@ static const struct fwg_pubkey *relevant(const struct fwg_sync *s, const uint8_t
 	return NULL;
 }
 
-static int take(struct fwg_sync *s, const struct fwg_block *b, uint32_t i, const uint8_t (*leaves)[FWGATE_ID_LEN],
-		const struct fwg_pubkey *key)
+/* Decodes a relevant transaction and checks its signature. */
+static int check(struct fwg_sync *s, const struct fwg_block *b, uint32_t i, const struct fwg_pubkey *key)
+{
+	uint64_t h = b->hdr.height;
+	struct fwg_err e;
+	int bad;
+
+	if (fwg_tx_decode(b->tx[i], b->tx_len[i], &s->tx, &e))
+		return fail(s, FWG_SYNC_INVALID, "block %" PRIu64 " tx %u: %s", h, i, e.msg);
+	bad = key != &none && fwg_verify(key, s->tx.msg, s->tx.msg_len, s->tx.sig, s->tx.sig_len);
+	fwg_tx_release(&s->tx);
+	if (bad)
+		return fail(s, FWG_SYNC_INVALID, "block %" PRIu64 " tx %u: %s signature does not verify with the "
+			    "policy's key", h, i, fwg_tx_type_name(b->tx[i][1]));
+	return 0;
+}
+
+/* Stores a relevant transaction of a block that verified whole, with its proof, and hands it to the agent. */
+static int take(struct fwg_sync *s, const struct fwg_block *b, uint32_t i, const uint8_t (*leaves)[FWGATE_ID_LEN])
 {
 	uint8_t proof[16 + FWG_PROOF_MAX_DEPTH * FWGATE_ID_LEN];
 	uint64_t h = b->hdr.height;
 	struct fwg_proof p;
 	struct fwg_err e;
 	size_t plen;
+	int err = 0;
 
-	if (fwg_tx_decode(b->tx[i], b->tx_len[i], &s->tx, &e))
-		return fail(s, FWG_SYNC_INVALID, "block %" PRIu64 " tx %u: %s", h, i, e.msg);
-	if (key != &none && fwg_verify(key, s->tx.msg, s->tx.msg_len, s->tx.sig, s->tx.sig_len)) {
-		fwg_tx_release(&s->tx);
-		return fail(s, FWG_SYNC_INVALID, "block %" PRIu64 " tx %u: %s signature does not verify with the "
-			    "policy's key", h, i, fwg_tx_type_name(b->tx[i][1]));
-	}
 	if (fwg_merkle_proof(leaves, b->hdr.nr_tx, i, &p) ||
 	    !(plen = fwg_proof_encode(&p, proof, sizeof(proof))) ||
-	    fwg_store_append(&s->store, b->tx[i], b->tx_len[i], h, proof, plen)) {
-		fwg_tx_release(&s->tx);
+	    fwg_store_append(&s->store, b->tx[i], b->tx_len[i], h, proof, plen))
 		return fail(s, FWG_SYNC_LOCAL, "store: can not append block %" PRIu64 " tx %u", h, i);
-	}
 	s->r->relevant++;
-	if (s->fn && s->fn(&s->tx, b->tx[i], b->tx_len[i], b->tx_id[i], h, s->arg)) {
-		fwg_tx_release(&s->tx);
-		return fail(s, FWG_SYNC_LOCAL, "block %" PRIu64 " tx %u: refused by the agent", h, i);
-	}
+	if (!s->fn)
+		return 0;
+	if (fwg_tx_decode(b->tx[i], b->tx_len[i], &s->tx, &e))
+		return fail(s, FWG_SYNC_INVALID, "block %" PRIu64 " tx %u: %s", h, i, e.msg);
+	if (s->fn(&s->tx, b->tx[i], b->tx_len[i], b->tx_id[i], h, s->arg))
+		err = fail(s, FWG_SYNC_LOCAL, "block %" PRIu64 " tx %u: refused by the agent", h, i);
 	fwg_tx_release(&s->tx);
-	return 0;
+	return err;
 }
 
 static int commit(struct fwg_sync *s)
@@ -162,9 +172,11 @@ static int commit(struct fwg_sync *s)
 }
 
 /* Verifies one block after the head, keeps what is relevant, moves the head. */
-static int add_block(struct fwg_sync *s, const uint8_t *buf, size_t len)
+static int add_block(const uint8_t *buf, size_t len, void *arg)
 {
+	struct fwg_sync *s = arg;
 	uint8_t (*leaves)[FWGATE_ID_LEN] = NULL;
+	uint64_t mark = s->store.log_len;
 	const struct fwg_pubkey *key;
 	struct fwg_block b;
 	struct fwg_err e;
@@ -194,10 +206,15 @@ static int add_block(struct fwg_sync *s, const uint8_t *buf, size_t len)
 		}
 		memcpy(s->head.genesis, b.hash, FWGATE_ID_LEN);
 	}
+	/*
+	 * Every relevant transaction must verify before any is stored or handed to the agent: the agent takes
+	 * them as included (an ack leaves the monitor's queue), and a block that fails is not.
+	 */
 	for (i = 0; i < b.hdr.nr_tx && !err; i++) {
 		if (b.tx_len[i] < 2 || !(key = relevant(s, b.tx[i], b.tx_len[i])))
 			continue;
-		if (!leaves) {
+		err = check(s, &b, i, key);
+		if (!err && !leaves) {
 			leaves = malloc((size_t)b.hdr.nr_tx * FWGATE_ID_LEN);
 			if (!leaves) {
 				err = fail(s, FWG_SYNC_LOCAL, "out of memory");
@@ -206,8 +223,13 @@ static int add_block(struct fwg_sync *s, const uint8_t *buf, size_t len)
 			for (uint32_t j = 0; j < b.hdr.nr_tx; j++)
 				fwg_merkle_leaf(b.tx_id[j], leaves[j]);
 		}
-		err = take(s, &b, i, (const uint8_t (*)[FWGATE_ID_LEN])leaves, key);
 	}
+	for (i = 0; i < b.hdr.nr_tx && leaves && !err; i++)
+		if (b.tx_len[i] >= 2 && relevant(s, b.tx[i], b.tx_len[i]))
+			err = take(s, &b, i, (const uint8_t (*)[FWGATE_ID_LEN])leaves);
+	/* The head does not move past this block: neither may the log. */
+	if (err && s->store.log_len != mark)
+		fwg_store_rewind(&s->store, mark);
 	if (!err) {
 		s->head.next++;
 		memcpy(s->head.tip, b.hash, FWGATE_ID_LEN);
@@ -223,55 +245,39 @@ out:
 	return err;
 }
 
-/* Splits the node's stream (be32 length, then a block) and verifies each block as it completes. */
+/* The node's stream, cut into blocks that are verified as each completes. */
 static int stream(const void *buf, size_t n, void *arg)
 {
-	const char *data = buf;
 	struct fwg_sync *s = arg;
-	size_t off, blen, take;
-	const uint8_t *p;
 
-	while (n && !s->failed) {
-		take = s->cap - s->len < n ? s->cap - s->len : n;
-		memcpy(s->buf + s->len, data, take);
-		s->len += take;
-		data += take;
-		n -= take;
-		off = 0;
-		while (s->len - off >= 4) {
-			p = s->buf + off;
-			blen = (size_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
-			if (blen > FWG_BLOCK_MAX)
-				return fail(s, FWG_SYNC_INVALID, "stream: a block of %zu bytes", blen);
-			if (s->len - off - 4 < blen)
-				break;
-			if (add_block(s, p + 4, blen))
-				return -1;
-			off += 4 + blen;
-		}
-		memmove(s->buf, s->buf + off, s->len - off);
-		s->len -= off;
+	switch (fwg_block_stream_feed(&s->blocks, buf, n)) {
+	case 0:
+		return 0;
+	case -EMSGSIZE:
+		return fail(s, FWG_SYNC_INVALID, "%s", s->blocks.msg);
+	case -ENOMEM:
+		return fail(s, FWG_SYNC_LOCAL, "out of memory");
 	}
-	return s->failed ? -1 : 0;
+	return -1;	/* add_block() failed, and said why */
 }
 
-/* The stream buffer lives for one run: a device spends most of its time between syncs. */
 static int begin(struct fwg_sync *s, struct fwg_sync_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	s->r = r;
 	s->failed = 0;
-	s->len = 0;
+	s->blocks = (struct fwg_block_stream){ .fn = add_block, .arg = s };
 	s->uncommitted = 0;
 	s->head = s->store.head;
-	s->buf = malloc(s->cap);
-	return s->buf ? 0 : fail(s, FWG_SYNC_LOCAL, "out of memory");
+	if (s->store.failed && fwg_store_recover(&s->store))
+		return fail(s, FWG_SYNC_LOCAL, "store: can not recover from a failed write");
+	return 0;
 }
 
 static int end_run(struct fwg_sync *s)
 {
-	free(s->buf);
-	s->buf = NULL;
+	/* The stream buffer lives for one run: a device spends most of its time between syncs. */
+	fwg_block_stream_end(&s->blocks);
 	/* Blocks verified before a failure are good: keep them. */
 	if (s->head.next != s->store.head.next && fwg_store_commit(&s->store, &s->head) && !s->failed)
 		fail(s, FWG_SYNC_LOCAL, "store: can not commit the head");
@@ -286,41 +292,31 @@ int fwg_sync_feed(struct fwg_sync *s, const uint8_t *data, size_t len, struct fw
 	return end_run(s);
 }
 
-static int stream_status(const char *line, void *arg)
-{
-	struct fwg_sync *s = arg;
-
-	/* The status line comes first, "HTTP/1.1 200 OK"; the parser has checked its shape. */
-	if (!strncmp(line, "HTTP/", 5) && strchr(line, ' '))
-		s->http_status = atoi(strchr(line, ' ') + 1);
-	return 0;
-}
-
 /* Only a 200's body is blocks: a node's error page is no reason to call it a liar. */
 static int stream_ok(const void *buf, size_t n, void *arg)
 {
 	struct fwg_sync *s = arg;
 
-	return s->http_status == 200 ? stream(buf, n, s) : 0;
+	return s->res->status == 200 ? stream(buf, n, s) : 0;
 }
 
 int fwg_sync_run(struct fwg_sync *s, const char *node, struct fwg_sync_result *r)
 {
 	char url[FWG_MAX_URL_LEN + 64], why[64];
-	struct fwg_http_req req = { .url = url, .header = stream_status, .body_fn = stream_ok, .arg = s,
+	struct fwg_http_req req = { .url = url, .body_fn = stream_ok, .arg = s,
 				    .connect_timeout_s = 10, .low_speed_limit = 1, .low_speed_time_s = 30 };
 	struct fwg_http_res res;
 	int rc;
 
 	if (begin(s, r))
 		return -1;
-	s->http_status = 0;
+	s->res = &res;
 	snprintf(url, sizeof(url), "%s/blocks?from=%" PRIu64, node, s->head.next);
 	rc = fwg_http_request(&req, &res);
 	if (end_run(s))
 		return -1;
 	snprintf(why, sizeof(why), "HTTP %d", res.status);
-	if (rc || res.status != 200 || s->len)
+	if (rc || res.status != 200 || s->blocks.len)
 		return fail(s, FWG_SYNC_UNREACHABLE, "%s: %s", url,
 			    rc ? res.err : res.status != 200 ? why : "stream ends mid-block");
 	if (!s->head.next)
@@ -363,7 +359,6 @@ struct fwg_sync *fwg_sync_new(const struct fwg_policy *p, const uint8_t device_i
 	}
 	s->fn = fn;
 	s->arg = arg;
-	s->cap = FWG_BLOCK_MAX + 4;
 	if (fwg_store_open(&s->store, dir, replay, s))
 		goto fail;
 	if (s->pinned && s->store.head.next && memcmp(s->store.head.genesis, s->pin, FWGATE_ID_LEN)) {
@@ -383,7 +378,6 @@ void fwg_sync_free(struct fwg_sync *s)
 	if (!s)
 		return;
 	fwg_store_close(&s->store);
-	free(s->buf);
 	free(s);
 }
 

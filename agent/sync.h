@@ -21,7 +21,10 @@
 
 struct fwg_sync;
 
-/* Called for each relevant transaction, verified, once per sync that meets it (and at replay). */
+/*
+ * Called for each relevant transaction, verified, once per sync that meets it (and at replay); only once
+ * every relevant transaction of its block verified, and it is in the store.
+ */
 typedef int (*fwg_sync_tx_fn)(const struct fwg_tx *tx, const uint8_t *raw, size_t len,
 			      const uint8_t id[FWGATE_ID_LEN], uint64_t height, void *arg);
 

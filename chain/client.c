@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,72 +69,100 @@ long fwg_node_submit(const char *node, const void *tx, size_t len, char *answer,
 	return -1;
 }
 
+int fwg_block_stream_feed(struct fwg_block_stream *bs, const void *buf, size_t n)
+{
+	const uint8_t *data = buf, *p;
+	size_t off, blen, take;
+
+	if (!bs->buf && !bs->err) {
+		bs->buf = malloc(FWG_BLOCK_MAX + 4);
+		if (!bs->buf)
+			bs->err = -ENOMEM;
+	}
+	/* A chunk at a time through a buffer of one block, however much the caller hands over. */
+	while (n && !bs->err) {
+		take = FWG_BLOCK_MAX + 4 - bs->len < n ? FWG_BLOCK_MAX + 4 - bs->len : n;
+		memcpy(bs->buf + bs->len, data, take);
+		bs->len += take;
+		data += take;
+		n -= take;
+		off = 0;
+		while (bs->len - off >= 4) {
+			p = bs->buf + off;
+			blen = (size_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+			if (blen > FWG_BLOCK_MAX) {
+				snprintf(bs->msg, sizeof(bs->msg), "stream: a block of %zu bytes", blen);
+				bs->err = -EMSGSIZE;
+				break;
+			}
+			if (bs->len - off - 4 < blen)
+				break;
+			if (bs->fn(p + 4, blen, bs->arg)) {
+				bs->err = -ECANCELED;
+				break;
+			}
+			off += 4 + blen;
+		}
+		memmove(bs->buf, bs->buf + off, bs->len - off);
+		bs->len -= off;
+	}
+	return bs->err;
+}
+
+void fwg_block_stream_end(struct fwg_block_stream *bs)
+{
+	free(bs->buf);
+	bs->buf = NULL;
+}
+
 struct reader {
 	struct fwg_state *st;
 	int (*fn)(const uint8_t *block, size_t len, void *arg);
 	void *arg;
-	uint8_t *buf;
-	size_t len, cap;
-	int bad;
 	struct fwg_err *err;
+	const struct fwg_http_res *res;
+	struct fwg_block_stream blocks;
 };
 
-/* Splits the node's stream (be32 length, then a block) and verifies each block as it completes. */
-static int stream(const void *data, size_t n, void *arg)
+static int follow_block(const uint8_t *block, size_t len, void *arg)
 {
 	struct reader *r = arg;
-	size_t off = 0, blen;
-	uint8_t *grown;
 
-	if (r->len + n > r->cap) {
-		r->cap = 2 * (r->len + n);
-		grown = realloc(r->buf, r->cap);
-		if (!grown)
-			return -1;
-		r->buf = grown;
-	}
-	memcpy(r->buf + r->len, data, n);
-	r->len += n;
-	while (!r->bad && r->len - off >= 4) {
-		blen = (size_t)r->buf[off] << 24 | r->buf[off + 1] << 16 | r->buf[off + 2] << 8 | r->buf[off + 3];
-		if (blen > FWG_BLOCK_MAX) {
-			snprintf(r->err->msg, sizeof(r->err->msg), "stream: a block of %zu bytes", blen);
-			r->bad = 1;
-			break;
-		}
-		if (r->len - off - 4 < blen)
-			break;
-		if (fwg_state_add_block(r->st, r->buf + off + 4, blen, 1, r->err) ||
-		    (r->fn && r->fn(r->buf + off + 4, blen, r->arg))) {
-			r->bad = 1;
-			break;
-		}
-		off += 4 + blen;
-	}
-	memmove(r->buf, r->buf + off, r->len - off);
-	r->len -= off;
-	return r->bad ? -1 : 0;
+	return fwg_state_add_block(r->st, block, len, 1, r->err) || (r->fn && r->fn(block, len, r->arg));
+}
+
+/* Only a 200's body is blocks: a node's error page does not make its chain one that does not verify. */
+static int follow_body(const void *data, size_t n, void *arg)
+{
+	struct reader *r = arg;
+
+	return r->res->status == 200 ? fwg_block_stream_feed(&r->blocks, data, n) : 0;
 }
 
 int fwg_node_follow(const char *node, uint64_t from, struct fwg_state *st,
 		    int (*fn)(const uint8_t *block, size_t len, void *arg), void *arg, struct fwg_err *err)
 {
-	struct reader r = { .st = st, .fn = fn, .arg = arg, .err = err };
-	char url[2048];
-	struct fwg_http_req req = { .url = url, .body_fn = stream, .arg = &r };
 	struct fwg_http_res res;
+	struct reader r = { .st = st, .fn = fn, .arg = arg, .err = err, .res = &res,
+			    .blocks = { .fn = follow_block, .arg = &r } };
+	char url[2048], why[32];
+	/* A node that stalls must not hang a daemon that follows it for ever. */
+	struct fwg_http_req req = { .url = url, .body_fn = follow_body, .arg = &r,
+				    .connect_timeout_s = 10, .low_speed_limit = 1, .low_speed_time_s = 30 };
 	int rc;
 
 	err->kind = FWG_ERR_FORMAT;
 	err->msg[0] = '\0';
 	snprintf(url, sizeof(url), "%s/blocks?from=%llu", node, (unsigned long long)from);
 	rc = fwg_http_request(&req, &res);
-	free(r.buf);
-	if (r.bad)
-		return -1;
-	if (rc || res.status != 200 || r.len) {
+	fwg_block_stream_end(&r.blocks);
+	if (r.blocks.err == -ECANCELED)
+		return -1;	/* @err says why the block did not verify */
+	snprintf(why, sizeof(why), "HTTP %d", res.status);
+	if (r.blocks.err || rc || res.status != 200 || r.blocks.len) {
 		snprintf(err->msg, sizeof(err->msg), "%.120s: %.130s", url,
-			 rc ? res.err : r.len ? "stream ends mid-block" : "HTTP error");
+			 r.blocks.err == -EMSGSIZE ? r.blocks.msg : r.blocks.err ? "out of memory" :
+			 rc ? res.err : res.status != 200 ? why : "stream ends mid-block");
 		return -1;
 	}
 	return 0;

@@ -26,8 +26,27 @@ size_t fwg_http_collect(char *data, size_t size, size_t nmemb, void *arg);
 long fwg_node_submit(const char *node, const void *tx, size_t len, char *answer, size_t answer_len);
 
 /*
+ * A node's GET /blocks stream (be32 length, then a block, ...) cut into blocks as it arrives, through a buffer
+ * of one block (FWG_BLOCK_MAX), allocated on the first feed. Set @fn and @arg, zero the rest.
+ */
+struct fwg_block_stream {
+	int (*fn)(const uint8_t *block, size_t len, void *arg);	/* each block; nonzero stops the stream */
+	void *arg;
+	uint8_t *buf;
+	size_t len;		/* bytes of a block still incomplete: a stream that ends here ends mid-block */
+	int err;		/* 0, or why it stopped: -ECANCELED (@fn), -EMSGSIZE (@msg says), -ENOMEM */
+	char msg[64];
+};
+
+/* Hands each block completed by @buf to @fn; 0, or the stream's err once it stopped. */
+int fwg_block_stream_feed(struct fwg_block_stream *bs, const void *buf, size_t n);
+/* Frees the buffer; @len and @err stay for the caller to read. */
+void fwg_block_stream_end(struct fwg_block_stream *bs);
+
+/*
  * Reads the blocks from @from on, adds each to @st, which verifies it (signatures too), and calls @fn, when
- * not NULL, with each block that verified. 0 once the node's stream ended cleanly; -1 with @err filled.
+ * not NULL, with each block that verified. 0 once the node's stream ended cleanly; -1 with @err filled: a
+ * block that does not verify, or an unreachable node, an answer other than 200, a stream cut short.
  */
 int fwg_node_follow(const char *node, uint64_t from, struct fwg_state *st,
 		    int (*fn)(const uint8_t *block, size_t len, void *arg), void *arg, struct fwg_err *err);

@@ -4,8 +4,11 @@
  * tests/fuzz/corpus/sync/with-blob-chunks (a node's GET /blocks?from=0: genesis, a device certificate, an
  * update, two approvals and a rejection, an ack, a nack, two blob chunks, and the device's trust policy).
  * What is relevant is kept with proofs that verify, replayed after a restart, and the rest only hashed; a
- * stream that was altered, reordered, or starts at another genesis is refused and keeps what verified.
+ * stream that was altered, reordered, or starts at another genesis is refused and keeps what verified, and
+ * nothing of a block that did not; a store whose disk fills up commits nothing it lost. A node's error page
+ * is an unreachable node, for the sync as for chain/client.c's fwg_node_follow().
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -13,11 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "client.h"
 #include "files.h"
 #include "log.h"
 #include "sync.h"
@@ -191,6 +196,140 @@ TEST_F(sync, ignores_what_another_device_type_would_keep)
 	fwg_sync_free(s);
 }
 
+/* Where block @k of a stream starts (its be32 length), and its length. */
+static const uint8_t *nth_block(const uint8_t *st, int k, size_t *len)
+{
+	for (;;) {
+		*len = (size_t)st[0] << 24 | st[1] << 16 | st[2] << 8 | st[3];
+		if (!k--)
+			return st;
+		st += 4 + *len;
+	}
+}
+
+TEST_F(sync, keeps_nothing_of_a_block_whose_later_transaction_fails)
+{
+	const uint8_t *txs[2], *st, *b2, *b3;
+	uint8_t *raw, *blk, *bad, *sig;
+	struct fwg_block_hdr hdr;
+	struct fwg_sync_result r;
+	struct fwg_block b, b1;
+	size_t n, l2, l3, blen;
+	struct seen a = {};
+	struct fwg_store store;
+	struct fwg_sync *s;
+	uint32_t lens[2];
+	struct fwg_err e;
+	struct fwg_tx tx;
+
+	/* Block 2 rebuilt with block 3's approval after its update, the approval's signature altered. */
+	st = stream(self, &n);
+	b2 = nth_block(st, 2, &l2);
+	b3 = nth_block(st, 3, &l3);
+	ASSERT_EQ(0, fwg_block_decode(b2 + 4, l2, &b, &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(0, fwg_block_decode(b3 + 4, l3, &b1, &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(FWG_TX_UPDATE, b.tx[0][1]);
+	ASSERT_EQ(FWG_TX_APPROVE, b1.tx[0][1]);
+	raw = malloc(b1.tx_len[0]);
+	memcpy(raw, b1.tx[0], b1.tx_len[0]);
+	ASSERT_EQ(0, fwg_tx_decode(raw, b1.tx_len[0], &tx, &e)) TH_LOG("%s", e.msg);
+	sig = memmem(raw, b1.tx_len[0], tx.sig, tx.sig_len);
+	ASSERT_NE(NULL, sig);
+	sig[tx.sig_len / 2] ^= 1;
+	fwg_tx_release(&tx);
+	txs[0] = b.tx[0];
+	lens[0] = b.tx_len[0];
+	txs[1] = raw;
+	lens[1] = b1.tx_len[0];
+	hdr = b.hdr;
+	blk = fwg_block_encode(&hdr, txs, lens, 2, &blen);
+	ASSERT_NE(NULL, blk);
+	bad = malloc(b2 - st + 4 + blen);
+	memcpy(bad, st, b2 - st);
+	bad[b2 - st] = blen >> 24;
+	bad[b2 - st + 1] = blen >> 16;
+	bad[b2 - st + 2] = blen >> 8;
+	bad[b2 - st + 3] = blen;
+	memcpy(bad + (b2 - st) + 4, blk, blen);
+
+	s = fwg_sync_new(&self->p, self->p.device_id, NULL, self->dir, count, &a);
+	ASSERT_NE(NULL, s);
+	EXPECT_NE(0, fwg_sync_feed(s, bad, b2 - st + 4 + blen, &r));
+	EXPECT_EQ(FWG_SYNC_INVALID, r.status);
+	EXPECT_NE(NULL, strstr(r.msg, "block 2 tx 1")) TH_LOG("%s", r.msg);
+	EXPECT_EQ(2, fwg_sync_head(s)->next);
+	/* The update verified, but its block did not: the agent never saw it, the store does not keep it. */
+	EXPECT_EQ(0, a.types[FWG_TX_UPDATE]);
+	EXPECT_EQ(1, a.n);
+	fwg_sync_free(s);
+	proofs_ok = 0;
+	ASSERT_EQ(0, fwg_store_open(&store, self->dir, check_proof, NULL));
+	EXPECT_EQ(1, proofs_ok);
+	EXPECT_EQ(store.head.log_len, store.log_len);
+	fwg_store_close(&store);
+
+	/* The real block 2 is taken after it. */
+	s = fwg_sync_new(&self->p, self->p.device_id, NULL, self->dir, count, &a);
+	ASSERT_NE(NULL, s);
+	EXPECT_EQ(0, fwg_sync_feed(s, b2, n - (b2 - st), &r)) TH_LOG("%s", r.msg);
+	EXPECT_EQ(10, fwg_sync_head(s)->next);
+	fwg_sync_free(s);
+	fwg_block_release(&b);
+	fwg_block_release(&b1);
+	free(blk);
+	free(bad);
+	free(raw);
+}
+
+static int records;
+
+static int count_record(const uint8_t *tx, size_t len, uint64_t height, const uint8_t *proof, size_t plen,
+			void *arg)
+{
+	records++;
+	return 0;
+}
+
+TEST_F(sync, store_cuts_a_failed_append_and_commits_nothing_until_recovered)
+{
+	struct fwg_store_head h = { .next = 1 };
+	uint8_t rec[1000] = { 1, 2 };
+	struct fwg_store store;
+	struct rlimit lim;
+
+	ASSERT_EQ(0, fwg_store_open(&store, self->dir, NULL, NULL));
+	ASSERT_EQ(0, fwg_store_append(&store, rec, 100, 0, NULL, 0));
+	ASSERT_EQ(0, fwg_store_commit(&store, &h));
+
+	/* The disk fills up mid-record: the flush writes part of it. */
+	signal(SIGXFSZ, SIG_IGN);
+	ASSERT_EQ(0, getrlimit(RLIMIT_FSIZE, &lim));
+	lim.rlim_cur = store.log_len + 200;
+	ASSERT_EQ(0, setrlimit(RLIMIT_FSIZE, &lim));
+	ASSERT_EQ(0, fwg_store_append(&store, rec, sizeof(rec), 1, NULL, 0));	/* buffered */
+	h.next = 2;
+	EXPECT_NE(0, fwg_store_commit(&store, &h));
+	EXPECT_EQ(1, store.head.next);
+	EXPECT_EQ(store.head.log_len, store.log_len);
+	/* Nothing more goes in, nor is committed, even with room again. */
+	lim.rlim_cur = lim.rlim_max;
+	ASSERT_EQ(0, setrlimit(RLIMIT_FSIZE, &lim));
+	EXPECT_NE(0, fwg_store_append(&store, rec, 100, 1, NULL, 0));
+	EXPECT_NE(0, fwg_store_commit(&store, &h));
+	EXPECT_EQ(1, store.head.next);
+
+	ASSERT_EQ(0, fwg_store_recover(&store));
+	ASSERT_EQ(0, fwg_store_append(&store, rec, 100, 1, NULL, 0));
+	ASSERT_EQ(0, fwg_store_commit(&store, &h));
+	fwg_store_close(&store);
+
+	records = 0;
+	ASSERT_EQ(0, fwg_store_open(&store, self->dir, count_record, NULL));
+	EXPECT_EQ(2, records);
+	EXPECT_EQ(2, store.head.next);
+	fwg_store_close(&store);
+}
+
 /* A node that answers one request with @answer, on a port the kernel picks; its pid. */
 static pid_t one_answer(const char *answer, int *port)
 {
@@ -238,6 +377,29 @@ TEST_F(sync, takes_a_node_error_page_for_unreachable_not_for_a_bad_block)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	fwg_sync_free(s);
+}
+
+/* chain/client.c's fwg_node_follow(), which the checker and fwgate audit read the chain with. */
+TEST(follow_takes_a_node_error_page_for_http_not_for_a_bad_chain)
+{
+	const char *page = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 22\r\n\r\n"
+			   "<h1>etcd is down</h1>\n";
+	struct fwg_state *st = fwg_state_new();
+	struct fwg_err err;
+	char node[64];
+	int port;
+	pid_t pid;
+
+	ASSERT_NE(NULL, st);
+	pid = one_answer(page, &port);
+	ASSERT_LT(0, pid);
+	snprintf(node, sizeof(node), "http://127.0.0.1:%d", port);
+	EXPECT_NE(0, fwg_node_follow(node, 0, st, NULL, NULL, &err));
+	EXPECT_NE(NULL, strstr(err.msg, "HTTP 500")) TH_LOG("%s", err.msg);
+	EXPECT_EQ(0, fwg_state_height(st));
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	fwg_state_free(st);
 }
 
 TEST(head_parses_a_node_answer)
