@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,11 +25,19 @@ static int run(char *const argv[], char *out, size_t len)
 	pid = fork();
 	if (pid < 0) {
 		log_warn("fork");
+		if (out) {
+			close(fds[0]);
+			close(fds[1]);
+		}
 		return -1;
 	}
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDWR);
+		sigset_t none;
 
+		/* The monitor blocks the signals it reads from a signalfd: the tool must not inherit that. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		dup2(null, 0);
 		dup2(out ? fds[1] : null, 1);
 		if (out) {
@@ -104,7 +113,8 @@ int fwg_boot_switch(const struct fwg_conf *c, const char *slot, const char *othe
 		return 0;
 	case FWG_BOOT_UBOOT:
 		snprintf(left, sizeof(left), "BOOT_%s_LEFT", slot);
-		return env_set(c, (const char *const[]){ "BOOT_ORDER", order, left, TRIES, NULL });
+		/* One variable a call: BOOT_ORDER last commits the switch, never with a stale LEFT counter. */
+		return env_set(c, (const char *const[]){ left, TRIES, "BOOT_ORDER", order, NULL });
 	case FWG_BOOT_GRUB:
 		snprintf(ok, sizeof(ok), "%s_OK", slot);
 		snprintf(try, sizeof(try), "%s_TRY", slot);

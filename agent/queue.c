@@ -63,11 +63,17 @@ int fwg_queue_put(struct fwg_queue *q, const uint8_t id[FWGATE_ID_LEN], const vo
 	}
 	ok = write(fd, tx, len) == (ssize_t)len && !fsync(fd);
 	ok = !close(fd) && ok;
-	if (!ok || renameat(q->dirfd, tmp, q->dirfd, name) || fsync(q->dirfd)) {
+	if (!ok || renameat(q->dirfd, tmp, q->dirfd, name)) {
 		log_warn("queue: %s", name);
 		unlinkat(q->dirfd, tmp, 0);
 		return -1;
 	}
+	/*
+	 * Renamed, the entry exists: failing now would have the caller sign and queue a second, different
+	 * transaction. Should a power cut undo the rename, the entry is lost as if never put, and asked for again.
+	 */
+	if (fsync(q->dirfd) && fsync(q->dirfd))
+		log_warn("queue: %s: directory not synced", name);
 	return 0;
 }
 
@@ -76,7 +82,9 @@ int fwg_queue_remove(struct fwg_queue *q, const uint8_t id[FWGATE_ID_LEN])
 	char name[NAME_LEN];
 
 	fwg_hex(id, FWGATE_ID_LEN, name);
-	if (unlinkat(q->dirfd, name, 0) && errno != ENOENT) {
+	if (unlinkat(q->dirfd, name, 0)) {
+		if (errno == ENOENT)
+			return 0;	/* gone already: nothing to make durable */
 		log_warn("queue: %s", name);
 		return -1;
 	}

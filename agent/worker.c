@@ -48,7 +48,6 @@ struct upd {
 	int kernel;		/* 1: the kernel holds it approved; -errno: refused */
 	int installed;		/* a target holds it */
 	unsigned int attempts;
-	int gave_up;
 	int acked, nacked;	/* our own, seen in the chain */
 	int nack_sent;
 	uint32_t nack_reason;	/* wanted; asked again until queued */
@@ -100,6 +99,7 @@ static struct worker {
 	uint8_t dl_uid[FWGATE_ID_LEN];
 	int synced_once;
 	int sync_now;
+	time_t next_retry;		/* of the pending acks' submission; 0: at the next turn of the loop */
 } w;
 
 static void hexs(const uint8_t *id, char out[17])
@@ -562,6 +562,47 @@ static int unwrap(const uint8_t *hdr, const uint8_t *entry, uint8_t cek[32], voi
 	return 0;
 }
 
+/* Failures that say nothing about the update (contention, a device or policy missing for now, memory): try again. */
+static int transient(int err)
+{
+	switch (err) {
+	case -EAGAIN:
+	case -EBUSY:
+	case -EINTR:
+	case -EIO:
+	case -ENOBUFS:
+	case -ENODEV:
+	case -ENOKEY:
+	case -ENOMEM:
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The nack reason when the kernel refused an install for the update itself, 0 otherwise. Not -EBADMSG from
+ * commit: the worker has checked the digest of the bytes it streamed, so the kernel's refusal then comes from
+ * this device (a write or state store failure, a lost approval; Documentation/fwgate/kernel.rst).
+ */
+static uint32_t blame(int err)
+{
+	switch (err) {
+	case -ESTALE:
+		return FWGATE_NACK_ROLLBACK;
+	case -EKEYREJECTED:
+		return FWGATE_NACK_BAD_SIGNATURE;
+	case -EXDEV:
+	case -EFBIG:
+		return FWGATE_NACK_REFUSED;
+	}
+	return 0;
+}
+
+static int gave_up(const struct upd *u)
+{
+	return u->attempts >= MAX_ATTEMPTS || u->nack_reason;
+}
+
 static void install(struct upd *u)
 {
 	struct fwg_msg_begin b = { .type = FWG_MSG_BEGIN, .stmt = u->stmt };
@@ -580,20 +621,22 @@ static void install(struct upd *u)
 	fwg_hex(u->stmt.u_id, FWGATE_ID_LEN, hex);
 	hexs(u->stmt.u_id, h16);
 	u->attempts++;
+	/* Before BEGIN: once the install is open, only END closes it. */
+	buf = malloc(sizeof(uint32_t) + FWG_MSG_DATA_MAX);
+	if (!buf) {
+		snprintf(u->last_error, sizeof(u->last_error), "out of memory");
+		return;
+	}
 	send_msg(&b, sizeof(b));
 	wait_msg(FWG_MSG_BEGIN_DONE, &r, sizeof(r));
 	if (r.err) {
+		free(buf);
 		snprintf(u->last_error, sizeof(u->last_error), "%s", r.msg);
 		log_warnx("update %s version %" PRIu64 ": the kernel refuses it: %s", h16, be64toh(u->stmt.version),
 			  r.msg);
-		/* Busy, or a device missing for now: try again at the next round, a few times. */
-		if (r.err == -EBUSY || r.err == -ENODEV || r.err == -ENOKEY || r.err == -EIO || r.err == -ENOMEM) {
-			u->gave_up = u->attempts >= MAX_ATTEMPTS;
-			return;
-		}
-		/* The kernel judged the update itself: the manufacturer is to blame. */
-		u->gave_up = 1;
-		nack(u, r.err == -ESTALE ? FWGATE_NACK_ROLLBACK : FWGATE_NACK_REFUSED);
+		/* The manufacturer is to blame only when the kernel judged the update; else a few more tries. */
+		if (blame(r.err))
+			nack(u, blame(r.err));
 		return;
 	}
 	log_info("update %s version %" PRIu64 ": installing to %s", h16, be64toh(u->stmt.version), r.slot);
@@ -617,9 +660,6 @@ static void install(struct upd *u)
 	req.unwrap = unwrap;
 	req.retries = 3;
 	req.timeout_s = 30;
-	buf = malloc(sizeof(uint32_t) + FWG_MSG_DATA_MAX);
-	if (!buf)
-		return;
 	sink.write = sink_write;
 	sink.arg = buf;
 	memcpy(w.dl_uid, u->stmt.u_id, FWGATE_ID_LEN);
@@ -644,12 +684,10 @@ static void install(struct upd *u)
 	if (!e.abort && r.err) {
 		snprintf(u->last_error, sizeof(u->last_error), "%s", r.msg);
 		log_warnx("update %s: commit refused: %s", h16, r.msg);
-		e.reason = r.err == -EBADMSG ? FWGATE_NACK_DIGEST_MISMATCH : FWGATE_NACK_REFUSED;
+		e.reason = blame(r.err);
 	}
 	if (e.reason)
 		nack(u, e.reason);
-	if (e.reason || u->attempts >= MAX_ATTEMPTS)
-		u->gave_up = !!e.reason || u->attempts >= MAX_ATTEMPTS;
 	if (!e.abort && !r.err) {
 		u->installed = 1;
 		u->last_error[0] = '\0';
@@ -691,6 +729,10 @@ static void act(void)
 			/* Older than what a target holds: superseded, not a fault. */
 			u->kernel = r.err;
 			snprintf(u->last_error, sizeof(u->last_error), "superseded: at or below the rollback floor");
+		} else if (transient(r.err)) {
+			snprintf(u->last_error, sizeof(u->last_error), "%s", r.msg);
+			log_warnx("update version %" PRIu64 ": bundle not recorded, tried again at the next round: %s",
+				  be64toh(u->stmt.version), r.msg);
 		} else if (r.err) {
 			u->kernel = r.err;
 			snprintf(u->last_error, sizeof(u->last_error), "%s", r.msg);
@@ -701,6 +743,7 @@ static void act(void)
 				nack(u, FWGATE_NACK_BAD_SIGNATURE);
 		} else {
 			u->kernel = r.state == FWGATE_UPDATE_APPROVED ? 1 : -EACCES;
+			u->last_error[0] = '\0';
 		}
 	}
 	free(b);
@@ -708,6 +751,12 @@ static void act(void)
 	for (i = 0; i < w.nr_upd; i++) {
 		const char *group = w.upd[i]->stmt.target;
 
+		/* Each group once a round: its first update stands for it. */
+		for (j = 0; j < i; j++)
+			if (!strncmp(w.upd[j]->stmt.target, group, FWGATE_NAME_LEN))
+				break;
+		if (j < i)
+			continue;
 		best = NULL;
 		have = 0;
 		for (j = 0; j < w.nr_upd; j++) {
@@ -716,7 +765,7 @@ static void act(void)
 				continue;
 			if (u->installed && be64toh(u->stmt.version) > have)
 				have = be64toh(u->stmt.version);
-			if (u->kernel == 1 && !u->installed && !u->gave_up &&
+			if (u->kernel == 1 && !u->installed && !gave_up(u) &&
 			    (!best || be64toh(u->stmt.version) > be64toh(best->stmt.version)))
 				best = u;
 		}
@@ -762,7 +811,8 @@ static void handle_async(const uint8_t *buf, size_t len)
 		if (s->len > 2 + 8 + FWGATE_ID_LEN && s->tx[1] == FWG_TX_ACK && (u = upd_find(s->tx + 10)) &&
 		    u->acked < 0)
 			u->acked = 0;
-		submit_pending();
+		/* Sent by the main loop, once for all the SUBMITs that arrive together (the queue at a start). */
+		w.next_retry = 0;
 		break;
 	case FWG_MSG_SIGN_FAILED:
 		/* Nothing queued: the next round asks again, so that no acknowledgement is dropped. */
@@ -797,7 +847,7 @@ static const char *update_state(const struct upd *u)
 		return "installed";
 	if (u->rejections >= w.p->k / 2 + 1)
 		return "rejected";
-	if (u->kernel < 0 || u->gave_up)
+	if (u->kernel < 0 || gave_up(u))
 		return "failed";
 	if (approved(u))
 		return w.dl_total && !memcmp(w.dl_uid, u->stmt.u_id, FWGATE_ID_LEN) ? "installing" : "approved";
@@ -920,7 +970,7 @@ int fwg_worker_main(const struct fwg_conf *c, const struct fwg_policy *p, int so
 {
 	char dir[FWG_CONF_PATH_LEN + 8];
 	struct pollfd pfd[2];
-	time_t next_sync = 0, next_retry = 0, now;
+	time_t next_sync = 0, now;
 	int timeout;
 
 	memset(&w, 0, sizeof(w));
@@ -947,13 +997,13 @@ int fwg_worker_main(const struct fwg_conf *c, const struct fwg_policy *p, int so
 			act();
 			next_sync = time(NULL) + c->sync_interval_s;
 		}
-		if (w.nr_pend && now >= next_retry) {
+		if (w.nr_pend && now >= w.next_retry) {
 			submit_pending();
-			next_retry = now + c->retry_s;
+			w.next_retry = now + c->retry_s;
 		}
 		timeout = (int)(next_sync - time(NULL));
-		if (w.nr_pend && next_retry - time(NULL) < timeout)
-			timeout = (int)(next_retry - time(NULL));
+		if (w.nr_pend && w.next_retry - time(NULL) < timeout)
+			timeout = (int)(w.next_retry - time(NULL));
 		pfd[0] = (struct pollfd){ .fd = sock, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = ctl, .events = POLLIN };
 		if (poll(pfd, ctl >= 0 ? 2 : 1, timeout > 0 ? timeout * 1000 : 0) < 0 && errno != EINTR)
@@ -964,12 +1014,14 @@ int fwg_worker_main(const struct fwg_conf *c, const struct fwg_policy *p, int so
 		}
 		if (pfd[0].revents & POLLIN) {
 			static uint8_t buf[sizeof(struct fwg_msg_submit) + 64];
-			ssize_t n = recv(sock, buf, sizeof(buf), MSG_DONTWAIT);
+			ssize_t n;
 
+			/* All that is waiting, so that a burst of SUBMITs is sent in one go. */
+			while ((n = recv(sock, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+				if (n > 4)
+					handle_async(buf, n);
 			if (n == 0)
 				return 0;
-			if (n > 4)
-				handle_async(buf, n);
 		}
 		if (ctl >= 0 && pfd[1].revents & POLLIN)
 			serve_ctl();

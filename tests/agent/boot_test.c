@@ -3,6 +3,7 @@
  * The bootloader backends against the real tools: fw_setenv on a U-Boot environment image made with
  * mkenvimage, grub-editenv on a GRUB environment block, and a script.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,27 @@ TEST_F(boot, script_gets_verb_and_slot_and_reports_active)
 	snprintf(cmd, sizeof(cmd), "tr '\\n' ';' <%s/log", self->dir);
 	sh_line(cmd, out, sizeof(out));
 	EXPECT_STREQ("switch rootfs_b;confirm rootfs_b;active;", out);
+}
+
+TEST_F(boot, tool_runs_with_no_signal_blocked)
+{
+	char cmd[1024], slot[32];
+	sigset_t set, old;
+
+	self->c.bootloader = FWG_BOOT_SCRIPT;
+	snprintf(self->c.bootloader_arg, sizeof(self->c.bootloader_arg), "%s/boot.sh", self->dir);
+	snprintf(cmd, sizeof(cmd), "printf '#!/bin/sh\\nexec sed -n \"s/^SigBlk:[[:space:]]*//p\" /proc/self/status\\n'"
+		 " >%s && chmod +x %s", self->c.bootloader_arg, self->c.bootloader_arg);
+	ASSERT_EQ(0, system(cmd));
+
+	/* As the monitor does, for its signalfd. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	ASSERT_EQ(0, fwg_boot_active(&self->c, NULL, slot, sizeof(slot)));
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	EXPECT_STREQ("0000000000000000", slot);
 }
 
 TEST_F(boot, failing_tool_is_an_error)
