@@ -63,7 +63,15 @@ static struct monitor {
 	struct fwgate_install_begin begin;
 	char other[FWGATE_NAME_LEN];
 	int werr;
+
+	/* a bootloader switch that failed after a commit, retried until it succeeds */
+	char pending[FWGATE_NAME_LEN];
+	char pending_other[FWGATE_NAME_LEN];
+	uint8_t pending_id[FWGATE_ID_LEN];
+	time_t pending_at;
 } m = { .ctl = -1, .sock = -1, .fd = -1 };
+
+#define SWITCH_RETRY_S	30
 
 /* ------------------------------------------------------------------ kernel */
 
@@ -95,6 +103,42 @@ static int target_get(const char *name, const uint8_t *u_id, struct fwg_target_i
 	if (f.found && out)
 		*out = f.t;
 	return f.found;
+}
+
+/* The device key must be the one the policy names. */
+static int check_key(const uint8_t *device_id, const char *policy)
+{
+	struct fwg_key *key = fwg_key_load_private(m.c.device_key);
+	struct fwg_pubkey pub;
+	int err;
+
+	if (!key)
+		return -1;
+	err = fwg_key_encode(key, &pub);
+	fwg_key_free(key);
+	if (err || pub.alg != FWGATE_KEY_P256 || memcmp(pub.id, device_id, FWGATE_ID_LEN)) {
+		log_warnx("device-key %s: not the P-256 key of the device the policy %s names", m.c.device_key,
+			  policy);
+		return -1;
+	}
+	return 0;
+}
+
+/* Compares all of two policies, as their policy files. */
+static int policy_differs(const struct fwg_policy *a, const struct fwg_policy *b)
+{
+	size_t len = sizeof(((struct fwg_msg_policy *)NULL)->text);
+	char *ta = malloc(2 * len), *tb;
+	int na, nb, differs;
+
+	if (!ta)
+		return 1;
+	tb = ta + len;
+	na = fwg_policy_format(a, ta, len);
+	nb = fwg_policy_format(b, tb, len);
+	differs = na < 0 || na != nb || memcmp(ta, tb, na);
+	free(ta);
+	return differs;
 }
 
 /* Gives fwgate.ko the configuration's policy, state store and targets, unless it has them already. */
@@ -129,6 +173,10 @@ static int provision(void)
 		}
 	}
 	err = fwg_nl_policy_get(m.nl, &kp);
+	if (err && err != -ENOKEY) {
+		log_warnx("policy: can not read fwgate.ko's: %s (%s)", fwg_nl_error(m.nl), strerror(-err));
+		return -1;
+	}
 	if (err || !kp.k) {
 		err = fwg_nl_policy_set(m.nl, &m.p);
 		if (err) {
@@ -136,19 +184,28 @@ static int provision(void)
 				  strerror(-err));
 			return -1;
 		}
-		err = fwg_nl_policy_lock(m.nl);
-		if (err)
-			log_warnx("policy: can not lock it: %s", fwg_nl_error(m.nl));
-		else
-			log_info("policy %s: set and locked in fwgate.ko", m.c.policy);
-	} else if (memcmp(kp.device_id, m.p.device_id, FWGATE_ID_LEN) ||
-		   memcmp(kp.manufacturer.id, m.p.manufacturer.id, FWGATE_ID_LEN) || kp.k != m.p.k ||
-		   kp.threshold != m.p.threshold) {
-		/* The kernel decides what installs; the agent follows the policy it enforces. */
-		log_warnx("policy %s differs from the one fwgate.ko holds%s; following the kernel's", m.c.policy,
-			  kp.locked ? " (locked)" : "");
+		log_info("policy %s: set in fwgate.ko", m.c.policy);
+	} else {
+		/* The kernel decides what installs; the agent follows the policy it enforces, all of it. */
+		if (policy_differs(&kp, &m.p))
+			log_warnx("policy %s differs from the one fwgate.ko holds%s; following the kernel's",
+				  m.c.policy, kp.locked ? " (locked)" : "");
+		if (check_key(kp.device_id, "of fwgate.ko")) {
+			log_warnx("fwgate.ko enforces the policy of another device: no ack of this one would verify; "
+				  "not starting");
+			return -1;
+		}
 		m.p = kp;
+		if (kp.locked)
+			return 0;
 	}
+	/* The write guard enforces only once the policy is locked, and unlocked it can be replaced. */
+	err = fwg_nl_policy_lock(m.nl);
+	if (err) {
+		log_warnx("policy: fwgate.ko can not lock it: %s (%s)", fwg_nl_error(m.nl), strerror(-err));
+		return -1;
+	}
+	log_info("policy: locked in fwgate.ko");
 	return 0;
 }
 
@@ -259,9 +316,12 @@ static int spawn_worker(void)
 	static struct fwg_msg_policy pm = { .type = FWG_MSG_POLICY };
 	char path[FWG_CONF_PATH_LEN + 32], *argv[5];
 	int sv[2], fd, n, argc = 0;
+	pid_t pid;
 
-	if (worker_path(path, sizeof(path)))
+	if (worker_path(path, sizeof(path))) {
+		log_warn("worker: /proc/self/exe");
 		return -1;
+	}
 	n = fwg_policy_format(&m.p, pm.text, sizeof(pm.text));
 	if (n <= 0 || (size_t)n >= sizeof(pm.text)) {
 		log_warnx("policy: can not hand it to the worker");
@@ -272,12 +332,14 @@ static int spawn_worker(void)
 		log_warn("socketpair");
 		return -1;
 	}
-	m.worker = fork();
-	if (m.worker < 0) {
+	pid = fork();
+	if (pid < 0) {
 		log_warn("fork");
+		close(sv[0]);
+		close(sv[1]);
 		return -1;
 	}
-	if (m.worker == 0) {
+	if (pid == 0) {
 		sigset_t all;
 
 		sigemptyset(&all);
@@ -302,6 +364,7 @@ static int spawn_worker(void)
 		_exit(127);
 	}
 	close(sv[1]);
+	m.worker = pid;
 	m.sock = sv[0];
 	log_info("worker %d started as %s", m.worker, m.c.user);
 	send_w(&pm, offsetof(struct fwg_msg_policy, text) + pm.len);
@@ -317,22 +380,27 @@ static int sign_queue(const struct fwg_msg_sign *r)
 	uint8_t buf[4096], id[FWGATE_ID_LEN];
 	struct fwgate_nack_stmt n = {};
 	struct fwgate_ack_stmt a = {};
+	struct fwg_target_info t;
 	char hex[17];
 	struct fwg_key *key;
 	size_t len;
 
 	fwg_hex(r->u_id, 8, hex);
 	if (!r->nack) {
-		/* Only what the kernel holds is acknowledged. */
-		if (target_get(NULL, r->u_id, NULL) != 1) {
+		/*
+		 * Only what the kernel holds is acknowledged, with the version and slot it holds it in: the
+		 * worker's are only a hint of which slot, when two hold it.
+		 */
+		if ((target_get(r->target, NULL, &t) != 1 || t.state != FWGATE_TARGET_VALID ||
+		     memcmp(t.last_id, r->u_id, FWGATE_ID_LEN)) && target_get(NULL, r->u_id, &t) != 1) {
 			log_warnx("ack of %s refused: no target holds it", hex);
 			return -1;
 		}
 		memcpy(a.magic, FWGATE_MAGIC_ACK, FWGATE_MAGIC_LEN);
 		memcpy(a.u_id, r->u_id, FWGATE_ID_LEN);
 		memcpy(a.o_id, m.p.device_id, FWGATE_ID_LEN);
-		a.version = htobe64(r->version);
-		memcpy(a.target, r->target, sizeof(a.target));
+		a.version = htobe64(t.last_version);
+		memcpy(a.target, t.name, sizeof(a.target));
 		a.time = htobe64(time(NULL));
 	} else {
 		memcpy(n.magic, FWGATE_MAGIC_NACK, FWGATE_MAGIC_LEN);
@@ -391,8 +459,7 @@ static void bundle(const struct fwg_msg_bundle *b)
 	char msg[300];
 	int err;
 
-	err = fwg_nl_bundle_submit(m.nl, &b->stmt, b->sig, b->sig_len, b->v,
-				   b->nv > FWGATE_MAX_CHECKERS ? FWGATE_MAX_CHECKERS : b->nv, &u);
+	err = fwg_nl_bundle_submit(m.nl, &b->stmt, b->sig, b->sig_len, b->v, b->nv, &u);
 	snprintf(msg, sizeof(msg), "%s (%s)", err ? fwg_nl_error(m.nl) : "", err ? strerror(-err) : "");
 	reply(FWG_MSG_BUNDLE_DONE, b->stmt.u_id, err, u.state, err ? msg : NULL);
 }
@@ -522,12 +589,42 @@ static void install_end(const struct fwg_msg_end *e)
 	m.fd = -1;
 	if (!err) {
 		snprintf(msg, sizeof(msg), "%s", m.begin.target);
-		if (fwg_boot_switch(&m.c, m.begin.target, m.other))
-			log_warnx("slot %s: written, but the bootloader switch failed", m.begin.target);
-		else if (m.c.bootloader != FWG_BOOT_NONE)
+		m.pending[0] = '\0';
+		if (fwg_boot_switch(&m.c, m.begin.target, m.other)) {
+			log_warnx("slot %s: written, but the bootloader switch failed; retrying every %d s",
+				  m.begin.target, SWITCH_RETRY_S);
+			snprintf(m.pending, sizeof(m.pending), "%s", m.begin.target);
+			snprintf(m.pending_other, sizeof(m.pending_other), "%s", m.other);
+			memcpy(m.pending_id, m.begin.u_id, FWGATE_ID_LEN);
+			m.pending_at = time(NULL) + SWITCH_RETRY_S;
+		} else if (m.c.bootloader != FWG_BOOT_NONE) {
 			log_info("slot %s: the next boot starts it", m.begin.target);
+		}
 	}
 	reply(FWG_MSG_END_DONE, e->u_id, err, 0, msg);
+}
+
+/* Retries the bootloader switch to a slot written and committed, for as long as the slot holds that install. */
+static void switch_retry(void)
+{
+	struct fwg_target_info t;
+	int found;
+
+	m.pending_at = time(NULL) + SWITCH_RETRY_S;
+	found = target_get(m.pending, NULL, &t);
+	if (found < 0)
+		return;
+	if (!found || t.state != FWGATE_TARGET_VALID || memcmp(t.last_id, m.pending_id, FWGATE_ID_LEN)) {
+		log_warnx("slot %s: no longer holds the install; its bootloader switch is dropped", m.pending);
+		m.pending[0] = '\0';
+		return;
+	}
+	if (fwg_boot_switch(&m.c, m.pending, m.pending_other)) {
+		log_warnx("slot %s: the bootloader switch failed again; retrying in %d s", m.pending, SWITCH_RETRY_S);
+		return;
+	}
+	log_info("slot %s: the bootloader switch is done; the next boot starts it", m.pending);
+	m.pending[0] = '\0';
 }
 
 static void from_worker(void)
@@ -594,6 +691,23 @@ static void from_kernel(void)
 
 /* ------------------------------------------------------------------ main */
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* A poll timeout that wakes the loop at @when at the latest; @timeout < 0 is none. */
+static int until(time_t when, int timeout)
+{
+	time_t now = time(NULL);
+	int ms = when > now ? (int)(when - now) * 1000 : 0;
+
+	return timeout < 0 || ms < timeout ? ms : timeout;
+}
+
 static int control_socket(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -629,28 +743,10 @@ static int load_policy(void)
 	return err;
 }
 
-/* The device key must be the one the policy names. */
-static int check_key(void)
-{
-	struct fwg_key *key = fwg_key_load_private(m.c.device_key);
-	struct fwg_pubkey pub;
-	int err;
-
-	if (!key)
-		return -1;
-	err = fwg_key_encode(key, &pub);
-	fwg_key_free(key);
-	if (err || pub.alg != FWGATE_KEY_P256 || memcmp(pub.id, m.p.device_id, FWGATE_ID_LEN)) {
-		log_warnx("device-key %s: not the P-256 key of the device the policy %s names", m.c.device_key,
-			  m.c.policy);
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * SIGHUP: read the configuration again. Nodes and mirrors change the egress allow map and restart the
- * worker; what fwgate.ko holds (policy, slots, state store) does not change until a restart.
+ * worker, which reads the rest itself; what fwgate.ko holds (policy, slots, state store) does not change
+ * until a restart.
  */
 static void reload(void)
 {
@@ -664,10 +760,6 @@ static void reload(void)
 	m.c.nr_nodes = c.nr_nodes;
 	memcpy(m.c.mirrors, c.mirrors, sizeof(c.mirrors));
 	m.c.nr_mirrors = c.nr_mirrors;
-	m.c.sync_interval_s = c.sync_interval_s;
-	m.c.freshness_s = c.freshness_s;
-	m.c.retry_s = c.retry_s;
-	strcpy(m.c.alarm_hook, c.alarm_hook);
 	if (fwg_agent_bpf_update(m.bpf, &m.c))
 		log_warnx("reload: the egress allow map was not replaced");
 	log_info("reload: %u nodes, %u mirrors; restarting the worker", m.c.nr_nodes, m.c.nr_mirrors);
@@ -709,9 +801,10 @@ int main(int argc, char **argv)
 {
 	const char *conf = m.conf = "/etc/fwgate/fwgated.conf";
 	struct pollfd pfd[3];
-	int opt, check = 0, verbose = 0, sfd, status, err;
+	int opt, check = 0, verbose = 0, sfd, status, err, timed_out = 1;
 	struct signalfd_siginfo si;
 	char qdir[FWG_CONF_PATH_LEN + 8];
+	long long bpf_polled = 0;
 	time_t restart = 0;
 	sigset_t set;
 
@@ -727,13 +820,13 @@ int main(int argc, char **argv)
 	if (fwg_conf_load(conf, &m.c) || load_policy())
 		return 1;
 	if (check) {
-		if (fwg_conf_check_files(&m.c) || check_key())
+		if (fwg_conf_check_files(&m.c) || check_key(m.p.device_id, m.c.policy))
 			return 1;
 		printf("%s: OK (%u nodes, %u slots, device %02x%02x%02x%02x...)\n", conf, m.c.nr_nodes,
 		       m.c.nr_slots, m.p.device_id[0], m.p.device_id[1], m.p.device_id[2], m.p.device_id[3]);
 		return 0;
 	}
-	if (fwg_conf_check_files(&m.c) || check_key() || lock_instance())
+	if (fwg_conf_check_files(&m.c) || check_key(m.p.device_id, m.c.policy) || lock_instance())
 		return 1;
 	m.nl = fwg_nl_open(0);
 	m.ev = fwg_nl_open(1);
@@ -767,16 +860,24 @@ int main(int argc, char **argv)
 	if (spawn_worker())
 		return 1;
 	for (;;) {
-		int timeout = m.bpf ? 500 : -1;
+		int timeout = m.bpf ? 500 : -1, n;
 
-		fwg_agent_bpf_poll(m.bpf);
+		/* Not once per message: an install streams thousands of them. */
+		if (m.bpf && (timed_out || now_ms() - bpf_polled >= 1000)) {
+			fwg_agent_bpf_poll(m.bpf);
+			bpf_polled = now_ms();
+		}
 		if (m.sock < 0 && !m.worker)
-			timeout = restart > time(NULL) ? (int)(restart - time(NULL)) * 1000 : 0;
+			timeout = until(restart, timeout);
+		if (m.pending[0])
+			timeout = until(m.pending_at, timeout);
 		pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = fwg_nl_fd(m.ev), .events = POLLIN };
 		pfd[2] = (struct pollfd){ .fd = m.sock, .events = POLLIN };
-		if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
+		n = poll(pfd, 3, timeout);
+		if (n < 0 && errno != EINTR)
 			break;
+		timed_out = !n;
 		if (pfd[0].revents & POLLIN && read(sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGHUP) {
 				reload();
@@ -799,11 +900,14 @@ int main(int argc, char **argv)
 			close(m.fd);
 			m.fd = -1;
 		}
+		if (m.pending[0] && time(NULL) >= m.pending_at)
+			switch_retry();
 		if (!m.worker && time(NULL) >= restart) {
 			if (m.sock >= 0)
 				close(m.sock);
 			m.sock = -1;
-			spawn_worker();
+			if (spawn_worker())
+				restart = time(NULL) + 2;
 		}
 	}
 	log_info("stopping");
