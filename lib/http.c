@@ -414,6 +414,9 @@ static int redirect(struct target *t, const char *loc, struct fwg_http_res *res)
 	}
 	if (len >= (int)sizeof(url))
 		return fail(res, -EINVAL, "a redirect to a URL too long");
+	/* An https mirror must not hand a sealed image's reader, or anyone's, to plain http. */
+	if (t->https && !strncmp(url, "http://", 7))
+		return fail(res, -EINVAL, "a redirect from https to \"%.120s\": refused, it would drop TLS", url);
 	return parse_url(url, t, res);
 }
 

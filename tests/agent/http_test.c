@@ -451,6 +451,20 @@ TEST_F(https, trusts_a_server_its_ca_signed)
 	EXPECT_STREQ("read until the close", self->got.body);
 }
 
+TEST_F(https, refuses_a_redirect_to_plain_http)
+{
+	fwg_http_set_ca_file(self->ca);
+	self->req.max_redirects = 5;
+	/* /redirect/3 answers with an absolute http:// Location. */
+	EXPECT_EQ(-EINVAL, get_tls(self, "localhost", "/redirect/3"));
+	EXPECT_NE(NULL, strstr(self->res.err, "from https to \"http://localhost:")) TH_LOG("%s", self->res.err);
+	EXPECT_EQ(0, self->got.len);
+	/* A relative redirect stays on https and is followed. */
+	self->got.len = 0;
+	ASSERT_EQ(0, get_tls(self, "localhost", "/redirect/1")) TH_LOG("%s", self->res.err);
+	EXPECT_STREQ("arrived", self->got.body);
+}
+
 TEST_F(https, refuses_a_server_another_ca_signed)
 {
 	fwg_http_set_ca_file(self->other_ca);
