@@ -17,7 +17,6 @@ else
 TOP	:= $(CURDIR)
 BUILD	:= $(TOP)/build
 KDIR	?= /lib/modules/$(shell uname -r)/build
-VERSION	:= 0.1
 
 ifeq ($(V),1)
 Q :=
@@ -175,7 +174,7 @@ check-fresh:
 	$(Q)scripts/check-fresh $(FRESH_RUN)
 
 dkms-install: deps
-	$(Q)scripts/dkms-install $(VERSION)
+	$(Q)scripts/dkms-install
 
 CHECKPATCH := $(BUILD)/checkpatch/checkpatch.pl
 
