@@ -5,6 +5,7 @@
 # make check           install dependencies, then run every test
 # make bench           print one "name value unit" line per metric
 # make demo            the end-to-end story on this machine
+# make check-fresh     README.md's two commands in a fresh Debian 12 made with mmdebstrap, as root
 # make dkms-install    register, build and install the module with DKMS
 # make style           checkpatch and clang-format
 #
