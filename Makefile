@@ -5,6 +5,7 @@
 # make check           install dependencies, then run every test
 # make bench           print one "name value unit" line per metric
 # make demo            the end-to-end story on this machine
+# make check-fresh     README.md's two commands in a fresh Debian 12 made with mmdebstrap, as root
 # make dkms-install    register, build and install the module with DKMS
 # make style           checkpatch and clang-format
 #
@@ -17,7 +18,6 @@ else
 TOP	:= $(CURDIR)
 BUILD	:= $(TOP)/build
 KDIR	?= /lib/modules/$(shell uname -r)/build
-VERSION	:= 0.1
 
 ifeq ($(V),1)
 Q :=
@@ -32,16 +32,19 @@ KERNELS := $(K61) $(K612)
 CC	?= cc
 CFLAGS	?= -O2 -g
 CFLAGS	+= -Wall -Wextra -Werror -I$(TOP)/include/uapi
-NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
-NL_LIBS   := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
+# pkg-config and the compiler are asked when a recipe first needs them, not when make reads this file: on a
+# fresh machine they only arrive with "deps". Each is asked once (the eval makes the variable a simple one).
+NL_CFLAGS = $(eval NL_CFLAGS := $$(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null))$(NL_CFLAGS)
+NL_LIBS   = $(eval NL_LIBS := $$(shell pkg-config --libs libnl-genl-3.0 2>/dev/null))$(NL_LIBS)
+MULTIARCH = $(eval MULTIARCH := $$(shell $$(CC) -dumpmachine))$(MULTIARCH)
 
 KMOD_SRC := Kbuild $(wildcard kmod/*.c kmod/*.h) include/uapi/linux/fwgate.h
 
 LIB_SRC  := $(wildcard lib/*.c)
 LIB_OBJ  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
 LIBFWG   := $(BUILD)/lib/libfwgate.a
-UCFLAGS  := $(CFLAGS) -Ilib $(NL_CFLAGS)
-ULIBS    := $(LIBFWG) $(NL_LIBS) -lcrypto
+UCFLAGS  = $(CFLAGS) -Ilib $(NL_CFLAGS)
+ULIBS    = $(LIBFWG) $(NL_LIBS) -lcrypto
 # The device agent's library: the same objects with the mbedTLS backend for the OpenSSL one (lib/crypto.h),
 # and mbedTLS linked statically.
 MBED_OBJ := $(filter-out $(BUILD)/lib/crypto_openssl.o,$(LIB_OBJ)) $(BUILD)/lib/mbed/crypto_mbedtls.o
@@ -54,7 +57,7 @@ BINS     := $(BUILD)/bin/fwgate $(BUILD)/bin/fwgatectl
 
 KSELFTEST := $(BUILD)/kselftest/kselftest_harness.h
 FUZZERS := $(BUILD)/fuzz/fuzz_der $(BUILD)/fuzz/fuzz_files $(BUILD)/fuzz/fuzz_policy $(BUILD)/fuzz/fuzz_key
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I$(TOP)/include/uapi -Ilib -Ikmod $(NL_CFLAGS)
 FUZZ_LIB := lib/files.c lib/keys.c lib/log.c lib/crypto_openssl.c
 FUZZ_LIB_MBED := lib/files.c lib/keys.c lib/log.c lib/mbed/crypto_mbedtls.c
@@ -64,10 +67,15 @@ FUZZ_LIB_MBED := lib/files.c lib/keys.c lib/log.c lib/mbed/crypto_mbedtls.c
 EXTRA_BINS :=
 include $(wildcard */build.mk)
 
-.PHONY: all modules kmods kmods-build userspace fuzzers deps check check-kernel check-dkms bench demo \
-	dkms-install style clean
+.PHONY: all build-all modules kmods kmods-build userspace fuzzers deps check check-kernel check-dkms check-fresh \
+	bench demo dkms-install style clean
 
-all: deps kmods userspace fuzzers $(EXTRA_BINS)
+# The dependencies first, then everything else in a make that reads the makefiles again with them installed
+# (kernels.env, the headers, pkg-config): so that "make -jN" never compiles before "deps" is done.
+all: deps
+	$(Q)$(MAKE) build-all
+
+build-all: kmods-build userspace fuzzers $(EXTRA_BINS)
 
 deps: $(BUILD)/.deps
 $(BUILD)/.deps: scripts/install-deps
@@ -161,8 +169,13 @@ bench: all
 demo: all
 	$(Q)tests/demo/run
 
+# A minimal Debian 12 made with mmdebstrap, this repository's HEAD cloned into it, the README's commands run
+# in a chroot of it (scripts/check-fresh; FRESH_RUN=demo or check for one of them).
+check-fresh:
+	$(Q)scripts/check-fresh $(FRESH_RUN)
+
 dkms-install: deps
-	$(Q)scripts/dkms-install $(VERSION)
+	$(Q)scripts/dkms-install
 
 CHECKPATCH := $(BUILD)/checkpatch/checkpatch.pl
 

@@ -311,11 +311,13 @@ static int worker_path(char *path, size_t len)
 	return 0;
 }
 
+extern char **environ;
+
 static int spawn_worker(void)
 {
 	static struct fwg_msg_policy pm = { .type = FWG_MSG_POLICY };
 	char path[FWG_CONF_PATH_LEN + 32], *argv[5];
-	int sv[2], fd, n, argc = 0;
+	int sv[2], fd, exe, n, argc = 0;
 	pid_t pid;
 
 	if (worker_path(path, sizeof(path))) {
@@ -350,6 +352,15 @@ static int spawn_worker(void)
 			_exit(1);
 		for (fd = FWG_WORKER_CTL_FD + 1; fd < 1024; fd++)
 			close(fd);
+		/*
+		 * The program is opened while still root and run from the descriptor: the worker's user need not
+		 * reach the directory it is installed in (a build in a 0700 home, say).
+		 */
+		exe = open(path, O_RDONLY | O_CLOEXEC);
+		if (exe < 0) {
+			log_warn("%s", path);
+			_exit(127);
+		}
 		drop_privileges();
 		/* After the identity change, which clears it. */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -359,7 +370,7 @@ static int spawn_worker(void)
 		if (m.verbose)
 			argv[argc++] = "-v";
 		argv[argc] = NULL;
-		execv(path, argv);
+		fexecve(exe, argv, environ);
 		log_warn("%s", path);
 		_exit(127);
 	}

@@ -11,8 +11,8 @@ BPF_SKELS   := $(patsubst %,$(BPF_OUT)/%.skel.h,$(BPF_PROGS))
 BPF_LIB     := $(BPF_OUT)/libfwgbpf.a
 BPF_CFLAGS  := -Ibpf -I$(BPF_OUT)
 BPF_LIBS    := -lbpf -lelf -lz
-BPF_CLANG_FLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
-	-I/usr/include/$(shell $(CC) -dumpmachine) -I$(BPF_OUT) -Ibpf
+BPF_CLANG_FLAGS = -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
+	-I/usr/include/$(MULTIARCH) -I$(BPF_OUT) -Ibpf
 
 EXTRA_BINS += $(BPF_SKELS) $(BPF_LIB) $(BUILD)/tests/bpf_filter_test $(BUILD)/tests/bpf_open_bench \
 	$(BUILD)/tests/bpf_ioctl_probe

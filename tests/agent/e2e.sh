@@ -151,7 +151,7 @@ bootloader script $W/boot.sh
 sync-interval 2
 retry-interval 2
 freshness 20
-alarm-hook $W/alarm.sh
+alarm-hook /tmp/alarm.sh
 health-check $W/health.sh
 filter eth0 8443
 relay-port 9000 50 100
@@ -200,14 +200,17 @@ ctl() { \$C agent "\$@" 2>&1; }
 downloaded_past() { ctl status | awk -v n=\$1 '/^download/ { ok = \$2 > n } END { exit !ok }'; }
 own_acks() { ctl history | grep -c "ack .* update \$(echo \$1 | cut -c1-16)\\\$"; }
 
+# The worker reads the configuration and runs the alarm hook as nobody: both in the guest's /tmp, which nobody
+# reaches wherever the checkout is (a clone in root's 0700 home, seen by the guest with the host's permissions).
+cp \$W/fwgated.conf \$W/alarm.sh /tmp/ || exit 1
 $TOP/tests/vm/net-up || exit 1
 modprobe mtd
 insmod $TOP/build/modules/\$FWGATE_KVER/fwgate.ko || exit 1
-t "fwgated -n accepts the configuration" "\$D -n -c \$W/fwgated.conf >/dev/null"
+t "fwgated -n accepts the configuration" "\$D -n -c /tmp/fwgated.conf >/dev/null"
 # fwgated runs in a cgroup of its own, as under systemd: its egress restriction attaches there.
 { [ -f /sys/fs/cgroup/cgroup.procs ] || mount -t cgroup2 none /sys/fs/cgroup; } && mkdir -p /sys/fs/cgroup/fwgated || exit 1
 in_cgroup() { sh -c 'echo \$\$ >/sys/fs/cgroup/fwgated/cgroup.procs && exec "\$@"' sh "\$@"; }
-in_cgroup \$D -v -c \$W/fwgated.conf >/tmp/fwgated.log 2>&1 &
+in_cgroup \$D -v -c /tmp/fwgated.conf >/tmp/fwgated.log 2>&1 &
 # stop_agent: SIGTERM to the monitor, which stops its worker; until both are gone.
 stop_agent() { pkill -x fwgated; wait_for 10 '! pgrep -x fwgated >/dev/null && ! pgrep -x fwgated-worker >/dev/null'; }
 
@@ -238,7 +241,7 @@ pkill -9 -x fwgated
 pkill -9 -x fwgated-worker
 wait_for 10 '! pgrep -x fwgated >/dev/null && ! pgrep -x fwgated-worker >/dev/null'
 t "the killed agent left no install open" "! grep -q writing /sys/kernel/fwgate/targets/rootfs_b/state"
-in_cgroup \$D -v -c \$W/fwgated.conf >>/tmp/fwgated.log 2>&1 &
+in_cgroup \$D -v -c /tmp/fwgated.conf >>/tmp/fwgated.log 2>&1 &
 h4=\$(sha256sum \$W/fw4.img | cut -c1-64)
 t "after a restart, firmware 4 is installed on rootfs_b, the slot still not running" "wait_for 180 'ctl updates | grep -q \"^\$(echo \$h4 | cut -c1-16) .* installed\"'"
 t "rootfs_b holds firmware 4, opened, byte for byte" "cmp -s -n \$(stat -c %s \$W/fw4.img) \$W/fw4.img /dev/vda3"
@@ -249,7 +252,7 @@ t "rootfs_a was never written" "! tr -d '\\\\000' </dev/vda2 | head -c 1 | grep 
 # A reboot into rootfs_b, as far as fwgated can tell: the bootloader reports it running.
 stop_agent
 echo rootfs_b >/tmp/boot-active
-in_cgroup \$D -v -c \$W/fwgated.conf >>/tmp/fwgated.log 2>&1 &
+in_cgroup \$D -v -c /tmp/fwgated.conf >>/tmp/fwgated.log 2>&1 &
 t "after a reboot into rootfs_b, the health check runs and the slot is marked good" "wait_for 30 'grep -q \"^confirm rootfs_b\\\$\" /tmp/boot.log' && grep -q '^rootfs_b\\\$' /tmp/health.log"
 
 touch \$W/want-freeze
@@ -257,7 +260,7 @@ t "a frozen chain raises the alarm in the status" "wait_for 90 'ctl status | gre
 t "and runs the alarm hook" "wait_for 10 'grep -q \"^freeze \" /tmp/alarm.log 2>/dev/null'"
 t "no acknowledgement is left waiting" "ctl status | grep -q '^acks  *0 '"
 # The node list changes: SIGHUP rereads it and replaces the egress map.
-sed -i '\\|/cut\$|d' \$W/fwgated.conf
+sed -i '\\|/cut\$|d' /tmp/fwgated.conf
 pkill -HUP -x fwgated
 t "after SIGHUP with the proxy node removed, fwgated's cgroup can no longer reach it" "wait_for 20 'grep -q \"reload: 1 nodes\" /tmp/fwgated.log' && ! in_cgroup curl -sf -m 5 -o /dev/null $GUEST_HOST:$MPORT/cut/head && in_cgroup curl -sf -o /dev/null $GUEST_HOST:$((BASE + 102))/head"
 stop_agent
