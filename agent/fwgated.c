@@ -414,8 +414,8 @@ static int sign_queue(const struct fwg_msg_sign *r)
 	key = fwg_key_load_private(m.c.device_key);
 	if (!key)
 		return -1;
-	len = r->nack ? fwg_tx_sign(key, FWG_TX_NACK, &n, sizeof(n), NULL, 0, buf, sizeof(buf)) :
-			fwg_tx_sign(key, FWG_TX_ACK, &a, sizeof(a), NULL, 0, buf, sizeof(buf));
+	len = r->nack ? fwg_tx_sign(key, FWG_TX_NACK, &n, sizeof(n), NULL, 0, NULL, 0, buf, sizeof(buf)) :
+			fwg_tx_sign(key, FWG_TX_ACK, &a, sizeof(a), NULL, 0, NULL, 0, buf, sizeof(buf));
 	fwg_key_free(key);
 	if (!len) {
 		log_warnx("%s of %s: can not sign it", r->nack ? "nack" : "ack", hex);
