@@ -508,6 +508,8 @@ static void install_begin(const struct fwg_msg_begin *b)
 	memcpy(m.begin.u_id, b->stmt.u_id, FWGATE_ID_LEN);
 	m.begin.size = be64toh(b->stmt.size);
 	m.begin.version = be64toh(b->stmt.version);
+	m.begin.chunks = (uintptr_t)b->chunks;
+	m.begin.chunks_len = b->chunks_len;
 	m.fd = open("/dev/" FWGATE_DEVICE_NAME, O_WRONLY | O_CLOEXEC);
 	if (m.fd < 0) {
 		err = -errno;

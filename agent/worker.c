@@ -41,6 +41,8 @@ struct upd {
 	uint8_t sig[FWGATE_MAX_SIG_LEN];
 	char **urls;
 	unsigned int nr_urls;
+	uint8_t *chunks;	/* the image's hash list, from the update transaction */
+	size_t chunks_len;
 	uint64_t height;
 	struct fwg_verdict v[FWGATE_MAX_CHECKERS];
 	uint64_t vheight[FWGATE_MAX_CHECKERS];
@@ -216,11 +218,18 @@ static void add_update(const struct fwg_tx *tx, uint64_t height)
 	struct upd *u;
 	unsigned int i;
 
-	if (upd_find(tx->s.update.u_id) || w.nr_upd == MAX_UPDATES)
+	if (upd_find(tx->s.update.u_id) || w.nr_upd == MAX_UPDATES || tx->chunks_len > FWG_MSG_CHUNKS_MAX)
 		return;
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return;
+	u->chunks = malloc(tx->chunks_len);
+	if (!u->chunks) {
+		free(u);
+		return;
+	}
+	memcpy(u->chunks, tx->chunks, tx->chunks_len);
+	u->chunks_len = tx->chunks_len;
 	u->stmt = tx->s.update;
 	u->sig_len = tx->sig_len;
 	memcpy(u->sig, tx->sig, tx->sig_len);
@@ -605,7 +614,7 @@ static int gave_up(const struct upd *u)
 
 static void install(struct upd *u)
 {
-	struct fwg_msg_begin b = { .type = FWG_MSG_BEGIN, .stmt = u->stmt };
+	static struct fwg_msg_begin b;
 	struct fwg_msg_end e = { .type = FWG_MSG_END };
 	const char *urls[FWG_MAX_URLS + FWG_CONF_MAX_MIRRORS + FWG_CONF_MAX_NODES];
 	char extra[FWG_CONF_MAX_MIRRORS + FWG_CONF_MAX_NODES][FWG_CONF_URL_LEN + 80];
@@ -627,6 +636,10 @@ static void install(struct upd *u)
 		snprintf(u->last_error, sizeof(u->last_error), "out of memory");
 		return;
 	}
+	b.type = FWG_MSG_BEGIN;
+	b.stmt = u->stmt;
+	b.chunks_len = u->chunks_len;
+	memcpy(b.chunks, u->chunks, u->chunks_len);
 	send_msg(&b, sizeof(b));
 	wait_msg(FWG_MSG_BEGIN_DONE, &r, sizeof(r));
 	if (r.err) {
