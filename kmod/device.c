@@ -180,8 +180,10 @@ static int chunks_load(struct install *s, const struct fwgate_install_begin *b,
 	      crypto_shash_update(s->hash, (u8 *)&hdr, sizeof(hdr)) ?:
 	      crypto_shash_finup(s->hash, s->chunks, len, digest) ?:
 	      crypto_shash_init(s->hash);
-	if (err)
+	if (err) {
+		*reason = "hashing the hash list failed";
 		return err;
+	}
 	if (memcmp(digest, u->stmt.chunks, FWGATE_ID_LEN)) {
 		*reason = "hash list does not match the approved statement's chunks digest";
 		return -EBADMSG;
@@ -278,7 +280,6 @@ static int chunk_verify(struct install *s)
 		return err;
 	if (memcmp(digest, want, FWGATE_ID_LEN)) {
 		s->reason = "a chunk of the stream does not match the approved hash list";
-		fwgate_set_error(-EILSEQ, "install: chunk does not match the approved hash list");
 		return -EILSEQ;
 	}
 	return 0;
