@@ -2681,6 +2681,21 @@ TEST_F(bundle, rejects_statement_with_wrong_magic)
 	EXPECT_STRNE("", w->reply.msg);
 }
 
+/* A statement of the first version, without a hash list, is refused. */
+TEST_F(bundle, rejects_first_statement_version)
+{
+	struct world *w = &self->w;
+	struct fwgate_update_stmt s;
+	struct bundle b;
+
+	stmt_filler(&s, 1, 2);
+	memcpy(s.magic, "FWGUPD01", FWGATE_MAGIC_LEN);
+	bundle_init(&b, &s, &keys.manufacturer);
+	bundle_add(&b, w->policy.checker[0], FWGATE_VERDICT_APPROVE);
+	EXPECT_TRUE(bundle_refused(w, &b, EINVAL));
+	EXPECT_NE(NULL, strstr(w->reply.msg, FWGATE_MAGIC_UPDATE)) TH_LOG("%s", w->reply.msg);
+}
+
 TEST_F(bundle, rejects_statement_for_another_device_type)
 {
 	struct world *w = &self->w;
