@@ -217,9 +217,16 @@ static void add_update(const struct fwg_tx *tx, uint64_t height)
 {
 	struct upd *u;
 	unsigned int i;
+	char h16[17];
 
-	if (upd_find(tx->s.update.u_id) || w.nr_upd == MAX_UPDATES || tx->chunks_len > FWG_MSG_CHUNKS_MAX)
+	if (upd_find(tx->s.update.u_id) || w.nr_upd == MAX_UPDATES)
 		return;
+	if (tx->chunks_len > FWG_MSG_CHUNKS_MAX) {
+		hexs(tx->s.update.u_id, h16);
+		log_warnx("update %s: a %" PRIu64 "-byte image is larger than an install can take; ignored", h16,
+			  (uint64_t)be64toh(tx->s.update.size));
+		return;
+	}
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return;
