@@ -609,6 +609,8 @@ static uint32_t blame(int err)
 		return FWGATE_NACK_BAD_SIGNATURE;
 	case -EXDEV:
 	case -EFBIG:
+	/* The download was the U_id's image, but not the one its hash list names: the manufacturer's doing. */
+	case -EILSEQ:
 		return FWGATE_NACK_REFUSED;
 	}
 	return 0;
