@@ -290,18 +290,59 @@ static int cmd_bundle(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The image's hash list: from --chunks, or computed in a first pass over a seekable image (which must then
+ * be the statement's, U_id included). Either way checked against the statement here, for a clear message;
+ * the kernel checks it again.
+ */
+static uint8_t *load_chunks(const char *chunks, const char *image, int in, const struct fwgate_update_stmt *s,
+			    size_t *len)
+{
+	uint8_t u_id[FWGATE_ID_LEN], *list;
+	uint64_t size = be64toh(s->size);
+	int err;
+
+	if (chunks) {
+		if (fwg_read_file(chunks, &list, len, fwg_chunks_len(size) + 1))
+			exit(1);
+	} else {
+		if (in == 0)
+			fatalx("-: a stream can not be read twice; give its hash list with --chunks");
+		if (fwg_image_digests(image, u_id, &size, &list, len))
+			exit(1);
+		if (size != be64toh(s->size) || memcmp(u_id, s->u_id, FWGATE_ID_LEN))
+			fatalx("%s: not the statement's image (its size or SHA-256 differ)", image);
+		if (lseek(in, 0, SEEK_SET))
+			fatal("%s", image);
+		chunks = image;
+	}
+	err = fwg_chunks_check(list, *len, size, s->chunks);
+	if (err)
+		fatalx("%s: %s", chunks, err == -EINVAL ? "not one SHA-256 per 1 MiB chunk of the statement's image" :
+			      "not the hash list the statement names");
+	return list;
+}
+
 /* Streams @in to /dev/fwgate and commits: the kernel decides. */
 static int cmd_install(int argc, char **argv)
 {
 	static uint8_t buf[1 << 20];
 	struct fwgate_install_begin b = {};
+	const char *chunks = NULL;
 	struct fwg_signed_stmt s;
 	uint64_t done = 0;
+	uint8_t *list;
+	size_t len;
 	ssize_t n;
 	int fd, in, err = 0;
 
+	if (argc == 6 && !strcmp(argv[1], "--chunks")) {
+		chunks = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc != 4)
-		fatalx("usage: fwgatectl install TARGET U.stmt IMAGE|-");
+		fatalx("usage: fwgatectl install [--chunks HASHLIST] TARGET U.stmt IMAGE|-");
 	if (load_stmt(argv[2], &s))
 		return 1;
 	if (strlen(argv[1]) >= sizeof(b.target))
@@ -314,11 +355,15 @@ static int cmd_install(int argc, char **argv)
 	in = strcmp(argv[3], "-") ? open(argv[3], O_RDONLY) : 0;
 	if (in < 0)
 		fatal("%s", argv[3]);
+	list = load_chunks(chunks, argv[3], in, &s.stmt, &len);
+	b.chunks = (uintptr_t)list;
+	b.chunks_len = len;
 	fd = open("/dev/" FWGATE_DEVICE_NAME, O_WRONLY);
 	if (fd < 0)
 		fatal("/dev/" FWGATE_DEVICE_NAME);
 	if (ioctl(fd, FWGATE_IOC_BEGIN, &b))
 		fatal("install refused");
+	free(list);
 	while ((n = read(in, buf, sizeof(buf))) > 0) {
 		if (write(fd, buf, n) != n) {
 			log_warn("write to /dev/fwgate");
@@ -386,7 +431,7 @@ static const struct fwg_cmd commands[] = {
 	{ "target", cmd_target, "NAME SPEC [GROUP]: declare a target (before lock)" },
 	{ "state-device", cmd_state_device, "SPEC: declare the rollback state store" },
 	{ "bundle", cmd_bundle, "U.stmt [C.verdict...]: submit an approval bundle" },
-	{ "install", cmd_install, "TARGET U.stmt IMAGE|-: write an image through /dev/fwgate" },
+	{ "install", cmd_install, "[--chunks HASHLIST] TARGET U.stmt IMAGE|-: write an image through /dev/fwgate" },
 	{ "events", cmd_events, "[COUNT]: print the kernel's events" },
 	{ "agent", cmd_agent, "[status|updates|approvals|history|sync]: ask fwgated" },
 	{ "updates", cmd_agent, "the updates fwgated follows on the chain, and their state" },

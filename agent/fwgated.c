@@ -425,8 +425,8 @@ static int sign_queue(const struct fwg_msg_sign *r)
 	key = fwg_key_load_private(m.c.device_key);
 	if (!key)
 		return -1;
-	len = r->nack ? fwg_tx_sign(key, FWG_TX_NACK, &n, sizeof(n), NULL, 0, buf, sizeof(buf)) :
-			fwg_tx_sign(key, FWG_TX_ACK, &a, sizeof(a), NULL, 0, buf, sizeof(buf));
+	len = r->nack ? fwg_tx_sign(key, FWG_TX_NACK, &n, sizeof(n), NULL, 0, NULL, 0, buf, sizeof(buf)) :
+			fwg_tx_sign(key, FWG_TX_ACK, &a, sizeof(a), NULL, 0, NULL, 0, buf, sizeof(buf));
 	fwg_key_free(key);
 	if (!len) {
 		log_warnx("%s of %s: can not sign it", r->nack ? "nack" : "ack", hex);
@@ -519,6 +519,8 @@ static void install_begin(const struct fwg_msg_begin *b)
 	memcpy(m.begin.u_id, b->stmt.u_id, FWGATE_ID_LEN);
 	m.begin.size = be64toh(b->stmt.size);
 	m.begin.version = be64toh(b->stmt.version);
+	m.begin.chunks = (uintptr_t)b->chunks;
+	m.begin.chunks_len = b->chunks_len;
 	m.fd = open("/dev/" FWGATE_DEVICE_NAME, O_WRONLY | O_CLOEXEC);
 	if (m.fd < 0) {
 		err = -errno;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <endian.h>
 #include <string.h>
 
+#include "keys.h"
 #include "proto.h"
 
 static int terminated(const char *s, size_t len)
@@ -15,6 +17,7 @@ static int terminated(const char *s, size_t len)
 int fwg_msg_check(const void *buf, size_t len)
 {
 	const struct fwg_msg_bundle *b = buf;
+	const struct fwg_msg_begin *bg = buf;
 	const struct fwg_msg_sign *s = buf;
 	const struct fwg_msg_end *e = buf;
 	uint32_t type, i;
@@ -32,7 +35,10 @@ int fwg_msg_check(const void *buf, size_t len)
 				return -1;
 		return type;
 	case FWG_MSG_BEGIN:
-		return len == sizeof(struct fwg_msg_begin) ? (int)type : -1;
+		if (len != sizeof(*bg) || bg->chunks_len > FWG_MSG_CHUNKS_MAX ||
+		    bg->chunks_len != fwg_chunks_len(be64toh(bg->stmt.size)))
+			return -1;
+		return type;
 	case FWG_MSG_DATA:
 		return len > sizeof(type) && len <= sizeof(type) + FWG_MSG_DATA_MAX ? (int)type : -1;
 	case FWG_MSG_END:

@@ -18,6 +18,7 @@
 #include "nl.h"
 
 #define FWG_MSG_DATA_MAX	(60 * 1024)
+#define FWG_MSG_CHUNKS_MAX	FWG_MSG_DATA_MAX	/* a hash list: images up to 1920 MiB */
 #define FWG_WORKER_SOCK_FD	3	/* fwgated-worker's end of the pair */
 #define FWG_WORKER_CTL_FD	4	/* the listening control socket */
 
@@ -76,6 +77,8 @@ struct fwg_msg_bundle {
 struct fwg_msg_begin {
 	uint32_t type;
 	struct fwgate_update_stmt stmt;
+	uint32_t chunks_len;			/* the image's hash list, as the chain holds it */
+	uint8_t chunks[FWG_MSG_CHUNKS_MAX];
 };
 
 struct fwg_msg_end {

@@ -41,6 +41,8 @@ struct upd {
 	uint8_t sig[FWGATE_MAX_SIG_LEN];
 	char **urls;
 	unsigned int nr_urls;
+	uint8_t *chunks;	/* the image's hash list, from the update transaction */
+	size_t chunks_len;
 	uint64_t height;
 	struct fwg_verdict v[FWGATE_MAX_CHECKERS];
 	uint64_t vheight[FWGATE_MAX_CHECKERS];
@@ -215,12 +217,26 @@ static void add_update(const struct fwg_tx *tx, uint64_t height)
 {
 	struct upd *u;
 	unsigned int i;
+	char h16[17];
 
 	if (upd_find(tx->s.update.u_id) || w.nr_upd == MAX_UPDATES)
 		return;
+	if (tx->chunks_len > FWG_MSG_CHUNKS_MAX) {
+		hexs(tx->s.update.u_id, h16);
+		log_warnx("update %s: a %" PRIu64 "-byte image is larger than an install can take; ignored", h16,
+			  (uint64_t)be64toh(tx->s.update.size));
+		return;
+	}
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return;
+	u->chunks = malloc(tx->chunks_len);
+	if (!u->chunks) {
+		free(u);
+		return;
+	}
+	memcpy(u->chunks, tx->chunks, tx->chunks_len);
+	u->chunks_len = tx->chunks_len;
 	u->stmt = tx->s.update;
 	u->sig_len = tx->sig_len;
 	memcpy(u->sig, tx->sig, tx->sig_len);
@@ -593,6 +609,8 @@ static uint32_t blame(int err)
 		return FWGATE_NACK_BAD_SIGNATURE;
 	case -EXDEV:
 	case -EFBIG:
+	/* The download was the U_id's image, but not the one its hash list names: the manufacturer's doing. */
+	case -EILSEQ:
 		return FWGATE_NACK_REFUSED;
 	}
 	return 0;
@@ -605,7 +623,7 @@ static int gave_up(const struct upd *u)
 
 static void install(struct upd *u)
 {
-	struct fwg_msg_begin b = { .type = FWG_MSG_BEGIN, .stmt = u->stmt };
+	static struct fwg_msg_begin b;
 	struct fwg_msg_end e = { .type = FWG_MSG_END };
 	const char *urls[FWG_MAX_URLS + FWG_CONF_MAX_MIRRORS + FWG_CONF_MAX_NODES];
 	char extra[FWG_CONF_MAX_MIRRORS + FWG_CONF_MAX_NODES][FWG_CONF_URL_LEN + 80];
@@ -627,6 +645,10 @@ static void install(struct upd *u)
 		snprintf(u->last_error, sizeof(u->last_error), "out of memory");
 		return;
 	}
+	b.type = FWG_MSG_BEGIN;
+	b.stmt = u->stmt;
+	b.chunks_len = u->chunks_len;
+	memcpy(b.chunks, u->chunks, u->chunks_len);
 	send_msg(&b, sizeof(b));
 	wait_msg(FWG_MSG_BEGIN_DONE, &r, sizeof(r));
 	if (r.err) {

@@ -30,7 +30,7 @@
 
 struct opts {
 	const char *key, *image, *type, *target, *device, *out, *report, *device_key, *manufacturer;
-	const char *alg, *node, *name, *update, *culprit, *reason;
+	const char *alg, *node, *name, *update, *culprit, *reason, *chunks;
 	const char *checkers[FWGATE_MAX_CHECKERS];
 	unsigned int nr_checkers;
 	const char *types[FWG_MAX_TYPES];
@@ -70,6 +70,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "recipient", required_argument, NULL, 'R' },
 		{ "culprit", required_argument, NULL, 'C' },
 		{ "reason", required_argument, NULL, 'e' },
+		{ "chunks", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char *end;
@@ -82,6 +83,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'C': o->culprit = optarg; break;
 		case 'e': o->reason = optarg; break;
 		case 'i': o->image = optarg; break;
+		case 'H': o->chunks = optarg; break;
 		case 't':
 			if (o->nr_types == FWG_MAX_TYPES)
 				fatalx("at most %d types", FWG_MAX_TYPES);
@@ -193,15 +195,15 @@ static int cmd_publish(int argc, char **argv)
 {
 	struct fwg_signed_stmt s = {};
 	struct fwg_pubkey pub;
-	uint8_t buf[OUT_MAX];
+	uint8_t buf[OUT_MAX], *chunks;
 	uint64_t size;
-	size_t sig_len = sizeof(s.sig);
+	size_t sig_len = sizeof(s.sig), chunks_len, n;
 	struct fwg_key *key;
 	struct opts o;
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
 		fatalx("usage: fwgate publish --key M.key --image IMG --version V --type T --target G "
-		       "[--device ID] [--url MIRROR]... [--node URL] --out U.stmt");
+		       "[--device ID] [--url MIRROR]... [--node URL] [--chunks HASHLIST] --out U.stmt");
 	need(o.key, "key");
 	need(o.image, "image");
 	need(o.type, "type");
@@ -215,8 +217,11 @@ static int cmd_publish(int argc, char **argv)
 
 	memcpy(s.stmt.magic, FWGATE_MAGIC_UPDATE, FWGATE_MAGIC_LEN);
 	memcpy(s.stmt.m_id, pub.id, FWGATE_ID_LEN);
-	if (fwg_sha256_file(o.image, s.stmt.u_id, &size))
+	if (fwg_image_digests(o.image, s.stmt.u_id, &size, &chunks, &chunks_len))
 		return 1;
+	if (!size)
+		fatalx("%s: empty image", o.image);
+	fwg_chunks_digest(chunks, chunks_len, s.stmt.chunks);
 	s.stmt.size = htobe64(size);
 	s.stmt.version = htobe64(o.version);
 	copy_name(s.stmt.o_type, o.type, "type");
@@ -228,12 +233,18 @@ static int cmd_publish(int argc, char **argv)
 		return 1;
 	s.sig_len = sig_len;
 	fwg_key_free(key);
-	if (write_out(o.out, buf, fwg_stmt_encode(&s, buf, sizeof(buf))))
+	if (write_out(o.out, buf, fwg_stmt_encode(&s, buf, sizeof(buf))) ||
+	    (o.chunks && write_out(o.chunks, chunks, chunks_len)))
 		return 1;
 	if (!o.node)
 		return 0;
-	return submit(o.node, buf, fwg_tx_encode_signed(FWG_TX_UPDATE, &s.stmt, sizeof(s.stmt), s.sig, s.sig_len,
-							o.urls, o.nr_urls, buf, sizeof(buf)));
+	n = fwg_tx_encode_signed(FWG_TX_UPDATE, &s.stmt, sizeof(s.stmt), s.sig, s.sig_len, o.urls, o.nr_urls,
+				 chunks, chunks_len, buf, sizeof(buf));
+	if (!n)
+		fatalx("%s: its %zu-byte hash list and the statement do not fit a %d-byte transaction", o.image,
+		       chunks_len, FWG_TX_MAX);
+	free(chunks);
+	return submit(o.node, buf, n);
 }
 
 /*
@@ -346,7 +357,7 @@ static int verdict(int argc, char **argv, uint32_t kind)
 		return 0;
 	return submit(o.node, buf, fwg_tx_encode_signed(kind == FWGATE_VERDICT_APPROVE ? FWG_TX_APPROVE :
 							FWG_TX_REJECT, &msg, sizeof(msg), v.sig, v.sig_len,
-							NULL, 0, buf, sizeof(buf)));
+							NULL, 0, NULL, 0, buf, sizeof(buf)));
 }
 
 static int cmd_approve(int argc, char **argv)
@@ -411,6 +422,8 @@ static int cmd_show(int argc, char **argv)
 	       s.stmt.o_type, s.stmt.target);
 	fwg_hex(s.stmt.m_id, FWGATE_ID_LEN, hex);
 	printf("  manufacturer %s\n", hex);
+	fwg_hex(s.stmt.chunks, FWGATE_ID_LEN, hex);
+	printf("  hash list %s\n", hex);
 	return 0;
 }
 
@@ -476,7 +489,7 @@ static int cmd_genesis(int argc, char **argv)
 static int emit(const struct opts *o, struct fwg_key *key, uint8_t type, const void *stmt, size_t len)
 {
 	static uint8_t buf[FWG_TX_MAX];
-	size_t n = fwg_tx_sign(key, type, stmt, len, NULL, 0, buf, sizeof(buf));
+	size_t n = fwg_tx_sign(key, type, stmt, len, NULL, 0, NULL, 0, buf, sizeof(buf));
 
 	fwg_key_free(key);
 	if (!n || (o->out && write_out(o->out, buf, n)))

@@ -104,6 +104,8 @@ struct fwg_tx {
 	uint8_t sig[FWGATE_MAX_SIG_LEN];
 	const uint8_t *chunk;			/* blob: the chunk bytes, inside the decoded buffer */
 	uint32_t chunk_len;
+	const uint8_t *chunks;			/* update: the image's hash list, inside the decoded buffer */
+	size_t chunks_len;
 	unsigned int nr_urls;			/* update: mirror URLs, NUL-terminated */
 	char urls[FWG_MAX_URLS][FWG_MAX_URL_LEN + 1];
 	struct fwg_genesis *genesis;		/* genesis only; fwg_tx_release() frees it */
@@ -129,13 +131,16 @@ const char *fwg_tx_type_name(unsigned int type);
 const char *fwg_nack_reason_name(unsigned int reason);
 void fwg_tx_id(const uint8_t *buf, size_t len, uint8_t id[FWGATE_ID_LEN]);
 
-/* Encoders return the encoded length, or 0 if buf is too small or the input is out of range. */
+/*
+ * Encoders return the encoded length, or 0 if buf is too small or the input is out of range. An update
+ * carries its mirror URLs and its image's hash list (chunks, chunks_len bytes); other kinds take none.
+ */
 size_t fwg_tx_encode_signed(uint8_t type, const void *stmt, size_t stmt_len, const uint8_t *sig,
-			    size_t sig_len, const char *const *urls, unsigned int nr_urls, uint8_t *buf,
-			    size_t len);
+			    size_t sig_len, const char *const *urls, unsigned int nr_urls, const uint8_t *chunks,
+			    size_t chunks_len, uint8_t *buf, size_t len);
 /* Signs stmt with key and encodes the transaction. */
 size_t fwg_tx_sign(struct fwg_key *key, uint8_t type, const void *stmt, size_t stmt_len, const char *const *urls,
-		   unsigned int nr_urls, uint8_t *buf, size_t len);
+		   unsigned int nr_urls, const uint8_t *chunks, size_t chunks_len, uint8_t *buf, size_t len);
 size_t fwg_genesis_encode(const struct fwg_genesis *g, uint8_t *buf, size_t len);
 
 /* The length of chunk index of a size-byte image, 0 if there is no such chunk; the number of chunks. */

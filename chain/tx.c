@@ -281,6 +281,8 @@ static int stmt_fields_ok(const struct fwg_tx *tx, struct fwg_err *err)
 		return fail(err, "%s.target: not 1-31 printable bytes, NUL-padded", what);
 	if (!u->version)
 		return fail(err, "%s.version: zero", what);
+	if (!u->size)
+		return fail(err, "%s.size: zero", what);
 	return 0;
 }
 
@@ -339,6 +341,13 @@ int fwg_tx_decode(const uint8_t *buf, size_t len, struct fwg_tx *tx, struct fwg_
 			if (!url_ok(tx->urls[i], n))
 				return fail(err, "update.urls[%u]: not a printable http:// or https:// URL", i);
 		}
+		tx->chunks_len = fwg_chunks_len(be64toh(tx->s.update.size));
+		tx->chunks = get(&r, tx->chunks_len);
+		if (!tx->chunks)
+			return fail(err, "update.chunks: %zu bytes, a %llu-byte image has a %zu-byte hash list", r.left,
+				    (unsigned long long)be64toh(tx->s.update.size), tx->chunks_len);
+		if (fwg_chunks_check(tx->chunks, tx->chunks_len, be64toh(tx->s.update.size), tx->s.update.chunks))
+			return fail(err, "update.chunks: the hash list's digest is not the statement's chunks field");
 	}
 	if (tx->type == FWG_TX_BLOB) {
 		uint8_t d[FWGATE_ID_LEN];
@@ -403,8 +412,8 @@ static void put64(struct wr *w, uint64_t v)
 }
 
 size_t fwg_tx_encode_signed(uint8_t type, const void *stmt, size_t stmt_len, const uint8_t *sig,
-			    size_t sig_len, const char *const *urls, unsigned int nr_urls, uint8_t *buf,
-			    size_t len)
+			    size_t sig_len, const char *const *urls, unsigned int nr_urls, const uint8_t *chunks,
+			    size_t chunks_len, uint8_t *buf, size_t len)
 {
 	struct wr w = { buf, len, 0 };
 	unsigned int i;
@@ -412,7 +421,7 @@ size_t fwg_tx_encode_signed(uint8_t type, const void *stmt, size_t stmt_len, con
 	/* A blob carries its chunk: fwg_blob_encode(). */
 	if (type <= FWG_TX_GENESIS || type >= __FWG_TX_MAX || type == FWG_TX_BLOB ||
 	    stmt_len != kinds[type].stmt_len || sig_len > FWGATE_MAX_SIG_LEN || nr_urls > FWG_MAX_URLS ||
-	    (nr_urls && type != FWG_TX_UPDATE))
+	    ((nr_urls || chunks_len) && type != FWG_TX_UPDATE))
 		return 0;
 	put8(&w, FWG_TX_VERSION);
 	put8(&w, type);
@@ -429,19 +438,20 @@ size_t fwg_tx_encode_signed(uint8_t type, const void *stmt, size_t stmt_len, con
 			put16(&w, n);
 			put(&w, urls[i], n);
 		}
+		put(&w, chunks, chunks_len);
 	}
 	return w.off <= len && w.off <= FWG_TX_MAX ? w.off : 0;
 }
 
 size_t fwg_tx_sign(struct fwg_key *key, uint8_t type, const void *stmt, size_t stmt_len, const char *const *urls,
-		   unsigned int nr_urls, uint8_t *buf, size_t len)
+		   unsigned int nr_urls, const uint8_t *chunks, size_t chunks_len, uint8_t *buf, size_t len)
 {
 	uint8_t sig[FWGATE_MAX_SIG_LEN];
 	size_t sig_len = sizeof(sig);
 
 	if (fwg_sign(key, stmt, stmt_len, sig, &sig_len))
 		return 0;
-	return fwg_tx_encode_signed(type, stmt, stmt_len, sig, sig_len, urls, nr_urls, buf, len);
+	return fwg_tx_encode_signed(type, stmt, stmt_len, sig, sig_len, urls, nr_urls, chunks, chunks_len, buf, len);
 }
 
 size_t fwg_blob_encode(const struct fwg_blob_stmt *s, const uint8_t *sig, size_t sig_len, const uint8_t *chunk,

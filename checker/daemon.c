@@ -116,12 +116,18 @@ static int on_block(const uint8_t *data, size_t len, void *arg)
 	return 0;
 }
 
-/* Downloads @url into @path; 0 when the file's SHA-256 is @u_id. */
-static int fetch(const char *url, const char *path, const uint8_t *u_id)
+/*
+ * Downloads @url into @path; 0 when the file is the image @s names: its SHA-256 is the U_id and its hash
+ * list the one the chunks field commits to (devices check the list, chunk by chunk, as they write; an
+ * update whose list is not its image's is never approved).
+ */
+static int fetch(const char *url, const char *path, const struct fwgate_update_stmt *s)
 {
-	uint8_t digest[FWGATE_ID_LEN];
+	uint8_t digest[FWGATE_ID_LEN], *chunks;
+	size_t chunks_len;
 	long code = 0;
 	uint64_t size;
+	int err;
 	CURLcode rc;
 	CURL *curl;
 	FILE *f;
@@ -141,8 +147,16 @@ static int fetch(const char *url, const char *path, const uint8_t *u_id)
 		log_warnx("%s: %s", url, curl_easy_strerror(rc));
 		return -1;
 	}
-	if (fwg_sha256_file(path, digest, &size) || memcmp(digest, u_id, FWGATE_ID_LEN)) {
+	if (fwg_image_digests(path, digest, &size, &chunks, &chunks_len))
+		return -1;
+	err = fwg_chunks_check(chunks, chunks_len, size, s->chunks);
+	free(chunks);
+	if (memcmp(digest, s->u_id, FWGATE_ID_LEN)) {
 		log_warnx("%s: the image's SHA-256 is not the update's U_id", url);
+		return -1;
+	}
+	if (err) {
+		log_warnx("%s: the image's hash list is not the one the update's chunks field names", url);
 		return -1;
 	}
 	return 0;
@@ -154,11 +168,11 @@ static int fetch_any(const struct daemon *d, const struct update *u, const char 
 	unsigned int i;
 
 	for (i = 0; i < u->nr_urls; i++)
-		if (!fetch(u->urls[i], path, u->stmt.u_id))
+		if (!fetch(u->urls[i], path, &u->stmt))
 			return 0;
 	fwg_hex(u->stmt.u_id, FWGATE_ID_LEN, hex);
 	snprintf(url, sizeof(url), "%s/blob/%s", d->node, hex);
-	return fetch(url, path, u->stmt.u_id);
+	return fetch(url, path, &u->stmt);
 }
 
 /* Signs and submits our verdict on @u; 0 once it is in the chain. */
@@ -174,7 +188,7 @@ static int publish(const struct daemon *d, struct update *u, int approve, const 
 	memcpy(v.checker_id, d->pub.id, FWGATE_ID_LEN);
 	memcpy(v.report, report, FWGATE_ID_LEN);
 	v.update = u->stmt;
-	len = fwg_tx_sign(d->key, approve ? FWG_TX_APPROVE : FWG_TX_REJECT, &v, sizeof(v), NULL, 0, buf,
+	len = fwg_tx_sign(d->key, approve ? FWG_TX_APPROVE : FWG_TX_REJECT, &v, sizeof(v), NULL, 0, NULL, 0, buf,
 			  sizeof(buf));
 	if (!len)
 		return -1;

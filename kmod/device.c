@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /dev/fwgate: the only way to write an image to a target. BEGIN checks the
- * approval, the floor and the size before any byte is written; write()
- * hashes and writes the stream, holding back the first page; COMMIT writes
- * that page only when the stream's SHA-256 is the approved U_id.
+ * approval, the floor, the size and the image's hash list (its digest is the
+ * approved statement's chunks field) before any byte is written. write()
+ * buffers the stream a 1 MiB chunk at a time and submits a chunk only once
+ * its SHA-256 is the list's entry, so no byte the list does not name reaches
+ * the target; the first page is held back until COMMIT, which writes it
+ * only when every chunk was written.
  */
 #include <linux/kernel.h>
 #include <linux/fs.h>
@@ -21,14 +24,16 @@ struct install {
 	u8 u_id[FWGATE_ID_LEN];
 	u64 size;
 	u64 version;
-	u64 written;			/* bytes hashed so far */
+	u64 written;			/* bytes accepted so far */
 	u64 chunk_off;			/* stream offset of the filling chunk */
 	unsigned int fill;		/* bytes in the filling chunk */
 	unsigned int cur;		/* the filling chunk */
 	struct fwgate_chunk chunk[2];	/* one fills while the other writes */
 	struct page *head;		/* the first page, written at commit */
 	int err;			/* first failure; commit then fails */
-	struct shash_desc *hash;
+	const char *reason;		/* why, when it is not an I/O error */
+	u8 *chunks;			/* the hash list, one digest a chunk */
+	struct shash_desc *hash;	/* of the filling chunk */
 };
 
 /* Guarded by fwgate_mutex: at most one install in the whole system. */
@@ -44,6 +49,7 @@ static void install_free(struct install *s)
 				__free_page(s->chunk[i].pages[j]);
 	if (s->head)
 		__free_page(s->head);
+	kvfree(s->chunks);
 	if (s->hash) {
 		crypto_free_shash(s->hash->tfm);
 		kfree_sensitive(s->hash);
@@ -80,8 +86,6 @@ static struct install *install_alloc(void)
 		goto err;
 	}
 	s->hash->tfm = tfm;
-	if (crypto_shash_init(s->hash))
-		goto err;
 	return s;
 err:
 	install_free(s);
@@ -99,7 +103,8 @@ static int refuse(struct fwgate_target *t, const u8 *u_id, u64 version,
 
 /* Checks the request against the policy; called with fwgate_mutex held. */
 static int begin_check(const struct fwgate_install_begin *b,
-		       struct fwgate_target **tp, const char **reason)
+		       struct fwgate_target **tp, struct fwgate_update **up,
+		       const char **reason)
 {
 	struct fwgate_update *u;
 	struct fwgate_target *t;
@@ -143,6 +148,46 @@ static int begin_check(const struct fwgate_install_begin *b,
 		*reason = "image is larger than the target";
 		return -EFBIG;
 	}
+	*up = u;
+	return 0;
+}
+
+/*
+ * Copies the hash list in and checks it against the statement; @b->size is
+ * the approved one, at most the target's, which bounds the list.
+ */
+static int chunks_load(struct install *s, const struct fwgate_install_begin *b,
+		       const struct fwgate_update *u, const char **reason)
+{
+	struct fwgate_chunks_hdr hdr = { .magic = FWGATE_MAGIC_CHUNKS };
+	u64 len = DIV_ROUND_UP(b->size, FWGATE_CHUNK_SIZE) * FWGATE_ID_LEN;
+	u8 digest[FWGATE_ID_LEN];
+	int err;
+
+	if (b->chunks_len != len) {
+		*reason = "hash list is not one SHA-256 per 1 MiB chunk of the image";
+		return -EINVAL;
+	}
+	s->chunks = kvmalloc(len, GFP_KERNEL);
+	if (!s->chunks)
+		return -ENOMEM;
+	if (copy_from_user(s->chunks, u64_to_user_ptr(b->chunks), len)) {
+		*reason = "hash list is not readable";
+		return -EFAULT;
+	}
+	hdr.chunk_len = cpu_to_be32(FWGATE_CHUNK_SIZE);
+	err = crypto_shash_init(s->hash) ?:
+	      crypto_shash_update(s->hash, (u8 *)&hdr, sizeof(hdr)) ?:
+	      crypto_shash_finup(s->hash, s->chunks, len, digest) ?:
+	      crypto_shash_init(s->hash);
+	if (err) {
+		*reason = "hashing the hash list failed";
+		return err;
+	}
+	if (memcmp(digest, u->stmt.chunks, FWGATE_ID_LEN)) {
+		*reason = "hash list does not match the approved statement's chunks digest";
+		return -EBADMSG;
+	}
 	return 0;
 }
 
@@ -151,8 +196,9 @@ static int install_end(struct install **sp, bool commit);
 static long install_begin(struct install **sp, void __user *arg)
 {
 	struct fwgate_install_begin b;
+	struct fwgate_update *u;
 	struct fwgate_target *t;
-	const char *reason;
+	const char *reason = "out of memory";
 	struct install *s;
 	int err;
 
@@ -171,7 +217,9 @@ static long install_begin(struct install **sp, void __user *arg)
 		return -ENOMEM;
 
 	mutex_lock(&fwgate_mutex);
-	err = begin_check(&b, &t, &reason);
+	err = begin_check(&b, &t, &u, &reason);
+	if (!err)
+		err = chunks_load(s, &b, u, &reason);
 	if (!err) {
 		err = fwgate_io_open(t, s, &s->io);
 		if (err)
@@ -220,13 +268,39 @@ static void pad_tail(struct install *s, struct page **pages, unsigned int fill,
 	*len = end;
 }
 
-/* Sends the filling chunk to the target and switches to the other one. */
+/* Compares the filling chunk's digest with its entry in the hash list. */
+static int chunk_verify(struct install *s)
+{
+	const u8 *want = s->chunks + s->chunk_off / FWGATE_CHUNK_SIZE * FWGATE_ID_LEN;
+	u8 digest[FWGATE_ID_LEN];
+	int err;
+
+	err = crypto_shash_final(s->hash, digest) ?: crypto_shash_init(s->hash);
+	if (err)
+		return err;
+	if (memcmp(digest, want, FWGATE_ID_LEN)) {
+		s->reason = "a chunk of the stream does not match the approved hash list";
+		return -EILSEQ;
+	}
+	return 0;
+}
+
+/*
+ * Sends the filling chunk to the target once it verified, and switches to
+ * the other one. A chunk that does not verify is never submitted.
+ */
 static void chunk_flush(struct install *s, bool last)
 {
 	struct fwgate_chunk *c = &s->chunk[s->cur];
 	unsigned int first = 0, len = s->fill;
 	struct page *tmp;
+	int err;
 
+	err = chunk_verify(s);
+	if (err) {
+		s->err = err;
+		return;
+	}
 	if (last)
 		pad_tail(s, c->pages, s->fill, &len);
 	if (s->chunk_off == 0) {
@@ -315,7 +389,6 @@ static int head_write(struct install *s)
 static int install_end(struct install **sp, bool commit)
 {
 	struct install *s = *sp;
-	u8 digest[FWGATE_ID_LEN];
 	const char *reason = NULL;
 	struct fwgate_update *u;
 	int err = 0;
@@ -323,19 +396,14 @@ static int install_end(struct install **sp, bool commit)
 	if (commit) {
 		if (!s->err && s->written != s->size)
 			reason = "stream is shorter than the declared size";
-		if (s->fill || (s->chunk_off == 0 && s->written))
+		if (!s->err && !reason && s->fill)
 			chunk_flush(s, true);
 		fwgate_io_wait(&s->chunk[0]);
 		fwgate_io_wait(&s->chunk[1]);
-		if (!s->err && !reason) {
-			s->err = crypto_shash_final(s->hash, digest);
-			if (!s->err && memcmp(digest, s->u_id, sizeof(digest)))
-				reason = "stream digest does not match the approved U_id";
-		}
 		if (s->err && !reason)
-			reason = "write to the target failed";
+			reason = s->reason ?: "write to the target failed";
 	} else {
-		reason = "install aborted";
+		reason = s->reason ?: "install aborted";
 	}
 
 	mutex_lock(&fwgate_mutex);
@@ -352,8 +420,8 @@ static int install_end(struct install **sp, bool commit)
 	if (reason) {
 		/* Best effort: the destroyed head already marks the target. */
 		fwgate_state_mark(s->target, FWGATE_TARGET_INVALID);
-		err = commit ? -EBADMSG : 0;
-		refuse(s->target, s->u_id, s->version, -EBADMSG, reason);
+		err = commit ? (s->reason ? s->err : -EBADMSG) : 0;
+		refuse(s->target, s->u_id, s->version, s->reason ? s->err : -EBADMSG, reason);
 	} else {
 		atomic64_inc(&fwgate_counters.writes_committed);
 		fwgate_notify_install(s->target, s->u_id, s->version, 0, NULL);
@@ -404,6 +472,9 @@ static ssize_t fwgate_write(struct file *file, const char __user *buf,
 
 	mutex_lock(&f->lock);
 	ret = f->install ? install_write(f->install, buf, len) : -EBADFD;
+	/* A chunk the list does not name ends the install there and then. */
+	if (ret == -EILSEQ)
+		install_end(&f->install, false);
 	mutex_unlock(&f->lock);
 	return ret;
 }

@@ -124,9 +124,9 @@ struct fwgate_io {
 	u32 align;			/* write unit: sector or MTD writesize */
 };
 
-/* 1 MiB: one bio of BIO_MAX_VECS pages. */
-#define FWGATE_CHUNK_PAGES	256
-#define FWGATE_CHUNK_SIZE	(FWGATE_CHUNK_PAGES * PAGE_SIZE)
+/* One chunk of the hash list, 1 MiB: one bio of BIO_MAX_VECS 4 KiB pages. */
+#define FWGATE_CHUNK_SIZE	FWGATE_CHUNK_LEN
+#define FWGATE_CHUNK_PAGES	(FWGATE_CHUNK_SIZE / PAGE_SIZE)
 
 /* A buffer of the image stream, written asynchronously to block targets. */
 struct fwgate_chunk {

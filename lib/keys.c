@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The parts of lib/keys.h that are the same for both backends (lib/crypto.h). */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -133,6 +134,87 @@ int fwg_sha256_file(const char *path, uint8_t out[FWGATE_ID_LEN], uint64_t *size
 	fwg_sha256_final(&c, out);
 	close(fd);
 	return n < 0 ? -1 : 0;
+}
+
+size_t fwg_chunks_len(uint64_t size)
+{
+	return (size / FWGATE_CHUNK_LEN + !!(size % FWGATE_CHUNK_LEN)) * FWGATE_ID_LEN;
+}
+
+void fwg_chunks_digest(const uint8_t *list, size_t len, uint8_t out[FWGATE_ID_LEN])
+{
+	struct fwgate_chunks_hdr hdr = { .magic = FWGATE_MAGIC_CHUNKS };
+	struct fwg_sha256_ctx c;
+
+	hdr.chunk_len = htobe32(FWGATE_CHUNK_LEN);
+	fwg_sha256_init(&c);
+	fwg_sha256_update(&c, &hdr, sizeof(hdr));
+	fwg_sha256_update(&c, list, len);
+	fwg_sha256_final(&c, out);
+}
+
+int fwg_chunks_check(const uint8_t *list, size_t len, uint64_t size, const uint8_t digest[FWGATE_ID_LEN])
+{
+	uint8_t d[FWGATE_ID_LEN];
+
+	if (!size || len != fwg_chunks_len(size))
+		return -EINVAL;
+	fwg_chunks_digest(list, len, d);
+	return memcmp(d, digest, FWGATE_ID_LEN) ? -EBADMSG : 0;
+}
+
+int fwg_image_digests(const char *path, uint8_t u_id[FWGATE_ID_LEN], uint64_t *size, uint8_t **list,
+		      size_t *len)
+{
+	static uint8_t buf[FWGATE_CHUNK_LEN];
+	struct fwg_sha256_ctx whole, chunk;
+	size_t fill, room = 0;
+	uint8_t *l = NULL, *tmp;
+	ssize_t n = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		log_warn("%s", path);
+		return -1;
+	}
+	fwg_sha256_init(&whole);
+	*size = 0;
+	*len = 0;
+	do {
+		for (fill = 0; fill < sizeof(buf); fill += n) {
+			n = read(fd, buf + fill, sizeof(buf) - fill);
+			if (n <= 0)
+				break;
+		}
+		if (n < 0 || !fill)
+			break;
+		if (*len == room) {
+			room = room ? 2 * room : 64 * FWGATE_ID_LEN;
+			tmp = realloc(l, room);
+			if (!tmp) {
+				n = -1;
+				break;
+			}
+			l = tmp;
+		}
+		fwg_sha256_update(&whole, buf, fill);
+		fwg_sha256_init(&chunk);
+		fwg_sha256_update(&chunk, buf, fill);
+		fwg_sha256_final(&chunk, l + *len);
+		*len += FWGATE_ID_LEN;
+		*size += fill;
+	} while (fill == sizeof(buf));
+	if (n < 0)
+		log_warn("%s", path);
+	close(fd);
+	fwg_sha256_final(&whole, u_id);
+	if (n < 0) {
+		free(l);
+		return -1;
+	}
+	*list = l;
+	return 0;
 }
 
 void fwg_hex(const uint8_t *id, size_t len, char *out)

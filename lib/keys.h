@@ -39,6 +39,18 @@ int fwg_verify(const struct fwg_pubkey *key, const void *msg, size_t len, const 
 	       size_t sig_len);
 void fwg_sha256(const void *data, size_t len, uint8_t out[FWGATE_ID_LEN]);
 int fwg_sha256_file(const char *path, uint8_t out[FWGATE_ID_LEN], uint64_t *size);
+
+/*
+ * An image's hash list (include/uapi/linux/fwgate.h): one SHA-256 per FWGATE_CHUNK_LEN chunk. Its length
+ * for an image size; its digest, the update statement's chunks field; whether a list is the one a statement
+ * names (0, -EINVAL for a wrong length, -EBADMSG for another digest).
+ */
+size_t fwg_chunks_len(uint64_t size);
+void fwg_chunks_digest(const uint8_t *list, size_t len, uint8_t out[FWGATE_ID_LEN]);
+int fwg_chunks_check(const uint8_t *list, size_t len, uint64_t size, const uint8_t digest[FWGATE_ID_LEN]);
+/* One pass over an image file: its SHA-256 (the U_id), its size and its hash list, malloc'ed for the caller. */
+int fwg_image_digests(const char *path, uint8_t u_id[FWGATE_ID_LEN], uint64_t *size, uint8_t **list,
+		      size_t *len);
 void fwg_hex(const uint8_t *id, size_t len, char *out);
 int fwg_unhex(const char *hex, uint8_t *out, size_t len);
 

@@ -157,7 +157,7 @@ static void make_device(size_t i, void *arg)
 	memcpy(c.m_id, g.mpub.id, FWGATE_ID_LEN);
 	strcpy(c.o_type, types[i % 2]);
 	memcpy(c.pubkey, g.dpub[i].data, sizeof(c.pubkey));
-	s->len[i] = fwg_tx_sign(g.mkey, FWG_TX_DEVCERT, &c, sizeof(c), NULL, 0, s->buf[i], TX_SLOT);
+	s->len[i] = fwg_tx_sign(g.mkey, FWG_TX_DEVCERT, &c, sizeof(c), NULL, 0, NULL, 0, s->buf[i], TX_SLOT);
 }
 
 /* Ack i of a round: from device 2i + type, the devices of that type in order. */
@@ -173,7 +173,7 @@ static void make_ack(size_t i, void *arg)
 	a.version = s->u->version;
 	strcpy(a.target, i % 3 ? "rootfs_b" : "rootfs_a");
 	a.time = htobe64(1700000000 + s->round * 86400 + i % 86400);
-	s->len[i] = fwg_tx_sign(g.dkey[d], FWG_TX_ACK, &a, sizeof(a), NULL, 0, s->buf[i], TX_SLOT);
+	s->len[i] = fwg_tx_sign(g.dkey[d], FWG_TX_ACK, &a, sizeof(a), NULL, 0, NULL, 0, s->buf[i], TX_SLOT);
 }
 
 static void verdict(const struct fwgate_update_stmt *u, unsigned int c, int approve)
@@ -186,7 +186,7 @@ static void verdict(const struct fwgate_update_stmt *u, unsigned int c, int appr
 	fwg_sha256(u->u_id, FWGATE_ID_LEN, v.report);
 	v.report[0] ^= c + 1;	/* stands for the digest of each checker's report */
 	v.update = *u;
-	emit(buf, fwg_tx_sign(g.ckey[c], approve ? FWG_TX_APPROVE : FWG_TX_REJECT, &v, sizeof(v), NULL, 0, buf,
+	emit(buf, fwg_tx_sign(g.ckey[c], approve ? FWG_TX_APPROVE : FWG_TX_REJECT, &v, sizeof(v), NULL, 0, NULL, 0, buf,
 			      sizeof(buf)));
 }
 
@@ -251,8 +251,9 @@ static void build(const char *dir, uint64_t total)
 	left = total - g.total;
 	for (round = 0; left; round++) {
 		for (t = 0; t < 2 && g.total < total; t++) {
+			static const uint8_t chunks[16 * FWGATE_ID_LEN];	/* a 16 MiB image's */
 			struct fwgate_update_stmt u = {};
-			uint8_t buf[1024];
+			uint8_t buf[2048];
 			char seed[64];
 
 			memcpy(u.magic, FWGATE_MAGIC_UPDATE, FWGATE_MAGIC_LEN);
@@ -261,10 +262,11 @@ static void build(const char *dir, uint64_t total)
 			fwg_sha256(seed, n, u.u_id);
 			u.version = htobe64(round + 1);
 			u.size = htobe64(16 << 20);
+			fwg_chunks_digest(chunks, sizeof(chunks), u.chunks);
 			strcpy(u.o_type, types[t]);
 			strcpy(u.target, "rootfs");
 			u.issued = htobe64(1700000000 + round * 86400);
-			emit(buf, fwg_tx_sign(g.mkey, FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, buf, sizeof(buf)));
+			emit(buf, fwg_tx_sign(g.mkey, FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, chunks, sizeof(chunks), buf, sizeof(buf)));
 			verdict(&u, 0, 1);
 			verdict(&u, 1, 1);
 			if (round % 4 == 3)

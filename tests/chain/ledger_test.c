@@ -64,6 +64,9 @@ static size_t genesis(uint8_t *out, size_t len, unsigned int q)
 	return fwg_genesis_encode(&g, out, len);
 }
 
+/* The hash list of the updates here: their images are at most one chunk. */
+static const uint8_t chunks[FWGATE_ID_LEN] = { 0xcd, 0xcd, 0xcd };
+
 static struct fwgate_update_stmt update(void)
 {
 	struct fwgate_update_stmt u = {};
@@ -75,6 +78,7 @@ static struct fwgate_update_stmt update(void)
 	u.size = htobe64(4096);
 	name(u.o_type, "router");
 	name(u.target, "fw");
+	fwg_chunks_digest(chunks, sizeof(chunks), u.chunks);
 	return u;
 }
 
@@ -150,10 +154,10 @@ static struct fwg_state *ready_state(void)
 	n = genesis(buf, sizeof(buf), 2);
 	if (submit(st, buf, n))
 		fatalx("genesis refused");
-	n = fwg_tx_sign(mkey, FWG_TX_DEVCERT, &c, sizeof(c), NULL, 0, buf, sizeof(buf));
+	n = fwg_tx_sign(mkey, FWG_TX_DEVCERT, &c, sizeof(c), NULL, 0, NULL, 0, buf, sizeof(buf));
 	if (submit(st, buf, n))
 		fatalx("devcert refused");
-	n = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, buf, sizeof(buf));
+	n = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, chunks, sizeof(chunks), buf, sizeof(buf));
 	if (submit(st, buf, n))
 		fatalx("update refused");
 	return st;
@@ -169,15 +173,15 @@ static int tx_roundtrips_every_kind(void)
 	struct fwg_tx t;
 	size_t n;
 
-	n = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), urls, 2, buf, sizeof(buf));
+	n = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), urls, 2, chunks, sizeof(chunks), buf, sizeof(buf));
 	CHECK(n && !fwg_tx_decode(buf, n, &t, &err));
 	CHECK(t.type == FWG_TX_UPDATE && t.nr_urls == 2 && !strcmp(t.urls[1], urls[1]));
 	CHECK(!memcmp(&t.s.update, &u, sizeof(u)) && t.msg_len == sizeof(u));
-	CHECK(fwg_tx_encode_signed(t.type, t.msg, t.msg_len, t.sig, t.sig_len, urls, 2, buf + n, n) == n);
+	CHECK(fwg_tx_encode_signed(t.type, t.msg, t.msg_len, t.sig, t.sig_len, urls, 2, t.chunks, t.chunks_len, buf + n, n) == n);
 	CHECK(!memcmp(buf, buf + n, n));
-	n = fwg_tx_sign(ckey[0], FWG_TX_APPROVE, &v, sizeof(v), NULL, 0, buf, sizeof(buf));
+	n = fwg_tx_sign(ckey[0], FWG_TX_APPROVE, &v, sizeof(v), NULL, 0, NULL, 0, buf, sizeof(buf));
 	CHECK(n && !fwg_tx_decode(buf, n, &t, &err) && t.type == FWG_TX_APPROVE);
-	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, buf, sizeof(buf));
+	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, NULL, 0, buf, sizeof(buf));
 	CHECK(n && !fwg_tx_decode(buf, n, &t, &err) && t.type == FWG_TX_ACK);
 	n = genesis(buf, sizeof(buf), 2);
 	CHECK(n && !fwg_tx_decode(buf, n, &t, &err) && t.genesis && t.genesis->nr_members == 5);
@@ -192,7 +196,7 @@ static int tx_rejects_malformed(void)
 	struct fwg_tx t;
 	size_t n;
 
-	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, buf, sizeof(buf));
+	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, NULL, 0, buf, sizeof(buf));
 	CHECK(fwg_tx_decode(buf, n - 1, &t, &err) && strstr(err.msg, "ack.sig_len"));
 	buf[n] = 0;
 	CHECK(fwg_tx_decode(buf, n + 1, &t, &err) && strstr(err.msg, "trailing"));
@@ -206,10 +210,10 @@ static int tx_rejects_malformed(void)
 	buf[0] = 2;
 	CHECK(fwg_tx_decode(buf, n, &t, &err) && strstr(err.msg, "version"));
 	/* Unsigned: the statement and a zero signature length. */
-	n = fwg_tx_encode_signed(FWG_TX_ACK, &a, sizeof(a), NULL, 0, NULL, 0, buf, sizeof(buf));
+	n = fwg_tx_encode_signed(FWG_TX_ACK, &a, sizeof(a), NULL, 0, NULL, 0, NULL, 0, buf, sizeof(buf));
 	CHECK(fwg_tx_decode(buf, n, &t, &err) && strstr(err.msg, "unsigned"));
 	memset(a.target, 'x', FWGATE_NAME_LEN);
-	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, buf, sizeof(buf));
+	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, NULL, 0, buf, sizeof(buf));
 	CHECK(fwg_tx_decode(buf, n, &t, &err) && strstr(err.msg, "ack.target"));
 	return 0;
 }
@@ -280,8 +284,8 @@ static int block_roundtrips_and_detects_tampering(void)
 	uint8_t *blk;
 	size_t n;
 
-	len[0] = fwg_tx_sign(dkey, FWG_TX_ACK, &a1, sizeof(a1), NULL, 0, t1, sizeof(t1));
-	len[1] = fwg_tx_sign(dkey, FWG_TX_ACK, &a2, sizeof(a2), NULL, 0, t2, sizeof(t2));
+	len[0] = fwg_tx_sign(dkey, FWG_TX_ACK, &a1, sizeof(a1), NULL, 0, NULL, 0, t1, sizeof(t1));
+	len[1] = fwg_tx_sign(dkey, FWG_TX_ACK, &a2, sizeof(a2), NULL, 0, NULL, 0, t2, sizeof(t2));
 	blk = fwg_block_encode(&h, tx, len, 2, &n);
 	CHECK(blk && !fwg_block_decode(blk, n, &b, &err));
 	CHECK(b.hdr.height == 5 && b.hdr.nr_tx == 2 && b.tx_len[1] == len[1]);
@@ -306,21 +310,21 @@ static int state_accepts_the_whole_story(void)
 	struct fwgate_nack_stmt na = {};
 	size_t n;
 
-	n = fwg_tx_sign(ckey[0], FWG_TX_APPROVE, &v, sizeof(v), NULL, 0, buf, sizeof(buf));
+	n = fwg_tx_sign(ckey[0], FWG_TX_APPROVE, &v, sizeof(v), NULL, 0, NULL, 0, buf, sizeof(buf));
 	CHECK(!submit(st, buf, n));
-	n = fwg_tx_sign(ckey[1], FWG_TX_REJECT, &r, sizeof(r), NULL, 0, buf, sizeof(buf));
+	n = fwg_tx_sign(ckey[1], FWG_TX_REJECT, &r, sizeof(r), NULL, 0, NULL, 0, buf, sizeof(buf));
 	CHECK(!submit(st, buf, n));
-	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, buf, sizeof(buf));
+	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, NULL, 0, buf, sizeof(buf));
 	CHECK(!submit(st, buf, n));
 	memcpy(na.magic, FWGATE_MAGIC_NACK, FWGATE_MAGIC_LEN);
 	memset(na.u_id, 0xab, FWGATE_ID_LEN);
 	memcpy(na.o_id, dpub.id, FWGATE_ID_LEN);
 	memcpy(na.culprit_id, mpub.id, FWGATE_ID_LEN);
 	na.reason = htobe32(FWGATE_NACK_DIGEST_MISMATCH);
-	n = fwg_tx_sign(dkey, FWG_TX_NACK, &na, sizeof(na), NULL, 0, buf, sizeof(buf));
+	n = fwg_tx_sign(dkey, FWG_TX_NACK, &na, sizeof(na), NULL, 0, NULL, 0, buf, sizeof(buf));
 	CHECK(!submit(st, buf, n));
 	na.reserved = htobe32(1);
-	n = fwg_tx_sign(dkey, FWG_TX_NACK, &na, sizeof(na), NULL, 0, buf, sizeof(buf));
+	n = fwg_tx_sign(dkey, FWG_TX_NACK, &na, sizeof(na), NULL, 0, NULL, 0, buf, sizeof(buf));
 	CHECK(refused_with(submit(st, buf, n), "nack.reserved"));
 	fwg_state_free(st);
 	return 0;
@@ -334,26 +338,35 @@ static int state_refuses_replay_and_wrong_signers(void)
 	struct fwgate_ack_stmt a = ack(1);
 	size_t n;
 
-	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, buf, sizeof(buf));
+	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, NULL, 0, buf, sizeof(buf));
 	CHECK(!submit(st, buf, n));
 	/* The same statement signed again (ECDSA is randomised): still a replay. */
-	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, buf, sizeof(buf));
+	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, NULL, 0, buf, sizeof(buf));
 	CHECK(refused_with(submit(st, buf, n), "replay"));
 	a = ack(2);
-	n = fwg_tx_sign(other, FWG_TX_ACK, &a, sizeof(a), NULL, 0, buf, sizeof(buf));
+	n = fwg_tx_sign(other, FWG_TX_ACK, &a, sizeof(a), NULL, 0, NULL, 0, buf, sizeof(buf));
 	CHECK(refused_with(submit(st, buf, n), "ack.signature"));
 	memset(a.o_id, 1, FWGATE_ID_LEN);
-	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, buf, sizeof(buf));
+	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, NULL, 0, buf, sizeof(buf));
 	CHECK(refused_with(submit(st, buf, n), "ack.o_id"));
 	/* checker2 is a consortium checker, but not one of the router type's k. */
-	n = fwg_tx_sign(ckey[2], FWG_TX_APPROVE, &v, sizeof(v), NULL, 0, buf, sizeof(buf));
+	n = fwg_tx_sign(ckey[2], FWG_TX_APPROVE, &v, sizeof(v), NULL, 0, NULL, 0, buf, sizeof(buf));
 	CHECK(refused_with(submit(st, buf, n), "not among the checkers"));
 	u.version = htobe64(8);
-	n = fwg_tx_sign(ckey[0], FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, buf, sizeof(buf));
+	n = fwg_tx_sign(ckey[0], FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, chunks, sizeof(chunks), buf, sizeof(buf));
 	CHECK(refused_with(submit(st, buf, n), "update.signature"));
 	memcpy(u.m_id, cpub[0].id, FWGATE_ID_LEN);
-	n = fwg_tx_sign(ckey[0], FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, buf, sizeof(buf));
+	n = fwg_tx_sign(ckey[0], FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, chunks, sizeof(chunks), buf, sizeof(buf));
 	CHECK(refused_with(submit(st, buf, n), "update.m_id"));
+	/* The hash list travels whole, and it is the one the statement names. */
+	u = update();
+	u.version = htobe64(9);
+	n = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, chunks, sizeof(chunks) - 1, buf, sizeof(buf));
+	CHECK(refused_with(submit(st, buf, n), "update.chunks"));
+	n = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, cpub[0].id, FWGATE_ID_LEN, buf, sizeof(buf));
+	CHECK(refused_with(submit(st, buf, n), "update.chunks: the hash list's digest"));
+	n = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, chunks, sizeof(chunks), buf, sizeof(buf));
+	CHECK(!submit(st, buf, n));
 	n = genesis(buf, sizeof(buf), 2);
 	CHECK(refused_with(submit(st, buf, n), "has one already"));
 	fwg_state_free(st);
@@ -376,13 +389,13 @@ static int chain_verifies_and_finds_tx(void)
 	size_t n0, n1;
 
 	len[0] = genesis(t[0], sizeof(t[0]), 2);
-	len[1] = fwg_tx_sign(mkey, FWG_TX_DEVCERT, &c, sizeof(c), NULL, 0, t[1], sizeof(t[1]));
-	len[2] = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, t[2], sizeof(t[2]));
+	len[1] = fwg_tx_sign(mkey, FWG_TX_DEVCERT, &c, sizeof(c), NULL, 0, NULL, 0, t[1], sizeof(t[1]));
+	len[2] = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, chunks, sizeof(chunks), t[2], sizeof(t[2]));
 	b0 = fwg_block_encode(&h, tx, len, 3, &n0);
 	CHECK(b0 && !fwg_state_add_block(st, b0, n0, 1, &err));
 	h.height = 1;
 	fwg_block_hash(&(struct fwg_block_hdr){}, h.prev);
-	len[0] = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, t[0], sizeof(t[0]));
+	len[0] = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, NULL, 0, t[0], sizeof(t[0]));
 	b1 = fwg_block_encode(&h, tx, len, 1, &n1);
 	CHECK(fwg_state_add_block(st, b1, n1, 1, &err) && strstr(err.msg, "prev"));
 	free(b1);
@@ -440,7 +453,7 @@ static int blob_roundtrips_and_rejects_malformed(void)
 	CHECK(fwg_blob_encode(&t.s.blob, t.sig, t.sig_len, t.chunk, again, sizeof(again)) == n);
 	CHECK(!memcmp(again, buf, n));
 	/* A blob can not be encoded without its chunk. */
-	CHECK(!fwg_tx_encode_signed(FWG_TX_BLOB, t.msg, t.msg_len, t.sig, t.sig_len, NULL, 0, again, n));
+	CHECK(!fwg_tx_encode_signed(FWG_TX_BLOB, t.msg, t.msg_len, t.sig, t.sig_len, NULL, 0, NULL, 0, again, n));
 	CHECK(fwg_tx_decode(buf, n - 1, &t, &err) && strstr(err.msg, "blob.chunk: 9999 bytes"));
 	buf[n] = 0;
 	CHECK(fwg_tx_decode(buf, n + 1, &t, &err) && strstr(err.msg, "trailing"));
@@ -502,7 +515,7 @@ static int chain_indexes_image_chunks(void)
 
 	u.size = htobe64(130000);
 	len[0] = genesis(t[0], sizeof(t[0]), 2);
-	len[1] = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, t[1], sizeof(t[1]));
+	len[1] = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, chunks, sizeof(chunks), t[1], sizeof(t[1]));
 	len[2] = blob_tx(mkey, mpub.id, u.u_id, 130000, 2, 0, t[2]);
 	b = fwg_block_encode(&h, tx, len, 3, &n);
 	CHECK(b && !fwg_state_add_block(st, b, n, 1, &err));
@@ -588,14 +601,14 @@ static int write_corpus(const char *dir)
 	memcpy(na.o_id, dpub.id, FWGATE_ID_LEN);
 	na.reason = htobe32(FWGATE_NACK_DIGEST_MISMATCH);
 	len[0] = genesis(t[0], sizeof(t[0]), 2);
-	len[1] = fwg_tx_sign(mkey, FWG_TX_DEVCERT, &c, sizeof(c), NULL, 0, t[1], sizeof(t[1]));
-	len[2] = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), urls, 1, t[2], sizeof(t[2]));
-	len[3] = fwg_tx_sign(ckey[0], FWG_TX_APPROVE, &v, sizeof(v), NULL, 0, t[3], sizeof(t[3]));
-	len[4] = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, t[4], sizeof(t[4]));
-	len[5] = fwg_tx_sign(ckey[1], FWG_TX_REJECT, &r, sizeof(r), NULL, 0, t[5], sizeof(t[5]));
+	len[1] = fwg_tx_sign(mkey, FWG_TX_DEVCERT, &c, sizeof(c), NULL, 0, NULL, 0, t[1], sizeof(t[1]));
+	len[2] = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), urls, 1, chunks, sizeof(chunks), t[2], sizeof(t[2]));
+	len[3] = fwg_tx_sign(ckey[0], FWG_TX_APPROVE, &v, sizeof(v), NULL, 0, NULL, 0, t[3], sizeof(t[3]));
+	len[4] = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, NULL, 0, t[4], sizeof(t[4]));
+	len[5] = fwg_tx_sign(ckey[1], FWG_TX_REJECT, &r, sizeof(r), NULL, 0, NULL, 0, t[5], sizeof(t[5]));
 	for (i = 0; i < 6; i++)
 		seed(dir, "tx", fwg_tx_type_name(tx[i][1]), tx[i], len[i]);
-	n = fwg_tx_sign(dkey, FWG_TX_NACK, &na, sizeof(na), NULL, 0, t[0], sizeof(t[0]));
+	n = fwg_tx_sign(dkey, FWG_TX_NACK, &na, sizeof(na), NULL, 0, NULL, 0, t[0], sizeof(t[0]));
 	seed(dir, "tx", "nack", t[0], n);
 	n = blob_tx(mkey, mpub.id, u.u_id, 4096, 0, 0, t[0]);
 	seed(dir, "tx", "blob", t[0], n);

@@ -214,7 +214,7 @@ int main(int argc, char **argv)
 		memcpy(cert.m_id, mpub.id, FWGATE_ID_LEN);
 		snprintf(cert.o_type, FWGATE_NAME_LEN, "%s", type);
 		memcpy(cert.pubkey, dpub.data, 65);
-		items[d].len = fwg_tx_sign(mkey, FWG_TX_DEVCERT, &cert, sizeof(cert), NULL, 0, items[d].tx,
+		items[d].len = fwg_tx_sign(mkey, FWG_TX_DEVCERT, &cert, sizeof(cert), NULL, 0, NULL, 0, items[d].tx,
 					   sizeof(items[d].tx));
 	}
 	nr_items = nr_dev;
@@ -236,7 +236,7 @@ int main(int argc, char **argv)
 			ack.version = u.stmt.version;
 			memcpy(ack.target, u.stmt.target, FWGATE_NAME_LEN);
 			ack.time = htobe64(1000000 + a);
-			it->len = fwg_tx_sign(dkey[d], FWG_TX_ACK, &ack, sizeof(ack), NULL, 0, it->tx,
+			it->len = fwg_tx_sign(dkey[d], FWG_TX_ACK, &ack, sizeof(ack), NULL, 0, NULL, 0, it->tx,
 					      sizeof(it->tx));
 			it->ok = 0;
 		}

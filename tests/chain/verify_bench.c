@@ -16,6 +16,8 @@
 #include "ledger.h"
 #include "log.h"
 
+static const uint8_t chunks[FWGATE_ID_LEN];	/* the update's hash list: a one-chunk image */
+
 #define DEVICES 100
 #define PER_BLOCK 4096
 #define ACK_MAX 200
@@ -49,7 +51,7 @@ static void *sign_acks(void *arg)
 		a.version = htobe64(1);
 		strcpy(a.target, "fw");
 		a.time = htobe64(i / DEVICES);
-		ack_len[i] = fwg_tx_sign(dkey[d], FWG_TX_ACK, &a, sizeof(a), NULL, 0, acks[i], ACK_MAX);
+		ack_len[i] = fwg_tx_sign(dkey[d], FWG_TX_ACK, &a, sizeof(a), NULL, 0, NULL, 0, acks[i], ACK_MAX);
 	}
 	return NULL;
 }
@@ -109,17 +111,19 @@ static void build(const char *path, size_t total)
 		strcpy(c.o_type, "router");
 		memcpy(c.pubkey, dpub[i].data, 65);
 		tx[1 + i] = certs[i];
-		len[1 + i] = fwg_tx_sign(mkey, FWG_TX_DEVCERT, &c, sizeof(c), NULL, 0, certs[i], sizeof(certs[i]));
+		len[1 + i] = fwg_tx_sign(mkey, FWG_TX_DEVCERT, &c, sizeof(c), NULL, 0, NULL, 0, certs[i], sizeof(certs[i]));
 	}
 	memcpy(u.magic, FWGATE_MAGIC_UPDATE, FWGATE_MAGIC_LEN);
 	memcpy(u.m_id, mpub.id, FWGATE_ID_LEN);
 	memset(u.u_id, 0x5a, FWGATE_ID_LEN);
 	memcpy(u_id, u.u_id, FWGATE_ID_LEN);
 	u.version = htobe64(1);
+	u.size = htobe64(4096);
+	fwg_chunks_digest(chunks, sizeof(chunks), u.chunks);
 	strcpy(u.o_type, "router");
 	strcpy(u.target, "fw");
 	tx[1 + DEVICES] = upd;
-	len[1 + DEVICES] = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, upd, sizeof(upd));
+	len[1 + DEVICES] = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, chunks, sizeof(chunks), upd, sizeof(upd));
 
 	nr_acks = total > DEVICES + 2 ? total - DEVICES - 2 : 0;
 	acks = malloc(nr_acks * sizeof(*acks) + 1);

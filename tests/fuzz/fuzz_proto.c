@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer target: the monitor's check of what fwgated's unprivileged worker sends it (agent/proto.c). A
- * message it accepts must be safe to use as its type's struct: every length within its buffer.
+ * message it accepts must be safe to use as its type's struct: every length within its buffer (bundles'
+ * signatures, an install's hash list).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +13,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t buf[sizeof(struct fwg_msg_bundle) + FWG_MSG_DATA_MAX];
 	const struct fwg_msg_bundle *b = (const void *)buf;
+	const struct fwg_msg_begin *bg = (const void *)buf;
 	volatile uint8_t sink = 0;
 	uint32_t i;
+	int type;
 
 	if (size > sizeof(buf))
 		return 0;
 	memcpy(buf, data, size);
-	if (fwg_msg_check(buf, size) != FWG_MSG_BUNDLE)
+	type = fwg_msg_check(buf, size);
+	if (type == FWG_MSG_BEGIN) {
+		/* What install_begin() hands to the kernel: the hash list it points at. */
+		for (i = 0; i < bg->chunks_len; i++)
+			sink ^= bg->chunks[i];
+		(void)sink;
+		return 0;
+	}
+	if (type != FWG_MSG_BUNDLE)
 		return 0;
 	/* What bundle() hands to netlink: read every signature byte it covers. */
 	for (i = 0; i < b->sig_len; i++)

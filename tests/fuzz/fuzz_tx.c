@@ -26,8 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		for (i = 0; i < tx.nr_urls; i++)
 			urls[i] = tx.urls[i];
-		n = fwg_tx_encode_signed(tx.type, tx.msg, tx.msg_len, tx.sig, tx.sig_len, urls, tx.nr_urls,
-					 out, sizeof(out));
+		n = fwg_tx_encode_signed(tx.type, tx.msg, tx.msg_len, tx.sig, tx.sig_len, urls, tx.nr_urls, tx.chunks,
+					 tx.chunks_len, out, sizeof(out));
 	}
 	if (n != size || memcmp(out, data, size))
 		abort();

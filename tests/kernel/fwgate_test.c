@@ -91,8 +91,9 @@
 
 #define MIN(a, b)	((a) < (b) ? (a) : (b))
 
-_Static_assert(sizeof(struct fwgate_update_stmt) == 192, "update statement layout");
-_Static_assert(sizeof(struct fwgate_verdict_stmt) == 264, "verdict statement layout");
+_Static_assert(sizeof(struct fwgate_update_stmt) == 224, "update statement layout");
+_Static_assert(sizeof(struct fwgate_verdict_stmt) == 296, "verdict statement layout");
+_Static_assert(sizeof(struct fwgate_chunks_hdr) == 12, "hash list header layout");
 _Static_assert(sizeof(struct fwgate_state_record) == 24 + FWGATE_STATE_ENTRIES * 88,
 	       "state record layout");
 _Static_assert(sizeof(struct fwgate_state_record) <= FWGATE_STATE_COPY_SIZE,
@@ -397,7 +398,54 @@ struct image {
 	uint8_t *data;
 	size_t len;
 	uint8_t id[FWGATE_ID_LEN];
+	uint8_t *chunks;		/* the hash list, as made before any tampering */
+	size_t chunks_len;
+	uint8_t chunks_id[FWGATE_ID_LEN];
 };
+
+static size_t chunks_len(uint64_t size)
+{
+	return (size + FWGATE_CHUNK_LEN - 1) / FWGATE_CHUNK_LEN * FWGATE_ID_LEN;
+}
+
+/* The statement's chunks field: SHA-256 of the header and the list. */
+static void chunks_digest(const uint8_t *list, size_t len, uint8_t out[FWGATE_ID_LEN])
+{
+	struct fwgate_chunks_hdr hdr = { .magic = FWGATE_MAGIC_CHUNKS };
+	uint8_t *buf = xmalloc(sizeof(hdr) + len);
+
+	hdr.chunk_len = htobe32(FWGATE_CHUNK_LEN);
+	memcpy(buf, &hdr, sizeof(hdr));
+	memcpy(buf + sizeof(hdr), list, len);
+	sha256(buf, sizeof(hdr) + len, out);
+	free(buf);
+}
+
+/*
+ * A statement without image bytes behind it gets an all-zero hash list: the
+ * kernel takes it at BEGIN, and any stream fails its first chunk.
+ */
+static const uint8_t *zero_chunks(size_t len)
+{
+	static const uint8_t zero[256 * FWGATE_ID_LEN];	/* 256 MiB of image */
+
+	if (len > sizeof(zero))
+		fatal("a hash list of %zu bytes: no image that large here", len);
+	return zero;
+}
+
+/* The images alive, so that a BEGIN request can carry its hash list. */
+static const struct image *images[16];
+
+static const struct image *image_find(const uint8_t u_id[FWGATE_ID_LEN])
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(images) / sizeof(images[0]); i++)
+		if (images[i] && !memcmp(images[i]->id, u_id, FWGATE_ID_LEN))
+			return images[i];
+	return NULL;
+}
 
 static void image_make(struct image *img, size_t len, uint32_t seed)
 {
@@ -413,12 +461,32 @@ static void image_make(struct image *img, size_t len, uint32_t seed)
 		img->data[i] = x;
 	}
 	sha256(img->data, len, img->id);
+	img->chunks_len = chunks_len(len);
+	img->chunks = xmalloc(img->chunks_len);
+	for (i = 0; i * FWGATE_CHUNK_LEN < len; i++)
+		sha256(img->data + i * FWGATE_CHUNK_LEN, MIN(len - i * FWGATE_CHUNK_LEN,
+							      FWGATE_CHUNK_LEN),
+		       img->chunks + i * FWGATE_ID_LEN);
+	chunks_digest(img->chunks, img->chunks_len, img->chunks_id);
+	for (i = 0; i < sizeof(images) / sizeof(images[0]); i++)
+		if (!images[i]) {
+			images[i] = img;
+			return;
+		}
+	fatal("more than %zu images at once", sizeof(images) / sizeof(images[0]));
 }
 
 static void image_free(struct image *img)
 {
+	unsigned int i;
+
+	for (i = 0; i < sizeof(images) / sizeof(images[0]); i++)
+		if (images[i] == img)
+			images[i] = NULL;
 	free(img->data);
+	free(img->chunks);
 	img->data = NULL;
+	img->chunks = NULL;
 }
 
 static void stmt_init(struct fwgate_update_stmt *s, const uint8_t u_id[FWGATE_ID_LEN],
@@ -433,12 +501,14 @@ static void stmt_init(struct fwgate_update_stmt *s, const uint8_t u_id[FWGATE_ID
 	strncpy(s->o_type, TEST_OTYPE, sizeof(s->o_type));
 	strncpy(s->target, group, sizeof(s->target) - 1);
 	s->issued = htobe64(1700000000);
+	chunks_digest(zero_chunks(chunks_len(size)), chunks_len(size), s->chunks);
 }
 
 static void stmt_for_image(struct fwgate_update_stmt *s, const struct image *img,
 			   uint64_t version, const char *group)
 {
 	stmt_init(s, img->id, img->len, version, group);
+	memcpy(s->chunks, img->chunks_id, FWGATE_ID_LEN);
 }
 
 struct verdict {
@@ -1477,6 +1547,19 @@ static bool dev_holds(const char *path, uint64_t off, const void *data, size_t l
 	return same;
 }
 
+/* @len bytes of @path from @off are all @byte. */
+static bool dev_is(const char *path, uint64_t off, size_t len, uint8_t byte)
+{
+	uint8_t *buf = xmalloc(len);
+	bool same;
+
+	if (dev_read(path, off, buf, len))
+		fatal("%s: read failed", path);
+	same = all_bytes(buf, len, byte);
+	free(buf);
+	return same;
+}
+
 /* The first 4 KiB of @path are all @byte: 0 once BEGIN destroyed them. */
 static bool head_is(const char *path, uint8_t byte)
 {
@@ -1566,6 +1649,7 @@ static const struct fwgate_state_entry *state_entry(const struct fwgate_state_re
 static struct fwgate_install_begin begin_req(const char *target,
 					     const struct fwgate_update_stmt *s)
 {
+	const struct image *img = image_find(s->u_id);
 	struct fwgate_install_begin req;
 
 	memset(&req, 0, sizeof(req));
@@ -1573,6 +1657,8 @@ static struct fwgate_install_begin begin_req(const char *target,
 	memcpy(req.u_id, s->u_id, FWGATE_ID_LEN);
 	req.size = be64toh(s->size);
 	req.version = be64toh(s->version);
+	req.chunks_len = chunks_len(req.size);
+	req.chunks = (uintptr_t)(img ? img->chunks : zero_chunks(req.chunks_len));
 	return req;
 }
 
@@ -2595,6 +2681,21 @@ TEST_F(bundle, rejects_statement_with_wrong_magic)
 	EXPECT_STRNE("", w->reply.msg);
 }
 
+/* A statement of the first version, without a hash list, is refused. */
+TEST_F(bundle, rejects_first_statement_version)
+{
+	struct world *w = &self->w;
+	struct fwgate_update_stmt s;
+	struct bundle b;
+
+	stmt_filler(&s, 1, 2);
+	memcpy(s.magic, "FWGUPD01", FWGATE_MAGIC_LEN);
+	bundle_init(&b, &s, &keys.manufacturer);
+	bundle_add(&b, w->policy.checker[0], FWGATE_VERDICT_APPROVE);
+	EXPECT_TRUE(bundle_refused(w, &b, EINVAL));
+	EXPECT_NE(NULL, strstr(w->reply.msg, FWGATE_MAGIC_UPDATE)) TH_LOG("%s", w->reply.msg);
+}
+
 TEST_F(bundle, rejects_statement_for_another_device_type)
 {
 	struct world *w = &self->w;
@@ -3042,6 +3143,38 @@ TEST_F(install, refuses_size_or_version_not_in_statement)
 	EXPECT_TRUE(begin_refused(w, "no_such_target", &s, ENODEV));
 }
 
+TEST_F(install, refuses_hash_list_not_in_statement)
+{
+	struct world *w = &self->w;
+	struct fwgate_install_begin req;
+	struct fwgate_update_stmt s;
+	struct image img;
+	uint8_t *bad;
+
+	image_make(&img, BIG_IMAGE_LEN, 1);
+	stmt_for_image(&s, &img, 2, GROUP);
+	ASSERT_EQ(0, approve(w, &s));
+	req = begin_req(LABEL_A, &s);
+	req.chunks_len -= FWGATE_ID_LEN;
+	EXPECT_TRUE(request_refused(w, &req, EINVAL));
+	req = begin_req(LABEL_A, &s);
+	req.chunks_len += FWGATE_ID_LEN;
+	EXPECT_TRUE(request_refused(w, &req, EINVAL));
+	req = begin_req(LABEL_A, &s);
+	req.chunks = 0;
+	EXPECT_TRUE(request_refused(w, &req, EFAULT));
+
+	/* One digest of the last chunk changed: the list is not the signed one. */
+	bad = xmalloc(img.chunks_len);
+	memcpy(bad, img.chunks, img.chunks_len);
+	bad[img.chunks_len - 1] ^= 0x80;
+	req = begin_req(LABEL_A, &s);
+	req.chunks = (uintptr_t)bad;
+	EXPECT_TRUE(request_refused(w, &req, EBADMSG));
+	free(bad);
+	image_free(&img);
+}
+
 TEST_F(install, refuses_target_outside_group)
 {
 	struct world *w = &self->w;
@@ -3212,7 +3345,7 @@ TEST_F(write, refuses_write_past_declared_size)
 	image_free(&img);
 }
 
-TEST_F(write, commit_fails_on_digest_mismatch)
+TEST_F(write, commit_fails_on_last_chunk_mismatch)
 {
 	struct world *w = &self->w;
 	uint64_t committed = counter(WRITES_COMMITTED);
@@ -3225,9 +3358,64 @@ TEST_F(write, commit_fails_on_digest_mismatch)
 	fd = begin_approved(w, &img, 2, &s);
 	ASSERT_LE(0, fd) TH_LOG("%s", strerror(-fd));
 	img.data[img.len / 2] ^= 0x01;		/* a mirror served other bytes */
+	/* One short chunk: it is checked only once the stream is whole. */
 	ASSERT_EQ(0, install_write(fd, img.data, img.len));
-	EXPECT_EQ(-EBADMSG, install_cmd(fd, FWGATE_IOC_COMMIT));
+	EXPECT_EQ(-EILSEQ, install_cmd(fd, FWGATE_IOC_COMMIT));
 	close(fd);
+	/* Nothing of it reached the target: the fixture's bytes are all there. */
+	EXPECT_TRUE(dev_is(w->a.path, HEAD_LEN, img.len - HEAD_LEN, SENTINEL));
+	expect_invalidated(_metadata, w, 0, committed);
+	ASSERT_EQ(0, target_view(LABEL_A, &v));
+	EXPECT_EQ(0U, v.last_version);
+	image_free(&img);
+}
+
+/*
+ * The attack the hash list stops: a stream that is the approved image but
+ * for one byte in chunk 3. Chunks 0-2 verify and are written (but for the
+ * head, held back until COMMIT); chunk 3 fails its digest before any byte of
+ * it is submitted, the install ends there, and every byte of the target from
+ * chunk 3 on is still what it held before.
+ */
+TEST_F_TIMEOUT(write, tampered_chunk_never_reaches_target, 120)
+{
+	const size_t len = 5 * FWGATE_CHUNK_LEN + 4099, bad = 3 * FWGATE_CHUNK_LEN + 12345;
+	struct world *w = &self->w;
+	uint64_t committed = counter(WRITES_COMMITTED);
+	struct fwgate_install_status st;
+	struct fwgate_update_stmt s;
+	struct target_view v;
+	struct image img;
+	size_t done, n;
+	ssize_t ret = 0;
+	int fd;
+
+	image_make(&img, len, 1);
+	ASSERT_EQ(0, dev_fill(w->a.path, 0, 0x5c, len));
+	fd = begin_approved(w, &img, 2, &s);
+	ASSERT_LE(0, fd) TH_LOG("%s", strerror(-fd));
+	img.data[bad] ^= 0x01;
+	for (done = 0; done < len; done += ret) {
+		n = MIN(len - done, (size_t)WRITE_CHUNK);
+		ret = write(fd, img.data + done, n);
+		if (ret <= 0)
+			break;
+	}
+	/* Refused by the write() that completes chunk 3, none later. */
+	ASSERT_EQ(-1, ret);
+	EXPECT_EQ(EILSEQ, errno);
+	EXPECT_LT(done, (size_t)4 * FWGATE_CHUNK_LEN);
+	EXPECT_GE(done + n, (size_t)4 * FWGATE_CHUNK_LEN);
+
+	/* The install is over: the slot is free and COMMIT has nothing to commit. */
+	ASSERT_EQ(0, ioctl(fd, FWGATE_IOC_STATUS, &st));
+	EXPECT_EQ(0U, st.size);
+	EXPECT_EQ(-EBADFD, install_cmd(fd, FWGATE_IOC_COMMIT));
+	close(fd);
+
+	EXPECT_TRUE(dev_holds(w->a.path, HEAD_LEN, img.data + HEAD_LEN,
+			      3 * FWGATE_CHUNK_LEN - HEAD_LEN));
+	EXPECT_TRUE(dev_is(w->a.path, 3 * FWGATE_CHUNK_LEN, len - 3 * FWGATE_CHUNK_LEN, 0x5c));
 	expect_invalidated(_metadata, w, 0, committed);
 	ASSERT_EQ(0, target_view(LABEL_A, &v));
 	EXPECT_EQ(0U, v.last_version);

@@ -24,7 +24,7 @@ head -c 100000 /dev/urandom >img
 head -c 3000000 /dev/urandom >img3
 "$F" publish --key m.key --image img --version 2 --type t --target rootfs --out u.stmt
 "$F" approve --key c1.key --out c1.v u.stmt
-"$F" publish --key m.key --image img3 --version 3 --type t --target rootfs --out u3.stmt
+"$F" publish --key m.key --image img3 --version 3 --type t --target rootfs --chunks u3.chunks --out u3.stmt
 "$F" approve --key c1.key --out c1.v3 u3.stmt
 "$top/tests/kernel/mkdisk.sh" disk.img
 
@@ -47,7 +47,7 @@ $C install rootfs_b $d/u.stmt $d/img
 $C bundle $d/u3.stmt $d/c1.v3
 # Something that looks like data where the head will be, so that destroying it shows.
 head -c 4096 /dev/urandom | dd of=/dev/vda2 conv=fsync status=none
-(head -c 1500000 $d/img3; sleep 60) | $C install rootfs_a $d/u3.stmt - &
+(head -c 1500000 $d/img3; sleep 60) | $C install --chunks $d/u3.chunks rootfs_a $d/u3.stmt - &
 sleep 3
 echo "power cut"
 # Let the console drain: the cut must not swallow the line that says it came.

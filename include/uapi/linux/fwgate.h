@@ -28,6 +28,7 @@
 #define FWGATE_MAX_UPDATES	64	/* updates the kernel tracks at once */
 #define FWGATE_MAX_TARGETS	16
 #define FWGATE_MAX_SPEC_LEN	128	/* a target's device spec */
+#define FWGATE_CHUNK_LEN	(1 << 20)	/* an image's hash-list chunk */
 
 /* ------------------------------------------------------------------ keys */
 
@@ -52,12 +53,25 @@ enum fwgate_key_alg {
  * signature is over the whole message, magic included, so a signature made
  * for one kind can never verify as another (domain separation).
  */
-#define FWGATE_MAGIC_UPDATE	"FWGUPD01"	/* manufacturer: update T */
+#define FWGATE_MAGIC_UPDATE	"FWGUPD02"	/* manufacturer: update T */
 #define FWGATE_MAGIC_APPROVE	"FWGAPR01"	/* checker: approval A */
 #define FWGATE_MAGIC_REJECT	"FWGREJ01"	/* checker: rejection NA */
 #define FWGATE_MAGIC_ACK	"FWGACK01"	/* device: install ack */
 #define FWGATE_MAGIC_NACK	"FWGNAK01"	/* device: negative ack */
 #define FWGATE_MAGIC_DEVCERT	"FWGCRT01"	/* manufacturer: device cert */
+#define FWGATE_MAGIC_CHUNKS	"FWGCHK01"	/* header of a hash list digest */
+
+/*
+ * An image's hash list: the SHA-256 of each FWGATE_CHUNK_LEN chunk of the
+ * image (the last one shorter), concatenated, ceil(size / FWGATE_CHUNK_LEN)
+ * digests. The update statement commits to it by its digest, the SHA-256 of
+ * this header followed by the list; /dev/fwgate checks every chunk against
+ * the list before it writes any byte of it.
+ */
+struct fwgate_chunks_hdr {
+	__u8	magic[FWGATE_MAGIC_LEN];	/* FWGATE_MAGIC_CHUNKS */
+	__be32	chunk_len;			/* FWGATE_CHUNK_LEN */
+} __attribute__((packed));
 
 /* The manufacturer's update statement, signed with the key m_id names. */
 struct fwgate_update_stmt {
@@ -70,6 +84,7 @@ struct fwgate_update_stmt {
 	char	target[FWGATE_NAME_LEN];	/* target group, NUL-padded */
 	__u8	o_id[FWGATE_ID_LEN];		/* one device, or all zero */
 	__be64	issued;				/* UNIX seconds, informative */
+	__u8	chunks[FWGATE_ID_LEN];		/* digest of the hash list */
 } __attribute__((packed));
 
 /*
@@ -266,7 +281,11 @@ enum fwgate_event {
 
 #define FWGATE_DEVICE_NAME	"fwgate"
 
-/* Starts an install. flags and reserved must be zero. */
+/*
+ * Starts an install. flags and reserved must be zero. chunks points at the
+ * image's hash list, chunks_len bytes (FWGATE_ID_LEN per chunk); its digest
+ * must be the approved statement's chunks field.
+ */
 struct fwgate_install_begin {
 	char	target[FWGATE_NAME_LEN];	/* declared target (slot) */
 	__u8	u_id[FWGATE_ID_LEN];
@@ -274,6 +293,8 @@ struct fwgate_install_begin {
 	__u64	version;
 	__u32	flags;
 	__u32	reserved;
+	__u64	chunks;				/* user pointer: the hash list */
+	__u64	chunks_len;			/* bytes */
 };
 
 struct fwgate_install_status {
