@@ -10,6 +10,7 @@
 #include <linux/version.h>
 #include <linux/kconfig.h>
 #include <linux/blkdev.h>
+#include <net/genetlink.h>
 
 /* 6.9: block devices are opened as struct file (bdev_file_open_by_dev). */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
@@ -39,5 +40,14 @@
 #define compat_bdev_mapping(bdev)	((bdev)->bd_inode->i_mapping)
 #endif
 
+/*
+ * 6.7, and 6.1.y since its backport: the core refuses to join a multicast
+ * group flagged GENL_MCAST_CAP_NET_ADMIN without that capability. Older
+ * kernels have no hook left for a family to refuse a join (mcast_bind is
+ * gone), and an unprivileged listener would see every install's verdict.
+ */
+#ifndef GENL_MCAST_CAP_NET_ADMIN
+#error "fwgate needs GENL_MCAST_CAP_NET_ADMIN (Linux 6.7, or a 6.1.y that backports it)"
+#endif
 
 #endif /* _FWGATE_COMPAT_H */

@@ -6,6 +6,7 @@
  * that page only when the stream's SHA-256 is the approved U_id.
  */
 #include <linux/kernel.h>
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
@@ -388,6 +389,9 @@ static int fwgate_open(struct inode *inode, struct file *file)
 {
 	struct fwgate_file *f;
 
+	/* The mode keeps out other users; this keeps out root without the capability. */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
 		return -ENOMEM;

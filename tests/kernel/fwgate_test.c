@@ -25,12 +25,14 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 
 #include <linux/blkpg.h>
+#include <linux/capability.h>
 #include <linux/netlink.h>
 #include <mtd/mtd-user.h>
 #include <netlink/genl/ctrl.h>
@@ -1978,6 +1980,51 @@ static int try_device_open(struct world *w)
 	return fd < 0 ? fd : 0;
 }
 
+static int try_events_join(struct world *w)
+{
+	int grp = genl_ctrl_resolve_grp(w->nl.sk, FWGATE_GENL_NAME, FWGATE_MCGRP_EVENTS);
+
+	if (grp < 0)
+		return -ENOENT;
+	if (setsockopt(nl_socket_get_fd(w->nl.sk), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+		       &grp, sizeof(grp)))
+		return -errno;
+	return 0;
+}
+
+/* Takes @cap out of every set of this process, which stays root. */
+static int cap_drop(int cap)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	uint32_t bit = 1U << (cap % 32);
+
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	d[cap / 32].effective &= ~bit;
+	d[cap / 32].permitted &= ~bit;
+	d[cap / 32].inheritable &= ~bit;
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
+/* Like run_as_nobody, in a child that is still root but lost @cap. */
+static int run_without_cap(struct world *w, int cap, int (*fn)(struct world *))
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return 255;
+	if (pid == 0) {
+		if (getuid() != 0 || cap_drop(cap) || fwnl_open(&w->nl))
+			_exit(255);
+		_exit(-fn(w) & 0xff);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return 255;
+	return WEXITSTATUS(status);
+}
 
 /* ------------------------------------------------------------- tools */
 
@@ -2332,6 +2379,24 @@ TEST_F(policy, requires_cap_net_admin)
 	EXPECT_EQ(EACCES, run_as_nobody(w, try_device_open));
 	EXPECT_TRUE(world_unchanged(w, &snap));
 	EXPECT_FALSE(module_locked());
+}
+
+/* Root is not enough: the capability is, not the uid. */
+TEST_F(policy, device_open_requires_cap_sys_admin)
+{
+	struct world *w = &self->w;
+
+	EXPECT_EQ(EPERM, run_without_cap(w, CAP_SYS_ADMIN, try_device_open));
+	EXPECT_EQ(0, run_without_cap(w, CAP_NET_ADMIN, try_device_open));
+}
+
+TEST_F(policy, events_group_requires_cap_net_admin)
+{
+	struct world *w = &self->w;
+
+	EXPECT_EQ(EPERM, run_as_nobody(w, try_events_join));
+	EXPECT_EQ(EPERM, run_without_cap(w, CAP_NET_ADMIN, try_events_join));
+	EXPECT_EQ(0, run_without_cap(w, CAP_SYS_ADMIN, try_events_join));
 }
 
 TEST_F(policy, lock_requires_policy_and_state_store)
