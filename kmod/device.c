@@ -29,6 +29,7 @@ struct install {
 	struct fwgate_chunk chunk[2];	/* one fills while the other writes */
 	struct page *head;		/* the first page, written at commit */
 	int err;			/* first failure; commit then fails */
+	bool io_failed;			/* err is the target's: a write failed */
 	struct shash_desc *hash;
 };
 
@@ -221,6 +222,17 @@ static void pad_tail(struct install *s, struct page **pages, unsigned int fill,
 	*len = end;
 }
 
+/* Waits for @c's write; its failure is the install's first unless one came before. */
+static void chunk_settle(struct install *s, struct fwgate_chunk *c)
+{
+	int err = fwgate_io_wait(c);
+
+	if (err && !s->err) {
+		s->err = err;
+		s->io_failed = true;
+	}
+}
+
 /* Sends the filling chunk to the target and switches to the other one. */
 static void chunk_flush(struct install *s, bool last)
 {
@@ -245,10 +257,7 @@ static void chunk_flush(struct install *s, bool last)
 	s->chunk_off += FWGATE_CHUNK_SIZE;
 	s->fill = 0;
 	s->cur ^= 1;
-	if (!s->err)
-		s->err = fwgate_io_wait(&s->chunk[s->cur]);
-	else
-		fwgate_io_wait(&s->chunk[s->cur]);
+	chunk_settle(s, &s->chunk[s->cur]);
 }
 
 static ssize_t install_write(struct install *s, const char __user *buf, size_t len)
@@ -312,29 +321,37 @@ static int head_write(struct install *s)
 	return err ?: fwgate_io_flush(&s->io);
 }
 
-/* Ends the session in *@sp; a failed or aborted one leaves the target INVALID. */
+/*
+ * Ends the session in *@sp; a failed or aborted one leaves the target INVALID.
+ * A commit fails with -EBADMSG when the stream is not the approved image,
+ * and with -EIO when the device failed a write: the image may be fine, so
+ * the caller may try again.
+ */
 static int install_end(struct install **sp, bool commit)
 {
 	struct install *s = *sp;
 	u8 digest[FWGATE_ID_LEN];
 	const char *reason = NULL;
 	struct fwgate_update *u;
-	int err = 0;
+	int err = 0, why = -EBADMSG;
 
 	if (commit) {
 		if (!s->err && s->written != s->size)
 			reason = "stream is shorter than the declared size";
 		if (s->fill || (s->chunk_off == 0 && s->written))
 			chunk_flush(s, true);
-		fwgate_io_wait(&s->chunk[0]);
-		fwgate_io_wait(&s->chunk[1]);
+		chunk_settle(s, &s->chunk[0]);
+		chunk_settle(s, &s->chunk[1]);
 		if (!s->err && !reason) {
 			s->err = crypto_shash_final(s->hash, digest);
 			if (!s->err && memcmp(digest, s->u_id, sizeof(digest)))
 				reason = "stream digest does not match the approved U_id";
 		}
-		if (s->err && !reason)
-			reason = "write to the target failed";
+		if (s->err && !reason) {
+			reason = s->io_failed ? "write to the target failed" :
+				 "the stream was refused before commit";
+			why = s->io_failed ? -EIO : -EBADMSG;
+		}
 	} else {
 		reason = "install aborted";
 	}
@@ -345,16 +362,20 @@ static int install_end(struct install **sp, bool commit)
 		if (!u || u->state != FWGATE_UPDATE_APPROVED)
 			reason = "update lost its approval during the install";
 	}
-	if (!reason && head_write(s))
+	if (!reason && head_write(s)) {
 		reason = "write to the target failed";
-	if (!reason && fwgate_state_commit(s->target, s->u_id, s->version))
+		why = -EIO;
+	}
+	if (!reason && fwgate_state_commit(s->target, s->u_id, s->version)) {
 		reason = "state store write failed";
+		why = -EIO;
+	}
 
 	if (reason) {
 		/* Best effort: the destroyed head already marks the target. */
 		fwgate_state_mark(s->target, FWGATE_TARGET_INVALID);
-		err = commit ? -EBADMSG : 0;
-		refuse(s->target, s->u_id, s->version, -EBADMSG, reason);
+		err = commit ? why : 0;
+		refuse(s->target, s->u_id, s->version, why, reason);
 	} else {
 		atomic64_inc(&fwgate_counters.writes_committed);
 		fwgate_notify_install(s->target, s->u_id, s->version, 0, NULL);

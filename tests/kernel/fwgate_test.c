@@ -3335,6 +3335,10 @@ TEST_F(write, commit_fails_on_digest_mismatch)
 	struct image img;
 	int fd;
 
+	struct fwnl events;
+	struct event ev;
+
+	ASSERT_EQ(0, events_open(&events));
 	image_make(&img, IMAGE_LEN, 1);
 	fd = begin_approved(w, &img, 2, &s);
 	ASSERT_LE(0, fd) TH_LOG("%s", strerror(-fd));
@@ -3345,7 +3349,79 @@ TEST_F(write, commit_fails_on_digest_mismatch)
 	expect_invalidated(_metadata, w, 0, committed);
 	ASSERT_EQ(0, target_view(LABEL_A, &v));
 	EXPECT_EQ(0U, v.last_version);
+	ASSERT_EQ(0, event_wait(&events, FWGATE_CMD_INSTALL_NTF, FWGATE_EVENT_INSTALL_REFUSED, &ev));
+	EXPECT_EQ(EBADMSG, ev.err);
+	EXPECT_NE(NULL, strstr(ev.reason, "digest")) TH_LOG("reason: %s", ev.reason);
+	fwnl_close(&events);
 	image_free(&img);
+}
+
+#define BROKEN_NAME	"fwgate-broken"
+
+/*
+ * A device that takes the first 4 KiB (what BEGIN destroys) and fails every
+ * later write: scratch's first sectors, then dm's error target.
+ */
+static int broken_dev(struct world *w, char *dev, size_t size)
+{
+	char out[512], name[64];
+	unsigned int i;
+
+	run_cmd(out, sizeof(out), "dmsetup --noudevsync remove " BROKEN_NAME " 2>&1");
+	if (run_cmd(out, sizeof(out), "printf '0 8 linear %s 0\\n8 %llu error\\n' | "
+		    "dmsetup --noudevsync create " BROKEN_NAME " 2>&1", w->scratch.path,
+		    (unsigned long long)(w->scratch.size / 512 - 8))) {
+		fprintf(stderr, "# dmsetup: %s", out);
+		return -EIO;
+	}
+	for (i = 0; i < 64; i++) {
+		if (!sysfs_read(name, sizeof(name), "/sys/block/dm-%u/dm/name", i) &&
+		    !strcmp(name, BROKEN_NAME)) {
+			snprintf(dev, size, "/dev/dm-%u", i);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* The device, not the stream, failed: EIO, so that the caller may try again. */
+TEST_F_TIMEOUT(write, commit_fails_with_eio_when_the_target_fails_a_write, 120)
+{
+	struct world *w = &self->w;
+	uint64_t committed = counter(WRITES_COMMITTED);
+	struct fwgate_install_begin req;
+	struct fwgate_update_stmt s;
+	struct target_view v;
+	struct fwnl events;
+	struct image img;
+	struct event ev;
+	char dev[32], out[256];
+	int fd;
+
+	ASSERT_EQ(0, broken_dev(w, dev, sizeof(dev)));
+	ASSERT_EQ(0, target_declare(w, "broken", dev, "broken", dev));
+	ASSERT_EQ(0, events_open(&events));
+	image_make(&img, IMAGE_LEN, 1);
+	stmt_for_image(&s, &img, 2, "broken");
+	ASSERT_EQ(0, approve(w, &s)) TH_LOG("%s", w->reply.msg);
+	fd = device_open();
+	ASSERT_LE(0, fd);
+	req = begin_req("broken", &s);
+	ASSERT_EQ(0, install_begin(fd, &req));
+	ASSERT_EQ(0, install_write(fd, img.data, img.len));
+	EXPECT_EQ(-EIO, install_cmd(fd, FWGATE_IOC_COMMIT));
+	close(fd);
+	ASSERT_EQ(0, event_wait(&events, FWGATE_CMD_INSTALL_NTF, FWGATE_EVENT_INSTALL_REFUSED, &ev));
+	EXPECT_EQ(EIO, ev.err);
+	EXPECT_STREQ("write to the target failed", ev.reason);
+	EXPECT_TRUE(last_error_is(EIO, "write to the target failed"));
+	ASSERT_EQ(0, target_view("broken", &v));
+	EXPECT_STREQ("invalid", v.state);
+	EXPECT_EQ(0U, v.last_version);
+	EXPECT_EQ(committed, counter(WRITES_COMMITTED));
+	fwnl_close(&events);
+	image_free(&img);
+	run_cmd(out, sizeof(out), "dmsetup --noudevsync remove " BROKEN_NAME " 2>&1");
 }
 
 TEST_F(write, commit_fails_on_short_stream)
