@@ -360,9 +360,9 @@ static int claim_block(struct fwgate_target *t)
 
 	err = fwgate_bdev_open(t->devt, t, &t->claim_file, &t->claim_bdev);
 	if (err) {
-		snprintf(t->refusal, sizeof(t->refusal),
-			 "lock: target %s is mounted, part of an md/dm device or open for writing",
-			 t->name);
+		snprintf(t->refusal, sizeof(t->refusal), err == -EBUSY ?
+			 "lock: target %s is mounted, part of an md/dm device or open for writing" :
+			 "lock: target %s can not be claimed", t->name);
 		t->claim_bdev = NULL;
 		return err;
 	}
