@@ -9,6 +9,7 @@
  * only when every chunk was written.
  */
 #include <linux/kernel.h>
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
@@ -32,6 +33,7 @@ struct install {
 	struct page *head;		/* the first page, written at commit */
 	int err;			/* first failure; commit then fails */
 	const char *reason;		/* why, when it is not an I/O error */
+	bool io_failed;			/* err is the target's: a write failed */
 	u8 *chunks;			/* the hash list, one digest a chunk */
 	struct shash_desc *hash;	/* of the filling chunk */
 };
@@ -285,6 +287,17 @@ static int chunk_verify(struct install *s)
 	return 0;
 }
 
+/* Waits for @c's write; its failure is the install's first unless one came before. */
+static void chunk_settle(struct install *s, struct fwgate_chunk *c)
+{
+	int err = fwgate_io_wait(c);
+
+	if (err && !s->err) {
+		s->err = err;
+		s->io_failed = true;
+	}
+}
+
 /*
  * Sends the filling chunk to the target once it verified, and switches to
  * the other one. A chunk that does not verify is never submitted.
@@ -318,10 +331,7 @@ static void chunk_flush(struct install *s, bool last)
 	s->chunk_off += FWGATE_CHUNK_SIZE;
 	s->fill = 0;
 	s->cur ^= 1;
-	if (!s->err)
-		s->err = fwgate_io_wait(&s->chunk[s->cur]);
-	else
-		fwgate_io_wait(&s->chunk[s->cur]);
+	chunk_settle(s, &s->chunk[s->cur]);
 }
 
 static ssize_t install_write(struct install *s, const char __user *buf, size_t len)
@@ -385,23 +395,36 @@ static int head_write(struct install *s)
 	return err ?: fwgate_io_flush(&s->io);
 }
 
-/* Ends the session in *@sp; a failed or aborted one leaves the target INVALID. */
+/*
+ * Ends the session in *@sp; a failed or aborted one leaves the target INVALID.
+ * A commit fails with -EBADMSG when the stream is not the approved image,
+ * and with -EIO when the device failed a write: the image may be fine, so
+ * the caller may try again.
+ */
 static int install_end(struct install **sp, bool commit)
 {
 	struct install *s = *sp;
 	const char *reason = NULL;
 	struct fwgate_update *u;
-	int err = 0;
+	int err = 0, why = -EBADMSG;
 
 	if (commit) {
 		if (!s->err && s->written != s->size)
 			reason = "stream is shorter than the declared size";
 		if (!s->err && !reason && s->fill)
 			chunk_flush(s, true);
-		fwgate_io_wait(&s->chunk[0]);
-		fwgate_io_wait(&s->chunk[1]);
-		if (s->err && !reason)
-			reason = s->reason ?: "write to the target failed";
+		chunk_settle(s, &s->chunk[0]);
+		chunk_settle(s, &s->chunk[1]);
+		if (s->err && !reason) {
+			if (s->reason) {
+				reason = s->reason;
+				why = s->err;
+			} else {
+				reason = s->io_failed ? "write to the target failed" :
+					 "the stream was refused before commit";
+				why = s->io_failed ? -EIO : -EBADMSG;
+			}
+		}
 	} else {
 		reason = s->reason ?: "install aborted";
 	}
@@ -412,16 +435,20 @@ static int install_end(struct install **sp, bool commit)
 		if (!u || u->state != FWGATE_UPDATE_APPROVED)
 			reason = "update lost its approval during the install";
 	}
-	if (!reason && head_write(s))
+	if (!reason && head_write(s)) {
 		reason = "write to the target failed";
-	if (!reason && fwgate_state_commit(s->target, s->u_id, s->version))
+		why = -EIO;
+	}
+	if (!reason && fwgate_state_commit(s->target, s->u_id, s->version)) {
 		reason = "state store write failed";
+		why = -EIO;
+	}
 
 	if (reason) {
 		/* Best effort: the destroyed head already marks the target. */
 		fwgate_state_mark(s->target, FWGATE_TARGET_INVALID);
-		err = commit ? (s->reason ? s->err : -EBADMSG) : 0;
-		refuse(s->target, s->u_id, s->version, s->reason ? s->err : -EBADMSG, reason);
+		err = commit ? why : 0;
+		refuse(s->target, s->u_id, s->version, why, reason);
 	} else {
 		atomic64_inc(&fwgate_counters.writes_committed);
 		fwgate_notify_install(s->target, s->u_id, s->version, 0, NULL);
@@ -456,6 +483,9 @@ static int fwgate_open(struct inode *inode, struct file *file)
 {
 	struct fwgate_file *f;
 
+	/* The mode keeps out other users; this keeps out root without the capability. */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
 		return -ENOMEM;

@@ -113,14 +113,25 @@ struct fwgate_target {
 	dev_t disk_devt;		/* the whole disk or MTD master */
 	int mtd_index;			/* mtd */
 	u64 size;
+	/* From the policy lock until module exit: the device is fwgate's. */
+	struct file *claim_file;	/* block, kernels with bdev files */
+	struct block_device *claim_bdev;
+	struct mtd_info *claim_mtd;	/* made read-only to everyone else */
+	char refusal[128];		/* why this target refused the lock */
 };
 
-/* A target opened for I/O: exclusively claimed for the whole install. */
+/*
+ * A target opened for I/O: exclusively claimed for the whole install, by the
+ * install itself before the lock, through the lock's claim after it.
+ */
 struct fwgate_io {
 	struct fwgate_target *target;
 	struct file *bdev_file;		/* kernels with bdev files */
 	struct block_device *bdev;
-	struct mtd_info *mtd;
+	struct mtd_info *mtd;		/* what MTD I/O goes through */
+	u64 mtd_base;			/* the target's offset in it */
+	bool mtd_unlock;		/* clear MTD_WRITEABLE again after each op */
+	bool borrowed;			/* the lock's claim: not ours to close */
 	u32 align;			/* write unit: sector or MTD writesize */
 };
 
@@ -148,12 +159,14 @@ void fwgate_io_submit(struct fwgate_io *io, struct fwgate_chunk *c, u64 off,
 		      struct page **pages, unsigned int len);
 int fwgate_io_wait(struct fwgate_chunk *c);
 int fwgate_io_flush(struct fwgate_io *io);
+int fwgate_targets_claim(struct netlink_ext_ack *extack);
 void fwgate_targets_exit(void);
 
 /* Block helpers shared by targets and the state store. */
 int fwgate_bdev_open(dev_t devt, void *holder, struct file **filep,
 		     struct block_device **bdevp);
 void fwgate_bdev_close(struct file *file, struct block_device *bdev, bool excl);
+int fwgate_bdev_settle(struct block_device *bdev);
 int fwgate_bdev_rw(struct block_device *bdev, u64 off, struct page **pages,
 		   unsigned int len, bool write);
 
@@ -164,6 +177,7 @@ int fwgate_state_target_get(const char *name, u32 *state, u64 *version, u8 *id);
 int fwgate_state_mark(const struct fwgate_target *t, u32 state);
 int fwgate_state_commit(const struct fwgate_target *t, const u8 *u_id, u64 version);
 int fwgate_state_attach(const char *spec);
+int fwgate_state_claim(struct netlink_ext_ack *extack);
 bool fwgate_state_attached(void);
 const char *fwgate_state_spec(void);
 int fwgate_state_init(void);

@@ -9,6 +9,7 @@
 #include <net/genetlink.h>
 
 #include "fwgate.h"
+#include "compat.h"
 
 static const struct nla_policy key_policy[FWGATE_A_KEY_MAX + 1] = {
 	[FWGATE_A_KEY_ALG]	= NLA_POLICY_RANGE(NLA_U32, FWGATE_KEY_RSA3072, FWGATE_KEY_P256),
@@ -492,8 +493,9 @@ static const struct genl_ops fwgate_ops[] = {
 	},
 };
 
+/* Events name targets, updates and refusals: for administrators only. */
 static const struct genl_multicast_group fwgate_mcgrps[] = {
-	{ .name = FWGATE_MCGRP_EVENTS },
+	{ .name = FWGATE_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct genl_family fwgate_family __ro_after_init = {

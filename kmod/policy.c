@@ -116,6 +116,12 @@ int fwgate_policy_lock(struct netlink_ext_ack *extack)
 		err = -ENODEV;
 		goto out;
 	}
+	err = fwgate_state_claim(extack);
+	if (err)
+		goto out;
+	err = fwgate_targets_claim(extack);
+	if (err)
+		goto out;
 	/* Held until reboot: the module can not be unloaded while locked. */
 	__module_get(THIS_MODULE);
 	fwgate_locked = true;

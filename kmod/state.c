@@ -305,6 +305,28 @@ out_unlock:
 	return err;
 }
 
+/*
+ * The store is claimed, exclusively and with writes restricted where the
+ * kernel can, from the moment it is attached; at the lock it must also be
+ * free of shared writable mappings made before that.
+ */
+int fwgate_state_claim(struct netlink_ext_ack *extack)
+{
+	const char *msg;
+	int err;
+
+	lockdep_assert_held(&fwgate_mutex);
+	err = fwgate_bdev_settle(store.bdev);
+	if (err) {
+		msg = err == -EBUSY ? "lock: the state store is mapped shared and writable" :
+		      "lock: the state store failed to write back its page cache";
+		if (extack)
+			extack->_msg = msg;
+		fwgate_set_error(err, msg);
+	}
+	return err;
+}
+
 bool fwgate_state_attached(void)
 {
 	return store.bdev;

@@ -158,7 +158,8 @@ static ssize_t locked_store(struct kobject *kobj, struct kobj_attribute *a,
 		return -EINVAL;
 	}
 	err = fwgate_policy_lock(NULL);
-	if (err)
+	/* A refused claim has said which device refused. */
+	if (err == -ENOKEY || err == -ENODEV)
 		fwgate_set_error(err, err == -ENOKEY ? "policy/locked: no policy to lock" :
 				 "policy/locked: no rollback state store declared");
 	return err ?: len;

@@ -33,15 +33,20 @@ struct fwgate_target *fwgate_target_find(const char *name)
 
 /* -------------------------------------------------------- block devices */
 
-/* A holder claims the device exclusively for writing; no holder: read only. */
+/*
+ * A holder claims the device exclusively for writing, and keeps every other
+ * writer out where the kernel can (COMPAT_BLK_OPEN_RESTRICT_WRITES); no
+ * holder: read only.
+ */
 int fwgate_bdev_open(dev_t devt, void *holder, struct file **filep,
 		     struct block_device **bdevp)
 {
 #ifdef COMPAT_HAVE_BDEV_FILE
 	struct file *f;
 
-	f = bdev_file_open_by_dev(devt, holder ? BLK_OPEN_READ | BLK_OPEN_WRITE :
-				  BLK_OPEN_READ, holder, NULL);
+	f = bdev_file_open_by_dev(devt, holder ? BLK_OPEN_READ | BLK_OPEN_WRITE |
+				  COMPAT_BLK_OPEN_RESTRICT_WRITES : BLK_OPEN_READ,
+				  holder, NULL);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
 	*filep = f;
@@ -66,6 +71,25 @@ void fwgate_bdev_close(struct file *file, struct block_device *bdev, bool excl)
 #else
 	blkdev_put(bdev, excl ? FMODE_READ | FMODE_WRITE | FMODE_EXCL : FMODE_READ);
 #endif
+}
+
+/*
+ * Makes a claimed device fwgate's alone: nothing may have it mapped shared
+ * and writable (such a mapping writes without asking anyone), and what
+ * others cached or left dirty before the claim is written back and dropped.
+ * Done after the claim, so no new claimer can dirty it in between.
+ */
+int fwgate_bdev_settle(struct block_device *bdev)
+{
+	int err;
+
+	if (mapping_writably_mapped(compat_bdev_mapping(bdev)))
+		return -EBUSY;
+	err = sync_blockdev(bdev);
+	if (err)
+		return err;
+	invalidate_bdev(bdev);
+	return 0;
 }
 
 static struct bio *bio_of_pages(struct block_device *bdev, u64 off,
@@ -322,11 +346,112 @@ int fwgate_target_declare(const char *line)
 	return err;
 }
 
+/* ---------------------------------------------------------------- claims */
+
+/*
+ * At the policy lock every target becomes fwgate's until module exit. A
+ * block target is opened exclusively with the target as holder, so mount,
+ * md, dm and bcache, which all claim their devices, get -EBUSY; where the
+ * kernel restricts writes, a plain open for writing gets -EBUSY too.
+ */
+static int claim_block(struct fwgate_target *t)
+{
+	int err;
+
+	err = fwgate_bdev_open(t->devt, t, &t->claim_file, &t->claim_bdev);
+	if (err) {
+		snprintf(t->refusal, sizeof(t->refusal), err == -EBUSY ?
+			 "lock: target %s is mounted, part of an md/dm device or open for writing" :
+			 "lock: target %s can not be claimed", t->name);
+		t->claim_bdev = NULL;
+		return err;
+	}
+	err = fwgate_bdev_settle(t->claim_bdev);
+	if (err) {
+		snprintf(t->refusal, sizeof(t->refusal), err == -EBUSY ?
+			 "lock: target %s is mapped shared and writable" :
+			 "lock: target %s failed to write back its page cache", t->name);
+		fwgate_bdev_close(t->claim_file, t->claim_bdev, true);
+		t->claim_bdev = NULL;
+		t->claim_file = NULL;
+	}
+	return err;
+}
+
+/*
+ * The MTD core has no exclusive open. A partition counts its users, so the
+ * lock is refused while anyone else (/dev/mtdN, mtdblock, UBI) holds it;
+ * then the partition loses MTD_WRITEABLE: mtdchar refuses opens for writing,
+ * UBI attaches read-only, and every mtd_write or mtd_erase through it, from
+ * mtdblock, jffs2 or an ioctl, fails with -EROFS. fwgate writes through the
+ * master, whose flag stays. An unpartitioned master keeps no user count, and
+ * fwgate sets its flag again only for the length of each of its own writes.
+ */
+static int claim_mtd(struct fwgate_target *t)
+{
+	struct mtd_info *mtd;
+
+	mtd = get_mtd_device(NULL, t->mtd_index);
+	if (IS_ERR(mtd)) {
+		snprintf(t->refusal, sizeof(t->refusal), "lock: MTD target %s is gone", t->name);
+		return PTR_ERR(mtd);
+	}
+	if (mtd_is_partition(mtd) && kref_read(&mtd->refcnt) > 2) {
+		snprintf(t->refusal, sizeof(t->refusal),
+			 "lock: MTD target %s is in use (open, mtdblock or UBI)", t->name);
+		put_mtd_device(mtd);
+		return -EBUSY;
+	}
+	mtd->flags &= ~MTD_WRITEABLE;
+	t->claim_mtd = mtd;
+	return 0;
+}
+
+static void claim_release(struct fwgate_target *t)
+{
+	if (t->claim_mtd) {
+		t->claim_mtd->flags |= MTD_WRITEABLE;
+		put_mtd_device(t->claim_mtd);
+		t->claim_mtd = NULL;
+	} else if (t->claim_bdev) {
+		fwgate_bdev_close(t->claim_file, t->claim_bdev, true);
+		t->claim_bdev = NULL;
+		t->claim_file = NULL;
+	}
+}
+
+/* All or nothing: a refused lock leaves no target claimed. */
+int fwgate_targets_claim(struct netlink_ext_ack *extack)
+{
+	struct fwgate_target *t, *u;
+	int err = 0;
+
+	lockdep_assert_held(&fwgate_mutex);
+	list_for_each_entry(t, &fwgate_targets, node) {
+		err = t->type == FWGATE_TARGET_MTD ? claim_mtd(t) : claim_block(t);
+		if (err)
+			break;
+	}
+	if (!err)
+		return 0;
+	/* Not NL_SET_ERR_MSG: it names the target, and 6.1 has no _FMT. */
+	if (extack)
+		extack->_msg = t->refusal;
+	fwgate_set_error(err, t->refusal);
+	list_for_each_entry(u, &fwgate_targets, node) {
+		if (u == t)
+			break;
+		claim_release(u);
+	}
+	return err;
+}
+
 void fwgate_targets_exit(void)
 {
 	struct fwgate_target *t, *tmp;
 
 	list_for_each_entry_safe(t, tmp, &fwgate_targets, node) {
+		claim_release(t);
 		list_del(&t->node);
 		kobject_put(&t->kobj);
 	}
@@ -337,10 +462,27 @@ void fwgate_targets_exit(void)
 
 int fwgate_io_open(struct fwgate_target *t, void *holder, struct fwgate_io *io)
 {
+	struct mtd_info *mtd;
 	int err;
 
 	memset(io, 0, sizeof(*io));
 	io->target = t;
+	if (t->claim_mtd) {
+		mtd = t->claim_mtd;
+		io->borrowed = true;
+		io->mtd_unlock = !mtd_is_partition(mtd);
+		io->mtd_base = mtd_get_master_ofs(mtd, 0);
+		io->mtd = mtd_get_master(mtd);
+		io->align = mtd->writesize;
+		return 0;
+	}
+	if (t->claim_bdev) {
+		io->borrowed = true;
+		io->bdev_file = t->claim_file;
+		io->bdev = t->claim_bdev;
+		io->align = bdev_logical_block_size(io->bdev);
+		return 0;
+	}
 	if (t->type == FWGATE_TARGET_MTD) {
 		io->mtd = mtd_get(t);
 		if (IS_ERR(io->mtd)) {
@@ -371,12 +513,27 @@ int fwgate_io_open(struct fwgate_target *t, void *holder, struct fwgate_io *io)
 void fwgate_io_close(struct fwgate_io *io)
 {
 	if (io->mtd) {
-		put_mtd_device(io->mtd);
+		if (!io->borrowed)
+			put_mtd_device(io->mtd);
 	} else if (io->bdev) {
 		/* Readers of the page cache must see what was written. */
 		invalidate_bdev(io->bdev);
-		fwgate_bdev_close(io->bdev_file, io->bdev, true);
+		if (!io->borrowed)
+			fwgate_bdev_close(io->bdev_file, io->bdev, true);
 	}
+}
+
+/* Lets fwgate's own write through a locked, unpartitioned MTD master. */
+static void mtd_open_for_us(struct fwgate_io *io)
+{
+	if (io->mtd_unlock)
+		io->mtd->flags |= MTD_WRITEABLE;
+}
+
+static void mtd_close_for_us(struct fwgate_io *io)
+{
+	if (io->mtd_unlock)
+		io->mtd->flags &= ~MTD_WRITEABLE;
 }
 
 /*
@@ -391,13 +548,16 @@ int fwgate_io_invalidate(struct fwgate_io *io, u64 len)
 
 	if (io->mtd) {
 		struct erase_info ei = {
-			.addr = 0,
+			.addr = io->mtd_base,
 			.len = roundup(len, io->mtd->erasesize),
 		};
 
-		if (ei.len > io->mtd->size)
+		if (ei.len > io->target->size)
 			return -EFBIG;
-		return mtd_erase(io->mtd, &ei);
+		mtd_open_for_us(io);
+		err = mtd_erase(io->mtd, &ei);
+		mtd_close_for_us(io);
+		return err;
 	}
 
 	zero = alloc_page(GFP_KERNEL | __GFP_ZERO);
@@ -435,9 +595,12 @@ void fwgate_io_submit(struct fwgate_io *io, struct fwgate_chunk *c, u64 off,
 	c->in_flight = true;
 
 	if (io->mtd) {
+		off += io->mtd_base;
 		for (i = 0; len && !c->err; i++) {
 			n = min_t(unsigned int, len, PAGE_SIZE);
+			mtd_open_for_us(io);
 			c->err = mtd_write(io->mtd, off, n, &retlen, page_address(pages[i]));
+			mtd_close_for_us(io);
 			if (!c->err && retlen != n)
 				c->err = -EIO;
 			off += n;

@@ -23,13 +23,18 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 
+#include <linux/blkpg.h>
+#include <linux/capability.h>
 #include <linux/netlink.h>
+#include <mtd/mtd-user.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
@@ -1088,6 +1093,7 @@ struct world {
 	struct fwnl nl;
 	struct reply reply;		/* of the last netlink request */
 	struct part state, a, b, scratch;
+	char flash[32];			/* the MTD partition target, "" without mtdram */
 	struct policy policy;		/* the one the kernel holds */
 	struct tracked target[MAX_TRACKED];
 	unsigned int n_targets;
@@ -1480,7 +1486,8 @@ static int dev_io(const char *path, uint64_t off, void *buf, size_t len, bool wr
 	end = (off + len + 4095) & ~4095ULL;
 	if (posix_memalign(&bounce, 4096, end - start))
 		fatal("out of memory");
-	fd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
+	/* Read only for reads: after the lock a kernel may refuse writers. */
+	fd = open(path, (write ? O_RDWR : O_RDONLY) | O_DIRECT | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
 		goto out;
@@ -2059,6 +2066,94 @@ static int try_device_open(struct world *w)
 	return fd < 0 ? fd : 0;
 }
 
+static int try_events_join(struct world *w)
+{
+	int grp = genl_ctrl_resolve_grp(w->nl.sk, FWGATE_GENL_NAME, FWGATE_MCGRP_EVENTS);
+
+	if (grp < 0)
+		return -ENOENT;
+	if (setsockopt(nl_socket_get_fd(w->nl.sk), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+		       &grp, sizeof(grp)))
+		return -errno;
+	return 0;
+}
+
+/* Takes @cap out of every set of this process, which stays root. */
+static int cap_drop(int cap)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	uint32_t bit = 1U << (cap % 32);
+
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	d[cap / 32].effective &= ~bit;
+	d[cap / 32].permitted &= ~bit;
+	d[cap / 32].inheritable &= ~bit;
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
+/* Like run_as_nobody, in a child that is still root but lost @cap. */
+static int run_without_cap(struct world *w, int cap, int (*fn)(struct world *))
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return 255;
+	if (pid == 0) {
+		if (getuid() != 0 || cap_drop(cap) || fwnl_open(&w->nl))
+			_exit(255);
+		_exit(-fn(w) & 0xff);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return 255;
+	return WEXITSTATUS(status);
+}
+
+/* ------------------------------------------------------------- tools */
+
+/* Runs a shell command; its output, both streams, goes to @out. */
+static int __attribute__((format(printf, 3, 4)))
+run_cmd(char *out, size_t size, const char *fmt, ...)
+{
+	char cmd[512];
+	size_t n = 0;
+	va_list ap;
+	FILE *p;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (n + 1 < size && fgets(out + n, size - n, p))
+		n += strlen(out + n);
+	out[n] = '\0';
+	return pclose(p);
+}
+
+/*
+ * Whether the kernel itself keeps other writers off a device fwgate claimed:
+ * BLK_OPEN_RESTRICT_WRITES (6.8) bites only with bdev_allow_write_mounted=0.
+ */
+static bool writes_restricted(void)
+{
+	char cmdline[4096];
+	struct utsname u;
+	unsigned int major, minor;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2 ||
+	    major * 1000 + minor < 6008)
+		return false;
+	if (sysfs_read(cmdline, sizeof(cmdline), "/proc/cmdline"))
+		return false;
+	return strstr(cmdline, "bdev_allow_write_mounted=0") ||
+	       strstr(cmdline, "bdev_allow_write_mounted=n");
+}
+
 /* ------------------------------------------------------------ refusals */
 
 /*
@@ -2150,6 +2245,7 @@ WORLD_FIXTURE(write)
 WORLD_FIXTURE(target)
 WORLD_FIXTURE(state)
 WORLD_FIXTURE(event)
+WORLD_FIXTURE(claim)
 FIXTURE(locked) { struct world w; };
 
 /* ------------------------------------------------------------- tooling */
@@ -2369,6 +2465,24 @@ TEST_F(policy, requires_cap_net_admin)
 	EXPECT_EQ(EACCES, run_as_nobody(w, try_device_open));
 	EXPECT_TRUE(world_unchanged(w, &snap));
 	EXPECT_FALSE(module_locked());
+}
+
+/* Root is not enough: the capability is, not the uid. */
+TEST_F(policy, device_open_requires_cap_sys_admin)
+{
+	struct world *w = &self->w;
+
+	EXPECT_EQ(EPERM, run_without_cap(w, CAP_SYS_ADMIN, try_device_open));
+	EXPECT_EQ(0, run_without_cap(w, CAP_NET_ADMIN, try_device_open));
+}
+
+TEST_F(policy, events_group_requires_cap_net_admin)
+{
+	struct world *w = &self->w;
+
+	EXPECT_EQ(EPERM, run_as_nobody(w, try_events_join));
+	EXPECT_EQ(EPERM, run_without_cap(w, CAP_NET_ADMIN, try_events_join));
+	EXPECT_EQ(0, run_without_cap(w, CAP_SYS_ADMIN, try_events_join));
 }
 
 TEST_F(policy, lock_requires_policy_and_state_store)
@@ -3354,6 +3468,10 @@ TEST_F(write, commit_fails_on_last_chunk_mismatch)
 	struct image img;
 	int fd;
 
+	struct fwnl events;
+	struct event ev;
+
+	ASSERT_EQ(0, events_open(&events));
 	image_make(&img, IMAGE_LEN, 1);
 	fd = begin_approved(w, &img, 2, &s);
 	ASSERT_LE(0, fd) TH_LOG("%s", strerror(-fd));
@@ -3419,7 +3537,79 @@ TEST_F_TIMEOUT(write, tampered_chunk_never_reaches_target, 120)
 	expect_invalidated(_metadata, w, 0, committed);
 	ASSERT_EQ(0, target_view(LABEL_A, &v));
 	EXPECT_EQ(0U, v.last_version);
+	ASSERT_EQ(0, event_wait(&events, FWGATE_CMD_INSTALL_NTF, FWGATE_EVENT_INSTALL_REFUSED, &ev));
+	EXPECT_EQ(EBADMSG, ev.err);
+	EXPECT_NE(NULL, strstr(ev.reason, "digest")) TH_LOG("reason: %s", ev.reason);
+	fwnl_close(&events);
 	image_free(&img);
+}
+
+#define BROKEN_NAME	"fwgate-broken"
+
+/*
+ * A device that takes the first 4 KiB (what BEGIN destroys) and fails every
+ * later write: scratch's first sectors, then dm's error target.
+ */
+static int broken_dev(struct world *w, char *dev, size_t size)
+{
+	char out[512], name[64];
+	unsigned int i;
+
+	run_cmd(out, sizeof(out), "dmsetup --noudevsync remove " BROKEN_NAME " 2>&1");
+	if (run_cmd(out, sizeof(out), "printf '0 8 linear %s 0\\n8 %llu error\\n' | "
+		    "dmsetup --noudevsync create " BROKEN_NAME " 2>&1", w->scratch.path,
+		    (unsigned long long)(w->scratch.size / 512 - 8))) {
+		fprintf(stderr, "# dmsetup: %s", out);
+		return -EIO;
+	}
+	for (i = 0; i < 64; i++) {
+		if (!sysfs_read(name, sizeof(name), "/sys/block/dm-%u/dm/name", i) &&
+		    !strcmp(name, BROKEN_NAME)) {
+			snprintf(dev, size, "/dev/dm-%u", i);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* The device, not the stream, failed: EIO, so that the caller may try again. */
+TEST_F_TIMEOUT(write, commit_fails_with_eio_when_the_target_fails_a_write, 120)
+{
+	struct world *w = &self->w;
+	uint64_t committed = counter(WRITES_COMMITTED);
+	struct fwgate_install_begin req;
+	struct fwgate_update_stmt s;
+	struct target_view v;
+	struct fwnl events;
+	struct image img;
+	struct event ev;
+	char dev[32], out[256];
+	int fd;
+
+	ASSERT_EQ(0, broken_dev(w, dev, sizeof(dev)));
+	ASSERT_EQ(0, target_declare(w, "broken", dev, "broken", dev));
+	ASSERT_EQ(0, events_open(&events));
+	image_make(&img, IMAGE_LEN, 1);
+	stmt_for_image(&s, &img, 2, "broken");
+	ASSERT_EQ(0, approve(w, &s)) TH_LOG("%s", w->reply.msg);
+	fd = device_open();
+	ASSERT_LE(0, fd);
+	req = begin_req("broken", &s);
+	ASSERT_EQ(0, install_begin(fd, &req));
+	ASSERT_EQ(0, install_write(fd, img.data, img.len));
+	EXPECT_EQ(-EIO, install_cmd(fd, FWGATE_IOC_COMMIT));
+	close(fd);
+	ASSERT_EQ(0, event_wait(&events, FWGATE_CMD_INSTALL_NTF, FWGATE_EVENT_INSTALL_REFUSED, &ev));
+	EXPECT_EQ(EIO, ev.err);
+	EXPECT_STREQ("write to the target failed", ev.reason);
+	EXPECT_TRUE(last_error_is(EIO, "write to the target failed"));
+	ASSERT_EQ(0, target_view("broken", &v));
+	EXPECT_STREQ("invalid", v.state);
+	EXPECT_EQ(0U, v.last_version);
+	EXPECT_EQ(committed, counter(WRITES_COMMITTED));
+	fwnl_close(&events);
+	image_free(&img);
+	run_cmd(out, sizeof(out), "dmsetup --noudevsync remove " BROKEN_NAME " 2>&1");
 }
 
 TEST_F(write, commit_fails_on_short_stream)
@@ -3823,6 +4013,153 @@ TEST_F(event, reports_install_committed)
 	image_free(&img);
 }
 
+/* ----------------------------------------------------------------- claim */
+
+#define FLASH_NAME	"fwgate-flash"		/* a partition of mtdram */
+#define FLASH_OFFSET	(2 << 20)
+#define FLASH_LEN	(1 << 20)
+
+/*
+ * The MTD partition the lock tests use as a target: made once per boot on
+ * the mtdram device through BLKPG, then found by name. "" without mtdram.
+ */
+static int flash_part(char *dev, size_t size)
+{
+	struct blkpg_partition part = { .start = FLASH_OFFSET, .length = FLASH_LEN };
+	struct blkpg_ioctl_arg arg = { .op = BLKPG_ADD_PARTITION, .datalen = sizeof(part),
+				       .data = &part };
+	char name[64];
+	struct mtd m;
+	unsigned int i;
+	int fd, pass;
+
+	dev[0] = '\0';
+	if (mtdram_find(&m))
+		return -ENOENT;
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < 32; i++) {
+			if (!sysfs_read(name, sizeof(name), "/sys/class/mtd/mtd%u/name", i) &&
+			    !strcmp(name, FLASH_NAME)) {
+				snprintf(dev, size, "/dev/mtd%u", i);
+				return 0;
+			}
+		}
+		if (pass)
+			break;
+		snprintf(part.devname, sizeof(part.devname), FLASH_NAME);
+		fd = open(m.dev, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		if (ioctl(fd, BLKPG, &arg)) {
+			close(fd);
+			return -errno;
+		}
+		close(fd);
+	}
+	return -ENOENT;
+}
+
+/* The lock is refused with @err, its extack names @name, and nothing locked. */
+static bool lock_refused(struct world *w, int err, const char *name)
+{
+	int got = policy_lock(w);
+
+	if (got != -err || !strstr(w->reply.msg, name) || module_locked()) {
+		fprintf(stderr, "# POLICY_LOCK gave %d (\"%s\"), want -%s naming %s\n", got,
+			w->reply.msg, strerrorname_np(err), name);
+		return false;
+	}
+	return true;
+}
+
+static void scratch_mount_ro(struct __test_metadata *_metadata, struct world *w)
+{
+	char out[1024];
+
+	ASSERT_EQ(0, run_cmd(out, sizeof(out),
+			     "mkfs.ext4 -q -F -O ^has_journal -E lazy_itable_init=0 %s 2>&1",
+			     w->scratch.path)) TH_LOG("mkfs.ext4: %s", out);
+	ASSERT_EQ(0, mkdir(MOUNT_DIR, 0700) && errno != EEXIST ? -errno : 0);
+	ASSERT_EQ(0, mount(w->scratch.path, MOUNT_DIR, "ext4", MS_RDONLY, NULL))
+		TH_LOG("mount: %s", strerror(errno));
+	w->mounted = true;
+}
+
+TEST_F_TIMEOUT(claim, lock_refused_while_target_mounted, 120)
+{
+	struct world *w = &self->w;
+
+	scratch_mount_ro(_metadata, w);
+	ASSERT_EQ(0, target_declare(w, LABEL_SCRATCH, w->scratch.path, LABEL_SCRATCH,
+				    w->scratch.path));
+	EXPECT_TRUE(lock_refused(w, EBUSY, LABEL_SCRATCH));
+	EXPECT_TRUE(last_error_is(EBUSY, w->reply.msg));
+}
+
+TEST_F(claim, lock_refused_while_target_mapped_shared_writable)
+{
+	struct world *w = &self->w;
+	void *map;
+	int fd;
+
+	fd = open(w->b.path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd) TH_LOG("%s: %s", w->b.path, strerror(errno));
+	map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, map) TH_LOG("mmap: %s", strerror(errno));
+	EXPECT_TRUE(lock_refused(w, EBUSY, LABEL_B));
+	munmap(map, 4096);
+	close(fd);
+}
+
+/* The store is fwgate's since it was declared; a mapping made before the lock still counts. */
+TEST_F(claim, lock_refused_while_state_store_mapped_shared_writable)
+{
+	struct world *w = &self->w;
+	void *map;
+	int fd;
+
+	fd = open(w->state.path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && errno == EBUSY && writes_restricted())
+		SKIP(return, "the kernel refuses writers of the claimed store itself");
+	ASSERT_LE(0, fd) TH_LOG("%s: %s", w->state.path, strerror(errno));
+	map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, map) TH_LOG("mmap: %s", strerror(errno));
+	EXPECT_TRUE(lock_refused(w, EBUSY, "state store"));
+	munmap(map, 4096);
+	close(fd);
+}
+
+TEST_F(claim, lock_refused_while_mtd_partition_in_use)
+{
+	struct world *w = &self->w;
+	char dev[32];
+	int fd;
+
+	if (flash_part(dev, sizeof(dev)))
+		SKIP(return, "no mtdram device to partition (modprobe mtdram)");
+	ASSERT_EQ(0, target_declare(w, "flash", dev, "flash", dev));
+	fd = open(dev, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd) TH_LOG("%s: %s", dev, strerror(errno));
+	EXPECT_TRUE(lock_refused(w, EBUSY, "flash"));
+	close(fd);
+}
+
+/* rootfs_a and rootfs_b were claimed before scratch refused: both are let go. */
+TEST_F_TIMEOUT(claim, refused_lock_releases_every_claim, 120)
+{
+	struct world *w = &self->w;
+	struct image img;
+
+	scratch_mount_ro(_metadata, w);
+	ASSERT_EQ(0, target_declare(w, LABEL_SCRATCH, w->scratch.path, LABEL_SCRATCH,
+				    w->scratch.path));
+	ASSERT_TRUE(lock_refused(w, EBUSY, LABEL_SCRATCH));
+	image_make(&img, IMAGE_LEN, 1);
+	EXPECT_EQ(0, install_new(w, LABEL_A, GROUP, &img, 2)) TH_LOG("%s", w->reply.msg);
+	EXPECT_TRUE(dev_holds(w->a.path, 0, img.data, img.len));
+	image_free(&img);
+}
+
 /* ---------------------------------------------------------------- locked */
 
 /*
@@ -3831,12 +4168,18 @@ TEST_F(event, reports_install_committed)
  */
 FIXTURE_SETUP(locked)
 {
+	struct world *w = &self->w;
+
 	if (module_locked()) {
-		world_init(_metadata, &self->w, WORLD_ATTACH);
+		world_init(_metadata, w, WORLD_ATTACH);
+		if (!flash_part(w->flash, sizeof(w->flash)))
+			target_track(w, "flash", w->flash);
 		return;
 	}
-	world_init(_metadata, &self->w, WORLD_FRESH);
-	ASSERT_EQ(0, policy_lock(&self->w)) TH_LOG("POLICY_LOCK: %s", self->w.reply.msg);
+	world_init(_metadata, w, WORLD_FRESH);
+	if (!flash_part(w->flash, sizeof(w->flash)))
+		ASSERT_EQ(0, target_declare(w, "flash", w->flash, "flash", w->flash));
+	ASSERT_EQ(0, policy_lock(w)) TH_LOG("POLICY_LOCK: %s", w->reply.msg);
 }
 FIXTURE_TEARDOWN(locked) { world_fini(&self->w); }
 
@@ -3915,6 +4258,198 @@ TEST_F(locked, still_installs_approved_updates)
 	EXPECT_STREQ("valid", v.state);
 	EXPECT_EQ(version, v.floor);
 	EXPECT_TRUE(dev_holds(w->b.path, 0, img.data, img.len));
+	image_free(&img);
+}
+
+/* An ext4 file system, installed on rootfs_a as an approved update. */
+static void ext4_install(struct __test_metadata *_metadata, struct world *w)
+{
+	const char *file = "/tmp/fwgate-ext4.img";
+	struct image img;
+	char out[1024];
+	FILE *f;
+
+	ASSERT_EQ(0, run_cmd(out, sizeof(out), "rm -f %s && mkfs.ext4 -q -F -O ^has_journal "
+			     "-E lazy_itable_init=0 %s 2M 2>&1", file, file))
+		TH_LOG("mkfs.ext4: %s", out);
+	f = fopen(file, "r");
+	ASSERT_NE(NULL, f);
+	img.len = 2 << 20;
+	img.data = xmalloc(img.len);
+	ASSERT_EQ(img.len, fread(img.data, 1, img.len, f));
+	fclose(f);
+	sha256(img.data, img.len, img.id);
+	ASSERT_EQ(0, install_new(w, LABEL_A, GROUP, &img, target_floor(LABEL_A) + 1))
+		TH_LOG("%s", w->reply.msg);
+	ASSERT_TRUE(dev_holds(w->a.path, 0, img.data, img.len));
+	image_free(&img);
+}
+
+TEST_F_TIMEOUT(locked, refuses_mount_of_target, 120)
+{
+	struct world *w = &self->w;
+	struct world_snap snap;
+	int got;
+
+	ext4_install(_metadata, w);
+	ASSERT_EQ(0, mkdir(MOUNT_DIR, 0700) && errno != EEXIST ? -errno : 0);
+	world_snap(w, &snap);
+	got = mount(w->a.path, MOUNT_DIR, "ext4", 0, NULL) ? -errno : 0;
+	w->mounted |= !got;
+	EXPECT_EQ(-EBUSY, got) TH_LOG("read-write mount: %s", strerror(-got));
+	got = mount(w->a.path, MOUNT_DIR, "ext4", MS_RDONLY, NULL) ? -errno : 0;
+	w->mounted |= !got;
+	EXPECT_EQ(-EBUSY, got) TH_LOG("read-only mount: %s", strerror(-got));
+	if (w->mounted && !umount2(MOUNT_DIR, 0))
+		w->mounted = false;
+	EXPECT_TRUE(world_unchanged(w, &snap));
+}
+
+/*
+ * mdadm --build of a RAID1 over @first and a loop device of a file in /tmp;
+ * @first "loop": over two such loop devices. Returns the exit status; the
+ * output, both streams, goes to @out.
+ */
+static int md_build(char *out, size_t size, const char *first)
+{
+	return run_cmd(out, size, "set -- $(for i in 0 1; do f=/tmp/fwgate-md$i.img; "
+		       "truncate -s 8M $f && losetup -f --show $f; done); [ $# = 2 ] || exit 99; "
+		       "d=%s; [ $d = loop ] && d=$1; "
+		       "mdadm --build /dev/md/fwgate-test --level=1 --raid-devices=2 $d $2 2>&1; "
+		       "rc=$?; [ $rc = 0 ] && mdadm --stop /dev/md/fwgate-test >/dev/null 2>&1; "
+		       "losetup -d $1 $2; rm -f /tmp/fwgate-md0.img /tmp/fwgate-md1.img; exit $rc",
+		       first);
+}
+
+/* md claims its members: rootfs_a can not become one. */
+TEST_F_TIMEOUT(locked, refuses_md_over_target, 120)
+{
+	struct world *w = &self->w;
+	struct world_snap snap;
+	char out[1024], busy[128];
+	int rc;
+
+	rc = md_build(out, sizeof(out), "loop");
+	ASSERT_EQ(0, rc) TH_LOG("mdadm over two loop devices (does mdadm work here?): %s", out);
+
+	world_snap(w, &snap);
+	rc = md_build(out, sizeof(out), w->a.path);
+	fprintf(stderr, "# mdadm over %s: %s", w->a.path, out);
+	EXPECT_NE(0, rc) TH_LOG("mdadm built an array over rootfs_a");
+	snprintf(busy, sizeof(busy), "%s: Device or resource busy", w->a.path);
+	EXPECT_NE(NULL, strstr(out, busy)) TH_LOG("mdadm did not find rootfs_a busy");
+	EXPECT_TRUE(world_unchanged(w, &snap));
+}
+
+/* The same table over scratch works: dmsetup does work in this VM. */
+TEST_F_TIMEOUT(locked, refuses_dm_over_target, 120)
+{
+	struct world *w = &self->w;
+	struct world_snap snap;
+	char out[1024];
+	int rc;
+
+	rc = run_cmd(out, sizeof(out), "dmsetup --noudevsync create fwgate-test --table "
+		     "'0 8 linear %s 0' 2>&1 && dmsetup --noudevsync remove fwgate-test 2>&1",
+		     w->scratch.path);
+	ASSERT_EQ(0, rc) TH_LOG("dmsetup over scratch, not a target: %s", out);
+
+	world_snap(w, &snap);
+	rc = run_cmd(out, sizeof(out), "dmsetup --noudevsync create fwgate-test --table "
+		     "'0 8 linear %s 0' 2>&1", w->a.path);
+	EXPECT_NE(0, rc) TH_LOG("dmsetup mapped rootfs_a: %s", out);
+	EXPECT_NE(NULL, strcasestr(out, "busy")) TH_LOG("dmsetup: %s", out);
+	run_cmd(out, sizeof(out), "dmsetup --noudevsync remove fwgate-test 2>&1");
+	EXPECT_TRUE(world_unchanged(w, &snap));
+}
+
+/*
+ * A loop device opens its backing device like any file, without a claim:
+ * only a kernel that restricts writes (bdev_allow_write_mounted=0) refuses
+ * it. Elsewhere that is the BPF guard's to refuse (tests/bpf).
+ */
+TEST_F_TIMEOUT(locked, refuses_loop_over_target_where_writes_are_restricted, 120)
+{
+	struct world *w = &self->w;
+	struct world_snap snap;
+	char out[1024], loop[64];
+	int rc, fd;
+
+	if (!writes_restricted())
+		SKIP(return, "this kernel lets unclaimed writers in (6.1, or 6.12 without "
+		     "bdev_allow_write_mounted=0): the BPF guard refuses them");
+	world_snap(w, &snap);
+	fd = open(w->a.path, O_WRONLY | O_CLOEXEC);
+	EXPECT_EQ(-EBUSY, fd < 0 ? -errno : 0);
+	if (fd >= 0)
+		close(fd);
+	rc = run_cmd(out, sizeof(out), "losetup -f --show %s 2>&1", w->a.path);
+	EXPECT_NE(0, rc) TH_LOG("losetup attached rootfs_a: %s", out);
+	EXPECT_NE(NULL, strcasestr(out, "busy")) TH_LOG("losetup: %s", out);
+	if (!rc) {
+		snprintf(loop, sizeof(loop), "%.*s", (int)strcspn(out, "\n"), out);
+		if (!mount(loop, MOUNT_DIR, "ext4", 0, NULL))
+			umount2(MOUNT_DIR, 0);
+		run_cmd(out, sizeof(out), "losetup -d %s 2>&1", loop);
+	}
+	EXPECT_TRUE(world_unchanged(w, &snap));
+}
+
+/*
+ * After the lock the partition is read-only to all but fwgate: /dev/mtdN
+ * can not be opened for writing, mtdblock's writes fail, UBI attaches
+ * read-only or not at all. The bytes stay.
+ */
+TEST_F_TIMEOUT(locked, mtd_target_refuses_other_writers, 120)
+{
+	struct world *w = &self->w;
+	struct world_snap snap;
+	char out[1024], blk[32];
+	unsigned int n;
+	uint8_t *buf;
+	int fd, rc, werr;
+
+	if (!w->flash[0])
+		SKIP(return, "no mtdram device to partition (modprobe mtdram)");
+	ASSERT_EQ(1, sscanf(w->flash, "/dev/mtd%u", &n));
+	world_snap(w, &snap);
+
+	fd = open(w->flash, O_RDWR | O_CLOEXEC);
+	EXPECT_EQ(-EACCES, fd < 0 ? -errno : 0);
+	if (fd >= 0)
+		close(fd);
+
+	snprintf(blk, sizeof(blk), "/dev/mtdblock%u", n);
+	fd = open(blk, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd) TH_LOG("%s: %s (modprobe mtdblock)", blk, strerror(errno));
+	buf = xmalloc(4096);
+	memset(buf, 0x3c, 4096);
+	werr = write(fd, buf, 4096) != 4096 ? -errno : fsync(fd) ? -errno : 0;
+	EXPECT_NE(0, werr) TH_LOG("a write through %s reached the flash", blk);
+	close(fd);
+	free(buf);
+
+	rc = run_cmd(out, sizeof(out), "ubiattach -p %s 2>&1", w->flash);
+	if (!rc)
+		run_cmd(out, sizeof(out), "ubidetach -p %s 2>&1", w->flash);
+	EXPECT_TRUE(world_unchanged(w, &snap));
+}
+
+TEST_F(locked, still_installs_on_mtd_target)
+{
+	struct world *w = &self->w;
+	uint64_t version;
+	struct target_view v;
+	struct image img;
+
+	if (!w->flash[0])
+		SKIP(return, "no mtdram device to partition (modprobe mtdram)");
+	version = target_floor("flash") + 1;
+	image_make(&img, 200 * 1000 + 3, (uint32_t)version);
+	ASSERT_EQ(0, install_new(w, "flash", "flash", &img, version)) TH_LOG("%s", w->reply.msg);
+	ASSERT_EQ(0, target_view("flash", &v));
+	EXPECT_STREQ("valid", v.state);
+	EXPECT_TRUE(dev_holds(w->flash, 0, img.data, img.len));
 	image_free(&img);
 }
 

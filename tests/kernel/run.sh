@@ -30,7 +30,8 @@ bail() {
 
 # The tests load fwgate.ko with finit_module, which resolves no dependencies.
 deps=$(modinfo -F depends "$FWGATE_KO" | tr ',' ' ')
-for mod in virtio_blk mtdram ext4 $deps; do
+# md, dm, loop, mtdblock and UBI: the lock tests try each of them on a target.
+for mod in virtio_blk mtdram ext4 md_mod raid1 dm_mod loop mtdblock ubi $deps; do
 	modprobe "$mod" || bail "modprobe $mod failed"
 done
 modprobe sd_mod && modprobe scsi_debug dev_size_mb=16 || bail "modprobe sd_mod or scsi_debug failed"

@@ -152,7 +152,8 @@ struct fwgate_devcert_stmt {
  *	verdicts; replies with one FWGATE_A_UPDATE nest.
  * UPDATE_GET: dump of the tracked updates, one FWGATE_A_UPDATE each.
  * TARGET_GET: dump of the targets, one FWGATE_A_TARGET each.
- * APPROVAL_NTF, INSTALL_NTF: multicast events on "events".
+ * APPROVAL_NTF, INSTALL_NTF: multicast events on "events", a group only
+ *	CAP_NET_ADMIN may join (GENL_MCAST_CAP_NET_ADMIN).
  */
 enum fwgate_cmd {
 	FWGATE_CMD_UNSPEC,
@@ -279,6 +280,7 @@ enum fwgate_event {
 
 /* ------------------------------------------------------------ /dev/fwgate */
 
+/* Opening it needs CAP_SYS_ADMIN (-EPERM without), besides its mode 0600. */
 #define FWGATE_DEVICE_NAME	"fwgate"
 
 /*
@@ -304,7 +306,13 @@ struct fwgate_install_status {
 	__u32	reserved;
 };
 
-#define FWGATE_IOC_MAGIC	0xB8	/* free in ioctl-number.rst */
+/*
+ * 0xB9: no range of it is listed in Documentation/userspace-api/ioctl/
+ * ioctl-number.rst of Linux 6.1 or 6.12, and no header of either uses it as
+ * an ioctl type (0xB8 01-02 is Marvell CN10K DPI's since 6.11). Not yet
+ * registered there: a submission upstream should claim it.
+ */
+#define FWGATE_IOC_MAGIC	0xB9
 #define FWGATE_IOC_BEGIN	_IOW(FWGATE_IOC_MAGIC, 1, struct fwgate_install_begin)
 #define FWGATE_IOC_COMMIT	_IO(FWGATE_IOC_MAGIC, 2)
 #define FWGATE_IOC_ABORT	_IO(FWGATE_IOC_MAGIC, 3)
