@@ -54,3 +54,10 @@ $(BUILD)/tests/verify_chain_bench: tests/chain/verify_bench.c $(CHAIN_LIB) $(LIB
 	@echo "  CC      $@"
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UCFLAGS) -Ichain -o $@ $< $(CHAIN_LIB) $(ULIBS) -lpthread
+
+EXTRA_BINS += $(BUILD)/tests/readgen
+
+$(BUILD)/tests/readgen: tests/chain/readgen.c
+	@echo "  CC      $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UCFLAGS) -o $@ $< -lpthread
