@@ -767,12 +767,13 @@ static void blk_free_cb(void *cls)
 	blk_put(cls);
 }
 
-static struct blk *blk_new(const uint8_t *data, size_t len, int own)
+/* decode: split the transactions into k->b (hashing each), else only the bytes are wanted. */
+static struct blk *blk_new(const uint8_t *data, size_t len, int own, int decode)
 {
 	struct blk *k = calloc(1, sizeof(*k));
 	struct fwg_err err;
 
-	if (!k || fwg_block_decode(data, len, &k->b, &err)) {
+	if (!k || (decode && fwg_block_decode(data, len, &k->b, &err))) {
 		free(k);
 		if (own)
 			free((void *)data);
@@ -811,8 +812,11 @@ static uint8_t *block_from_etcd(uint64_t h, const uint8_t hash[FWGATE_ID_LEN], s
 	return p;
 }
 
-/* Block h with a reference, or NULL if there is no such block or etcd did not answer. */
-static struct blk *blk_get(uint64_t h)
+/*
+ * Block h with a reference, or NULL if there is no such block or etcd did not answer; with decode, its
+ * transactions split in k->b. Blocks read back from etcd are always decoded, once, as the cache keeps them.
+ */
+static struct blk *blk_get(uint64_t h, int decode)
 {
 	uint8_t hash[FWGATE_ID_LEN], *data;
 	struct blk *k = NULL;
@@ -833,7 +837,7 @@ static struct blk *blk_get(uint64_t h)
 		return NULL;
 	/* node.blocks[h].data never moves nor is freed once the block is applied. */
 	if (mem)
-		return blk_new(data, len, 0);
+		return blk_new(data, len, 0, decode);
 	snprintf(key, sizeof(key), "b%" PRIu64, h);
 	if (cache_use(node.cache, key, blk_take, &k))
 		return k;
@@ -841,7 +845,7 @@ static struct blk *blk_get(uint64_t h)
 	pthread_mutex_lock(&node.reader_lock);
 	if (!cache_use(node.cache, key, blk_take, &k)) {
 		data = block_from_etcd(h, hash, &len);
-		k = data ? blk_new(data, len, 1) : NULL;
+		k = data ? blk_new(data, len, 1, 1) : NULL;
 		if (k) {
 			__atomic_add_fetch(&k->refs, 1, __ATOMIC_ACQ_REL);
 			cache_put(node.cache, key, k, len + k->b.hdr.nr_tx * (FWGATE_ID_LEN + 16) + 256, blk_drop);
@@ -901,7 +905,7 @@ static ssize_t stream_read(void *arg, uint64_t pos, char *buf, size_t max)
 		pthread_mutex_unlock(&node.qlock);
 		if (gone)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
-		s->cur = blk_get(s->next);
+		s->cur = blk_get(s->next, 0);
 		if (!s->cur)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		n = s->cur->len;
@@ -1019,7 +1023,7 @@ static enum MHD_Result block_one(struct MHD_Connection *c, const char *hs)
 	snprintf(etag, sizeof(etag), "\"%s\"", hex);
 	if (none_match(c, etag))
 		return not_modified(c, etag);
-	k = blk_get(h);
+	k = blk_get(h, 0);
 	if (!k)
 		return reply(c, 503, TEXT, "block %" PRIu64 ": can not be read now\n", h);
 	resp = MHD_create_response_from_buffer_with_free_callback_cls(k->len, (void *)k->data, blk_free_cb,
@@ -1065,7 +1069,7 @@ static char *tx_json(const uint8_t id[FWGATE_ID_LEN], const char *hex, uint64_t 
 	uint32_t i;
 	int n;
 
-	k = blk_get(h);
+	k = blk_get(h, 1);
 	if (!k)
 		return NULL;
 	for (i = 0; i < k->b.hdr.nr_tx && memcmp(k->b.tx_id[i], id, FWGATE_ID_LEN); i++)
@@ -1257,7 +1261,7 @@ static int chain_blob_chunk(struct chain_blob *cb, uint32_t i)
 		return -1;
 	if (!cb->blk || cb->blk_height != h) {
 		blk_put(cb->blk);
-		cb->blk = blk_get(h);
+		cb->blk = blk_get(h, 1);
 		if (!cb->blk)
 			return -1;
 		cb->blk_height = h;
