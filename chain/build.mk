@@ -24,7 +24,7 @@ CHAIN_AUDIT	:= $(BUILD)/chain/audit.o
 $(BUILD)/bin/fwgate: $(CHAIN_LIB) $(CHAIN_CLIENT) $(CHAIN_AUDIT) chain/ledger.h chain/client.h chain/audit.h
 $(BUILD)/bin/fwgate: ULIBS := $(CHAIN_AUDIT) $(CHAIN_CLIENT) $(CHAIN_LIB) $(ULIBS) -lcurl -ljson-c
 
-$(BUILD)/bin/fwgate-node: $(BUILD)/chain/node.o $(BUILD)/chain/etcd.o $(CHAIN_CLIENT) $(CHAIN_LIB) $(LIBFWG)
+$(BUILD)/bin/fwgate-node: $(BUILD)/chain/node.o $(BUILD)/chain/cache.o $(BUILD)/chain/etcd.o $(CHAIN_CLIENT) $(CHAIN_LIB) $(LIBFWG)
 	@echo "  LD      $@"
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UCFLAGS) -o $@ $(filter %.o,$^) $(CHAIN_LIB) $(ULIBS) $(CHAIN_NET_LIBS)
@@ -54,3 +54,10 @@ $(BUILD)/tests/verify_chain_bench: tests/chain/verify_bench.c $(CHAIN_LIB) $(LIB
 	@echo "  CC      $@"
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UCFLAGS) -Ichain -o $@ $< $(CHAIN_LIB) $(ULIBS) -lpthread
+
+EXTRA_BINS += $(BUILD)/tests/readgen
+
+$(BUILD)/tests/readgen: tests/chain/readgen.c
+	@echo "  CC      $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UCFLAGS) -o $@ $< -lpthread

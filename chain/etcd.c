@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
 
@@ -11,6 +12,35 @@
 #include "log.h"
 
 #define MAX_ENDPOINTS 8
+
+/* TLS towards the members: the CA that signed their certificates, and this node's client certificate. */
+static struct {
+	char *cacert, *cert, *key;
+} tls;
+
+static char *readable(const char *path)
+{
+	return path && !access(path, R_OK) ? strdup(path) : NULL;
+}
+
+int etcd_set_tls(const char *cacert, const char *cert, const char *key)
+{
+	tls.cacert = readable(cacert);
+	tls.cert = readable(cert);
+	tls.key = readable(key);
+	return (cacert && !tls.cacert) || (cert && !tls.cert) || (key && !tls.key) ? -1 : 0;
+}
+
+/* For https:// members: verify them with the CA given (else the system's), and show our certificate. */
+static void set_tls(CURL *curl)
+{
+	if (tls.cacert)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, tls.cacert);
+	if (tls.cert) {
+		curl_easy_setopt(curl, CURLOPT_SSLCERT, tls.cert);
+		curl_easy_setopt(curl, CURLOPT_SSLKEY, tls.key);
+	}
+}
 
 struct etcd {
 	CURL *curl;
@@ -102,6 +132,7 @@ static struct json_object *post(struct etcd *e, const char *path, const char *bo
 		curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, 5000L);
 		curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT_MS, 500L);
 		curl_easy_setopt(e->curl, CURLOPT_NOSIGNAL, 1L);
+		set_tls(e->curl);
 		rc = curl_easy_perform(e->curl);
 		curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &code);
 		if (rc == CURLE_OK && code == 200)
@@ -257,6 +288,7 @@ int etcd_watch(struct etcd *e, const char *key, void (*fn)(void *), void *arg)
 	curl_easy_setopt(e->curl, CURLOPT_WRITEDATA, &w);
 	curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT_MS, 500L);
 	curl_easy_setopt(e->curl, CURLOPT_NOSIGNAL, 1L);
+	set_tls(e->curl);
 	/*
 	 * A member partitioned away keeps the stream open but silent. Heartbeat blocks move the head every few
 	 * seconds, so 30 s without a byte means a member to leave.

@@ -18,7 +18,12 @@ struct etcd_kv {
 	size_t key_len, len;
 };
 
-struct etcd *etcd_open(const char *endpoints);	/* "http://h:p,http://h:p" */
+struct etcd *etcd_open(const char *endpoints);	/* "http://h:p,https://h:p" */
+/*
+ * For https:// endpoints, before etcd_open: the CA file members are verified with (NULL: the system's), and
+ * this node's client certificate and key (NULL: none). -1 if a file given can not be read.
+ */
+int etcd_set_tls(const char *cacert, const char *cert, const char *key);
 void etcd_close(struct etcd *e);
 
 /* Keys in [start, end), at most limit of them, sorted; *n set; free with etcd_kvs_free. 0 or -1. */

@@ -15,21 +15,28 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <microhttpd.h>
 
+#include "cache.h"
 #include "etcd.h"
 #include "ledger.h"
 #include "files.h"
@@ -44,6 +51,7 @@ struct req {
 	uint8_t ukey[FWGATE_ID_LEN];		/* fwg_tx_unique_key() */
 	uint64_t t0_ms;
 	int done, status;
+	int abandoned;				/* under qlock: the submitter answered 503 and left; finish() frees */
 	uint64_t height;
 	char why[256];
 	pthread_cond_t cond;			/* under qlock: done became 1 */
@@ -85,6 +93,12 @@ static struct {
 	uint64_t accepted, refused[4], appended_blocks, appended_tx, conflicts, etcd_errors, included_ms;
 	uint64_t blocks_refused, peer_blocks_verified;
 	uint64_t latency_buckets[8];
+
+	int stopping;				/* under qlock: SIGTERM came; waits end, new work is refused */
+	struct MHD_Daemon *daemon;
+	struct cache *cache;			/* blocks read back from etcd, answers that never change */
+	uint64_t http_reads;			/* __atomic */
+	char head_cc[64];			/* Cache-Control of the answers that follow the head */
 } node = { .prefix = "fwgate/", .batch_ms = 5, .heartbeat_ms = 10000, .max_batch = 4096, .poll_ms = 500,
 	    .verify_peers = 1 };
 
@@ -210,6 +224,11 @@ static int sync_chain(void)
 
 static void finish(struct req *r, int status, uint64_t height, const char *why)
 {
+	if (r->abandoned) {
+		free(r->tx);
+		free(r);
+		return;
+	}
 	r->status = status;
 	r->height = height;
 	snprintf(r->why, sizeof(r->why), "%s", why);
@@ -454,17 +473,29 @@ static void *appender(void *arg)
 
 /* ------------------------------------------------------------------ HTTP */
 
+/*
+ * What a shared HTTP cache may do with each answer (Documentation/fwgate/ledger.rst, "Serving a fleet"):
+ * blocks, transactions with their proofs and images never change once in the chain, so they carry a strong
+ * ETag and may be kept for good; the head and the blocks after a height change, so they may be kept for
+ * --head-max-age seconds; every error and the streams that follow the head must not be kept.
+ */
+#define IMMUTABLE	"public, max-age=31536000, immutable"
+#define NO_STORE	"no-store"
+#define TEXT		"text/plain; charset=utf-8"
+#define JSON		"application/json"
+#define BIN		"application/octet-stream"
+
 struct conn {
 	uint8_t *body;
 	size_t len;
 	int too_big;
 };
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, const char *type, const char *fmt,
-			     ...) __attribute__((format(printf, 4, 5)));
+static enum MHD_Result reply_cc(struct MHD_Connection *c, unsigned int status, const char *type, const char *cc,
+				const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, const char *type, const char *fmt,
-			     ...)
+static enum MHD_Result reply_cc(struct MHD_Connection *c, unsigned int status, const char *type, const char *cc,
+				const char *fmt, ...)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
@@ -478,14 +509,78 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, cons
 	if (n < 0)
 		return MHD_NO;
 	resp = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		return MHD_NO;
+	}
 	MHD_add_response_header(resp, "Content-Type", type);
+	MHD_add_response_header(resp, "Cache-Control", cc);
 	ret = MHD_queue_response(c, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
 
-#define TEXT "text/plain; charset=utf-8"
-#define JSON "application/json"
+#define reply(c, status, type, ...) reply_cc(c, status, type, NO_STORE, __VA_ARGS__)
+
+static void immutable(struct MHD_Response *resp, const char *etag)
+{
+	MHD_add_response_header(resp, "ETag", etag);
+	MHD_add_response_header(resp, "Cache-Control", IMMUTABLE);
+}
+
+/* RFC 9110 13.1.2: If-None-Match is "*" or lists etag (weak comparison: a W/ prefix does not matter). */
+static int none_match(struct MHD_Connection *c, const char *etag)
+{
+	const char *p = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
+	size_t n = strlen(etag);
+
+	while (p && *p) {
+		p += strspn(p, " \t,");
+		if (*p == '*')
+			return 1;
+		if (!strncmp(p, "W/", 2))
+			p += 2;
+		if (!strncmp(p, etag, n) && strchr(" \t,", p[n]))
+			return 1;
+		p += strcspn(p, ",");
+	}
+	return 0;
+}
+
+static enum MHD_Result not_modified(struct MHD_Connection *c, const char *etag)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (!resp)
+		return MHD_NO;
+	immutable(resp, etag);
+	ret = MHD_queue_response(c, 304, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* A 64-digit hex id, in either case as on every route; its canonical lower-case form into hex. */
+static int parse_id(const char *s, uint8_t id[FWGATE_ID_LEN], char hex[2 * FWGATE_ID_LEN + 1])
+{
+	if (strlen(s) != 2 * FWGATE_ID_LEN || strspn(s, "0123456789abcdefABCDEF") != 2 * FWGATE_ID_LEN ||
+	    fwg_unhex(s, id, FWGATE_ID_LEN))
+		return -1;
+	fwg_hex(id, FWGATE_ID_LEN, hex);
+	return 0;
+}
+
+/* A block height: decimal digits only (no sign, no space) and no overflow. */
+static int parse_height(const char *s, uint64_t *h)
+{
+	char *end;
+
+	if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 20)
+		return -1;
+	errno = 0;
+	*h = strtoull(s, &end, 10);
+	return errno || *end ? -1 : 0;
+}
 
 /*
  * A client may submit to this node a transaction that refers to one another node appended a moment ago:
@@ -503,7 +598,7 @@ static int catch_up(void)
 	ts.tv_sec += 2;
 	pthread_mutex_lock(&node.qlock);
 	want = node.syncs + 2;
-	while (node.syncs < want) {
+	while (node.syncs < want && !node.stopping) {
 		node.moved = 1;
 		pthread_cond_signal(&node.qcond);
 		if (pthread_cond_timedwait(&node.done, &node.qlock, &ts)) {
@@ -511,6 +606,8 @@ static int catch_up(void)
 			break;
 		}
 	}
+	if (node.stopping)
+		err = -1;
 	pthread_mutex_unlock(&node.qlock);
 	return err;
 }
@@ -538,8 +635,9 @@ static enum MHD_Result submit(struct MHD_Connection *c, struct conn *cn)
 	char hex[2 * FWGATE_ID_LEN + 1];
 	struct fwg_err err;
 	struct fwg_tx tx;
+	struct timespec ts;
 	struct req *r;
-	int bad;
+	int bad, abandoned = 0;
 
 	if (cn->too_big)
 		return reply(c, 413, TEXT, "transaction: more than %d bytes\n", FWG_TX_MAX);
@@ -555,6 +653,10 @@ static enum MHD_Result submit(struct MHD_Connection *c, struct conn *cn)
 		return reply(c, 400, TEXT, "%s\n", err.msg);
 	}
 	r = calloc(1, sizeof(*r));
+	if (!r) {
+		fwg_tx_release(&tx);
+		return reply(c, 500, TEXT, "out of memory\n");
+	}
 	r->tx = cn->body;
 	r->len = cn->len;
 	r->t0_ms = now_ms();
@@ -586,9 +688,16 @@ static enum MHD_Result submit(struct MHD_Connection *c, struct conn *cn)
 	node.tail = &r->next;
 	node.nr_pending++;
 	pthread_cond_signal(&node.qcond);
-	while (!r->done)
-		pthread_cond_wait(&r->cond, &node.qlock);
+	/* A node shutting down answers at once; the appender frees what it still holds (finish()). */
+	while (!r->done && !node.stopping) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec++;
+		pthread_cond_timedwait(&r->cond, &node.qlock, &ts);
+	}
+	abandoned = r->abandoned = !r->done;
 	pthread_mutex_unlock(&node.qlock);
+	if (abandoned)
+		return reply(c, 503, TEXT, "this node is shutting down; submit again (to another node)\n");
 	pthread_cond_destroy(&r->cond);
 	if (r->status == 200)
 		bad = reply(c, 200, JSON, "{\"id\":\"%s\",\"height\":%" PRIu64 "}\n", hex, r->height);
@@ -611,44 +720,85 @@ static enum MHD_Result head(struct MHD_Connection *c)
 	pthread_rwlock_unlock(&node.lock);
 	if (!n)
 		return reply(c, 503, TEXT, "the chain has no genesis block yet\n");
-	return reply(c, 200, JSON, "{\"height\":%" PRIu64 ",\"hash\":\"%s\",\"time_ms\":%" PRIu64 "}\n", n - 1,
-		     hex, t);
+	return reply_cc(c, 200, JSON, node.head_cc, "{\"height\":%" PRIu64 ",\"hash\":\"%s\",\"time_ms\":%" PRIu64
+			"}\n", n - 1, hex, t);
 }
 
+/* ------------------------------------------------------------------ blocks for readers */
+
 /*
- * A copy of block h, malloc'ed: from memory, or read back from etcd for a block this node does not keep,
- * which must have the hash the node verified. NULL if there is no such block or etcd did not answer.
+ * A block decoded for the HTTP threads. Blocks kept in memory are decoded in place for each reader; blocks
+ * this node does not keep (those holding image chunks) are read back from etcd once, checked against the
+ * hash the node verified, and shared through the cache until it evicts them.
  */
-static uint8_t *block_copy(uint64_t h, size_t *len)
+struct blk {
+	int refs;		/* __atomic */
+	int own;		/* data is this struct's, not node.blocks[].data */
+	size_t len;
+	const uint8_t *data;
+	struct fwg_block b;
+};
+
+static void blk_put(struct blk *k)
 {
-	uint8_t hash[FWGATE_ID_LEN], *p = NULL;
+	if (!k || __atomic_sub_fetch(&k->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	fwg_block_release(&k->b);
+	if (k->own)
+		free((void *)k->data);
+	free(k);
+}
+
+static void blk_drop(void *obj)
+{
+	blk_put(obj);
+}
+
+static void blk_take(void *obj, void *arg)
+{
+	struct blk *k = obj;
+
+	__atomic_add_fetch(&k->refs, 1, __ATOMIC_ACQ_REL);
+	*(struct blk **)arg = k;
+}
+
+static void blk_free_cb(void *cls)
+{
+	blk_put(cls);
+}
+
+/* decode: split the transactions into k->b (hashing each), else only the bytes are wanted. */
+static struct blk *blk_new(const uint8_t *data, size_t len, int own, int decode)
+{
+	struct blk *k = calloc(1, sizeof(*k));
+	struct fwg_err err;
+
+	if (!k || (decode && fwg_block_decode(data, len, &k->b, &err))) {
+		free(k);
+		if (own)
+			free((void *)data);
+		return NULL;
+	}
+	k->refs = 1;
+	k->own = own;
+	k->data = data;
+	k->len = len;
+	return k;
+}
+
+/* Block h read back from etcd, if it has the hash the node verified; malloc'ed. */
+static uint8_t *block_from_etcd(uint64_t h, const uint8_t hash[FWGATE_ID_LEN], size_t *len)
+{
 	struct etcd_kv *kvs = NULL;
+	uint8_t got[FWGATE_ID_LEN], *p = NULL;
 	char key[256];
 	size_t n = 0;
 
-	pthread_rwlock_rdlock(&node.lock);
-	if (h < node.nr_blocks && node.blocks[h].data) {
-		*len = node.blocks[h].len;
-		p = malloc(*len);
-		if (p)
-			memcpy(p, node.blocks[h].data, *len);
-	}
-	if (h < node.nr_blocks)
-		memcpy(hash, node.blocks[h].hash, FWGATE_ID_LEN);
-	if (p || h >= node.nr_blocks) {
-		pthread_rwlock_unlock(&node.lock);
-		return p;
-	}
-	pthread_rwlock_unlock(&node.lock);
 	block_key(h, key, sizeof(key));
-	pthread_mutex_lock(&node.reader_lock);
 	if (etcd_range(node.reader, key, NULL, 1, &kvs, &n))
 		n = 0;
-	pthread_mutex_unlock(&node.reader_lock);
+	/* The header commits to the transactions through the Merkle root, which the decoder checks. */
 	if (n == 1 && kvs[0].len >= FWG_BLOCK_HDR_LEN) {
-		uint8_t got[FWGATE_ID_LEN];
-
-		/* The header commits to the transactions through the Merkle root, which the decoder checks. */
 		fwg_sha256(kvs[0].value, FWG_BLOCK_HDR_LEN, got);
 		if (!memcmp(got, hash, FWGATE_ID_LEN)) {
 			p = kvs[0].value;
@@ -662,175 +812,409 @@ static uint8_t *block_copy(uint64_t h, size_t *len)
 	return p;
 }
 
+/*
+ * Block h with a reference, or NULL if there is no such block or etcd did not answer; with decode, its
+ * transactions split in k->b. Blocks read back from etcd are always decoded, once, as the cache keeps them.
+ */
+static struct blk *blk_get(uint64_t h, int decode)
+{
+	uint8_t hash[FWGATE_ID_LEN], *data;
+	struct blk *k = NULL;
+	char key[CACHE_KEY_LEN];
+	size_t len = 0;
+	int mem = 0, have;
+
+	pthread_rwlock_rdlock(&node.lock);
+	have = h < node.nr_blocks;
+	if (have) {
+		mem = node.blocks[h].data != NULL;
+		data = node.blocks[h].data;
+		len = node.blocks[h].len;
+		memcpy(hash, node.blocks[h].hash, FWGATE_ID_LEN);
+	}
+	pthread_rwlock_unlock(&node.lock);
+	if (!have)
+		return NULL;
+	/* node.blocks[h].data never moves nor is freed once the block is applied. */
+	if (mem)
+		return blk_new(data, len, 0, decode);
+	snprintf(key, sizeof(key), "b%" PRIu64, h);
+	if (cache_use(node.cache, key, blk_take, &k))
+		return k;
+	/* One read of etcd at a time: readers that missed together wait for the first, then hit. */
+	pthread_mutex_lock(&node.reader_lock);
+	if (!cache_use(node.cache, key, blk_take, &k)) {
+		data = block_from_etcd(h, hash, &len);
+		k = data ? blk_new(data, len, 1, 1) : NULL;
+		if (k) {
+			__atomic_add_fetch(&k->refs, 1, __ATOMIC_ACQ_REL);
+			cache_put(node.cache, key, k, len + k->b.hdr.nr_tx * (FWGATE_ID_LEN + 16) + 256, blk_drop);
+		}
+	}
+	pthread_mutex_unlock(&node.reader_lock);
+	return k;
+}
+
+/* 1 if the client closed its end (or the socket failed), so that a stream waiting for it can end. */
+static int peer_gone(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDHUP };
+	char b;
+
+	if (fd < 0 || poll(&p, 1, 0) <= 0)
+		return 0;
+	if (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL))
+		return 1;
+	return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
 struct stream {
 	uint64_t next, end;	/* blocks [next, end); end = UINT64_MAX to follow */
-	uint8_t *cur;
-	size_t len, off;
+	int fd;			/* the client's socket, watched while the stream waits */
+	uint8_t len[4];		/* be32 length of the current block */
+	struct blk *cur;
+	size_t off;		/* into len + the block */
 };
 
-/* Streams blocks as be32 length + block; with follow, waits for new ones. */
+/*
+ * Streams blocks as be32 length + block; with follow, waits for new ones. A wait ends when the client goes
+ * away or the node stops, so that a stream asked for a height that never comes holds no thread for good.
+ */
 static ssize_t stream_read(void *arg, uint64_t pos, char *buf, size_t max)
 {
 	struct stream *s = arg;
-	uint8_t *blk;
-	size_t n;
+	struct timespec ts;
+	size_t n, done = 0;
+	int gone = 0;
 
 	(void)pos;
-	while (!s->cur || s->off == s->len) {
-		free(s->cur);
+	while (!s->cur || s->off == 4 + s->cur->len) {
+		blk_put(s->cur);
 		s->cur = NULL;
 		if (s->next >= s->end)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		pthread_mutex_lock(&node.qlock);
-		while (s->next >= node.nr_blocks)
-			pthread_cond_wait(&node.done, &node.qlock);
-		pthread_mutex_unlock(&node.qlock);
-		blk = block_copy(s->next, &n);
-		if (!blk || !(s->cur = malloc(4 + n))) {
-			free(blk);
-			return MHD_CONTENT_READER_END_WITH_ERROR;
+		while (s->next >= node.nr_blocks && !node.stopping && !gone) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec++;
+			/* Woken by each read of etcd, or after a second: either way, is the client still there? */
+			pthread_cond_timedwait(&node.done, &node.qlock, &ts);
+			gone = peer_gone(s->fd);
 		}
-		s->len = 4 + n;
-		s->cur[0] = n >> 24;
-		s->cur[1] = n >> 16;
-		s->cur[2] = n >> 8;
-		s->cur[3] = n;
-		memcpy(s->cur + 4, blk, n);
-		free(blk);
+		gone |= node.stopping;
+		pthread_mutex_unlock(&node.qlock);
+		if (gone)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		s->cur = blk_get(s->next, 0);
+		if (!s->cur)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		n = s->cur->len;
+		s->len[0] = n >> 24;
+		s->len[1] = n >> 16;
+		s->len[2] = n >> 8;
+		s->len[3] = n;
 		s->off = 0;
 		s->next++;
 	}
-	n = s->len - s->off < max ? s->len - s->off : max;
-	memcpy(buf, s->cur + s->off, n);
-	s->off += n;
-	return n;
+	while (done < max && s->off < 4 + s->cur->len) {
+		if (s->off < 4) {
+			buf[done++] = s->len[s->off++];
+			continue;
+		}
+		n = 4 + s->cur->len - s->off;
+		if (n > max - done)
+			n = max - done;
+		memcpy(buf + done, s->cur->data + s->off - 4, n);
+		s->off += n;
+		done += n;
+	}
+	return done;
 }
 
 static void stream_free(void *arg)
 {
 	struct stream *s = arg;
 
-	free(s->cur);
+	blk_put(s->cur);
 	free(s);
 }
 
+/*
+ * GET /blocks?from=A[&to=B][&follow=1]: blocks A to B, or to the head at the time of the request, or, with
+ * follow, on as they are appended. A range that ends at or below the head never changes: it is immutable.
+ */
 static enum MHD_Result blocks(struct MHD_Connection *c)
 {
 	const char *from = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "from");
+	const char *to = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "to");
 	const char *follow = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "follow");
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	char etag[2 * FWGATE_ID_LEN + 32], hex[2 * FWGATE_ID_LEN + 1];
 	struct MHD_Response *resp;
+	uint64_t a = 0, b = UINT64_MAX;
 	struct stream *s;
 	enum MHD_Result ret;
-	char *end;
+	int fixed = 0;
 
+	if (from && parse_height(from, &a))
+		return reply(c, 400, TEXT, "from: \"%s\" is not a block height (decimal digits)\n", from);
+	if (to && (parse_height(to, &b) || b < a))
+		return reply(c, 400, TEXT, "to: \"%s\" is not a block height at or above from\n", to);
+	if (follow && strcmp(follow, "1"))
+		return reply(c, 400, TEXT, "follow: \"%s\" is not 1\n", follow);
+	if (follow && to)
+		return reply(c, 400, TEXT, "follow and to: one or the other\n");
 	s = calloc(1, sizeof(*s));
-	s->next = from ? strtoull(from, &end, 10) : 0;
-	if (from && *end) {
-		free(s);
-		return reply(c, 400, TEXT, "from: \"%s\" is not a block height\n", from);
-	}
+	if (!s)
+		return reply(c, 500, TEXT, "out of memory\n");
+	s->next = a;
+	s->fd = ci ? ci->connect_fd : -1;
 	pthread_rwlock_rdlock(&node.lock);
-	s->end = follow && !strcmp(follow, "1") ? UINT64_MAX : node.nr_blocks;
+	if (follow) {
+		s->end = UINT64_MAX;
+	} else {
+		s->end = b < node.nr_blocks ? b + 1 : node.nr_blocks;
+		fixed = to && b < node.nr_blocks;
+		if (fixed)
+			fwg_hex(node.blocks[b].hash, FWGATE_ID_LEN, hex);
+	}
 	pthread_rwlock_unlock(&node.lock);
+	if (fixed) {
+		snprintf(etag, sizeof(etag), "\"%" PRIu64 "-%s\"", a, hex);
+		if (none_match(c, etag)) {
+			free(s);
+			return not_modified(c, etag);
+		}
+	}
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 65536, stream_read, s, stream_free);
-	MHD_add_response_header(resp, "Content-Type", "application/octet-stream");
+	if (!resp) {
+		free(s);
+		return reply(c, 500, TEXT, "out of memory\n");
+	}
+	MHD_add_response_header(resp, "Content-Type", BIN);
+	if (fixed)
+		immutable(resp, etag);
+	else
+		MHD_add_response_header(resp, "Cache-Control", follow ? NO_STORE : node.head_cc);
 	ret = MHD_queue_response(c, 200, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
 
-static enum MHD_Result tx_get(struct MHD_Connection *c, const char *hexid)
+/* GET /block/H: block H alone, the bytes that hash (its header) to the ETag. */
+static enum MHD_Result block_one(struct MHD_Connection *c, const char *hs)
 {
-	char hex[2 * FWGATE_ID_LEN + 1], root[2 * FWGATE_ID_LEN + 1], bhash[2 * FWGATE_ID_LEN + 1];
-	uint8_t id[FWGATE_ID_LEN], pbuf[16 + FWG_PROOF_MAX_DEPTH * FWGATE_ID_LEN];
-	char *txhex = NULL, *proofhex = NULL;
-	uint8_t (*leaves)[FWGATE_ID_LEN] = NULL;
-	struct fwg_proof p;
-	struct fwg_block b;
-	struct fwg_err err;
+	char etag[2 * FWGATE_ID_LEN + 3], hex[2 * FWGATE_ID_LEN + 1];
+	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	uint8_t *blk = NULL;
+	struct blk *k;
 	uint64_t h;
-	uint32_t i;
-	size_t plen, blen;
+	int have;
 
-	if (fwg_unhex(hexid, id, FWGATE_ID_LEN))
-		return reply(c, 400, TEXT, "transaction id: \"%s\" is not 64 hex digits\n", hexid);
+	if (parse_height(hs, &h))
+		return reply(c, 400, TEXT, "block height: \"%s\" is not decimal digits\n", hs);
 	pthread_rwlock_rdlock(&node.lock);
-	if (fwg_state_find(node.state, id, &h)) {
-		pthread_rwlock_unlock(&node.lock);
-		catch_up();
-		pthread_rwlock_rdlock(&node.lock);
-	}
-	if (fwg_state_find(node.state, id, &h)) {
-		pthread_rwlock_unlock(&node.lock);
-		return reply(c, 404, TEXT, "transaction %s: not in the chain\n", hexid);
-	}
+	have = h < node.nr_blocks;
+	if (have)
+		fwg_hex(node.blocks[h].hash, FWGATE_ID_LEN, hex);
 	pthread_rwlock_unlock(&node.lock);
-	blk = block_copy(h, &blen);
-	if (!blk || fwg_block_decode(blk, blen, &b, &err)) {
-		free(blk);
-		return reply(c, 503, TEXT, "transaction %s: its block %" PRIu64 " can not be read now\n", hexid, h);
+	if (!have)
+		return reply(c, 404, TEXT, "block %" PRIu64 ": not in the chain yet\n", h);
+	snprintf(etag, sizeof(etag), "\"%s\"", hex);
+	if (none_match(c, etag))
+		return not_modified(c, etag);
+	k = blk_get(h, 0);
+	if (!k)
+		return reply(c, 503, TEXT, "block %" PRIu64 ": can not be read now\n", h);
+	resp = MHD_create_response_from_buffer_with_free_callback_cls(k->len, (void *)k->data, blk_free_cb,
+								      k);
+	if (!resp) {
+		blk_put(k);
+		return reply(c, 500, TEXT, "out of memory\n");
 	}
-	leaves = malloc((b.hdr.nr_tx ? b.hdr.nr_tx : 1) * sizeof(*leaves));
-	for (i = 0; i < b.hdr.nr_tx; i++)
-		fwg_merkle_leaf(b.tx_id[i], leaves[i]);
-	for (i = 0; i < b.hdr.nr_tx; i++)
-		if (!memcmp(b.tx_id[i], id, FWGATE_ID_LEN))
-			break;
-	fwg_merkle_proof((const uint8_t (*)[FWGATE_ID_LEN])leaves, b.hdr.nr_tx, i, &p);
-	plen = fwg_proof_encode(&p, pbuf, sizeof(pbuf));
-	txhex = malloc(2 * b.tx_len[i] + 1);
-	proofhex = malloc(2 * plen + 1);
-	fwg_hex(b.tx[i], b.tx_len[i], txhex);
-	fwg_hex(pbuf, plen, proofhex);
-	fwg_hex(b.hdr.merkle, FWGATE_ID_LEN, root);
-	fwg_hex(b.hash, FWGATE_ID_LEN, bhash);
-	fwg_hex(id, FWGATE_ID_LEN, hex);
-	ret = reply(c, 200, JSON,
-		    "{\"id\":\"%s\",\"height\":%" PRIu64 ",\"index\":%u,\"block\":\"%s\",\"merkle_root\":\"%s\","
-		    "\"proof\":\"%s\",\"tx\":\"%s\"}\n", hex, h, i, bhash, root, proofhex, txhex);
-	fwg_block_release(&b);
-	free(blk);
-	free(leaves);
-	free(txhex);
-	free(proofhex);
+	MHD_add_response_header(resp, "Content-Type", BIN);
+	immutable(resp, etag);
+	ret = MHD_queue_response(c, 200, resp);
+	MHD_destroy_response(resp);
 	return ret;
 }
 
-/* A single "bytes=a-" or "bytes=a-b" range of a size-byte blob, into [*a, *b]; -1 if not satisfiable. */
-static int parse_range(const char *range, uint64_t size, unsigned long long *a, unsigned long long *b)
+struct queued {
+	struct MHD_Connection *c;
+	enum MHD_Result ret;
+};
+
+static void queue_cached(void *obj, void *arg)
 {
-	int n = 0;
+	struct queued *q = arg;
+
+	q->ret = MHD_queue_response(q->c, 200, obj);
+}
+
+static void response_drop(void *obj)
+{
+	MHD_destroy_response(obj);
+}
+
+/* The answer to GET /tx/ID, with its Merkle proof; NULL if its block can not be read. */
+static char *tx_json(const uint8_t id[FWGATE_ID_LEN], const char *hex, uint64_t h, size_t *len)
+{
+	char root[2 * FWGATE_ID_LEN + 1], bhash[2 * FWGATE_ID_LEN + 1];
+	uint8_t pbuf[16 + FWG_PROOF_MAX_DEPTH * FWGATE_ID_LEN];
+	uint8_t (*leaves)[FWGATE_ID_LEN] = NULL;
+	char *txhex = NULL, *proofhex = NULL, *out = NULL;
+	struct fwg_proof p;
+	struct blk *k;
+	size_t plen;
+	uint32_t i;
+	int n;
+
+	k = blk_get(h, 1);
+	if (!k)
+		return NULL;
+	for (i = 0; i < k->b.hdr.nr_tx && memcmp(k->b.tx_id[i], id, FWGATE_ID_LEN); i++)
+		;
+	leaves = malloc((k->b.hdr.nr_tx ? k->b.hdr.nr_tx : 1) * sizeof(*leaves));
+	if (i == k->b.hdr.nr_tx || !leaves)
+		goto out;
+	for (n = 0; (uint32_t)n < k->b.hdr.nr_tx; n++)
+		fwg_merkle_leaf(k->b.tx_id[n], leaves[n]);
+	fwg_merkle_proof((const uint8_t (*)[FWGATE_ID_LEN])leaves, k->b.hdr.nr_tx, i, &p);
+	plen = fwg_proof_encode(&p, pbuf, sizeof(pbuf));
+	txhex = malloc(2 * k->b.tx_len[i] + 1);
+	proofhex = malloc(2 * plen + 1);
+	if (!txhex || !proofhex)
+		goto out;
+	fwg_hex(k->b.tx[i], k->b.tx_len[i], txhex);
+	fwg_hex(pbuf, plen, proofhex);
+	fwg_hex(k->b.hdr.merkle, FWGATE_ID_LEN, root);
+	fwg_hex(k->b.hash, FWGATE_ID_LEN, bhash);
+	n = asprintf(&out, "{\"id\":\"%s\",\"height\":%" PRIu64 ",\"index\":%u,\"block\":\"%s\",\"merkle_root\":"
+		     "\"%s\",\"proof\":\"%s\",\"tx\":\"%s\"}\n", hex, h, i, bhash, root, proofhex, txhex);
+	if (n < 0)
+		out = NULL;
+	else
+		*len = n;
+out:
+	blk_put(k);
+	free(leaves);
+	free(txhex);
+	free(proofhex);
+	return out;
+}
+
+static enum MHD_Result tx_get(struct MHD_Connection *c, const char *hexid)
+{
+	char hex[2 * FWGATE_ID_LEN + 1], etag[2 * FWGATE_ID_LEN + 3], key[CACHE_KEY_LEN];
+	struct queued q = { .c = c };
+	uint8_t id[FWGATE_ID_LEN];
+	struct MHD_Response *resp;
+	char *body;
+	uint64_t h;
+	size_t len = 0;
+	int found;
+
+	if (parse_id(hexid, id, hex))
+		return reply(c, 400, TEXT, "transaction id: \"%s\" is not 64 hex digits\n", hexid);
+	pthread_rwlock_rdlock(&node.lock);
+	found = !fwg_state_find(node.state, id, &h);
+	pthread_rwlock_unlock(&node.lock);
+	if (!found) {
+		catch_up();
+		pthread_rwlock_rdlock(&node.lock);
+		found = !fwg_state_find(node.state, id, &h);
+		pthread_rwlock_unlock(&node.lock);
+	}
+	if (!found)
+		return reply(c, 404, TEXT, "transaction %s: not in the chain\n", hex);
+	/* A transaction is in one block of a linear chain, for good: its answer never changes. */
+	snprintf(etag, sizeof(etag), "\"%s\"", hex);
+	if (none_match(c, etag))
+		return not_modified(c, etag);
+	snprintf(key, sizeof(key), "t%s", hex);
+	if (cache_use(node.cache, key, queue_cached, &q))
+		return q.ret;
+	body = tx_json(id, hex, h, &len);
+	if (!body)
+		return reply(c, 503, TEXT, "transaction %s: its block %" PRIu64 " can not be read now\n", hex, h);
+	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(body);
+		return reply(c, 500, TEXT, "out of memory\n");
+	}
+	MHD_add_response_header(resp, "Content-Type", JSON);
+	immutable(resp, etag);
+	q.ret = MHD_queue_response(c, 200, resp);
+	cache_put(node.cache, key, resp, len + 512, response_drop);
+	return q.ret;
+}
+
+/*
+ * The one range of a Range header this node serves (RFC 9110 14.1.2, 14.2): "bytes=first-last",
+ * "bytes=first-" or "bytes=-suffix", the unit in any case. 1: send [*a, *b] as 206; 0: send the whole (no
+ * Range, another unit, a malformed or multi-range set, which a server may ignore); -1: 416, not satisfiable.
+ */
+static int parse_range(const char *range, uint64_t size, uint64_t *a, uint64_t *b)
+{
+	unsigned long long x, y = ULLONG_MAX;
+	const char *p;
+	char *end;
 
 	*a = 0;
 	*b = size ? size - 1 : 0;
-	if (!range)
+	if (!range || strncasecmp(range, "bytes=", 6))
 		return 0;
-	if (sscanf(range, "bytes=%llu-%n", a, &n) != 1 || !n || *a >= size ||
-	    (range[n] && (sscanf(range + n, "%llu", b) != 1 || *b < *a)))
+	p = range + 6;
+	p += strspn(p, " \t");
+	if (*p == '-') {
+		if (!isdigit((unsigned char)p[1]))
+			return 0;
+		x = strtoull(p + 1, &end, 10);
+		if (end[strspn(end, " \t")])
+			return 0;
+		if (!x || !size)
+			return -1;
+		*a = x >= size ? 0 : size - x;
+		return 1;
+	}
+	if (!isdigit((unsigned char)*p))
+		return 0;
+	x = strtoull(p, &end, 10);
+	if (*end != '-')
+		return 0;
+	p = end + 1;
+	if (isdigit((unsigned char)*p)) {
+		y = strtoull(p, &end, 10);
+		if (y < x)
+			return 0;
+		p = end;
+	}
+	if (p[strspn(p, " \t")])
+		return 0;
+	if (x >= size)
 		return -1;
-	if (*b >= size)
-		*b = size - 1;
-	return 0;
+	*a = x;
+	*b = y >= size ? size - 1 : y;
+	return 1;
 }
 
 /* Queues resp (the whole blob, or the range [a, b] of it) with its headers. */
-static enum MHD_Result send_blob(struct MHD_Connection *c, struct MHD_Response *resp, const char *range,
-				 unsigned long long a, unsigned long long b, uint64_t size)
+static enum MHD_Result send_blob(struct MHD_Connection *c, struct MHD_Response *resp, int ranged, uint64_t a,
+				 uint64_t b, uint64_t size, const char *etag)
 {
 	enum MHD_Result ret;
 	char cr[128];
 
 	if (!resp)
 		return reply(c, 500, TEXT, "out of memory\n");
-	if (range) {
-		snprintf(cr, sizeof(cr), "bytes %llu-%llu/%llu", a, b, (unsigned long long)size);
+	if (ranged) {
+		snprintf(cr, sizeof(cr), "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, a, b, size);
 		MHD_add_response_header(resp, "Content-Range", cr);
 	}
 	MHD_add_response_header(resp, "Accept-Ranges", "bytes");
-	MHD_add_response_header(resp, "Content-Type", "application/octet-stream");
-	ret = MHD_queue_response(c, range ? 206 : 200, resp);
+	MHD_add_response_header(resp, "Content-Type", BIN);
+	immutable(resp, etag);
+	ret = MHD_queue_response(c, ranged ? 206 : 200, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
@@ -841,20 +1225,22 @@ static enum MHD_Result unsatisfiable(struct MHD_Connection *c, uint64_t size)
 	enum MHD_Result ret;
 	char cr[64];
 
-	snprintf(cr, sizeof(cr), "bytes */%llu", (unsigned long long)size);
+	if (!resp)
+		return MHD_NO;
+	snprintf(cr, sizeof(cr), "bytes */%" PRIu64, size);
 	MHD_add_response_header(resp, "Content-Range", cr);
+	MHD_add_response_header(resp, "Cache-Control", NO_STORE);
 	ret = MHD_queue_response(c, 416, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
 
-/* An in-chain image streamed from its chunks, one block read at a time. */
+/* An in-chain image streamed from its chunks, from the blocks the cache shares. */
 struct chain_blob {
 	uint8_t u_id[FWGATE_ID_LEN];
 	uint64_t pos, end;		/* bytes of the image still to send: [pos, end) */
-	uint8_t *blk;			/* the block holding the current chunk */
+	struct blk *blk;		/* the block holding the current chunk */
 	uint64_t blk_height;
-	struct fwg_block b;
 	uint32_t chunk;			/* index of the current chunk; UINT32_MAX: none */
 	const uint8_t *data;		/* its bytes, inside blk */
 };
@@ -866,7 +1252,6 @@ static int chain_blob_chunk(struct chain_blob *cb, uint32_t i)
 	struct fwg_tx tx;
 	uint32_t txi;
 	uint64_t h;
-	size_t len;
 	int ret;
 
 	pthread_rwlock_rdlock(&node.lock);
@@ -875,18 +1260,13 @@ static int chain_blob_chunk(struct chain_blob *cb, uint32_t i)
 	if (ret)
 		return -1;
 	if (!cb->blk || cb->blk_height != h) {
-		if (cb->blk)
-			fwg_block_release(&cb->b);
-		free(cb->blk);
-		cb->blk = block_copy(h, &len);
-		if (!cb->blk || fwg_block_decode(cb->blk, len, &cb->b, &err)) {
-			free(cb->blk);
-			cb->blk = NULL;
+		blk_put(cb->blk);
+		cb->blk = blk_get(h, 1);
+		if (!cb->blk)
 			return -1;
-		}
 		cb->blk_height = h;
 	}
-	if (txi >= cb->b.hdr.nr_tx || fwg_tx_decode(cb->b.tx[txi], cb->b.tx_len[txi], &tx, &err))
+	if (txi >= cb->blk->b.hdr.nr_tx || fwg_tx_decode(cb->blk->b.tx[txi], cb->blk->b.tx_len[txi], &tx, &err))
 		return -1;
 	ret = tx.type == FWG_TX_BLOB && !memcmp(tx.s.blob.u_id, cb->u_id, FWGATE_ID_LEN) &&
 	      be32toh(tx.s.blob.index) == i ? 0 : -1;
@@ -899,32 +1279,35 @@ static int chain_blob_chunk(struct chain_blob *cb, uint32_t i)
 static ssize_t chain_blob_read(void *arg, uint64_t pos, char *buf, size_t max)
 {
 	struct chain_blob *cb = arg;
-	uint32_t i = cb->pos / FWG_BLOB_CHUNK, off = cb->pos % FWG_BLOB_CHUNK;
-	size_t n = FWG_BLOB_CHUNK - off;
+	size_t done = 0;
 
 	(void)pos;
 	if (cb->pos >= cb->end)
 		return MHD_CONTENT_READER_END_OF_STREAM;
-	if (cb->chunk != i && chain_blob_chunk(cb, i)) {
-		log_warnx("in-chain image: chunk %u can not be read back", i);
-		return MHD_CONTENT_READER_END_WITH_ERROR;
+	while (done < max && cb->pos < cb->end) {
+		uint32_t i = cb->pos / FWG_BLOB_CHUNK, off = cb->pos % FWG_BLOB_CHUNK;
+		size_t n = FWG_BLOB_CHUNK - off;
+
+		if (cb->chunk != i && chain_blob_chunk(cb, i)) {
+			log_warnx("in-chain image: chunk %u can not be read back", i);
+			return done ? (ssize_t)done : MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+		if (n > max - done)
+			n = max - done;
+		if (n > cb->end - cb->pos)
+			n = cb->end - cb->pos;
+		memcpy(buf + done, cb->data + off, n);
+		cb->pos += n;
+		done += n;
 	}
-	if (n > max)
-		n = max;
-	if (n > cb->end - cb->pos)
-		n = cb->end - cb->pos;
-	memcpy(buf, cb->data + off, n);
-	cb->pos += n;
-	return n;
+	return done;
 }
 
 static void chain_blob_free(void *arg)
 {
 	struct chain_blob *cb = arg;
 
-	if (cb->blk)
-		fwg_block_release(&cb->b);
-	free(cb->blk);
+	blk_put(cb->blk);
 	free(cb);
 }
 
@@ -935,22 +1318,29 @@ static void chain_blob_free(void *arg)
 static enum MHD_Result blob(struct MHD_Connection *c, const char *hexid)
 {
 	const char *range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Range");
-	unsigned long long a, b;
+	const char *if_range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-Range");
+	char hex[2 * FWGATE_ID_LEN + 1], etag[2 * FWGATE_ID_LEN + 3], path[4096];
 	uint8_t id[FWGATE_ID_LEN];
 	struct chain_blob *cb;
 	uint32_t count, have;
-	uint64_t size;
-	char path[4096];
+	uint64_t size, a, b;
 	struct stat st;
-	int fd, in_chain;
+	int fd, in_chain, ranged;
 
-	if (fwg_unhex(hexid, id, FWGATE_ID_LEN) || strspn(hexid, "0123456789abcdef") != 64)
-		return reply(c, 400, TEXT, "blob digest: \"%s\" is not 64 lower-case hex digits\n", hexid);
+	if (parse_id(hexid, id, hex))
+		return reply(c, 400, TEXT, "blob digest: \"%s\" is not 64 hex digits\n", hexid);
+	snprintf(etag, sizeof(etag), "\"%s\"", hex);
+	/* RFC 9110 13.1.5: a Range under an If-Range that does not match is ignored (we send no dates). */
+	if (if_range && strcmp(if_range, etag))
+		range = NULL;
 	pthread_rwlock_rdlock(&node.lock);
 	in_chain = !fwg_state_blob(node.state, id, &size, &count, &have) && have == count;
 	pthread_rwlock_unlock(&node.lock);
 	if (in_chain) {
-		if (parse_range(range, size, &a, &b))
+		if (none_match(c, etag))
+			return not_modified(c, etag);
+		ranged = parse_range(range, size, &a, &b);
+		if (ranged < 0)
 			return unsatisfiable(c, size);
 		cb = calloc(1, sizeof(*cb));
 		if (!cb)
@@ -959,29 +1349,37 @@ static enum MHD_Result blob(struct MHD_Connection *c, const char *hexid)
 		cb->pos = a;
 		cb->end = b + 1;
 		cb->chunk = UINT32_MAX;
-		return send_blob(c, MHD_create_response_from_callback(b - a + 1, 65536, chain_blob_read, cb,
-								      chain_blob_free), range, a, b, size);
+		return send_blob(c, MHD_create_response_from_callback(b - a + 1, 256 * 1024, chain_blob_read, cb,
+								      chain_blob_free), ranged, a, b, size, etag);
 	}
 	if (!node.blobs)
 		return reply(c, 404, TEXT, "blob %s: not in the chain (%s), and this node has no blobs directory\n",
-			     hexid, have ? "some chunks missing" : "no chunk");
-	snprintf(path, sizeof(path), "%s/%s", node.blobs, hexid);
-	fd = open(path, O_RDONLY);
+			     hex, have ? "some chunks missing" : "no chunk");
+	snprintf(path, sizeof(path), "%s/%s", node.blobs, hex);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st)) {
 		if (fd >= 0)
 			close(fd);
-		return reply(c, 404, TEXT, "blob %s: not here\n", hexid);
+		return reply(c, 404, TEXT, "blob %s: not here\n", hex);
 	}
-	if (parse_range(range, st.st_size, &a, &b)) {
+	if (none_match(c, etag)) {
+		close(fd);
+		return not_modified(c, etag);
+	}
+	ranged = parse_range(range, st.st_size, &a, &b);
+	if (ranged < 0) {
 		close(fd);
 		return unsatisfiable(c, st.st_size);
 	}
-	return send_blob(c, MHD_create_response_from_fd_at_offset64(b - a + 1, fd, a), range, a, b, st.st_size);
+	return send_blob(c, MHD_create_response_from_fd_at_offset64(st.st_size ? b - a + 1 : 0, fd, a), ranged, a,
+			 b, st.st_size, etag);
 }
 
 static enum MHD_Result metrics(struct MHD_Connection *c)
 {
-	char buf[4096];
+	const union MHD_DaemonInfo *ci;
+	struct cache_stats cs;
+	char buf[8192];
 	size_t off = 0;
 	unsigned int i;
 	uint64_t cum = 0;
@@ -1016,9 +1414,23 @@ static enum MHD_Result metrics(struct MHD_Connection *c)
 	OUT("fwgate_inclusion_seconds_sum %.3f\nfwgate_inclusion_seconds_count %" PRIu64 "\n",
 	    node.included_ms / 1000.0, node.accepted);
 	pthread_mutex_unlock(&node.qlock);
+	cache_get_stats(node.cache, &cs);
+	ci = MHD_get_daemon_info(node.daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	OUT("# TYPE fwgate_http_reads_total counter\nfwgate_http_reads_total %" PRIu64 "\n",
+	    __atomic_load_n(&node.http_reads, __ATOMIC_RELAXED));
+	OUT("# TYPE fwgate_http_connections gauge\nfwgate_http_connections %u\n",
+	    ci ? ci->num_connections : 0);
+	OUT("# TYPE fwgate_cache_hits_total counter\nfwgate_cache_hits_total %" PRIu64 "\n", cs.hits);
+	OUT("# TYPE fwgate_cache_misses_total counter\nfwgate_cache_misses_total %" PRIu64 "\n", cs.misses);
+	OUT("# TYPE fwgate_cache_evictions_total counter\nfwgate_cache_evictions_total %" PRIu64 "\n",
+	    cs.evictions);
+	OUT("# TYPE fwgate_cache_bytes gauge\nfwgate_cache_bytes %zu\n", cs.bytes);
+	OUT("# TYPE fwgate_cache_budget_bytes gauge\nfwgate_cache_budget_bytes %zu\n", cs.budget);
 #undef OUT
 	return reply(c, 200, "text/plain; version=0.0.4", "%s", buf);
 }
+
+static struct conn first_call;		/* *ctx of a GET or HEAD after its first call */
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			      const char *version, const char *data, size_t *size, void **ctx)
@@ -1051,19 +1463,31 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		}
 		return submit(c, cn);
 	}
-	if (strcmp(method, "GET"))
-		return reply(c, 405, TEXT, "%s: only GET and POST\n", method);
+	/*
+	 * libmicrohttpd 0.9 closes the connection after an answer queued in the first call for a request: answer
+	 * in the second, so that clients keep their connections.
+	 */
+	if (!cn) {
+		*ctx = &first_call;
+		return MHD_YES;
+	}
+	__atomic_add_fetch(&node.http_reads, 1, __ATOMIC_RELAXED);
+	/* HEAD is GET without the body, which the HTTP library leaves out (RFC 9110 9.3.2). */
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return reply(c, 405, TEXT, "%s: only GET, HEAD and POST\n", method);
 	if (!strcmp(url, "/head"))
 		return head(c);
 	if (!strcmp(url, "/blocks"))
 		return blocks(c);
+	if (!strncmp(url, "/block/", 7))
+		return block_one(c, url + 7);
 	if (!strncmp(url, "/tx/", 4))
 		return tx_get(c, url + 4);
 	if (!strncmp(url, "/blob/", 6))
 		return blob(c, url + 6);
 	if (!strcmp(url, "/metrics"))
 		return metrics(c);
-	return reply(c, 404, TEXT, "%s: no such resource (/head, /blocks?from=H, /tx/ID, /blob/DIGEST, "
+	return reply(c, 404, TEXT, "%s: no such resource (/head, /blocks?from=H, /block/H, /tx/ID, /blob/DIGEST, "
 		     "/metrics, POST /tx)\n", url);
 }
 
@@ -1074,11 +1498,11 @@ static void completed(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_
 	(void)cls;
 	(void)c;
 	(void)t;
-	if (cn) {
+	if (cn && cn != &first_call) {
 		free(cn->body);
 		free(cn);
-		*ctx = NULL;
 	}
+	*ctx = NULL;
 }
 
 /* ------------------------------------------------------------------ startup */
@@ -1123,10 +1547,67 @@ static int bootstrap(const char *path)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: fwgate-node --etcd URL[,URL...] [--listen ADDR:PORT] [--prefix P] [--genesis FILE]\n"
+		"usage: fwgate-node --etcd URL[,URL...] [--listen ADDR:PORT|[ADDR6]:PORT] [--prefix P] [--genesis FILE]\n"
 		"                   [--blobs DIR] [--batch-ms N] [--max-batch N] [--heartbeat S] [--poll-ms N]\n"
-		"                   [--no-verify-peers] [-v]\n");
+		"                   [--max-connections N] [--cache-mib N] [--head-max-age S]\n"
+		"                   [--etcd-cacert FILE] [--etcd-cert FILE --etcd-key FILE] [--no-verify-peers] [-v]\n");
 	exit(1);
+}
+
+/* "192.0.2.1:8470" or "[2001:db8::1]:8470" into sa; 0, or -1 if it is neither. */
+static int parse_listen(const char *s, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	char host[INET6_ADDRSTRLEN + 1], extra;
+	unsigned int port;
+
+	memset(ss, 0, sizeof(*ss));
+	if (s[0] == '[') {
+		if (sscanf(s, "[%46[0-9a-fA-F:.]]:%u%c", host, &port, &extra) != 2 ||
+		    inet_pton(AF_INET6, host, &s6->sin6_addr) != 1)
+			return -1;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+	} else {
+		if (sscanf(s, "%15[0-9.]:%u%c", host, &port, &extra) != 2 || inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+			return -1;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+	}
+	return port && port <= 65535 ? 0 : -1;
+}
+
+/* Every connection holds a file: raise the soft limit to the hard one, and hold no more than it allows. */
+static unsigned int fit_file_limit(unsigned int want)
+{
+	struct rlimit rl;
+	rlim_t room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return want;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	/* The rest: etcd connections, the listening socket, blob files being sent, logs. */
+	room = rl.rlim_cur > 128 ? rl.rlim_cur - 64 : 64;
+	if (rl.rlim_cur != RLIM_INFINITY && room < want) {
+		log_warnx("--max-connections %u: the file limit is %llu; holding at most %llu connections", want,
+			  (unsigned long long)rl.rlim_cur, (unsigned long long)room);
+		return room;
+	}
+	return want;
+}
+
+/* A client that holds a request open can not hold the node: after this long, exit all the same. */
+static void *stop_deadline(void *arg)
+{
+	(void)arg;
+	sleep(5);
+	log_warnx("stopping: requests still running after 5 s; exiting without them");
+	_exit(0);
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -1141,17 +1622,24 @@ int main(int argc, char **argv)
 		{ "max-batch", required_argument, NULL, 'M' },
 		{ "heartbeat", required_argument, NULL, 'H' },
 		{ "poll-ms", required_argument, NULL, 'P' },
+		{ "max-connections", required_argument, NULL, 'C' },
+		{ "cache-mib", required_argument, NULL, 'c' },
+		{ "head-max-age", required_argument, NULL, 'A' },
+		{ "etcd-cacert", required_argument, NULL, '1' },
+		{ "etcd-cert", required_argument, NULL, '2' },
+		{ "etcd-key", required_argument, NULL, '3' },
 		{ "verify-peers", no_argument, &node.verify_peers, 1 },
 		{ "no-verify-peers", no_argument, &node.verify_peers, 0 },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *etcd = NULL, *listen = "127.0.0.1:8470", *genesis = NULL;
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	const char *cacert = NULL, *cert = NULL, *key = NULL;
+	unsigned int max_conn = 2000, cache_mib = 256, head_age = 1;
+	struct sockaddr_storage sa;
 	pthread_rwlockattr_t attr;
 	struct MHD_Daemon *d;
 	pthread_t thr;
-	char host[64];
-	int c, verbose = 0, port;
+	int c, verbose = 0;
 	sigset_t set;
 
 	while ((c = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
@@ -1165,6 +1653,12 @@ int main(int argc, char **argv)
 		case 'M': node.max_batch = atoi(optarg); break;
 		case 'H': node.heartbeat_ms = atoi(optarg) * 1000; break;
 		case 'P': node.poll_ms = atoi(optarg); break;
+		case 'C': max_conn = atoi(optarg); break;
+		case 'c': cache_mib = atoi(optarg); break;
+		case 'A': head_age = atoi(optarg); break;
+		case '1': cacert = optarg; break;
+		case '2': cert = optarg; break;
+		case '3': key = optarg; break;
 		case 'v': verbose++; break;
 		case 0: break;
 		default: usage();
@@ -1173,14 +1667,23 @@ int main(int argc, char **argv)
 	log_init("fwgate-node", verbose);
 	if (!etcd || optind != argc)
 		usage();
-	if (sscanf(listen, "%63[^:]:%d", host, &port) != 2 || inet_pton(AF_INET, host, &sa.sin_addr) != 1 ||
-	    port <= 0 || port > 65535)
-		fatalx("--listen: \"%s\" is not IPv4-ADDRESS:PORT", listen);
+	if (parse_listen(listen, &sa))
+		fatalx("--listen: \"%s\" is not IPV4-ADDRESS:PORT nor [IPV6-ADDRESS]:PORT", listen);
 	if (!node.max_batch || node.max_batch > FWG_BLOCK_MAX_TX)
 		fatalx("--max-batch: not 1 to %d", FWG_BLOCK_MAX_TX);
 	if (!node.poll_ms || node.poll_ms > 60000 || !node.heartbeat_ms)
 		fatalx("--poll-ms: not 1 to 60000, or --heartbeat: zero");
-	sa.sin_port = htons(port);
+	if (!max_conn || max_conn > 1000000)
+		fatalx("--max-connections: not 1 to 1000000");
+	if (cache_mib > 1 << 20 || head_age > 86400)
+		fatalx("--cache-mib: more than 1 TiB, or --head-max-age: more than a day");
+	if (!cert != !key)
+		fatalx("--etcd-cert and --etcd-key: both or neither");
+	if (head_age)
+		snprintf(node.head_cc, sizeof(node.head_cc), "public, max-age=%u", head_age);
+	else
+		snprintf(node.head_cc, sizeof(node.head_cc), "no-cache");
+	max_conn = fit_file_limit(max_conn);
 	signal(SIGPIPE, SIG_IGN);
 	/* Every thread inherits the mask, so that SIGINT and SIGTERM reach the sigwait below. */
 	sigemptyset(&set);
@@ -1196,10 +1699,13 @@ int main(int argc, char **argv)
 	pthread_cond_init(&node.done, NULL);
 	node.tail = &node.head;
 	node.state = fwg_state_new();
+	node.cache = cache_new((size_t)cache_mib << 20);
 	pthread_mutex_init(&node.reader_lock, NULL);
+	if (etcd_set_tls(cacert, cert, key))
+		fatalx("--etcd-cacert, --etcd-cert, --etcd-key: a file can not be read");
 	node.etcd = etcd_open(etcd);
 	node.reader = etcd_open(etcd);
-	if (!node.state || !node.etcd || !node.reader)
+	if (!node.state || !node.cache || !node.etcd || !node.reader)
 		fatalx("out of memory or no etcd endpoint");
 	/* Large blocks from other nodes are verified on every core; this node's own are verified already. */
 	if (node.verify_peers)
@@ -1210,16 +1716,29 @@ int main(int argc, char **argv)
 
 	pthread_create(&thr, NULL, appender, NULL);
 	pthread_create(&thr, NULL, watcher, etcd_open(etcd));
-	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+	/*
+	 * A thread per connection, as submitters and streams wait for blocks; poll(), not select(), so that
+	 * connections past file 1,024 are served; a small stack, as idle connections are most of them.
+	 */
+	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+			     MHD_USE_ITC | (sa.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 			     0, NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, &sa,
-			     MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_LIMIT, 2000,
+			     MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_LIMIT, max_conn,
 			     MHD_OPTION_CONNECTION_TIMEOUT, 120, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
-			     MHD_OPTION_END);
+			     MHD_OPTION_THREAD_STACK_SIZE, (size_t)256 * 1024, MHD_OPTION_END);
 	if (!d)
 		fatal("listen on %s", listen);
-	log_info("listening on %s", listen);
+	node.daemon = d;
+	log_info("listening on %s, at most %u connections", listen, max_conn);
 
 	sigwait(&set, &c);
+	log_info("signal %d: stopping", c);
+	pthread_mutex_lock(&node.qlock);
+	node.stopping = 1;
+	pthread_cond_broadcast(&node.done);
+	pthread_mutex_unlock(&node.qlock);
+	pthread_create(&thr, NULL, stop_deadline, NULL);
 	MHD_stop_daemon(d);
+	log_info("stopped");
 	return 0;
 }

@@ -148,11 +148,19 @@ static int url_ok(const char *s, size_t n)
 	return 1;
 }
 
-static int key_ok(const struct fwg_pubkey *k)
+/*
+ * A key the crypto backend decodes, in its one encoding: a P-256 point on the curve, an RSA-3072 key in DER.
+ * The prefix alone is not enough: a point off the curve would be appended and verify nothing.
+ */
+static int key_ok(uint32_t alg, const uint8_t *data, size_t len)
 {
-	if (k->alg == FWGATE_KEY_P256)
-		return k->len == 65 && k->data[0] == 4;
-	return k->alg == FWGATE_KEY_RSA3072 && k->len > 0 && k->len <= FWGATE_MAX_KEY_LEN;
+	struct fwg_key *key;
+
+	if (alg != FWGATE_KEY_P256 && alg != FWGATE_KEY_RSA3072)
+		return 0;
+	key = fwg_pubkey_decode(alg, data, len);
+	fwg_key_free(key);
+	return key != NULL;
 }
 
 static int genesis_decode(struct rd *r, struct fwg_genesis *g, struct fwg_err *err)
@@ -184,8 +192,9 @@ static int genesis_decode(struct rd *r, struct fwg_genesis *g, struct fwg_err *e
 			return fail(err, "genesis.members[%u].name: not 1-31 printable bytes, NUL-padded", i);
 		if (mb->key.len > FWGATE_MAX_KEY_LEN || getn(r, mb->key.data, mb->key.len))
 			return fail(err, "genesis.members[%u].key_len: %u is too long", i, mb->key.len);
-		if (!key_ok(&mb->key))
-			return fail(err, "genesis.members[%u].key: not an RSA-3072 or P-256 key encoding", i);
+		if (!key_ok(mb->key.alg, mb->key.data, mb->key.len))
+			return fail(err, "genesis.members[%u].key: does not decode as an RSA-3072 key (DER) or a "
+				    "P-256 point on the curve", i);
 		fwg_sha256(mb->key.data, mb->key.len, mb->key.id);
 		for (j = 0; j < i; j++)
 			if (!memcmp(g->members[j].key.id, mb->key.id, FWGATE_ID_LEN))
@@ -258,8 +267,8 @@ static int stmt_fields_ok(const struct fwg_tx *tx, struct fwg_err *err)
 	case FWG_TX_DEVCERT:
 		if (!name_ok(tx->s.devcert.o_type))
 			return fail(err, "devcert.o_type: not 1-31 printable bytes, NUL-padded");
-		if (tx->s.devcert.pubkey[0] != 4)
-			return fail(err, "devcert.pubkey: not an uncompressed P-256 point");
+		if (!key_ok(FWGATE_KEY_P256, tx->s.devcert.pubkey, sizeof(tx->s.devcert.pubkey)))
+			return fail(err, "devcert.pubkey: not an uncompressed P-256 point on the curve");
 		return 0;
 	case FWG_TX_BLOB: {
 		uint64_t size = be64toh(tx->s.blob.size);
@@ -282,7 +291,7 @@ static int stmt_fields_ok(const struct fwg_tx *tx, struct fwg_err *err)
 	if (!u->version)
 		return fail(err, "%s.version: zero", what);
 	if (!u->size)
-		return fail(err, "%s.size: zero", what);
+		return fail(err, "%s.size: zero; an image has at least one byte", what);
 	return 0;
 }
 

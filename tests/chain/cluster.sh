@@ -108,3 +108,18 @@ keys_and_genesis() {
 			--checker c3.pub --type router --threshold 2 --out "$W/genesis"
 	)
 }
+
+# free_base START STEP OFFSETS...: the first of START, START+STEP, ... (8 tries) at which every
+# START+OFFSET can be bound on 127.0.0.1: loopback clients take ephemeral ports in our ranges too.
+free_base() {
+	fb=$1 step=$2
+	shift 2
+	for _ in 1 2 3 4 5 6 7 8; do
+		python3 -c 'import socket, sys
+for o in sys.argv[2:]:
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", int(sys.argv[1]) + int(o)))' "$fb" "$@" 2>/dev/null && break
+		fb=$((fb + step))
+	done
+	echo "$fb"
+}

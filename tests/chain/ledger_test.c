@@ -218,6 +218,31 @@ static int tx_rejects_malformed(void)
 	return 0;
 }
 
+/* Fields the decoder must check beyond their length: each refusal names its field. */
+static int tx_refuses_keys_off_the_curve_and_empty_images(void)
+{
+	struct fwgate_devcert_stmt c = devcert();
+	struct fwgate_update_stmt u = update();
+	struct fwg_err err;
+	struct fwg_tx t;
+	size_t n;
+
+	/* y with its lowest bit flipped: (x, y') is on P-256 only if y' = p - y, which y +/- 1 is not. */
+	c.pubkey[64] ^= 1;
+	n = fwg_tx_sign(mkey, FWG_TX_DEVCERT, &c, sizeof(c), NULL, 0, buf, sizeof(buf));
+	CHECK(fwg_tx_decode(buf, n, &t, &err) && strstr(err.msg, "devcert.pubkey: not an uncompressed P-256 point"));
+	u.size = 0;
+	n = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, buf, sizeof(buf));
+	CHECK(fwg_tx_decode(buf, n, &t, &err) && strstr(err.msg, "update.size: zero"));
+	/* A genesis whose first member's RSA key does not start with a DER SEQUENCE. */
+	n = genesis(buf, sizeof(buf), 2);
+	CHECK(n && !fwg_tx_decode(buf, n, &t, &err));
+	fwg_tx_release(&t);
+	buf[2 + 8 + FWGATE_NAME_LEN + 1 + 1 + FWGATE_NAME_LEN + 1 + 2] ^= 0xff;
+	CHECK(fwg_tx_decode(buf, n, &t, &err) && strstr(err.msg, "genesis.members[0].key: does not decode"));
+	return 0;
+}
+
 static int genesis_rejects_threshold_below_majority(void)
 {
 	struct fwg_err err;
@@ -657,6 +682,7 @@ static const struct {
 } tests[] = {
 	{ "tx.roundtrips_every_kind", tx_roundtrips_every_kind },
 	{ "tx.rejects_malformed", tx_rejects_malformed },
+	{ "tx.refuses_keys_off_the_curve_and_empty_images", tx_refuses_keys_off_the_curve_and_empty_images },
 	{ "genesis.rejects_threshold_below_majority", genesis_rejects_threshold_below_majority },
 	{ "merkle.proves_every_leaf", merkle_proves_every_leaf },
 	{ "merkle.empty_root_is_sha256_of_nothing", merkle_empty_root_is_sha256_of_nothing },
