@@ -229,10 +229,10 @@ static int tx_refuses_keys_off_the_curve_and_empty_images(void)
 
 	/* y with its lowest bit flipped: (x, y') is on P-256 only if y' = p - y, which y +/- 1 is not. */
 	c.pubkey[64] ^= 1;
-	n = fwg_tx_sign(mkey, FWG_TX_DEVCERT, &c, sizeof(c), NULL, 0, buf, sizeof(buf));
+	n = fwg_tx_sign(mkey, FWG_TX_DEVCERT, &c, sizeof(c), NULL, 0, NULL, 0, buf, sizeof(buf));
 	CHECK(fwg_tx_decode(buf, n, &t, &err) && strstr(err.msg, "devcert.pubkey: not an uncompressed P-256 point"));
 	u.size = 0;
-	n = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, buf, sizeof(buf));
+	n = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, NULL, 0, buf, sizeof(buf));
 	CHECK(fwg_tx_decode(buf, n, &t, &err) && strstr(err.msg, "update.size: zero"));
 	/* A genesis whose first member's RSA key does not start with a DER SEQUENCE. */
 	n = genesis(buf, sizeof(buf), 2);
