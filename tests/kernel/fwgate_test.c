@@ -452,6 +452,8 @@ static const struct image *image_find(const uint8_t u_id[FWGATE_ID_LEN])
 	return NULL;
 }
 
+static void image_digest(struct image *img);
+
 static void image_make(struct image *img, size_t len, uint32_t seed)
 {
 	uint32_t x = seed * 2654435761u + 1;
@@ -465,6 +467,14 @@ static void image_make(struct image *img, size_t len, uint32_t seed)
 		x ^= x << 5;
 		img->data[i] = x;
 	}
+	image_digest(img);
+}
+
+/* The U_id and the hash list of @img's bytes; registers @img for the fixtures' cleanup. */
+static void image_digest(struct image *img)
+{
+	size_t len = img->len, i;
+
 	sha256(img->data, len, img->id);
 	img->chunks_len = chunks_len(len);
 	img->chunks = xmalloc(img->chunks_len);
@@ -4277,7 +4287,7 @@ static void ext4_install(struct __test_metadata *_metadata, struct world *w)
 	img.data = xmalloc(img.len);
 	ASSERT_EQ(img.len, fread(img.data, 1, img.len, f));
 	fclose(f);
-	sha256(img.data, img.len, img.id);
+	image_digest(&img);
 	ASSERT_EQ(0, install_new(w, LABEL_A, GROUP, &img, target_floor(LABEL_A) + 1))
 		TH_LOG("%s", w->reply.msg);
 	ASSERT_TRUE(dev_holds(w->a.path, 0, img.data, img.len));
