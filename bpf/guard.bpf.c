@@ -31,6 +31,8 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* GUARD_IOCTL_KEY(UBI_IOCATT), whose request names an MTD device by number; 0 when the loader has none. */
 const volatile __u32 ubi_attach_key;
+/* The kernel has no uring_cmd hook: io_uring passthrough is refused by refusing the node's every open. */
+const volatile bool deny_any_open;
 /* Module loading stays open (for signed modules: lockdown checks the signature) after the seal. */
 const volatile bool signed_modules;
 
@@ -166,6 +168,8 @@ int BPF_PROG(guard_file_open, struct file *file)
 	struct inode *inode = file->f_inode;
 	__u32 dev;
 
+	if (deny_any_open && protection(inode, &dev) & GUARD_DENY_ANY_OPEN)
+		return deny(dev, GUARD_HOOK_FILE_OPEN, GUARD_PASSTHROUGH, 0);
 	if (!(file->f_mode & FMODE_WRITE))
 		return 0;
 	if (protection(inode, &dev) & GUARD_DENY_WRITE_OPEN)

@@ -43,6 +43,7 @@ enum guard_hook {
 /* protected map values: what is denied on a device number. */
 #define GUARD_DENY_WRITE_OPEN	0x1
 #define GUARD_DENY_IOCTL	0x2
+#define GUARD_DENY_ANY_OPEN	0x4	/* NVMe generic nodes, on kernels without the uring_cmd hook */
 
 /* ioctls are matched by type and number: the size and direction bits of a command are masked off. */
 #define GUARD_IOCTL_KEY(cmd)	((cmd) & 0xffff)

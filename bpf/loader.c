@@ -328,8 +328,8 @@ static int protect_disk_aliases(struct fwg_guard *g, uint32_t disk)
 {
 	static const char *const classes[] = { "scsi_generic", "bsg", "nvme", "nvme-generic" };
 	char pattern[128], subsys[512], link[512];
+	uint32_t dev, what;
 	unsigned int i, k;
-	uint32_t dev;
 	glob_t gl;
 	ssize_t n;
 	int err = 0;
@@ -345,9 +345,14 @@ static int protect_disk_aliases(struct fwg_guard *g, uint32_t disk)
 		if (n <= 0)
 			continue;
 		link[n] = '\0';
-		for (k = 0; k < sizeof(classes) / sizeof(classes[0]); k++)
-			if (!strcmp(strrchr(link, '/') + 1, classes[k]) && !read_devt(gl.gl_pathv[i], &dev))
-				err = protect(g, dev, GUARD_DENY_WRITE_OPEN | GUARD_DENY_IOCTL);
+		for (k = 0; k < sizeof(classes) / sizeof(classes[0]); k++) {
+			if (strcmp(strrchr(link, '/') + 1, classes[k]) || read_devt(gl.gl_pathv[i], &dev))
+				continue;
+			what = GUARD_DENY_WRITE_OPEN | GUARD_DENY_IOCTL;
+			if (!strcmp(classes[k], "nvme-generic") && g->skel->rodata->deny_any_open)
+				what |= GUARD_DENY_ANY_OPEN;
+			err = protect(g, dev, what);
+		}
 	}
 	globfree(&gl);
 	return err;
@@ -364,9 +369,17 @@ static int protect_block(struct fwg_guard *g, uint32_t dev, uint32_t disk)
 	return err ?: protect_disk_aliases(g, disk);
 }
 
-static int protect_target(struct fwg_guard *g, const char *dir)
+/* An MTD character device, its read-only node /dev/mtdNro and /dev/mtdblockN over it. */
+static int protect_mtd(struct fwg_guard *g, uint32_t dev)
 {
 	const uint32_t all = GUARD_DENY_WRITE_OPEN | GUARD_DENY_IOCTL;
+
+	return protect(g, dev, all) ?: protect(g, dev | 1, all) ?:
+	       protect(g, MTD_BLOCK_MAJOR << 20 | (dev & 0xfffff) >> 1, all);
+}
+
+static int protect_target(struct fwg_guard *g, const char *dir)
+{
 	char path[512];
 	uint32_t dev, disk;
 	int err;
@@ -381,13 +394,9 @@ static int protect_target(struct fwg_guard *g, const char *dir)
 		return err;
 	if (dev >> 20 != MTD_CHAR_MAJOR)
 		return protect_block(g, dev, disk);
-	/* The MTD device and its master, their read-only nodes /dev/mtdNro, and /dev/mtdblockN over each. */
-	err = protect(g, dev, all) ?: protect(g, dev | 1, all) ?:
-	      protect(g, MTD_BLOCK_MAJOR << 20 | (dev & 0xfffff) >> 1, all);
-	if (!err && disk != dev)
-		err = protect(g, disk, all) ?: protect(g, disk | 1, all) ?:
-		      protect(g, MTD_BLOCK_MAJOR << 20 | (disk & 0xfffff) >> 1, all);
-	return err;
+	/* The MTD partition and its master. */
+	err = protect_mtd(g, dev);
+	return err || disk == dev ? err : protect_mtd(g, disk);
 }
 
 /* "PARTLABEL=NAME": the partition whose uevent names it, as fwgate.ko resolves it. */
@@ -548,7 +557,10 @@ static int guard_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Hooks that only newer kernels have: file_ioctl_compat since 6.8; uring_cmd since 6.0. */
+/*
+ * Hooks that only newer kernels have: file_ioctl_compat since 6.8; uring_cmd since 6.0. Without uring_cmd, the
+ * NVMe generic nodes of protected disks can not be opened at all (GUARD_DENY_ANY_OPEN).
+ */
 static void skip_missing_hooks(struct guard_bpf *s)
 {
 	static const char *const optional[] = { "file_ioctl_compat", "uring_cmd" };
@@ -559,6 +571,8 @@ static void skip_missing_hooks(struct guard_bpf *s)
 		if (libbpf_find_vmlinux_btf_id(optional[i], BPF_LSM_MAC) < 0) {
 			log_info("guard: this kernel has no %s hook", optional[i]);
 			bpf_program__set_autoload(progs[i], false);
+			if (progs[i] == s->progs.guard_uring_cmd)
+				s->rodata->deny_any_open = true;
 		}
 }
 
