@@ -257,7 +257,6 @@ self_eperm() {
 self_denied bpftool map update pinned $pins/guard_protected key 0 0 0 0 value 0 0 0 0
 self_denied bpftool map delete pinned $pins/guard_protected key hex 00 00 00 00
 self_denied bpftool map freeze pinned $pins/guard_protected
-self_denied bpftool prog show pinned $pins/guard_file_open
 self_denied bpftool link detach pinned $pins/guard_file_open
 self_eperm ids
 self_eperm fmod_ret
