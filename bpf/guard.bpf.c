@@ -22,6 +22,7 @@
 #define PROT_WRITE	0x2
 #define MAP_SHARED	0x1
 #define VM_SHARED	0x8
+#define PTRACE_MODE_ATTACH	0x02
 #define MTD_CHAR_MAJOR	90
 #define SYSFS_MAGIC	0x62656572
 #define CONFIGFS_MAGIC	0x62656570
@@ -376,11 +377,14 @@ int BPF_PROG(guard_sb_umount, struct vfsmount *mnt, int flags)
 	return deny(0, GUARD_HOOK_SB_UMOUNT, GUARD_SELF, flags);
 }
 
-/* ptrace and pidfd_getfd of the loader, whose fds reach the guard's maps. */
+/*
+ * ptrace, pidfd_getfd, /proc/PID/mem and process_vm_writev of the loader, whose fds reach the guard's maps: the
+ * attach mode. Reading its /proc files (ps, pkill) is the read mode, and is let through.
+ */
 SEC("lsm/ptrace_access_check")
 int BPF_PROG(guard_ptrace_access_check, struct task_struct *child, unsigned int mode)
 {
-	if (!sealed() || !self_lookup(GUARD_SELF_LOADER, child->tgid))
+	if (!(mode & PTRACE_MODE_ATTACH) || !sealed() || !self_lookup(GUARD_SELF_LOADER, child->tgid))
 		return 0;
 	return deny(0, GUARD_HOOK_PTRACE, GUARD_SELF, mode);
 }
