@@ -9,6 +9,7 @@
 
 #include "bpfload.h"
 #include "loader.h"
+#include "lock.h"
 #include "log.h"
 
 #define MAX_ALLOW	64
@@ -17,7 +18,6 @@ struct fwg_agent_bpf {
 	struct fwg_guard *guard;
 	struct fwg_egress *egress;
 	struct fwg_filter *filter;
-	int locked;
 };
 
 static void denial(const struct guard_event *e, void *arg)
@@ -30,16 +30,9 @@ static void denial(const struct guard_event *e, void *arg)
 
 int fwg_agent_bpf_poll(struct fwg_agent_bpf *b)
 {
-	int n;
-
 	if (!b || !b->guard)
 		return 0;
-	n = fwg_guard_poll(b->guard, 0, denial, NULL);
-	if (!b->locked && fwg_guard_refresh(b->guard) == 1) {
-		b->locked = 1;
-		log_info("guard: the policy is locked: enforcing");
-	}
-	return n;
+	return fwg_guard_poll(b->guard, 0, denial, NULL);
 }
 
 /* "http://host[:port]/path" -> each address of host, as "a.b.c.d:port" or "[v6]:port". */
@@ -174,24 +167,25 @@ static int own_cgroup(char *path, size_t len)
 	return found ? 0 : -1;
 }
 
-struct fwg_agent_bpf *fwg_agent_bpf_start(const struct fwg_conf *c, int *err)
+struct fwg_agent_bpf *fwg_agent_bpf_start(const struct fwg_conf *c, int (*lock_policy)(void *arg), void *arg,
+					  int *err)
 {
+	struct fwg_lock_opts lo = { .signed_modules = c->signed_modules, .lock_policy = lock_policy, .arg = arg };
 	int must = !strcmp(c->bpf, "yes");
 	struct fwg_agent_bpf *b;
 	char cg[640];
 
 	*err = 0;
-	if (!strcmp(c->bpf, "no"))
-		return NULL;
+	lo.guard = must ? FWG_LOCK_GUARD_YES : strcmp(c->bpf, "no") ? FWG_LOCK_GUARD_AUTO : FWG_LOCK_GUARD_NO;
 	b = calloc(1, sizeof(*b));
-	if (!b)
-		return NULL;
-	b->guard = fwg_guard_start(&(struct fwg_guard_opts){ 0 });
-	if (!b->guard) {
-		log_warnx("bpf: the write guard did not load%s", must ? "" : "; going on without it");
+	if (!b || fwg_gate_lock(&lo, &b->guard)) {
+		*err = 1;
 		goto fail;
 	}
-	fwg_agent_bpf_poll(b);
+	if (lo.guard == FWG_LOCK_GUARD_NO) {
+		free(b);
+		return NULL;
+	}
 	if (c->filter_if[0] && start_filter(b, c)) {
 		log_warnx("bpf: the traffic filter on %s did not load%s", c->filter_if, must ? "" : "; going on without it");
 		if (must)
@@ -211,11 +205,11 @@ struct fwg_agent_bpf *fwg_agent_bpf_start(const struct fwg_conf *c, int *err)
 		b->egress = NULL;
 		return b;
 	}
-	log_info("bpf: guard loaded; egress of %s restricted to the nodes and mirrors", cg);
+	log_info("bpf: egress of %s restricted to the nodes and mirrors", cg);
 	return b;
 fail:
 	fwg_agent_bpf_stop(b);
-	*err = must;
+	*err |= must;
 	return NULL;
 }
 

@@ -212,6 +212,13 @@ static int parse_line(const struct ctx *x, char **w, int n, struct fwg_conf *c)
 		strcpy(c->bpf, w[1]);
 		return 0;
 	}
+	if (!strcmp(k, "signed-modules")) {
+		ARGS(1);
+		if (strcmp(w[1], "yes") && strcmp(w[1], "no"))
+			return bad(x, "signed-modules wants yes or no");
+		c->signed_modules = !strcmp(w[1], "yes");
+		return 0;
+	}
 	if (!strcmp(k, "filter")) {
 		if (n < 2)
 			return bad(x, "filter wants an interface, then up to 3 update ports");

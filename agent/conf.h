@@ -54,6 +54,7 @@ struct fwg_conf {
 	char health_check[FWG_CONF_PATH_LEN];	/* run before a booted slot is marked good */
 	char control[FWG_CONF_PATH_LEN];	/* fwgatectl's socket */
 	char bpf[8];				/* "auto", "yes" or "no": load the bpf/ programs */
+	int signed_modules;			/* after the lock, keep loading modules lockdown finds signed */
 	char filter_if[FWGATE_NAME_LEN];	/* the uplink the XDP traffic filter guards, or "" */
 	uint16_t filter_ports[FWG_CONF_MAX_FILTER_PORTS];	/* its update ports (local TCP ports) */
 	unsigned int nr_filter_ports;

@@ -16,6 +16,7 @@
 #include <sys/un.h>
 
 #include "command.h"
+#include "lock.h"
 #include "cmd.h"
 #include "files.h"
 #include "keys.h"
@@ -185,6 +186,44 @@ static int cmd_status(int argc, char **argv)
 	return 0;
 }
 
+static int lock_policy_nl(void *arg)
+{
+	struct fwg_nl *nl = arg;
+	int err = fwg_nl_policy_lock(nl);
+
+	if (err)
+		log_warnx("policy lock: %s", fwg_nl_error(nl));
+	return err;
+}
+
+/* policy lock [--pin DIR] [--signed-modules] [--allow-dm] [--no-guard]: the lock sequence of lock.h. */
+static int policy_lock(int argc, char **argv)
+{
+	struct fwg_lock_opts o = { .guard = FWG_LOCK_GUARD_YES, .lock_policy = lock_policy_nl };
+	struct fwg_guard *g;
+	int i, err;
+
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--pin") && i + 1 < argc)
+			o.pin_dir = argv[++i];
+		else if (!strcmp(argv[i], "--signed-modules"))
+			o.signed_modules = 1;
+		else if (!strcmp(argv[i], "--allow-dm"))
+			o.allow_dm = 1;
+		else if (!strcmp(argv[i], "--no-guard"))
+			o.guard = FWG_LOCK_GUARD_NO;
+		else
+			fatalx("policy lock: \"%s\": usage: fwgatectl policy lock [--pin DIR] [--signed-modules] "
+			       "[--allow-dm] [--no-guard]", argv[i]);
+	}
+	o.arg = nl_open(0);
+	err = fwg_gate_lock(&o, &g);
+	/* The sealed guard stays attached through its pins. */
+	fwg_guard_destroy(g);
+	fwg_nl_close(o.arg);
+	return err ? 1 : 0;
+}
+
 static int cmd_policy(int argc, char **argv)
 {
 	struct fwg_nl *nl;
@@ -193,25 +232,21 @@ static int cmd_policy(int argc, char **argv)
 	size_t len;
 	int err;
 
-	if (argc == 3 && !strcmp(argv[1], "load")) {
-		if (fwg_read_file(argv[2], &text, &len, 1 << 20))
-			return 1;
-		err = fwg_policy_parse(argv[2], (char *)text, len, &p);
-		free(text);
-		if (err)
-			return 1;
-		nl = nl_open(0);
-		err = fwg_nl_policy_set(nl, &p);
-		if (err)
-			return nl_fail(nl, "policy load", err);
-	} else if (argc == 2 && !strcmp(argv[1], "lock")) {
-		nl = nl_open(0);
-		err = fwg_nl_policy_lock(nl);
-		if (err)
-			return nl_fail(nl, "policy lock", err);
-	} else {
-		fatalx("usage: fwgatectl policy load FILE | policy lock");
-	}
+	if (argc >= 2 && !strcmp(argv[1], "lock"))
+		return policy_lock(argc, argv);
+	if (argc != 3 || strcmp(argv[1], "load"))
+		fatalx("usage: fwgatectl policy load FILE | policy lock [--pin DIR] [--signed-modules] [--allow-dm] "
+		       "[--no-guard]");
+	if (fwg_read_file(argv[2], &text, &len, 1 << 20))
+		return 1;
+	err = fwg_policy_parse(argv[2], (char *)text, len, &p);
+	free(text);
+	if (err)
+		return 1;
+	nl = nl_open(0);
+	err = fwg_nl_policy_set(nl, &p);
+	if (err)
+		return nl_fail(nl, "policy load", err);
 	fwg_nl_close(nl);
 	return 0;
 }
@@ -427,7 +462,8 @@ static int cmd_events(int argc, char **argv)
 
 static const struct fwg_cmd commands[] = {
 	{ "status", cmd_status, "policy, targets, updates and counters (the default)" },
-	{ "policy", cmd_policy, "load FILE | lock" },
+	{ "policy", cmd_policy, "load FILE | lock [--pin DIR] [--signed-modules] [--allow-dm] [--no-guard]: "
+	  "lock seals the write guard, locks the policy and raises the kernel's one-way switches" },
 	{ "target", cmd_target, "NAME SPEC [GROUP]: declare a target (before lock)" },
 	{ "state-device", cmd_state_device, "SPEC: declare the rollback state store" },
 	{ "bundle", cmd_bundle, "U.stmt [C.verdict...]: submit an approval bundle" },

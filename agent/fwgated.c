@@ -141,7 +141,10 @@ static int policy_differs(const struct fwg_policy *a, const struct fwg_policy *b
 	return differs;
 }
 
-/* Gives fwgate.ko the configuration's policy, state store and targets, unless it has them already. */
+/*
+ * Gives fwgate.ko the configuration's policy, state store and targets, unless it has them already; the lock
+ * sequence then locks it.
+ */
 static int provision(void)
 {
 	struct fwg_policy kp;
@@ -196,15 +199,24 @@ static int provision(void)
 			return -1;
 		}
 		m.p = kp;
-		if (kp.locked)
-			return 0;
 	}
-	/* The write guard enforces only once the policy is locked, and unlocked it can be replaced. */
+	return 0;
+}
+
+/* The lock sequence's step in fwgate.ko, after the guard is sealed (bpf/lock.h). */
+static int lock_policy(void *arg)
+{
+	int err;
+
+	(void)arg;
+	if (m.p.locked)
+		return 0;
 	err = fwg_nl_policy_lock(m.nl);
 	if (err) {
 		log_warnx("policy: fwgate.ko can not lock it: %s (%s)", fwg_nl_error(m.nl), strerror(-err));
-		return -1;
+		return err;
 	}
+	m.p.locked = 1;
 	log_info("policy: locked in fwgate.ko");
 	return 0;
 }
@@ -849,7 +861,7 @@ int main(int argc, char **argv)
 	}
 	if (provision())
 		return 1;
-	m.bpf = fwg_agent_bpf_start(&m.c, &err);
+	m.bpf = fwg_agent_bpf_start(&m.c, lock_policy, NULL, &err);
 	if (err)
 		return 1;
 	/* Loading the programs parsed the kernel's BTF: give those megabytes back. */

@@ -15,7 +15,7 @@ BPF_CLANG_FLAGS = -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 	-I/usr/include/$(MULTIARCH) -I$(BPF_OUT) -Ibpf
 
 EXTRA_BINS += $(BPF_SKELS) $(BPF_LIB) $(BUILD)/tests/bpf_filter_test $(BUILD)/tests/bpf_open_bench \
-	$(BUILD)/tests/bpf_ioctl_probe
+	$(BUILD)/tests/bpf_ioctl_probe $(BUILD)/tests/bpf_fd_probe $(BUILD)/tests/bpf_self_probe
 
 $(BPF_OUT)/vmlinux.h: $(VMLINUX_BTF)
 	@echo "  GEN     $@"
@@ -30,12 +30,12 @@ $(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
 	@echo "  SKEL    $@"
 	$(Q)bpftool gen skeleton $< name $*_bpf >$@.tmp && mv $@.tmp $@
 
-$(BPF_OUT)/loader.o $(BPF_OUT)/command.o: $(BPF_OUT)/%.o: bpf/%.c $(wildcard bpf/*.h) $(BPF_SKELS) lib/log.h
+$(BPF_OUT)/loader.o $(BPF_OUT)/command.o $(BPF_OUT)/lock.o: $(BPF_OUT)/%.o: bpf/%.c $(wildcard bpf/*.h) $(BPF_SKELS) lib/log.h
 	@echo "  CC      $@"
 	$(Q)$(CC) $(UCFLAGS) $(BPF_CFLAGS) -c -o $@ $<
 
-# The loader and the "fwgatectl bpf" command, for fwgatectl and the tests.
-$(BPF_LIB): $(BPF_OUT)/loader.o $(BPF_OUT)/command.o
+# The loader, the lock sequence and the "fwgatectl bpf" command, for fwgatectl, fwgated and the tests.
+$(BPF_LIB): $(BPF_OUT)/loader.o $(BPF_OUT)/command.o $(BPF_OUT)/lock.o
 	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/tests/bpf_filter_test: tests/bpf/filter_test.c $(BPF_LIB) $(LIBFWG) $(KSELFTEST)
@@ -43,7 +43,8 @@ $(BUILD)/tests/bpf_filter_test: tests/bpf/filter_test.c $(BPF_LIB) $(LIBFWG) $(K
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UCFLAGS) $(BPF_CFLAGS) -I$(BUILD)/kselftest -o $@ $< $(BPF_LIB) $(LIBFWG) $(BPF_LIBS)
 
-$(BUILD)/tests/bpf_open_bench $(BUILD)/tests/bpf_ioctl_probe: $(BUILD)/tests/bpf_%: tests/bpf/%.c
+$(BUILD)/tests/bpf_open_bench $(BUILD)/tests/bpf_ioctl_probe $(BUILD)/tests/bpf_fd_probe \
+$(BUILD)/tests/bpf_self_probe: $(BUILD)/tests/bpf_%: tests/bpf/%.c
 	@echo "  CC      $@"
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $<

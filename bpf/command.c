@@ -3,6 +3,8 @@
  * fwgatectl bpf: loads, configures and attaches one of fwgate's BPF programs, standalone (tests, bring-up).
  * In the foreground it stays attached until SIGINT or SIGTERM, then prints its counters and detaches; with
  * --pin DIR it pins its links and maps in DIR and exits, leaving the program attached until "bpf unpin".
+ * A guard started here is never sealed: the production guard is the one "policy lock" seals (lock.h), and
+ * "bpf log" and "bpf stats" read its denials and counters.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -139,26 +141,12 @@ static int parse_args(int argc, char **argv, struct bpf_args *a)
 	return 0;
 }
 
-static int bpf_guard(struct bpf_args *a)
+/* Prints the denials of @g until SIGINT or SIGTERM, then its counters. */
+static int guard_follow(struct fwg_guard *g)
 {
-	struct fwg_guard_opts o = { .sysfs = a->sysfs, .allow_dm = a->allow_dm };
 	uint64_t v[GUARD_NR_REASONS];
-	struct fwg_guard *g;
-	int locked, n;
+	int n;
 
-	g = fwg_guard_start(&o);
-	if (!g)
-		return 1;
-	locked = fwg_guard_refresh(g);
-	if (a->pin) {
-		if (locked != 1)
-			log_warnx("the policy is not locked: the pinned guard stays inert (pin it after the lock)");
-		n = fwg_guard_pin(g, a->pin);
-		fwg_guard_destroy(g);
-		return n ? 1 : 0;
-	}
-	printf("guard attached, %s\n", locked == 1 ? "enforcing" : "waiting for the policy lock");
-	fflush(stdout);
 	catch_signals();
 	while (!stop) {
 		n = fwg_guard_poll(g, 500, print_denial, NULL);
@@ -166,19 +154,46 @@ static int bpf_guard(struct bpf_args *a)
 			log_warnx("guard: ring buffer: %s", strerror(-n));
 			break;
 		}
-		if (locked != 1) {
-			locked = fwg_guard_refresh(g);
-			if (locked == 1) {
-				printf("guard enforcing\n");
-				fflush(stdout);
-			}
-		}
 	}
 	fwg_guard_poll(g, 0, print_denial, NULL);
 	fwg_guard_counters(g, v);
 	print_counters("guard", fwg_guard_reason_names, v, GUARD_NR_REASONS);
-	fwg_guard_destroy(g);
 	return 0;
+}
+
+static int bpf_guard(struct bpf_args *a)
+{
+	struct fwg_guard_opts o = { .sysfs = a->sysfs, .allow_dm = a->allow_dm };
+	struct fwg_guard *g;
+	int err;
+
+	g = fwg_guard_start(&o);
+	if (!g)
+		return 1;
+	if (a->pin) {
+		err = fwg_guard_pin(g, a->pin);
+		fwg_guard_destroy(g);
+		return err ? 1 : 0;
+	}
+	printf("guard attached, enforcing\n");
+	fflush(stdout);
+	err = guard_follow(g);
+	fwg_guard_destroy(g);
+	return err;
+}
+
+static int bpf_log(struct bpf_args *a)
+{
+	struct fwg_guard *g = fwg_guard_open_pinned(a->n_rest ? a->rest[0] : FWG_BPF_PIN_DIR);
+	int err;
+
+	if (!g)
+		return 1;
+	printf("reading the pinned guard's denials\n");
+	fflush(stdout);
+	err = guard_follow(g);
+	fwg_guard_destroy(g);
+	return err;
 }
 
 static int bpf_filter(struct bpf_args *a)
@@ -272,7 +287,8 @@ static const struct {
 	int (*fn)(struct bpf_args *a);
 	const char *help;
 } subcommands[] = {
-	{ "guard", bpf_guard, "[--pin DIR] [--allow-dm] [--sysfs DIR]: deny write paths to the targets" },
+	{ "guard", bpf_guard, "[--pin DIR] [--allow-dm] [--sysfs DIR]: deny write paths to the targets, unsealed" },
+	{ "log", bpf_log, "[DIR]: print the denials of the guard pinned in DIR" },
 	{ "filter", bpf_filter,
 	  "IFACE [--allow CIDR]... [--port N]... [--relay-port N --rate PPS [--burst N]] [--pin DIR]" },
 	{ "egress", bpf_egress, "CGROUP [--allow ADDR[:PORT]]... [--pin DIR]" },

@@ -47,6 +47,11 @@ const char *const fwg_guard_reason_names[GUARD_NR_REASONS] = {
 	[GUARD_MTD_WRITE] = "mtd_write",
 	[GUARD_DM_TABLE] = "dm_table",
 	[GUARD_UBI_ATTACH] = "ubi_attach",
+	[GUARD_WRITE_FD] = "write_fd",
+	[GUARD_MMAP_WRITE] = "mmap_write",
+	[GUARD_SELF] = "self",
+	[GUARD_KERNEL_CODE] = "kernel_code",
+	[GUARD_HOTPLUG] = "hotplug",
 	[GUARD_EVENTS_LOST] = "events_lost",
 };
 
@@ -64,7 +69,7 @@ const char *const fwg_egress_counter_names[EGRESS_NR_COUNTERS] = {
 	[EGRESS_DENIED] = "denied",
 };
 
-/* The ioctls the guard denies on a protected device node, by reason. */
+/* The ioctls the guard denies on a protected device node, by reason; matched by type and number. */
 static const struct {
 	uint32_t cmd;
 	uint32_t reason;
@@ -139,7 +144,9 @@ static void percpu_sum(int fd, uint64_t *out, unsigned int n)
 
 int fwg_bpf_pinned_counters(const char *path, uint64_t *out, unsigned int n)
 {
-	int fd = bpf_obj_get(path);
+	/* Read-only: a sealed guard refuses any other fd to its counters. */
+	LIBBPF_OPTS(bpf_obj_get_opts, ro, .file_flags = BPF_F_RDONLY);
+	int fd = bpf_obj_get_opts(path, &ro);
 
 	if (fd < 0)
 		return -errno;
@@ -248,13 +255,39 @@ int fwg_bpf_unpin(const char *dir)
 /* ------------------------------------------------------------------ guard */
 
 struct fwg_guard {
-	struct guard_bpf *skel;
+	struct guard_bpf *skel;		/* NULL for a pinned guard opened by fwg_guard_open_pinned() */
+	int events_fd, stats_fd;
 	struct ring_buffer *rb;
-	char sysfs[256];
-	int warned;	/* about a missing sysfs, once */
 	fwg_guard_event_fn fn;
 	void *fn_arg;
 };
+
+/* The attributes that remove, rescan, add or rebind devices (sysfs), and nvmet's backing device (configfs). */
+static const char *const hotplug_attrs[] = {
+	"remove", "delete", "rescan", "scan", "add_host", "bind", "unbind", "new_id", "device_path",
+};
+
+static const char *const hook_names[GUARD_NR_HOOKS] = {
+	[GUARD_HOOK_FILE_OPEN] = "file_open",
+	[GUARD_HOOK_FILE_IOCTL] = "file_ioctl",
+	[GUARD_HOOK_FILE_PERMISSION] = "file_permission",
+	[GUARD_HOOK_MMAP_FILE] = "mmap_file",
+	[GUARD_HOOK_FILE_MPROTECT] = "file_mprotect",
+	[GUARD_HOOK_URING_CMD] = "uring_cmd",
+	[GUARD_HOOK_BPF] = "bpf",
+	[GUARD_HOOK_BPF_MAP] = "bpf_map",
+	[GUARD_HOOK_BPF_PROG] = "bpf_prog",
+	[GUARD_HOOK_INODE] = "inode",
+	[GUARD_HOOK_SB_UMOUNT] = "sb_umount",
+	[GUARD_HOOK_PTRACE] = "ptrace_access_check",
+	[GUARD_HOOK_KERNEL_READ_FILE] = "kernel_read_file",
+	[GUARD_HOOK_KERNEL_LOAD_DATA] = "kernel_load_data",
+};
+
+const char *fwg_guard_hook_name(unsigned int hook)
+{
+	return hook < GUARD_NR_HOOKS && hook_names[hook] ? hook_names[hook] : "?";
+}
 
 /* Reads "MAJ:MIN" from @path into a kernel dev_t (major << 20 | minor). */
 static int read_devt(const char *path, uint32_t *dev)
@@ -295,8 +328,8 @@ static int protect_disk_aliases(struct fwg_guard *g, uint32_t disk)
 {
 	static const char *const classes[] = { "scsi_generic", "bsg", "nvme", "nvme-generic" };
 	char pattern[128], subsys[512], link[512];
+	uint32_t dev, what;
 	unsigned int i, k;
-	uint32_t dev;
 	glob_t gl;
 	ssize_t n;
 	int err = 0;
@@ -312,107 +345,206 @@ static int protect_disk_aliases(struct fwg_guard *g, uint32_t disk)
 		if (n <= 0)
 			continue;
 		link[n] = '\0';
-		for (k = 0; k < sizeof(classes) / sizeof(classes[0]); k++)
-			if (!strcmp(strrchr(link, '/') + 1, classes[k]) && !read_devt(gl.gl_pathv[i], &dev))
-				err = protect(g, dev, GUARD_DENY_WRITE_OPEN | GUARD_DENY_IOCTL);
+		for (k = 0; k < sizeof(classes) / sizeof(classes[0]); k++) {
+			if (strcmp(strrchr(link, '/') + 1, classes[k]) || read_devt(gl.gl_pathv[i], &dev))
+				continue;
+			what = GUARD_DENY_WRITE_OPEN | GUARD_DENY_IOCTL;
+			if (!strcmp(classes[k], "nvme-generic") && g->skel->rodata->deny_any_open)
+				what |= GUARD_DENY_ANY_OPEN;
+			err = protect(g, dev, what);
+		}
 	}
 	globfree(&gl);
 	return err;
 }
 
-static int protect_target(struct fwg_guard *g, const char *dir)
+/* A block device with everything that reaches its disk: the disk itself and the disk's character nodes. */
+static int protect_block(struct fwg_guard *g, uint32_t dev, uint32_t disk)
 {
 	const uint32_t all = GUARD_DENY_WRITE_OPEN | GUARD_DENY_IOCTL;
-	static const char *const files[] = { "dev", "disk_dev" };
+	int err = protect(g, dev, all);
+
+	if (!err && disk != dev)
+		err = protect(g, disk, all);
+	return err ?: protect_disk_aliases(g, disk);
+}
+
+/* An MTD character device, its read-only node /dev/mtdNro and /dev/mtdblockN over it. */
+static int protect_mtd(struct fwg_guard *g, uint32_t dev)
+{
+	const uint32_t all = GUARD_DENY_WRITE_OPEN | GUARD_DENY_IOCTL;
+
+	return protect(g, dev, all) ?: protect(g, dev | 1, all) ?:
+	       protect(g, MTD_BLOCK_MAJOR << 20 | (dev & 0xfffff) >> 1, all);
+}
+
+static int protect_target(struct fwg_guard *g, const char *dir)
+{
 	char path[512];
-	uint32_t dev;
-	unsigned int i;
+	uint32_t dev, disk;
 	int err;
 
-	for (i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		err = read_devt(path, &dev);
-		if (!err)
-			err = protect(g, dev, all);
-		if (err)
-			return err;
-		if (dev >> 20 == MTD_CHAR_MAJOR) {
-			/* The read-only node /dev/mtdNro, and /dev/mtdblockN over the same device. */
-			err = protect(g, dev | 1, all);
-			if (!err)
-				err = protect(g, MTD_BLOCK_MAJOR << 20 | (dev & 0xfffff) >> 1, all);
-		} else if (i == 1) {
-			err = protect_disk_aliases(g, dev);
-		}
-		if (err)
-			return err;
+	snprintf(path, sizeof(path), "%s/dev", dir);
+	err = read_devt(path, &dev);
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "%s/disk_dev", dir);
+	err = read_devt(path, &disk);
+	if (err)
+		return err;
+	if (dev >> 20 != MTD_CHAR_MAJOR)
+		return protect_block(g, dev, disk);
+	/* The MTD partition and its master. */
+	err = protect_mtd(g, dev);
+	return err || disk == dev ? err : protect_mtd(g, disk);
+}
+
+/* "PARTLABEL=NAME": the partition whose uevent names it, as fwgate.ko resolves it. */
+static int devt_by_partname(const char *name, uint32_t *dev)
+{
+	char line[300], want[300], path[512];
+	int found = -ENOENT;
+	size_t i;
+	glob_t gl;
+	FILE *f;
+
+	snprintf(want, sizeof(want), "PARTNAME=%s\n", name);
+	if (glob("/sys/class/block/*/uevent", 0, NULL, &gl))
+		return -ENOENT;
+	for (i = 0; i < gl.gl_pathc && found; i++) {
+		f = fopen(gl.gl_pathv[i], "r");
+		if (!f)
+			continue;
+		while (found && fgets(line, sizeof(line), f))
+			if (!strcmp(line, want)) {
+				snprintf(path, sizeof(path), "%.*s/dev", (int)(strlen(gl.gl_pathv[i]) - 7),
+					 gl.gl_pathv[i]);
+				found = read_devt(path, dev);
+			}
+		fclose(f);
 	}
+	globfree(&gl);
+	return found;
+}
+
+/* The state store's device number from fwgate.ko's spec: PARTLABEL=, PARTUUID=, a path or MAJ:MIN. */
+static int resolve_store(const char *spec, uint32_t *dev)
+{
+	unsigned int ma, mi;
+	char path[300], end;
+	struct stat st;
+
+	if (!strncmp(spec, "PARTLABEL=", 10))
+		return devt_by_partname(spec + 10, dev);
+	if (sscanf(spec, "%u:%u%c", &ma, &mi, &end) == 2 && ma <= 0xfff && mi <= 0xfffff) {
+		*dev = ma << 20 | mi;
+		return 0;
+	}
+	if (!strncmp(spec, "PARTUUID=", 9))
+		snprintf(path, sizeof(path), "/dev/disk/by-partuuid/%s", spec + 9);
+	else
+		snprintf(path, sizeof(path), "%s", spec);
+	if (stat(path, &st))
+		return -errno;
+	if (!S_ISBLK(st.st_mode))
+		return -ENOTBLK;
+	*dev = major(st.st_rdev) << 20 | minor(st.st_rdev);
 	return 0;
 }
 
-static int read_locked(const char *sysfs)
+/* The rollback state store: fwgate.ko writes it with bios; nothing else may. */
+static int protect_store(struct fwg_guard *g, const char *sysfs)
 {
-	char path[300], c = '0';
+	char path[300], spec[256] = "";
+	uint32_t dev, disk;
 	FILE *f;
+	int err;
 
-	snprintf(path, sizeof(path), "%s/policy/locked", sysfs);
+	snprintf(path, sizeof(path), "%s/state_device", sysfs);
 	f = fopen(path, "r");
 	if (!f)
-		return -errno;
-	if (fread(&c, 1, 1, f) != 1)
-		c = '0';
+		return errno == ENOENT ? 0 : -errno;
+	if (!fgets(spec, sizeof(spec), f))
+		spec[0] = '\0';
 	fclose(f);
-	return c == '1';
+	spec[strcspn(spec, "\n")] = '\0';
+	if (!spec[0])
+		return 0;
+	err = resolve_store(spec, &dev);
+	if (err) {
+		log_warnx("guard: state store %s: can not find its device: %s", spec, strerror(-err));
+		return err;
+	}
+	/* A partition's disk is its sysfs directory's parent. */
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../dev", dev >> 20, dev & 0xfffff);
+	if (access(path, F_OK) || read_devt(path, &disk))
+		disk = dev;
+	return protect_block(g, dev, disk);
 }
 
-int fwg_guard_refresh(struct fwg_guard *g)
+/* The targets' and the state store's device numbers, from fwgate.ko's sysfs directory. */
+static int guard_fill_protected(struct fwg_guard *g, const char *sysfs)
 {
 	char pattern[300];
 	glob_t gl;
 	size_t i;
-	int locked, err = 0;
+	int err = 0;
 
-	if (g->skel->bss->locked)
-		return 1;
-	/* Read the lock first: targets can not change once it is set, so the set read after it is final. */
-	locked = read_locked(g->sysfs);
-	if (locked < 0) {
-		if (!g->warned++)
-			log_warnx("%s/policy/locked: %s (is fwgate.ko loaded?)", g->sysfs, strerror(-locked));
-		return locked;
-	}
-	snprintf(pattern, sizeof(pattern), "%s/targets/*/dev", g->sysfs);
+	snprintf(pattern, sizeof(pattern), "%s/targets/*/dev", sysfs);
 	if (!glob(pattern, 0, NULL, &gl)) {
 		for (i = 0; i < gl.gl_pathc && !err; i++) {
 			*strrchr(gl.gl_pathv[i], '/') = '\0';
 			err = protect_target(g, gl.gl_pathv[i]);
 		}
 		globfree(&gl);
+	} else if (access(sysfs, F_OK)) {
+		log_warnx("guard: %s: %s (is fwgate.ko loaded?)", sysfs, strerror(errno));
+		return -ENOENT;
 	}
-	if (err)
-		return err;
-	if (locked) {
-		g->skel->bss->locked = true;
-		log_info("policy locked: guard enforcing");
-	}
-	return locked;
+	return err ?: protect_store(g, sysfs);
 }
 
-static int guard_config_ioctls(struct fwg_guard *g, const struct fwg_guard_opts *opts)
+static int guard_fill_rules(struct fwg_guard *g, const struct fwg_guard_opts *opts)
 {
 	int fd = bpf_map__fd(g->skel->maps.ioctl_deny);
-	uint32_t cmd, reason;
+	char name[GUARD_NAME_LEN];
+	uint32_t key, reason;
 	size_t i;
 
-	for (i = 0; i < sizeof(guarded_ioctls) / sizeof(guarded_ioctls[0]); i++)
-		if (bpf_map_update_elem(fd, &guarded_ioctls[i].cmd, &guarded_ioctls[i].reason, BPF_ANY))
+	for (i = 0; i < sizeof(guarded_ioctls) / sizeof(guarded_ioctls[0]); i++) {
+		key = GUARD_IOCTL_KEY(guarded_ioctls[i].cmd);
+		if (bpf_map_update_elem(fd, &key, &guarded_ioctls[i].reason, BPF_ANY))
 			return -errno;
+	}
+	fd = bpf_map__fd(g->skel->maps.hotplug_deny);
+	reason = GUARD_HOTPLUG;
+	for (i = 0; i < sizeof(hotplug_attrs) / sizeof(hotplug_attrs[0]); i++) {
+		memset(name, 0, sizeof(name));
+		strncpy(name, hotplug_attrs[i], sizeof(name) - 1);
+		if (bpf_map_update_elem(fd, name, &reason, BPF_ANY))
+			return -errno;
+	}
 	if (opts->allow_dm)
 		return 0;
-	cmd = DM_TABLE_LOAD;
+	key = GUARD_IOCTL_KEY(DM_TABLE_LOAD);
 	reason = GUARD_DM_TABLE;
-	if (bpf_map_update_elem(bpf_map__fd(g->skel->maps.ioctl_deny_any), &cmd, &reason, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(g->skel->maps.ioctl_deny_any), &key, &reason, BPF_ANY))
 		return -errno;
+	return 0;
+}
+
+/* The rules are complete: the kernel refuses any later change to them through bpf(2). */
+static int guard_freeze_rules(struct fwg_guard *g)
+{
+	struct bpf_map *maps[] = { g->skel->maps.protected, g->skel->maps.ioctl_deny, g->skel->maps.ioctl_deny_any,
+				   g->skel->maps.hotplug_deny, g->skel->maps.stats };
+	size_t i;
+
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		if (bpf_map_freeze(bpf_map__fd(maps[i]))) {
+			log_warn("guard: freeze %s", bpf_map__name(maps[i]));
+			return -errno;
+		}
 	return 0;
 }
 
@@ -425,9 +557,23 @@ static int guard_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-const char *fwg_guard_hook_name(unsigned int hook)
+/*
+ * Hooks that only newer kernels have: file_ioctl_compat since 6.8; uring_cmd since 6.0. Without uring_cmd, the
+ * NVMe generic nodes of protected disks can not be opened at all (GUARD_DENY_ANY_OPEN).
+ */
+static void skip_missing_hooks(struct guard_bpf *s)
 {
-	return hook == GUARD_HOOK_FILE_OPEN ? "file_open" : hook == GUARD_HOOK_FILE_IOCTL ? "file_ioctl" : "?";
+	static const char *const optional[] = { "file_ioctl_compat", "uring_cmd" };
+	struct bpf_program *progs[] = { s->progs.guard_file_ioctl_compat, s->progs.guard_uring_cmd };
+	size_t i;
+
+	for (i = 0; i < sizeof(optional) / sizeof(optional[0]); i++)
+		if (libbpf_find_vmlinux_btf_id(optional[i], BPF_LSM_MAC) < 0) {
+			log_info("guard: this kernel has no %s hook", optional[i]);
+			bpf_program__set_autoload(progs[i], false);
+			if (progs[i] == s->progs.guard_uring_cmd)
+				s->rodata->deny_any_open = true;
+		}
 }
 
 struct fwg_guard *fwg_guard_start(const struct fwg_guard_opts *opts)
@@ -438,34 +584,71 @@ struct fwg_guard *fwg_guard_start(const struct fwg_guard_opts *opts)
 	route_libbpf_log();
 	if (!g)
 		return NULL;
-	snprintf(g->sysfs, sizeof(g->sysfs), "%s", opts->sysfs ? opts->sysfs : FWGATE_SYSFS);
+	g->events_fd = g->stats_fd = -1;
 	g->skel = guard_bpf__open();
 	if (!g->skel) {
 		log_warn("guard: open");
 		goto fail;
 	}
-	g->skel->rodata->ubi_attach_cmd = UBI_IOCATT;
-	/* Kernels before 6.8 send 32-bit ioctls through file_ioctl and have no separate hook. */
-	if (libbpf_find_vmlinux_btf_id("file_ioctl_compat", BPF_LSM_MAC) < 0)
-		bpf_program__set_autoload(g->skel->progs.guard_file_ioctl_compat, false);
+	g->skel->rodata->ubi_attach_key = GUARD_IOCTL_KEY(UBI_IOCATT);
+	g->skel->rodata->signed_modules = opts->signed_modules;
+	skip_missing_hooks(g->skel);
 	err = guard_bpf__load(g->skel);
 	if (err) {
 		log_warnx("guard: load: %s", strerror(-err));
 		goto fail;
 	}
-	err = guard_config_ioctls(g, opts);
+	err = guard_fill_rules(g, opts);
 	if (err) {
-		log_warnx("guard: ioctl map: %s", strerror(-err));
+		log_warnx("guard: rules: %s", strerror(-err));
 		goto fail;
 	}
-	g->rb = ring_buffer__new(bpf_map__fd(g->skel->maps.events), guard_event, g, NULL);
+	err = guard_fill_protected(g, opts->sysfs ? opts->sysfs : FWGATE_SYSFS);
+	if (err || guard_freeze_rules(g))
+		goto fail;
+	g->events_fd = bpf_map__fd(g->skel->maps.events);
+	g->stats_fd = bpf_map__fd(g->skel->maps.stats);
+	g->rb = ring_buffer__new(g->events_fd, guard_event, g, NULL);
 	if (!g->rb) {
 		log_warn("guard: ring buffer");
 		goto fail;
 	}
+	/* Enforcing from here on: the protected set is complete and frozen. */
 	err = guard_bpf__attach(g->skel);
 	if (err) {
 		log_warnx("guard: attach: %s (is bpf in /sys/kernel/security/lsm?)", strerror(-err));
+		goto fail;
+	}
+	return g;
+fail:
+	fwg_guard_destroy(g);
+	return NULL;
+}
+
+struct fwg_guard *fwg_guard_open_pinned(const char *dir)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, ro, .file_flags = BPF_F_RDONLY);
+	struct fwg_guard *g = calloc(1, sizeof(*g));
+	char path[512];
+
+	route_libbpf_log();
+	if (!g)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/guard_events", dir);
+	g->events_fd = bpf_obj_get(path);
+	if (g->events_fd < 0) {
+		log_warn("guard: %s", path);
+		goto fail;
+	}
+	snprintf(path, sizeof(path), "%s/guard_stats", dir);
+	g->stats_fd = bpf_obj_get_opts(path, &ro);
+	if (g->stats_fd < 0) {
+		log_warn("guard: %s", path);
+		goto fail;
+	}
+	g->rb = ring_buffer__new(g->events_fd, guard_event, g, NULL);
+	if (!g->rb) {
+		log_warn("guard: ring buffer");
 		goto fail;
 	}
 	return g;
@@ -483,19 +666,126 @@ int fwg_guard_poll(struct fwg_guard *g, int timeout_ms, fwg_guard_event_fn fn, v
 
 void fwg_guard_counters(const struct fwg_guard *g, uint64_t out[GUARD_NR_REASONS])
 {
-	percpu_sum(bpf_map__fd(g->skel->maps.stats), out, GUARD_NR_REASONS);
+	percpu_sum(g->stats_fd, out, GUARD_NR_REASONS);
+}
+
+static const struct bpf_object_skeleton *guard_skeleton(const struct fwg_guard *g)
+{
+	return g->skel->skeleton;
 }
 
 int fwg_guard_pin(struct fwg_guard *g, const char *dir)
 {
-	struct guard_bpf *s = g->skel;
+	const struct bpf_object_skeleton *s;
+	int i;
 
-	if (make_pin_dir(dir) || pin_link(s->links.guard_file_open, dir, "guard_file_open") ||
-	    pin_link(s->links.guard_file_ioctl, dir, "guard_file_ioctl") ||
-	    pin_link(s->links.guard_file_ioctl_compat, dir, "guard_file_ioctl_compat") ||
-	    pin_map(s->maps.stats, dir, "guard_stats") || pin_map(s->maps.events, dir, "guard_events") ||
-	    pin_map(s->maps.protected, dir, "guard_protected"))
+	if (!g->skel) {
+		log_warnx("guard: already pinned");
 		return -1;
+	}
+	s = guard_skeleton(g);
+	if (make_pin_dir(dir))
+		return -1;
+	for (i = 0; i < s->prog_cnt; i++)
+		if (pin_link(*s->progs[i].link, dir, s->progs[i].name))
+			return -1;
+	if (pin_map(g->skel->maps.stats, dir, "guard_stats") || pin_map(g->skel->maps.events, dir, "guard_events") ||
+	    pin_map(g->skel->maps.protected, dir, "guard_protected"))
+		return -1;
+	return 0;
+}
+
+static int self_add(int fd, uint32_t kind, uint64_t id, uint32_t value)
+{
+	struct guard_self_key k = { .kind = kind, .id = id };
+
+	if (bpf_map_update_elem(fd, &k, &value, BPF_NOEXIST)) {
+		log_warn("guard: self map (%u, %llu)", kind, (unsigned long long)id);
+		return -1;
+	}
+	return 0;
+}
+
+static int self_add_obj(int fd, uint32_t kind, int obj_fd, uint32_t value)
+{
+	union {
+		struct bpf_map_info map;
+		struct bpf_prog_info prog;
+		struct bpf_link_info link;
+	} info = {};
+	uint32_t len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(obj_fd, &info, &len)) {
+		log_warn("guard: object info");
+		return -1;
+	}
+	return self_add(fd, kind, kind == GUARD_SELF_MAP ? info.map.id : kind == GUARD_SELF_PROG ? info.prog.id :
+				  info.link.id, value);
+}
+
+/* Every file in @dir, and @dir itself. */
+static int self_add_pins(int fd, const char *dir)
+{
+	char path[512];
+	struct dirent *de;
+	struct stat st;
+	DIR *d = opendir(dir);
+	int err = 0;
+
+	if (!d || stat(dir, &st)) {
+		log_warn("guard: %s", dir);
+		if (d)
+			closedir(d);
+		return -1;
+	}
+	err = self_add(fd, GUARD_SELF_PIN_INO, st.st_ino, 0);
+	while (!err && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (stat(path, &st)) {
+			log_warn("guard: %s", path);
+			err = -1;
+		} else {
+			err = self_add(fd, GUARD_SELF_PIN_INO, st.st_ino, 0);
+		}
+	}
+	closedir(d);
+	return err;
+}
+
+int fwg_guard_seal(struct fwg_guard *g, const char *dir)
+{
+	const struct bpf_object_skeleton *s;
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	uint32_t fds;
+	int fd, i;
+
+	if (fwg_guard_pin(g, dir))
+		return -1;
+	s = guard_skeleton(g);
+	fd = bpf_map__fd(g->skel->maps.self);
+	bpf_object__for_each_map(map, g->skel->obj) {
+		fds = map == g->skel->maps.stats ? GUARD_SELF_READ_FD :
+		      map == g->skel->maps.events ? GUARD_SELF_ANY_FD : GUARD_SELF_NO_FD;
+		if (self_add_obj(fd, GUARD_SELF_MAP, bpf_map__fd(map), fds))
+			return -1;
+	}
+	bpf_object__for_each_program(prog, g->skel->obj)
+		if (bpf_program__fd(prog) >= 0 && self_add_obj(fd, GUARD_SELF_PROG, bpf_program__fd(prog), 0))
+			return -1;
+	for (i = 0; i < s->prog_cnt; i++)
+		if (*s->progs[i].link && self_add_obj(fd, GUARD_SELF_LINK, bpf_link__fd(*s->progs[i].link), 0))
+			return -1;
+	if (self_add_pins(fd, dir) || self_add(fd, GUARD_SELF_LOADER, getpid(), 0) ||
+	    self_add(fd, GUARD_SELF_SEALED, 0, 0))
+		return -1;
+	if (bpf_map_freeze(fd)) {
+		log_warn("guard: freeze the self map");
+		return -1;
+	}
+	log_info("guard: sealed, pinned in %s", dir);
 	return 0;
 }
 
@@ -504,7 +794,14 @@ void fwg_guard_destroy(struct fwg_guard *g)
 	if (!g)
 		return;
 	ring_buffer__free(g->rb);
-	guard_bpf__destroy(g->skel);
+	if (g->skel) {
+		guard_bpf__destroy(g->skel);
+	} else {
+		if (g->events_fd >= 0)
+			close(g->events_fd);
+		if (g->stats_fd >= 0)
+			close(g->stats_fd);
+	}
 	free(g);
 }
 

@@ -24,23 +24,29 @@ struct fwg_guard;
 
 struct fwg_guard_opts {
 	const char *sysfs;	/* fwgate.ko's sysfs directory; NULL: /sys/kernel/fwgate */
-	int allow_dm;		/* let device-mapper tables be loaded while locked */
+	int allow_dm;		/* let device-mapper tables be loaded */
+	int signed_modules;	/* once sealed, let modules load (lockdown then wants them signed) */
 };
 
 typedef void (*fwg_guard_event_fn)(const struct guard_event *e, void *arg);
 
-/* Loads and attaches the guard, inert until fwg_guard_refresh() sees the policy locked. */
-struct fwg_guard *fwg_guard_start(const struct fwg_guard_opts *opts);
 /*
- * Reads sysfs: protects the targets' device numbers, then, if the policy is locked, turns enforcement on.
- * Call it after start and until it returns 1 (locked); 0 when not locked, -errno when sysfs can not be read.
+ * Loads the guard, fills its protected set from fwgate.ko's sysfs (the targets, their disks and aliases, the
+ * state store's device), freezes its rules and attaches it: it enforces from then on.
  */
-int fwg_guard_refresh(struct fwg_guard *g);
+struct fwg_guard *fwg_guard_start(const struct fwg_guard_opts *opts);
+/* The ring buffer and counters of a guard pinned in @dir, by an earlier process. */
+struct fwg_guard *fwg_guard_open_pinned(const char *dir);
 /* Waits up to @timeout_ms for denials and calls @fn for each. Returns the number handled or -errno. */
 int fwg_guard_poll(struct fwg_guard *g, int timeout_ms, fwg_guard_event_fn fn, void *arg);
 void fwg_guard_counters(const struct fwg_guard *g, uint64_t out[GUARD_NR_REASONS]);
-/* Pins the links and maps in @dir, so that the guard outlives the process. */
+/* Pins the links and maps in @dir, so that the guard outlives the process; fwg_bpf_unpin() detaches it. */
 int fwg_guard_pin(struct fwg_guard *g, const char *dir);
+/*
+ * Pins the guard in @dir, then records its own ids, pins and this process in its self map and freezes it: from
+ * then on the guard refuses changes to itself (and to its pins), kernel code and device hotplug.
+ */
+int fwg_guard_seal(struct fwg_guard *g, const char *dir);
 void fwg_guard_destroy(struct fwg_guard *g);
 
 extern const char *const fwg_guard_reason_names[GUARD_NR_REASONS];

@@ -5,17 +5,22 @@
 #   tests/vm/run -k KVER -d DISK -- tests/bpf/guard-vm.sh
 # with DISK a GPT image holding the partitions fwstate and fw_a, and the keys, policy and approved statements
 # that tests/bpf/suite writes to $FWGATE_BPF_DATA. Declares three targets (a virtio partition, a scsi_debug disk,
-# an mtdram device), attaches the guard, locks the policy, then tries every bypass as root: each must fail and
-# leave the bytes of every target as they were, while approved installs through /dev/fwgate succeed and the
-# denials show in the guard's ring-buffer log and counters. Prints "ok - ..." or "not ok - ..." per case.
+# an mtdram device) and the state store, shows that a standalone guard enforces from its attach, then runs the
+# lock sequence (fwgatectl policy lock: guard sealed and pinned, policy locked, kernel switches raised) and
+# tries every bypass as root: each must fail and leave the bytes of every target and of the state store as they
+# were, including writes through fds opened before the lock, attempts on the guard itself, kernel code and
+# hotplug; approved installs through /dev/fwgate succeed and the denials show in the pinned guard's ring buffer
+# (fwgatectl bpf log) and counters. Prints "ok - ..." or "not ok - ..." per case.
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 d=${FWGATE_BPF_DATA:-$top/build/tests/bpf}
 C=$top/build/bin/fwgatectl
 probe=$top/build/tests/bpf_ioctl_probe
+fdprobe=$top/build/tests/bpf_fd_probe
+selfprobe=$top/build/tests/bpf_self_probe
 t=/tmp/guard
-guard_pid=
+pins=/sys/fs/bpf/fwgate
 
 result() {
 	if [ "$1" = 0 ]; then echo "ok - guard: $2"; else echo "not ok - guard: $2"; fi
@@ -36,6 +41,8 @@ for m in mtd mtdram mtdblock scsi_debug sd_mod sg loop dm_mod; do
 	esac || bail "modprobe $m"
 done
 modprobe ubi 2>/dev/null
+# nvmet's configfs device_path is one of the hotplug paths the sealed guard refuses; loaded now, before the lock.
+modprobe nvmet 2>/dev/null && { grep -qs configfs /proc/mounts || mount -t configfs none /sys/kernel/config; }
 insmod "$top/build/modules/$FWGATE_KVER/fwgate.ko" || bail "insmod fwgate.ko"
 
 for _ in $(seq 100); do
@@ -71,32 +78,78 @@ flash_erase -q "/dev/$mtd" 0 0 && dd if=/dev/urandom of="/dev/$mtd" bs=64k count
 $C state-device PARTLABEL=fwstate && $C target fw_a PARTLABEL=fw_a fw && $C target sdbg "/dev/$sd" &&
 	$C target flash "/dev/$mtd" flash && $C policy load "$d/policy" || bail "declare the targets"
 
-$C bpf guard >$t/log 2>&1 &
-guard_pid=$!
-for _ in $(seq 100); do grep -q "guard attached" $t/log && break; sleep 0.1; done
-grep -q "guard attached, waiting for the policy lock" $t/log
-result $? "attaches before the lock and waits for it"
+store=$(basename "$(dirname "$(grep -lsx PARTNAME=fwstate /sys/class/block/*/uevent | head -n 1)")")
+[ -n "$store" ] || bail "no partition fwstate"
 
-# Before the lock the guard lets writes pass: the paths tried below do reach the media.
+# Before any guard, the paths tried below do reach the media: a refusal later is the guard's.
 dd if=/dev/zero of="/dev/$part" bs=4k count=1 conv=notrunc,fsync status=none &&
 	cmp -s -n 4096 /dev/zero "/dev/$part"
-result $? "unlocked: dd to /dev/$part writes (the guard is inert)"
+result $? "no guard: dd to /dev/$part writes"
 $probe "/dev/$sd" sg-write >/dev/null && cmp -s -n 512 /dev/zero "/dev/$sd"
-result $? "unlocked: SG_IO WRITE through a read-only fd of /dev/$sd writes"
+result $? "no guard: SG_IO WRITE through a read-only fd of /dev/$sd writes"
 
-$C policy lock || bail "policy lock"
-for _ in $(seq 50); do grep -q "guard enforcing" $t/log && break; sleep 0.1; done
-grep -q "guard enforcing" $t/log
-result $? "enforces once the policy is locked"
+# A standalone guard enforces from its attach, the policy still unlocked, and goes with its process.
+$C bpf guard >$t/standalone.log 2>&1 &
+guard_pid=$!
+for _ in $(seq 100); do grep -q "guard attached" $t/standalone.log && break; sleep 0.1; done
+grep -q "guard attached, enforcing" $t/standalone.log &&
+	! dd if=/dev/urandom of="/dev/$part" bs=4k count=1 conv=notrunc status=none 2>/dev/null &&
+	! dd if=/dev/urandom of="/dev/$store" bs=4k count=1 conv=notrunc status=none 2>/dev/null &&
+	cmp -s -n 4096 /dev/zero "/dev/$part"
+result $? "standalone guard: enforces from its attach, before the policy lock (target and state store)"
+kill "$guard_pid"
+wait "$guard_pid"
+dd if=/dev/zero of="/dev/$part" bs=4k count=1 conv=notrunc,fsync status=none
+result $? "standalone guard: detached with its process"
+
+# Fds and mappings opened before the lock: every write through them must fail after it.
+mkfifo $t/go
+fdops="pwrite pwritev fallocate splice sendfile aio io_uring mmap mprotect uring-discard"
+# shellcheck disable=SC2086
+$fdprobe "/dev/$part" $fdops <$t/go >$t/fdprobe.log 2>&1 &
+fd_probe_pid=$!
+exec 7>$t/go
+for _ in $(seq 100); do grep -q ready $t/fdprobe.log && break; sleep 0.1; done
+grep -q ready $t/fdprobe.log || bail "fd_probe did not open /dev/$part"
+
+$C policy lock >$t/lock.log 2>&1
+rc=$?
+sed 's/^/#   /' $t/lock.log
+[ $rc -eq 0 ] || bail "policy lock"
+state="locked $(cat /sys/kernel/fwgate/policy/locked), modules_disabled $(cat /proc/sys/kernel/modules_disabled)"
+state="$state, kexec_load_disabled $(cat /proc/sys/kernel/kexec_load_disabled)"
+state="$state, lockdown $(cat /sys/kernel/security/lockdown)"
+[ -e $pins/guard_file_open ] &&
+	[ "$state" = "locked 1, modules_disabled 1, kexec_load_disabled 1, lockdown none [integrity] confidentiality" ]
+result $? "policy lock: guard pinned in $pins, $state"
+$C bpf log >$t/log 2>&1 &
+log_pid=$!
+for _ in $(seq 100); do grep -q "reading" $t/log && break; sleep 0.1; done
 
 dd if="/dev/$part" of=$t/part.orig bs=1M status=none
 dd if="/dev/$sd" of=$t/sd.orig bs=1M status=none
 dd if="/dev/$mtd" of=$t/mtd.orig bs=64k status=none
+dd if="/dev/$store" of=$t/store.orig bs=1M status=none
 head -c 65536 /dev/zero >$t/zero
 
 unchanged() {
-	cmp -s "/dev/$part" $t/part.orig && cmp -s "/dev/$sd" $t/sd.orig && cmp -s "/dev/$mtd" $t/mtd.orig
+	cmp -s "/dev/$part" $t/part.orig && cmp -s "/dev/$sd" $t/sd.orig && cmp -s "/dev/$mtd" $t/mtd.orig &&
+		cmp -s "/dev/$store" $t/store.orig
 }
+
+echo go >&7
+exec 7>&-
+wait "$fd_probe_pid"
+sed 's/^/#   /' $t/fdprobe.log
+for op in $fdops; do
+	rc=$(awk -v op="$op" '$1 == op { print $2 }' $t/fdprobe.log)
+	if [ "$op" = uring-discard ] && [ "$rc" = 95 ]; then
+		echo "ok - guard: denied: $op through an fd opened before the lock # SKIP no block io_uring commands"
+		continue
+	fi
+	[ "$rc" = 1 ] && unchanged
+	result $? "denied: $op through an fd opened before the lock (errno ${rc:-none})"
+done
 
 # denied NAME CMD...: CMD must fail and leave every target as it was.
 denied() {
@@ -108,6 +161,16 @@ denied() {
 	result $? "denied: $name (exit $rc)"
 }
 
+# denied_eperm NAME CMD...: as denied, and the refusal must be EPERM, the guard's or a one-way switch's.
+denied_eperm() {
+	name=$1
+	shift
+	"$@" >$t/attempt.log 2>&1
+	rc=$?
+	[ $rc -ne 0 ] && grep -q "Operation not permitted" $t/attempt.log && unchanged
+	result $? "denied: $name (exit $rc: $(tail -n 1 $t/attempt.log))"
+}
+
 # eperm NAME DEVICE OP: the ioctl on a read-only fd must fail with EPERM (1), the guard's answer.
 eperm() {
 	$probe "$2" "$3" >$t/attempt.log 2>&1
@@ -117,6 +180,7 @@ eperm() {
 }
 
 denied "dd to the partition" dd if=$t/zero of="/dev/$part" bs=4k count=1 conv=notrunc
+denied "dd to the state store /dev/$store" dd if=$t/zero of="/dev/$store" bs=4k count=1 conv=notrunc
 denied "dd to the whole disk at the partition" \
 	dd if=$t/zero of="/dev/$disk" bs=512 seek="$part_start" count=8 conv=notrunc
 mknod $t/node b "${part_majmin%:*}" "${part_majmin#*:}"
@@ -126,6 +190,7 @@ denied "blkdiscard --zeroout" blkdiscard -z "/dev/$part"
 eperm "BLKDISCARD on a read-only fd" "/dev/$part" discard
 eperm "BLKZEROOUT on a read-only fd" "/dev/$part" zeroout
 eperm "BLKSECDISCARD on a read-only fd" "/dev/$part" secdiscard
+eperm "BLKZEROOUT with other size and direction bits" "/dev/$part" zeroout-resized
 denied "blockdev --setrw (BLKROSET)" blockdev --setrw "/dev/$part"
 eperm "BLKROSET on a read-only fd" "/dev/$part" roset
 eperm "BLKPG: a new partition over the disk's first MiB" "/dev/$disk" blkpg
@@ -170,32 +235,95 @@ $C bundle "$d/flash.stmt" "$d/flash.c1" "$d/flash.c2" >/dev/null &&
 	cmp -s -n "$(stat -c %s "$d/flash.img")" "$d/flash.img" "/dev/$mtd"
 result $? "approved install through /dev/fwgate to /dev/$mtd succeeds ($(cat $t/attempt.log))"
 
-kill "$guard_pid"
-wait "$guard_pid"
+# The installs changed two targets: what must stay from here on.
+dd if="/dev/$part" of=$t/part.orig bs=1M status=none
+dd if="/dev/$mtd" of=$t/mtd.orig bs=64k status=none
+
+# The sealed guard, attacked: each attempt must fail, and the guard must still deny afterwards.
+self_denied() {
+	"$@" >$t/attempt.log 2>&1
+	rc=$?
+	[ $rc -ne 0 ] && grep -Eq "Operation not permitted|must be superuser" $t/attempt.log &&
+		! dd if=$t/zero of="/dev/$part" bs=4k count=1 conv=notrunc status=none 2>/dev/null &&
+		unchanged && [ -e $pins/guard_file_open ]
+	result $? "self: denied: $* (exit $rc: $(tail -n 1 $t/attempt.log)), the guard still denies"
+}
+self_eperm() {
+	$selfprobe "$@" >$t/attempt.log 2>&1
+	rc=$?
+	[ $rc -eq 1 ] && unchanged
+	result $? "self: denied with EPERM: self_probe $* (exit $rc: $(tr '\n' ' ' <$t/attempt.log))"
+}
+self_denied bpftool map update pinned $pins/guard_protected key 0 0 0 0 value 0 0 0 0
+self_denied bpftool map delete pinned $pins/guard_protected key hex 00 00 00 00
+self_denied bpftool map freeze pinned $pins/guard_protected
+self_denied bpftool link detach pinned $pins/guard_file_open
+self_eperm ids
+self_eperm fmod_ret
+self_eperm freplace
+self_eperm map-update $pins/guard_stats
+self_eperm link-detach $pins/guard_file_open
+self_denied rm $pins/guard_file_open
+self_denied rm -rf $pins
+self_denied mv $pins/guard_file_permission $pins/moved
+self_denied mv $pins /sys/fs/bpf/elsewhere
+self_denied umount /sys/fs/bpf
+self_denied umount -l /sys/fs/bpf
+self_denied umount -l /sys
+self_denied "$C" bpf unpin
+self_denied sh -c "echo x >$pins/guard_stats"
+$C bpf stats >$t/stats 2>&1 && grep -q "^guard write_open [1-9]" $t/stats
+result $? "self: fwgatectl bpf stats still reads the counters ($(grep -c . $t/stats) lines)"
+
+# Kernel code: the guard and the kernel's switches refuse modules and kexec images.
+denied_eperm "modprobe null_blk" modprobe null_blk
+lsmod | grep -q "^null_blk " && echo "# null_blk loaded!"
+denied_eperm "rmmod -f fwgate" rmmod -f fwgate
+[ -d /sys/module/fwgate ]
+result $? "fwgate.ko still loaded"
+if command -v kexec >/dev/null; then
+	denied_eperm "kexec_file_load of /boot/vmlinuz-$FWGATE_KVER" kexec -s -l "/boot/vmlinuz-$FWGATE_KVER"
+	denied_eperm "kexec_load of /boot/vmlinuz-$FWGATE_KVER" kexec -c -l "/boot/vmlinuz-$FWGATE_KVER"
+fi
+
+# Hotplug: no protected medium may go away and come back under another name.
+host=$(basename "$(readlink -f "/sys/block/$sd/device/../..")")
+hosts=$(ls /sys/class/scsi_host | wc -l)
+denied_eperm "delete of /dev/$sd" sh -c "echo 1 >/sys/block/$sd/device/delete"
+[ -e "/sys/block/$sd" ]
+result $? "/dev/$sd still present"
+denied_eperm "SCSI rescan of /dev/$sd" sh -c "echo 1 >/sys/block/$sd/device/rescan"
+denied_eperm "SCSI host scan" sh -c "echo '- - -' >/sys/class/scsi_host/$host/scan"
+denied_eperm "scsi_debug add_host" sh -c "echo 1 >/sys/bus/pseudo/drivers/scsi_debug/add_host"
+[ "$(ls /sys/class/scsi_host | wc -l)" = "$hosts" ]
+result $? "no new SCSI host"
+vdev=$(basename "$(readlink -f "/sys/block/$disk/device")")
+vdrv=$(basename "$(readlink -f "/sys/block/$disk/device/driver")")
+denied_eperm "unbind of $vdev from $vdrv" sh -c "echo $vdev >/sys/bus/virtio/drivers/$vdrv/unbind"
+denied_eperm "PCI rescan" sh -c "echo 1 >/sys/bus/pci/rescan"
+denied_eperm "PCI remove of the disk's function" \
+	sh -c "echo 1 >$(readlink -f "/sys/block/$disk/device/..")/remove"
+[ -e "/sys/block/$disk" ]
+result $? "/dev/$disk still present"
+nvmet=/sys/kernel/config/nvmet/subsystems
+if [ -d $nvmet ] && mkdir -p $nvmet/fwgx/namespaces/1 2>/dev/null; then
+	denied_eperm "nvmet namespace over the partition" sh -c "echo /dev/$part >$nvmet/fwgx/namespaces/1/device_path"
+else
+	echo "ok - guard: denied: nvmet device_path # SKIP no nvmet"
+fi
+
+kill "$log_pid"
+wait "$log_pid"
 echo "# guard log:"
 sed 's/^/#   /' $t/log
-for r in write_open discard passthrough blkroset blkpg mtd_write dm_table; do
-	grep -q "hook file_.* reason $r " $t/log && grep -Eq "^guard $r [1-9]" $t/log
+for r in write_open discard passthrough blkroset blkpg mtd_write dm_table write_fd mmap_write self hotplug; do
+	grep -q "reason $r " $t/log && grep -Eq "^guard $r [1-9]" $t/log
 	result $? "ring buffer and counters report $r denials"
 done
 if [ -e /dev/ubi_ctrl ]; then
 	grep -q "reason ubi_attach " $t/log && grep -Eq "^guard ubi_attach [1-9]" $t/log
 	result $? "ring buffer and counters report ubi_attach denials"
 fi
-! grep -q "comm fwgatectl " $t/log && grep -q "^guard events_lost 0$" $t/log
+! grep "comm fwgatectl " $t/log | grep -qv " reason self " && grep -q "^guard events_lost 0$" $t/log
 result $? "no denial of the installs, no lost events"
 
-# Pinned, the guard outlives its loader; removing the pins detaches it (root can: see bpf.rst).
-$C bpf guard --pin /sys/fs/bpf/fwgate && ! dd if=$t/zero of="/dev/$part" bs=4k count=1 conv=notrunc 2>/dev/null &&
-	$C bpf stats | grep -q "^guard write_open 1$"
-result $? "pinned guard denies after its loader exits, and bpf stats reads its counters"
-# The kernel releases a link whose last reference goes from a work item: give it a moment.
-detached() {
-	for _ in $(seq 50); do
-		dd if=$t/zero of="/dev/$part" bs=4k count=1 conv=notrunc,fsync status=none 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-$C bpf unpin && detached
-result $? "bpf unpin detaches the guard"

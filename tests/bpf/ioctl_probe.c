@@ -4,6 +4,8 @@
  * write-path ioctl and exits with its errno (0 if it succeeded), so that tests/bpf/guard-vm.sh can tell the
  * guard's EPERM from the driver's own refusal.
  *   discard zeroout secdiscard roset blkpg   block devices
+ *   zeroout-resized                          BLKZEROOUT with size and direction bits added: no driver knows it,
+ *                                            so only the guard's match by type and number says EPERM
  *   sg-write                                 SG_IO WRITE(10) of one zero block at LBA 0
  *   memerase memwrite memunlock              MTD character devices, first eraseblock
  */
@@ -67,6 +69,8 @@ int main(int argc, char **argv)
 		r = ioctl(fd, BLKDISCARD, range);
 	else if (!strcmp(op, "zeroout"))
 		r = ioctl(fd, BLKZEROOUT, range);
+	else if (!strcmp(op, "zeroout-resized"))
+		r = ioctl(fd, _IOC(_IOC_WRITE, 0x12, _IOC_NR(BLKZEROOUT), sizeof(range)), range);
 	else if (!strcmp(op, "secdiscard"))
 		r = ioctl(fd, BLKSECDISCARD, range);
 	else if (!strcmp(op, "roset"))
