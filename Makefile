@@ -7,6 +7,7 @@
 # make demo            the end-to-end story on this machine
 # make dkms-install    register, build and install the module with DKMS
 # make style           checkpatch and clang-format
+# make regen           regenerate the netlink code from Documentation/netlink/specs/fwgate.yaml
 #
 # Quiet unless V=1.
 
@@ -35,7 +36,7 @@ CFLAGS	+= -Wall -Wextra -Werror -I$(TOP)/include/uapi
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 NL_LIBS   := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 
-KMOD_SRC := Kbuild $(wildcard kmod/*.c kmod/*.h) include/uapi/linux/fwgate.h
+KMOD_SRC := Kbuild $(wildcard kmod/*.c kmod/*.h) $(wildcard include/uapi/linux/*.h)
 
 LIB_SRC  := $(wildcard lib/*.c)
 LIB_OBJ  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
@@ -65,7 +66,7 @@ EXTRA_BINS :=
 include $(wildcard */build.mk)
 
 .PHONY: all modules kmods kmods-build userspace fuzzers deps check check-kernel check-dkms bench demo \
-	dkms-install style clean
+	dkms-install style regen regen-check ynl clean
 
 all: deps kmods userspace fuzzers $(EXTRA_BINS)
 
@@ -136,6 +137,28 @@ $(BUILD)/tests/fwgate_test: tests/kernel/fwgate_test.c include/uapi/linux/fwgate
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/kselftest $(NL_CFLAGS) -o $@ $< $(NL_LIBS) -lcrypto -lz
 
+# ------------------------------------------------------------------- netlink
+
+# The kernel's YNL tools and netlink schemas, from linux-source-6.12: ynl-gen-c.py generates the netlink code
+# from the spec (make regen), cli.py drives the family from the spec in tests/netlink.
+YNL := $(BUILD)/ynl/.extracted
+
+ynl: $(YNL)
+
+$(YNL):
+	@echo "  EXTRACT tools/net/ynl and Documentation/netlink from linux-source-6.12"
+	$(Q)mkdir -p $(@D)
+	$(Q)tar -xJf $$(ls /usr/src/linux-source-6.12.tar.* | head -n 1) -C $(@D) --strip-components=1 \
+		--wildcards '*/tools/net/ynl/*' '*/Documentation/netlink/*.yaml' '*/MAINTAINERS'
+	$(Q)touch $@
+
+regen: $(YNL)
+	$(Q)scripts/ynl-regen
+
+# Fails when a generated file differs from what the spec gives.
+regen-check: $(YNL)
+	$(Q)scripts/ynl-regen --check
+
 # --------------------------------------------------------------------- fuzz
 
 fuzzers: $(FUZZERS)
@@ -152,7 +175,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB) $(wildcard lib/*.h)
 
 # --------------------------------------------------------------------- tests
 
-check: all
+check: all $(YNL)
 	$(Q)tests/run-all
 
 bench: all

@@ -20,6 +20,18 @@
 #define COMPAT_HAVE_ECDSA 1
 #endif
 
+/*
+ * 6.2: generic netlink ops split into a do and a dump half, each with its own
+ * policy. Before, one struct genl_ops per command carried both halves and one
+ * policy; the generated ops table (netlink-gen.c) fills one half per command,
+ * with the same member names, so it fits struct genl_ops there.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define genl_split_ops	genl_ops
+#define split_ops	ops
+#define n_split_ops	n_ops
+#endif
+
 #ifdef COMPAT_HAVE_BDEV_FILE
 #include <linux/blkdev.h>
 #define COMPAT_BLK_OPEN_RW	(BLK_OPEN_READ | BLK_OPEN_WRITE)

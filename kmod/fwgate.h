@@ -24,6 +24,58 @@ struct file;
 
 extern struct mutex fwgate_mutex;
 
+/*
+ * Counts changes that a dump shows (updates, targets, their state), so that a
+ * dump which spans one is flagged NLM_F_DUMP_INTR. Starts at 1: 0 means "not
+ * checked" to the netlink core.
+ */
+extern unsigned int fwgate_dump_seq;
+
+static inline void fwgate_dump_changed(void)
+{
+	lockdep_assert_held(&fwgate_mutex);
+	fwgate_dump_seq = fwgate_dump_seq + 1 ?: 1;
+}
+
+/* ------------------------------------------------------------- requests */
+
+/*
+ * A netlink request being served. A refusal sets @msg and the sender's extack
+ * together, so that last_error and the refusal's event carry the message the
+ * sender got; sysfs writes pass no request.
+ */
+struct fwgate_request {
+	struct netlink_ext_ack *extack;
+	struct nlattr **attrs;		/* top-level attributes by type */
+	const struct nlattr *checker[FWGATE_MAX_CHECKERS];	/* policy-set */
+	const char *msg;		/* why it was refused, or NULL */
+};
+
+/* Refuses @req with @why, a string literal, pointing at @attr (or none). */
+#define fwgate_refuse(req, attr, why) do {				\
+	struct fwgate_request *__req = (req);				\
+									\
+	if (__req) {							\
+		NL_SET_ERR_MSG_ATTR(__req->extack, attr, why);		\
+		__req->msg = why;					\
+	}								\
+} while (0)
+
+/* Refuses @req with @why when @tb lacks @type: the extack names the type. */
+#define fwgate_require(req, nest, tb, type, why) ({			\
+	struct fwgate_request *__r = (req);				\
+	bool __missing = NL_REQ_ATTR_CHECK(__r->extack, nest, tb, type); \
+									\
+	if (__missing)							\
+		fwgate_refuse(__r, NULL, why);				\
+	__missing;							\
+})
+
+static inline const struct nlattr *fwgate_req_attr(const struct fwgate_request *req, int type)
+{
+	return req && req->attrs ? req->attrs[type] : NULL;
+}
+
 /* ---------------------------------------------------------------- policy */
 
 struct fwgate_key {
@@ -51,14 +103,15 @@ static inline u32 fwgate_majority(u32 k)
 	return k / 2 + 1;
 }
 
-int fwgate_policy_replace(struct fwgate_policy *p, struct netlink_ext_ack *extack);
-int fwgate_policy_lock(struct netlink_ext_ack *extack);
+int fwgate_policy_replace(struct fwgate_policy *p, struct fwgate_request *req);
+int fwgate_policy_lock(struct fwgate_request *req);
 int fwgate_checker_index(const struct fwgate_policy *p, const u8 *id);
 void fwgate_policy_exit(void);
 
 /* ---------------------------------------------------------------- crypto */
 
-int fwgate_key_check(struct fwgate_key *key, struct netlink_ext_ack *extack);
+int fwgate_key_check(struct fwgate_key *key, const struct nlattr *attr,
+		     struct fwgate_request *req);
 int fwgate_sig_verify(const struct fwgate_key *key, const void *msg, size_t len,
 		      const u8 *sig, u32 sig_len);
 int fwgate_sha256(const void *data, size_t len, u8 *out);
@@ -93,7 +146,7 @@ int fwgate_bundle_submit(const struct fwgate_update_stmt *stmt,
 			 const struct fwgate_verdict *v, unsigned int nv,
 			 struct fwgate_update **out,
 			 struct fwgate_bundle_result *res,
-			 struct netlink_ext_ack *extack);
+			 struct fwgate_request *req);
 struct fwgate_update *fwgate_update_find(const u8 *u_id);
 struct fwgate_update *fwgate_update_nth(unsigned long n);
 void fwgate_updates_flush(void);
@@ -173,9 +226,6 @@ void fwgate_state_exit(void);
 
 int fwgate_genl_init(void);
 void fwgate_genl_exit(void);
-void fwgate_notify_approval(const struct fwgate_update *u,
-			    const struct fwgate_bundle_result *res,
-			    int err, const char *reason);
 void fwgate_notify_install(const struct fwgate_target *t, const u8 *u_id,
 			   u64 version, int err, const char *reason);
 

@@ -96,6 +96,7 @@ static int record_write(struct fwgate_state_record *next)
 	}
 	store.rec = *next;
 	store.copy = copy;
+	fwgate_dump_changed();
 	return 0;
 }
 

@@ -310,6 +310,7 @@ int fwgate_target_declare(const char *line)
 			return err;
 		}
 		list_add_tail(&t->node, &fwgate_targets);
+		fwgate_dump_changed();
 		nr_targets++;
 		kobject_uevent(&t->kobj, KOBJ_ADD);
 	}

@@ -39,7 +39,8 @@ int fwgate_sha256(const void *data, size_t len, u8 *out)
 	return err;
 }
 
-int fwgate_key_check(struct fwgate_key *key, struct netlink_ext_ack *extack)
+int fwgate_key_check(struct fwgate_key *key, const struct nlattr *attr,
+		     struct fwgate_request *req)
 {
 	u8 id[FWGATE_ID_LEN];
 	int err;
@@ -47,22 +48,22 @@ int fwgate_key_check(struct fwgate_key *key, struct netlink_ext_ack *extack)
 	switch (key->alg) {
 	case FWGATE_KEY_RSA3072:
 		if (fwgate_der_rsa3072_check(key->data, key->len)) {
-			NL_SET_ERR_MSG(extack, "key is not a DER RSAPublicKey of 3072 bits");
+			fwgate_refuse(req, attr, "key is not a DER RSAPublicKey of 3072 bits");
 			return -EINVAL;
 		}
 		break;
 	case FWGATE_KEY_P256:
 		if (key->len != P256_POINT_LEN || key->data[0] != 0x04) {
-			NL_SET_ERR_MSG(extack, "P-256 key must be a 65-byte uncompressed point");
+			fwgate_refuse(req, attr, "P-256 key must be a 65-byte uncompressed point");
 			return -EINVAL;
 		}
 		if (!fwgate_have_ecdsa()) {
-			NL_SET_ERR_MSG(extack, "this kernel has no ECDSA: use RSA-3072 keys");
+			fwgate_refuse(req, attr, "this kernel has no ECDSA: use RSA-3072 keys");
 			return -EOPNOTSUPP;
 		}
 		break;
 	default:
-		NL_SET_ERR_MSG(extack, "unknown key algorithm");
+		fwgate_refuse(req, attr, "unknown key algorithm");
 		return -EINVAL;
 	}
 
@@ -71,7 +72,7 @@ int fwgate_key_check(struct fwgate_key *key, struct netlink_ext_ack *extack)
 		return err;
 	if (memchr_inv(key->id, 0, sizeof(key->id)) &&
 	    memcmp(key->id, id, sizeof(id))) {
-		NL_SET_ERR_MSG(extack, "key id is not the SHA-256 of the key");
+		fwgate_refuse(req, attr, "key id is not the SHA-256 of the key");
 		return -EINVAL;
 	}
 	memcpy(key->id, id, sizeof(id));

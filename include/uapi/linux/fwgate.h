@@ -16,18 +16,12 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-/* ---------------------------------------------------------------- limits */
-
-#define FWGATE_ID_LEN		32	/* SHA-256: key ids, U_id, O_id */
-#define FWGATE_NAME_LEN		32	/* O_type, target names, NUL included */
-#define FWGATE_MAGIC_LEN	8
-#define FWGATE_MAX_CHECKERS	16	/* k */
-#define FWGATE_MAX_KEY_LEN	600	/* DER RSAPublicKey up to 4096 bits */
-#define FWGATE_MAX_SIG_LEN	512
-#define FWGATE_MAX_VERDICTS	(2 * FWGATE_MAX_CHECKERS)	/* per bundle */
-#define FWGATE_MAX_UPDATES	64	/* updates the kernel tracks at once */
-#define FWGATE_MAX_TARGETS	16
-#define FWGATE_MAX_SPEC_LEN	128	/* a target's device spec */
+/*
+ * The limits, the generic netlink family (its name, attributes, commands and
+ * events) and the "events" group are generated from
+ * Documentation/netlink/specs/fwgate.yaml.
+ */
+#include <linux/fwgate_netlink.h>
 
 /* ------------------------------------------------------------------ keys */
 
@@ -71,6 +65,9 @@ struct fwgate_update_stmt {
 	__u8	o_id[FWGATE_ID_LEN];		/* one device, or all zero */
 	__be64	issued;				/* UNIX seconds, informative */
 } __attribute__((packed));
+
+/* The length of the "statement" attribute. */
+#define FWGATE_UPDATE_STMT_LEN	sizeof(struct fwgate_update_stmt)
 
 /*
  * A checker's verdict: the signed message is this whole struct, which embeds
@@ -123,107 +120,20 @@ struct fwgate_devcert_stmt {
 
 /* ------------------------------------------------------ generic netlink */
 
-#define FWGATE_GENL_NAME	"fwgate"
-#define FWGATE_GENL_VERSION	1
-#define FWGATE_MCGRP_EVENTS	"events"
-
 /*
- * Commands. Those marked admin need CAP_NET_ADMIN (GENL_ADMIN_PERM).
- *
- * POLICY_SET (admin): replace the trust policy; -EPERM once locked.
- * POLICY_LOCK (admin): lock the policy until reboot.
- * POLICY_GET: the policy (doit).
- * BUNDLE_SUBMIT (admin): a statement, its manufacturer signature and checker
- *	verdicts; replies with one FWGATE_A_UPDATE nest.
- * UPDATE_GET: dump of the tracked updates, one FWGATE_A_UPDATE each.
- * TARGET_GET: dump of the targets, one FWGATE_A_TARGET each.
- * APPROVAL_NTF, INSTALL_NTF: multicast events on "events".
+ * The value enums netlink shares with the statements and the state record;
+ * Documentation/netlink/specs/fwgate.yaml names them with header: linux/fwgate.h.
  */
-enum fwgate_cmd {
-	FWGATE_CMD_UNSPEC,
-	FWGATE_CMD_POLICY_GET,
-	FWGATE_CMD_POLICY_SET,
-	FWGATE_CMD_POLICY_LOCK,
-	FWGATE_CMD_BUNDLE_SUBMIT,
-	FWGATE_CMD_UPDATE_GET,
-	FWGATE_CMD_TARGET_GET,
-	FWGATE_CMD_APPROVAL_NTF,
-	FWGATE_CMD_INSTALL_NTF,
-
-	__FWGATE_CMD_MAX,
-	FWGATE_CMD_MAX = __FWGATE_CMD_MAX - 1
-};
-
-enum fwgate_attr {
-	FWGATE_A_UNSPEC,
-	FWGATE_A_PAD,
-	FWGATE_A_OTYPE,		/* string, < FWGATE_NAME_LEN */
-	FWGATE_A_DEVICE_ID,	/* binary, FWGATE_ID_LEN */
-	FWGATE_A_THRESHOLD,	/* u32, q */
-	FWGATE_A_LOCKED,	/* u8, POLICY_GET only */
-	FWGATE_A_MANUFACTURER,	/* nest, enum fwgate_key_attr */
-	FWGATE_A_CHECKERS,	/* nest of nests, enum fwgate_key_attr */
-	FWGATE_A_STATEMENT,	/* binary, struct fwgate_update_stmt */
-	FWGATE_A_SIGNATURE,	/* binary, manufacturer signature */
-	FWGATE_A_VERDICTS,	/* nest of nests, enum fwgate_verdict_attr */
-	FWGATE_A_UPDATE,	/* nest, enum fwgate_update_attr */
-	FWGATE_A_TARGET,	/* nest, enum fwgate_target_attr */
-	FWGATE_A_EVENT,		/* u32, enum fwgate_event */
-	FWGATE_A_ERRNO,		/* u32, positive errno of a refusal */
-	FWGATE_A_REASON,	/* string, why something was refused */
-
-	__FWGATE_A_MAX,
-	FWGATE_A_MAX = __FWGATE_A_MAX - 1
-};
-
-enum fwgate_key_attr {
-	FWGATE_A_KEY_UNSPEC,
-	FWGATE_A_KEY_ALG,	/* u32, enum fwgate_key_alg */
-	FWGATE_A_KEY_DATA,	/* binary, the key encoding */
-	FWGATE_A_KEY_ID,	/* binary, SHA-256(DATA); optional on input */
-
-	__FWGATE_A_KEY_MAX,
-	FWGATE_A_KEY_MAX = __FWGATE_A_KEY_MAX - 1
-};
-
 enum fwgate_verdict_kind {
 	FWGATE_VERDICT_UNSPEC,
 	FWGATE_VERDICT_APPROVE,
 	FWGATE_VERDICT_REJECT,
 };
 
-enum fwgate_verdict_attr {
-	FWGATE_A_VERDICT_UNSPEC,
-	FWGATE_A_VERDICT_KIND,		/* u32, enum fwgate_verdict_kind */
-	FWGATE_A_VERDICT_CHECKER,	/* binary, checker key id */
-	FWGATE_A_VERDICT_REPORT,	/* binary, SHA-256 of the report */
-	FWGATE_A_VERDICT_SIGNATURE,	/* binary */
-
-	__FWGATE_A_VERDICT_MAX,
-	FWGATE_A_VERDICT_MAX = __FWGATE_A_VERDICT_MAX - 1
-};
-
 enum fwgate_update_state {
 	FWGATE_UPDATE_PENDING = 1,	/* fewer than q approvals */
 	FWGATE_UPDATE_APPROVED,		/* q approvals, may be installed */
 	FWGATE_UPDATE_REJECTED,		/* a majority rejected: refused */
-};
-
-enum fwgate_update_attr {
-	FWGATE_A_UPDATE_UNSPEC,
-	FWGATE_A_UPDATE_PAD,
-	FWGATE_A_UPDATE_ID,		/* binary, U_id */
-	FWGATE_A_UPDATE_VERSION,	/* u64 */
-	FWGATE_A_UPDATE_SIZE,		/* u64 */
-	FWGATE_A_UPDATE_TARGET,		/* string, target group */
-	FWGATE_A_UPDATE_STATE,		/* u32, enum fwgate_update_state */
-	FWGATE_A_UPDATE_APPROVALS,	/* u32, distinct trusted approvers */
-	FWGATE_A_UPDATE_REJECTIONS,	/* u32, distinct trusted rejecters */
-	FWGATE_A_UPDATE_ACCEPTED,	/* u32, verdicts this bundle added */
-	FWGATE_A_UPDATE_IGNORED,	/* u32, verdicts counted zero */
-
-	__FWGATE_A_UPDATE_MAX,
-	FWGATE_A_UPDATE_MAX = __FWGATE_A_UPDATE_MAX - 1
 };
 
 enum fwgate_target_type {
@@ -236,30 +146,6 @@ enum fwgate_target_state {
 	FWGATE_TARGET_VALID,		/* last install committed */
 	FWGATE_TARGET_WRITING,		/* an install is streaming */
 	FWGATE_TARGET_INVALID,		/* last install failed or aborted */
-};
-
-enum fwgate_target_attr {
-	FWGATE_A_TARGET_UNSPEC,
-	FWGATE_A_TARGET_PAD,
-	FWGATE_A_TARGET_NAME,		/* string */
-	FWGATE_A_TARGET_GROUP,		/* string */
-	FWGATE_A_TARGET_SPEC,		/* string, as declared */
-	FWGATE_A_TARGET_TYPE,		/* u32, enum fwgate_target_type */
-	FWGATE_A_TARGET_SIZE,		/* u64, bytes */
-	FWGATE_A_TARGET_FLOOR,		/* u64, the group's rollback floor */
-	FWGATE_A_TARGET_LAST_ID,	/* binary, U_id last committed */
-	FWGATE_A_TARGET_LAST_VERSION,	/* u64 */
-	FWGATE_A_TARGET_STATE,		/* u32, enum fwgate_target_state */
-
-	__FWGATE_A_TARGET_MAX,
-	FWGATE_A_TARGET_MAX = __FWGATE_A_TARGET_MAX - 1
-};
-
-enum fwgate_event {
-	FWGATE_EVENT_APPROVAL_ACCEPTED = 1,	/* a bundle added verdicts */
-	FWGATE_EVENT_APPROVAL_REFUSED,		/* a bundle was refused */
-	FWGATE_EVENT_INSTALL_COMMITTED,		/* target, U_id, version */
-	FWGATE_EVENT_INSTALL_REFUSED,		/* errno and reason */
 };
 
 /* ------------------------------------------------------------ /dev/fwgate */
