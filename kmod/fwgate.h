@@ -114,7 +114,6 @@ int fwgate_key_check(struct fwgate_key *key, const struct nlattr *attr,
 		     struct fwgate_request *req);
 int fwgate_sig_verify(const struct fwgate_key *key, const void *msg, size_t len,
 		      const u8 *sig, u32 sig_len);
-int fwgate_sha256(const void *data, size_t len, u8 *out);
 bool fwgate_have_ecdsa(void);
 
 /* ------------------------------------------------------------- approvals */
