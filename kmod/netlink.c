@@ -48,11 +48,6 @@ static int refuse(struct fwgate_request *req, u8 cmd, int err, const char *fallb
 		__len ? -EINVAL : 0;						\
 	})
 
-/* Each attribute of type @type at the top level of the request, in order. */
-#define for_each_request_attr(pos, info, type, rem)				\
-	nlmsg_for_each_attr(pos, (info)->nlhdr, GENL_HDRLEN, rem)		\
-		if (nla_type(pos) == (type))
-
 /* ---------------------------------------------------------------- policy */
 
 static int key_from_nl(const struct nlattr *nest, struct fwgate_key *key,
@@ -103,7 +98,9 @@ static int policy_set(struct genl_info *info, struct fwgate_request *req)
 	err = key_from_nl(info->attrs[FWGATE_A_MANUFACTURER], &p->manufacturer, req);
 	if (err)
 		goto err_free;
-	for_each_request_attr(pos, info, FWGATE_A_CHECKER, rem) {
+	nlmsg_for_each_attr(pos, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(pos) != FWGATE_A_CHECKER)
+			continue;
 		if (p->k == FWGATE_MAX_CHECKERS) {
 			fwgate_refuse(req, pos, "more than FWGATE_MAX_CHECKERS checkers");
 			err = -EINVAL;
@@ -235,7 +232,9 @@ static int verdicts_from_nl(struct genl_info *info, struct fwgate_verdict *v,
 	int rem, err;
 
 	*nv = 0;
-	for_each_request_attr(pos, info, FWGATE_A_VERDICT, rem) {
+	nlmsg_for_each_attr(pos, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(pos) != FWGATE_A_VERDICT)
+			continue;
 		if (*nv == FWGATE_MAX_VERDICTS) {
 			fwgate_refuse(req, pos, "more than FWGATE_MAX_VERDICTS verdicts");
 			return -EINVAL;
