@@ -25,13 +25,14 @@
 
 /* ------------------------------------------------------------------ keys */
 
-/*
- * Key algorithms. A key's id is the SHA-256 of its encoding:
- *  RSA-3072: the DER RSAPublicKey (PKCS#1), signatures are PKCS#1 v1.5 over
- *            SHA-256, 384 bytes;
- *  P-256:    the 65-byte uncompressed point 0x04||X||Y, signatures are
- *            ECDSA over SHA-256 in DER (X9.62). Kernels without ECDSA
- *            refuse such keys with -EOPNOTSUPP.
+/**
+ * enum fwgate_key_alg - a key's algorithm; its id is the SHA-256 of its encoding
+ * @FWGATE_KEY_UNSPEC: not an algorithm; refused
+ * @FWGATE_KEY_RSA3072: the DER RSAPublicKey (PKCS#1) of a 3072-bit modulus;
+ *	signatures are PKCS#1 v1.5 over SHA-256, 384 bytes
+ * @FWGATE_KEY_P256: the 65-byte uncompressed point 0x04||X||Y; signatures are
+ *	ECDSA over SHA-256 in DER (X9.62). Kernels without ECDSA refuse such
+ *	keys with -EOPNOTSUPP.
  */
 enum fwgate_key_alg {
 	FWGATE_KEY_UNSPEC,
@@ -53,69 +54,113 @@ enum fwgate_key_alg {
 #define FWGATE_MAGIC_NACK	"FWGNAK01"	/* device: negative ack */
 #define FWGATE_MAGIC_DEVCERT	"FWGCRT01"	/* manufacturer: device cert */
 
-/* The manufacturer's update statement, signed with the key m_id names. */
+/**
+ * struct fwgate_update_stmt - the manufacturer's update statement
+ * @magic: %FWGATE_MAGIC_UPDATE
+ * @m_id: the manufacturer's key id; the statement is signed with that key
+ * @u_id: SHA-256 of the image
+ * @version: U_v; must be above the group's rollback floor
+ * @size: the image's size in bytes
+ * @o_type: the device type, NUL-padded
+ * @target: the target group, NUL-padded
+ * @o_id: one device's id, or all zero for every device of the type
+ * @issued: UNIX seconds; informative
+ */
 struct fwgate_update_stmt {
-	__u8	magic[FWGATE_MAGIC_LEN];	/* FWGATE_MAGIC_UPDATE */
-	__u8	m_id[FWGATE_ID_LEN];		/* manufacturer key id */
-	__u8	u_id[FWGATE_ID_LEN];		/* SHA-256 of the image */
-	__be64	version;			/* U_v, > rollback floor */
-	__be64	size;				/* image size in bytes */
-	char	o_type[FWGATE_NAME_LEN];	/* device type, NUL-padded */
-	char	target[FWGATE_NAME_LEN];	/* target group, NUL-padded */
-	__u8	o_id[FWGATE_ID_LEN];		/* one device, or all zero */
-	__be64	issued;				/* UNIX seconds, informative */
+	__u8	magic[FWGATE_MAGIC_LEN];
+	__u8	m_id[FWGATE_ID_LEN];
+	__u8	u_id[FWGATE_ID_LEN];
+	__be64	version;
+	__be64	size;
+	char	o_type[FWGATE_NAME_LEN];
+	char	target[FWGATE_NAME_LEN];
+	__u8	o_id[FWGATE_ID_LEN];
+	__be64	issued;
 } __attribute__((packed));
 
 /* The length of the "statement" attribute. */
 #define FWGATE_UPDATE_STMT_LEN	sizeof(struct fwgate_update_stmt)
 
-/*
- * A checker's verdict: the signed message is this whole struct, which embeds
- * the exact update statement it judges.
+/**
+ * struct fwgate_verdict_stmt - a checker's verdict on one exact update statement
+ * @magic: %FWGATE_MAGIC_APPROVE or %FWGATE_MAGIC_REJECT
+ * @checker_id: the checker's key id; the whole struct is signed with that key
+ * @report: SHA-256 of the checker's report
+ * @update: the update statement judged, byte for byte
  */
 struct fwgate_verdict_stmt {
-	__u8	magic[FWGATE_MAGIC_LEN];	/* _APPROVE or _REJECT */
-	__u8	checker_id[FWGATE_ID_LEN];	/* checker key id */
-	__u8	report[FWGATE_ID_LEN];		/* SHA-256 of the report */
+	__u8	magic[FWGATE_MAGIC_LEN];
+	__u8	checker_id[FWGATE_ID_LEN];
+	__u8	report[FWGATE_ID_LEN];
 	struct fwgate_update_stmt update;
 } __attribute__((packed));
 
-/* A device's acknowledgement of an install, signed with its P-256 key. */
+/**
+ * struct fwgate_ack_stmt - a device's acknowledgement of an install
+ * @magic: %FWGATE_MAGIC_ACK
+ * @u_id: the image installed
+ * @o_id: the device's key id; the struct is signed with that P-256 key
+ * @version: the version installed
+ * @target: the slot written
+ * @time: UNIX seconds
+ */
 struct fwgate_ack_stmt {
-	__u8	magic[FWGATE_MAGIC_LEN];	/* FWGATE_MAGIC_ACK */
-	__u8	u_id[FWGATE_ID_LEN];
-	__u8	o_id[FWGATE_ID_LEN];		/* device key id */
-	__be64	version;
-	char	target[FWGATE_NAME_LEN];	/* the slot written */
-	__be64	time;
-} __attribute__((packed));
-
-/* Negative ack reasons. */
-enum fwgate_nack_reason {
-	FWGATE_NACK_UNSPEC,
-	FWGATE_NACK_DIGEST_MISMATCH,	/* a mirror served other bytes */
-	FWGATE_NACK_BAD_SIGNATURE,	/* a statement failed to verify */
-	FWGATE_NACK_REFUSED,		/* the kernel refused the install */
-	FWGATE_NACK_ROLLBACK,		/* version at or below the floor */
-};
-
-/* A device's negative acknowledgement, naming the culprit MO_id. */
-struct fwgate_nack_stmt {
-	__u8	magic[FWGATE_MAGIC_LEN];	/* FWGATE_MAGIC_NACK */
+	__u8	magic[FWGATE_MAGIC_LEN];
 	__u8	u_id[FWGATE_ID_LEN];
 	__u8	o_id[FWGATE_ID_LEN];
-	__u8	culprit_id[FWGATE_ID_LEN];	/* manufacturer or device id */
-	__be32	reason;				/* enum fwgate_nack_reason */
-	__be32	reserved;			/* zero */
+	__be64	version;
+	char	target[FWGATE_NAME_LEN];
 	__be64	time;
 } __attribute__((packed));
 
-/* A device certificate cert^o = (pk^o, sign_m(pk^o)). */
+/**
+ * enum fwgate_nack_reason - why a device did not install an update
+ * @FWGATE_NACK_UNSPEC: not a reason
+ * @FWGATE_NACK_DIGEST_MISMATCH: a mirror served other bytes
+ * @FWGATE_NACK_BAD_SIGNATURE: a statement failed to verify
+ * @FWGATE_NACK_REFUSED: the kernel refused the install
+ * @FWGATE_NACK_ROLLBACK: the version is at or below the floor
+ */
+enum fwgate_nack_reason {
+	FWGATE_NACK_UNSPEC,
+	FWGATE_NACK_DIGEST_MISMATCH,
+	FWGATE_NACK_BAD_SIGNATURE,
+	FWGATE_NACK_REFUSED,
+	FWGATE_NACK_ROLLBACK,
+};
+
+/**
+ * struct fwgate_nack_stmt - a device's negative acknowledgement
+ * @magic: %FWGATE_MAGIC_NACK
+ * @u_id: the image not installed
+ * @o_id: the device's key id; the struct is signed with that P-256 key
+ * @culprit_id: MO_id, whom the nack blames: the manufacturer or the device
+ * @reason: an &enum fwgate_nack_reason
+ * @reserved: zero
+ * @time: UNIX seconds
+ */
+struct fwgate_nack_stmt {
+	__u8	magic[FWGATE_MAGIC_LEN];
+	__u8	u_id[FWGATE_ID_LEN];
+	__u8	o_id[FWGATE_ID_LEN];
+	__u8	culprit_id[FWGATE_ID_LEN];
+	__be32	reason;
+	__be32	reserved;
+	__be64	time;
+} __attribute__((packed));
+
+/**
+ * struct fwgate_devcert_stmt - a device certificate cert^o = (pk^o, sign_m(pk^o))
+ * @magic: %FWGATE_MAGIC_DEVCERT
+ * @m_id: the manufacturer's key id; the struct is signed with that key
+ * @o_type: the device type, NUL-padded
+ * @pubkey: the device's P-256 key, the uncompressed point
+ */
 struct fwgate_devcert_stmt {
-	__u8	magic[FWGATE_MAGIC_LEN];	/* FWGATE_MAGIC_DEVCERT */
+	__u8	magic[FWGATE_MAGIC_LEN];
 	__u8	m_id[FWGATE_ID_LEN];
 	char	o_type[FWGATE_NAME_LEN];
-	__u8	pubkey[65];			/* P-256 uncompressed point */
+	__u8	pubkey[65];
 } __attribute__((packed));
 
 /* ------------------------------------------------------ generic netlink */
@@ -124,37 +169,69 @@ struct fwgate_devcert_stmt {
  * The value enums netlink shares with the statements and the state record;
  * Documentation/netlink/specs/fwgate.yaml names them with header: linux/fwgate.h.
  */
+/**
+ * enum fwgate_verdict_kind - what a checker's verdict says
+ * @FWGATE_VERDICT_UNSPEC: not a verdict; refused
+ * @FWGATE_VERDICT_APPROVE: an approval, signed with magic %FWGATE_MAGIC_APPROVE
+ * @FWGATE_VERDICT_REJECT: a rejection, signed with magic %FWGATE_MAGIC_REJECT
+ */
 enum fwgate_verdict_kind {
 	FWGATE_VERDICT_UNSPEC,
 	FWGATE_VERDICT_APPROVE,
 	FWGATE_VERDICT_REJECT,
 };
 
+/**
+ * enum fwgate_update_state - where a tracked update stands
+ * @FWGATE_UPDATE_PENDING: fewer than q distinct trusted approvals
+ * @FWGATE_UPDATE_APPROVED: q approvals; may be installed
+ * @FWGATE_UPDATE_REJECTED: a majority, floor(k/2)+1, rejected it; final
+ */
 enum fwgate_update_state {
-	FWGATE_UPDATE_PENDING = 1,	/* fewer than q approvals */
-	FWGATE_UPDATE_APPROVED,		/* q approvals, may be installed */
-	FWGATE_UPDATE_REJECTED,		/* a majority rejected: refused */
+	FWGATE_UPDATE_PENDING = 1,
+	FWGATE_UPDATE_APPROVED,
+	FWGATE_UPDATE_REJECTED,
 };
 
+/**
+ * enum fwgate_target_type - what a target is
+ * @FWGATE_TARGET_BLOCK: a block device or partition
+ * @FWGATE_TARGET_MTD: an MTD device
+ */
 enum fwgate_target_type {
 	FWGATE_TARGET_BLOCK = 1,
 	FWGATE_TARGET_MTD,
 };
 
+/**
+ * enum fwgate_target_state - a target's content, as the state store records it
+ * @FWGATE_TARGET_UNKNOWN: never written since declared
+ * @FWGATE_TARGET_VALID: the last install committed
+ * @FWGATE_TARGET_WRITING: an install is streaming
+ * @FWGATE_TARGET_INVALID: the last install failed or was aborted
+ */
 enum fwgate_target_state {
-	FWGATE_TARGET_UNKNOWN,		/* never written since declared */
-	FWGATE_TARGET_VALID,		/* last install committed */
-	FWGATE_TARGET_WRITING,		/* an install is streaming */
-	FWGATE_TARGET_INVALID,		/* last install failed or aborted */
+	FWGATE_TARGET_UNKNOWN,
+	FWGATE_TARGET_VALID,
+	FWGATE_TARGET_WRITING,
+	FWGATE_TARGET_INVALID,
 };
 
 /* ------------------------------------------------------------ /dev/fwgate */
 
 #define FWGATE_DEVICE_NAME	"fwgate"
 
-/* Starts an install. flags and reserved must be zero. */
+/**
+ * struct fwgate_install_begin - %FWGATE_IOC_BEGIN: start an install
+ * @target: the declared target (slot) to write, NUL-terminated
+ * @u_id: the image's SHA-256; an approved update's U_id
+ * @size: the image's size in bytes, as the statement says
+ * @version: the image's version, as the statement says
+ * @flags: zero
+ * @reserved: zero
+ */
 struct fwgate_install_begin {
-	char	target[FWGATE_NAME_LEN];	/* declared target (slot) */
+	char	target[FWGATE_NAME_LEN];
 	__u8	u_id[FWGATE_ID_LEN];
 	__u64	size;
 	__u64	version;
@@ -162,10 +239,17 @@ struct fwgate_install_begin {
 	__u32	reserved;
 };
 
+/**
+ * struct fwgate_install_status - %FWGATE_IOC_STATUS: the install in progress
+ * @size: the declared size; 0 when idle
+ * @written: the bytes accepted so far
+ * @state: the target's &enum fwgate_target_state
+ * @reserved: zero
+ */
 struct fwgate_install_status {
-	__u64	size;		/* declared size, 0 when idle */
-	__u64	written;	/* bytes accepted so far */
-	__u32	state;		/* enum fwgate_target_state of the target */
+	__u64	size;
+	__u64	written;
+	__u32	state;
 	__u32	reserved;
 };
 
@@ -187,20 +271,37 @@ struct fwgate_install_status {
 #define FWGATE_STATE_COPY_SIZE	4096
 #define FWGATE_STATE_ENTRIES	32
 
+/**
+ * struct fwgate_state_entry - one target's or one group's rollback state
+ * @name: the target or group; "" for a free entry
+ * @floor: groups: the rollback floor
+ * @last_version: targets: the version last committed
+ * @last_id: targets: the U_id last committed
+ * @state: targets: an &enum fwgate_target_state
+ * @reserved: zero
+ */
 struct fwgate_state_entry {
-	char	name[FWGATE_NAME_LEN];		/* target or group, "" = free */
-	__be64	floor;				/* groups: rollback floor */
-	__be64	last_version;			/* targets: last committed */
-	__u8	last_id[FWGATE_ID_LEN];		/* targets: last U_id */
-	__be32	state;				/* enum fwgate_target_state */
+	char	name[FWGATE_NAME_LEN];
+	__be64	floor;
+	__be64	last_version;
+	__u8	last_id[FWGATE_ID_LEN];
+	__be32	state;
 	__be32	reserved;
 } __attribute__((packed));
 
+/**
+ * struct fwgate_state_record - one copy of the rollback state store
+ * @magic: %FWGATE_STATE_MAGIC
+ * @seq: raised by one on every write; the valid copy with the higher wins
+ * @crc: zlib crc32() of the record computed with @crc zero
+ * @count: the entries in use
+ * @entry: the entries, the first @count in use
+ */
 struct fwgate_state_record {
-	__u8	magic[FWGATE_MAGIC_LEN];	/* FWGATE_STATE_MAGIC */
+	__u8	magic[FWGATE_MAGIC_LEN];
 	__be64	seq;
-	__be32	crc;		/* zlib crc32() of the record, crc = 0 */
-	__be32	count;		/* entries in use */
+	__be32	crc;
+	__be32	count;
 	struct fwgate_state_entry entry[FWGATE_STATE_ENTRIES];
 } __attribute__((packed));
 

@@ -21,7 +21,7 @@
 #define FWGATE_MAX_SPEC_LEN	128
 
 /**
- * enum fwgate_event
+ * enum fwgate_event - What a notification on "events" reports.
  * @FWGATE_EVENT_APPROVAL_ACCEPTED: A bundle was recorded (possibly adding no
  *   verdict).
  * @FWGATE_EVENT_APPROVAL_REFUSED: A bundle was refused; nothing of it was
