@@ -188,6 +188,8 @@ dkms-install: deps
 	$(Q)scripts/dkms-install $(VERSION)
 
 CHECKPATCH := $(BUILD)/checkpatch/checkpatch.pl
+KERNELDOC := $(BUILD)/kernel-doc/kernel-doc
+KERNEL_SRC := kmod/*.c kmod/*.h include/uapi/linux/*.h
 
 $(CHECKPATCH):
 	$(Q)mkdir -p $(@D)
@@ -195,10 +197,28 @@ $(CHECKPATCH):
 		--wildcards '*/scripts/checkpatch.pl' '*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch'
 	$(Q)touch $@
 
-# compat.h is the one place allowed to compare kernel versions.
-style: $(CHECKPATCH)
-	$(Q)perl $(CHECKPATCH) --no-tree --terse --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES,LINUX_VERSION_CODE,CONSTANT_COMPARISON \
-		-f kmod/*.c kmod/*.h include/uapi/linux/fwgate.h
+# 6.12's, for -Wall (missing descriptions of members, parameters and return values).
+$(KERNELDOC):
+	$(Q)mkdir -p $(@D)
+	$(Q)tar -xJf $$(ls /usr/src/linux-source-6.12.tar.* | head -n 1) -C $(@D) --strip-components=2 \
+		--wildcards '*/scripts/kernel-doc'
+	$(Q)touch $@
+
+# checkpatch --strict with no error and no warning (its CHECKs are printed), kernel-doc with no warning, and
+# sparse with no warning against every test kernel.
+style: $(CHECKPATCH) $(KERNELDOC)
+	$(Q)perl $(CHECKPATCH) --strict --no-tree --terse --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES \
+		-f $(KERNEL_SRC) | grep -v ' 0 errors, 0 warnings, 0 checks' | tee $(BUILD)/checkpatch.log; \
+		! grep -qE ': (ERROR|WARNING):' $(BUILD)/checkpatch.log
+	$(Q)perl $(KERNELDOC) -none -Wall $(KERNEL_SRC) 2>&1 | tee $(BUILD)/kernel-doc.log; \
+		test ! -s $(BUILD)/kernel-doc.log
+	$(Q)for k in $(KERNELS); do \
+		d=$(BUILD)/sparse/$$k; rm -rf $$d; mkdir -p $$d; cp -r Kbuild kmod include $$d/; \
+		$(MAKE) --no-silent -C /usr/src/linux-headers-$$k M=$$d C=2 modules >$$d/build.log 2>&1 || \
+			{ cat $$d/build.log; exit 1; }; \
+		if grep -E "warning:|error:" $$d/build.log; then exit 1; fi; \
+		echo "  SPARSE  $$k: $$(grep -c ' CHECK ' $$d/build.log) files, no warning"; \
+	done
 
 clean:
 	$(Q)rm -rf $(BUILD)/modules $(BUILD)/tests

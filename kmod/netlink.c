@@ -34,19 +34,17 @@ static int refuse(struct fwgate_request *req, u8 cmd, int err, const char *fallb
 }
 
 /*
- * The refusal of an attribute sent to an operation that takes none. 6.2+ gives
- * such split ops no policy and leaves their attributes unparsed, so the check
- * is ours (before, the core's reject-all policy refused them first).
+ * Refuses an attribute sent to an operation that takes none. 6.2+ gives such
+ * split ops no policy and leaves their attributes unparsed, so the check is
+ * ours (before, the core's reject-all policy refused them first).
  */
-#define REFUSE_ATTRS(req, nlh)							\
-	({									\
-		int __len = nlmsg_attrlen(nlh, GENL_HDRLEN);			\
-										\
-		if (__len)							\
-			fwgate_refuse(req, nlmsg_attrdata(nlh, GENL_HDRLEN),	\
-				      "this operation takes no attribute");	\
-		__len ? -EINVAL : 0;						\
-	})
+static int refuse_attrs(struct fwgate_request *req, const struct nlmsghdr *nlh)
+{
+	if (!nlmsg_attrlen(nlh, GENL_HDRLEN))
+		return 0;
+	fwgate_refuse(req, nlmsg_attrdata(nlh, GENL_HDRLEN), "this operation takes no attribute");
+	return -EINVAL;
+}
 
 /* ---------------------------------------------------------------- policy */
 
@@ -63,7 +61,8 @@ static int key_from_nl(const struct nlattr *nest, struct fwgate_key *key,
 	    fwgate_require(req, nest, tb, FWGATE_A_KEY_DATA, "key without data"))
 		return -EINVAL;
 	if (nla_len(tb[FWGATE_A_KEY_DATA]) > FWGATE_MAX_KEY_LEN) {
-		fwgate_refuse(req, tb[FWGATE_A_KEY_DATA], "key data longer than FWGATE_MAX_KEY_LEN");
+		fwgate_refuse(req, tb[FWGATE_A_KEY_DATA],
+			      "key data longer than FWGATE_MAX_KEY_LEN");
 		return -EINVAL;
 	}
 	key->alg = nla_get_u32(tb[FWGATE_A_KEY_ALG]);
@@ -76,16 +75,16 @@ static int key_from_nl(const struct nlattr *nest, struct fwgate_key *key,
 
 static int policy_set(struct genl_info *info, struct fwgate_request *req)
 {
+	struct nlattr **tb = info->attrs;
 	struct fwgate_policy *p;
 	struct nlattr *pos;
 	int rem, err;
 
-	if (fwgate_require(req, NULL, info->attrs, FWGATE_A_OTYPE, "policy without otype") ||
-	    fwgate_require(req, NULL, info->attrs, FWGATE_A_DEVICE_ID, "policy without device-id") ||
-	    fwgate_require(req, NULL, info->attrs, FWGATE_A_THRESHOLD, "policy without threshold") ||
-	    fwgate_require(req, NULL, info->attrs, FWGATE_A_MANUFACTURER,
-			   "policy without manufacturer") ||
-	    fwgate_require(req, NULL, info->attrs, FWGATE_A_CHECKER, "policy without a checker"))
+	if (fwgate_require(req, NULL, tb, FWGATE_A_OTYPE, "policy without otype") ||
+	    fwgate_require(req, NULL, tb, FWGATE_A_DEVICE_ID, "policy without device-id") ||
+	    fwgate_require(req, NULL, tb, FWGATE_A_THRESHOLD, "policy without threshold") ||
+	    fwgate_require(req, NULL, tb, FWGATE_A_MANUFACTURER, "policy without manufacturer") ||
+	    fwgate_require(req, NULL, tb, FWGATE_A_CHECKER, "policy without a checker"))
 		return -EINVAL;
 
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
@@ -129,7 +128,7 @@ int fwgate_nl_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
 int fwgate_nl_policy_lock_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct fwgate_request req = { .extack = info->extack, .attrs = info->attrs };
-	int err = REFUSE_ATTRS(&req, info->nlhdr) ?: fwgate_policy_lock(&req);
+	int err = refuse_attrs(&req, info->nlhdr) ?: fwgate_policy_lock(&req);
 
 	return err ? refuse(&req, FWGATE_CMD_POLICY_LOCK, err, "policy lock refused") : 0;
 }
@@ -170,7 +169,7 @@ int fwgate_nl_policy_get_doit(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int err;
 
-	err = REFUSE_ATTRS(&req, info->nlhdr);
+	err = refuse_attrs(&req, info->nlhdr);
 	if (err)
 		return err;
 	msg = genlmsg_new(GENLMSG_DEFAULT_SIZE + sizeof(struct fwgate_policy), GFP_KERNEL);
@@ -246,7 +245,8 @@ static int verdicts_from_nl(struct genl_info *info, struct fwgate_verdict *v,
 		if (fwgate_require(req, pos, tb, FWGATE_A_VERDICT_KIND, "verdict without kind") ||
 		    fwgate_require(req, pos, tb, FWGATE_A_VERDICT_CHECKER,
 				   "verdict without checker") ||
-		    fwgate_require(req, pos, tb, FWGATE_A_VERDICT_REPORT, "verdict without report") ||
+		    fwgate_require(req, pos, tb, FWGATE_A_VERDICT_REPORT,
+				   "verdict without report") ||
 		    fwgate_require(req, pos, tb, FWGATE_A_VERDICT_SIGNATURE,
 				   "verdict without signature"))
 			return -EINVAL;
@@ -278,8 +278,10 @@ static int bundle_submit(struct genl_info *info, struct fwgate_request *req,
 	void *hdr;
 	int err;
 
-	if (fwgate_require(req, NULL, info->attrs, FWGATE_A_STATEMENT, "bundle without statement") ||
-	    fwgate_require(req, NULL, info->attrs, FWGATE_A_SIGNATURE, "bundle without signature"))
+	if (fwgate_require(req, NULL, info->attrs, FWGATE_A_STATEMENT,
+			   "bundle without statement") ||
+	    fwgate_require(req, NULL, info->attrs, FWGATE_A_SIGNATURE,
+			   "bundle without signature"))
 		return -EINVAL;
 	sig = info->attrs[FWGATE_A_SIGNATURE];
 	if (nla_len(sig) > FWGATE_MAX_SIG_LEN) {
@@ -333,7 +335,7 @@ int fwgate_nl_dump_start(struct netlink_callback *cb)
 {
 	struct fwgate_request req = { .extack = cb->extack };
 
-	return REFUSE_ATTRS(&req, cb->nlh);
+	return refuse_attrs(&req, cb->nlh);
 }
 
 /*
