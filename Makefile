@@ -36,7 +36,7 @@ CFLAGS	+= -Wall -Wextra -Werror -I$(TOP)/include/uapi
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 NL_LIBS   := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 
-KMOD_SRC := Kbuild $(wildcard kmod/*.c kmod/*.h) $(wildcard include/uapi/linux/*.h)
+KMOD_SRC := Kbuild $(wildcard kmod/*.c kmod/*.h kmod/*.sh) $(wildcard include/uapi/linux/*.h)
 
 LIB_SRC  := $(wildcard lib/*.c)
 LIB_OBJ  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
