@@ -8,6 +8,7 @@
 # make check-fresh     README.md's two commands in a fresh Debian 12 made with mmdebstrap, as root
 # make dkms-install    register, build and install the module with DKMS
 # make style           checkpatch and clang-format
+# make regen           regenerate the netlink code from Documentation/netlink/specs/fwgate.yaml
 #
 # Quiet unless V=1.
 
@@ -38,7 +39,7 @@ NL_CFLAGS = $(eval NL_CFLAGS := $$(shell pkg-config --cflags libnl-genl-3.0 2>/d
 NL_LIBS   = $(eval NL_LIBS := $$(shell pkg-config --libs libnl-genl-3.0 2>/dev/null))$(NL_LIBS)
 MULTIARCH = $(eval MULTIARCH := $$(shell $$(CC) -dumpmachine))$(MULTIARCH)
 
-KMOD_SRC := Kbuild $(wildcard kmod/*.c kmod/*.h) include/uapi/linux/fwgate.h
+KMOD_SRC := Kbuild $(wildcard kmod/*.c kmod/*.h kmod/*.sh) $(wildcard include/uapi/linux/*.h)
 
 LIB_SRC  := $(wildcard lib/*.c)
 LIB_OBJ  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
@@ -69,7 +70,7 @@ EXTRA_BINS :=
 include $(wildcard */build.mk)
 
 .PHONY: all build-all modules kmods kmods-build userspace fuzzers deps check check-kernel check-dkms check-fresh \
-	bench demo dkms-install style clean
+	bench demo dkms-install style regen regen-check ynl clean
 
 # The dependencies first, then everything else in a make that reads the makefiles again with them installed
 # (kernels.env, the headers, pkg-config): so that "make -jN" never compiles before "deps" is done.
@@ -145,6 +146,28 @@ $(BUILD)/tests/fwgate_test: tests/kernel/fwgate_test.c include/uapi/linux/fwgate
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/kselftest $(NL_CFLAGS) -o $@ $< $(NL_LIBS) -lcrypto -lz
 
+# ------------------------------------------------------------------- netlink
+
+# The kernel's YNL tools and netlink schemas, from linux-source-6.12: ynl-gen-c.py generates the netlink code
+# from the spec (make regen), cli.py drives the family from the spec in tests/netlink.
+YNL := $(BUILD)/ynl/.extracted
+
+ynl: $(YNL)
+
+$(YNL):
+	@echo "  EXTRACT tools/net/ynl and Documentation/netlink from linux-source-6.12"
+	$(Q)mkdir -p $(@D)
+	$(Q)tar -xJf $$(ls /usr/src/linux-source-6.12.tar.* | head -n 1) -C $(@D) --strip-components=1 \
+		--wildcards '*/tools/net/ynl/*' '*/Documentation/netlink/*.yaml' '*/MAINTAINERS'
+	$(Q)touch $@
+
+regen: $(YNL)
+	$(Q)scripts/ynl-regen
+
+# Fails when a generated file differs from what the spec gives.
+regen-check: $(YNL)
+	$(Q)scripts/ynl-regen --check
+
 # --------------------------------------------------------------------- fuzz
 
 fuzzers: $(FUZZERS)
@@ -161,7 +184,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB) $(wildcard lib/*.h)
 
 # --------------------------------------------------------------------- tests
 
-check: all
+check: all $(YNL)
 	$(Q)tests/run-all
 
 bench: all
@@ -179,6 +202,8 @@ dkms-install: deps
 	$(Q)scripts/dkms-install
 
 CHECKPATCH := $(BUILD)/checkpatch/checkpatch.pl
+KERNELDOC := $(BUILD)/kernel-doc/kernel-doc
+KERNEL_SRC := kmod/*.c kmod/*.h include/uapi/linux/*.h
 
 $(CHECKPATCH):
 	$(Q)mkdir -p $(@D)
@@ -186,10 +211,28 @@ $(CHECKPATCH):
 		--wildcards '*/scripts/checkpatch.pl' '*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch'
 	$(Q)touch $@
 
-# compat.h is the one place allowed to compare kernel versions.
-style: $(CHECKPATCH)
-	$(Q)perl $(CHECKPATCH) --no-tree --terse --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES,LINUX_VERSION_CODE,CONSTANT_COMPARISON \
-		-f kmod/*.c kmod/*.h include/uapi/linux/fwgate.h
+# 6.12's, for -Wall (missing descriptions of members, parameters and return values).
+$(KERNELDOC):
+	$(Q)mkdir -p $(@D)
+	$(Q)tar -xJf $$(ls /usr/src/linux-source-6.12.tar.* | head -n 1) -C $(@D) --strip-components=2 \
+		--wildcards '*/scripts/kernel-doc'
+	$(Q)touch $@
+
+# checkpatch --strict with no error and no warning (its CHECKs are printed), kernel-doc with no warning, and
+# sparse with no warning against every test kernel.
+style: $(CHECKPATCH) $(KERNELDOC)
+	$(Q)perl $(CHECKPATCH) --strict --no-tree --terse --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES \
+		-f $(KERNEL_SRC) | grep -v ' 0 errors, 0 warnings, 0 checks' | tee $(BUILD)/checkpatch.log; \
+		! grep -qE ': (ERROR|WARNING):' $(BUILD)/checkpatch.log
+	$(Q)perl $(KERNELDOC) -none -Wall $(KERNEL_SRC) 2>&1 | tee $(BUILD)/kernel-doc.log; \
+		test ! -s $(BUILD)/kernel-doc.log
+	$(Q)for k in $(KERNELS); do \
+		d=$(BUILD)/sparse/$$k; rm -rf $$d; mkdir -p $$d; cp -r Kbuild kmod include $$d/; \
+		$(MAKE) --no-silent -C /usr/src/linux-headers-$$k M=$$d C=2 modules >$$d/build.log 2>&1 || \
+			{ cat $$d/build.log; exit 1; }; \
+		if grep -E "warning:|error:" $$d/build.log; then exit 1; fi; \
+		echo "  SPARSE  $$k: $$(grep -c ' CHECK ' $$d/build.log) files, no warning"; \
+	done
 
 clean:
 	$(Q)rm -rf $(BUILD)/modules $(BUILD)/tests

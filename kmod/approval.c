@@ -28,6 +28,7 @@ struct fwgate_update *fwgate_update_find(const u8 *u_id)
 
 static void update_free(struct fwgate_update *u)
 {
+	fwgate_dump_changed();
 	list_del(&u->node);
 	nr_updates--;
 	kmem_cache_free(update_cache, u);
@@ -65,41 +66,42 @@ static bool group_declared(const char *group)
 
 static int stmt_check(const struct fwgate_policy *p,
 		      const struct fwgate_update_stmt *s,
-		      struct netlink_ext_ack *extack)
+		      struct fwgate_request *req)
 {
 	static const u8 zero_id[FWGATE_ID_LEN];
+	const struct nlattr *attr = fwgate_req_attr(req, FWGATE_A_STATEMENT);
 
 	if (memcmp(s->magic, FWGATE_MAGIC_UPDATE, FWGATE_MAGIC_LEN)) {
-		NL_SET_ERR_MSG(extack, "statement magic is not " FWGATE_MAGIC_UPDATE);
+		fwgate_refuse(req, attr, "statement magic is not " FWGATE_MAGIC_UPDATE);
 		return -EINVAL;
 	}
 	if (s->o_type[FWGATE_NAME_LEN - 1] || s->target[FWGATE_NAME_LEN - 1]) {
-		NL_SET_ERR_MSG(extack, "statement o_type or target is not NUL-terminated");
+		fwgate_refuse(req, attr, "statement o_type or target is not NUL-terminated");
 		return -EINVAL;
 	}
 	if (!s->size) {
-		NL_SET_ERR_MSG(extack, "statement size is zero");
+		fwgate_refuse(req, attr, "statement size is zero");
 		return -EINVAL;
 	}
 	if (memcmp(s->m_id, p->manufacturer.id, FWGATE_ID_LEN)) {
-		NL_SET_ERR_MSG(extack, "statement names another manufacturer");
+		fwgate_refuse(req, attr, "statement names another manufacturer");
 		return -EKEYREJECTED;
 	}
 	if (strcmp(s->o_type, p->otype)) {
-		NL_SET_ERR_MSG(extack, "statement is for another device type");
+		fwgate_refuse(req, attr, "statement is for another device type");
 		return -EXDEV;
 	}
 	if (memcmp(s->o_id, zero_id, FWGATE_ID_LEN) &&
 	    memcmp(s->o_id, p->device_id, FWGATE_ID_LEN)) {
-		NL_SET_ERR_MSG(extack, "statement is for another device");
+		fwgate_refuse(req, attr, "statement is for another device");
 		return -EXDEV;
 	}
 	if (!group_declared(s->target)) {
-		NL_SET_ERR_MSG(extack, "no target is declared in the statement's group");
+		fwgate_refuse(req, attr, "no target is declared in the statement's group");
 		return -ENODEV;
 	}
 	if (be64_to_cpu(s->version) <= fwgate_floor(s->target)) {
-		NL_SET_ERR_MSG(extack, "statement version is at or below the rollback floor");
+		fwgate_refuse(req, attr, "statement version is at or below the rollback floor");
 		return -ESTALE;
 	}
 	return 0;
@@ -110,7 +112,7 @@ static int verdicts_verify(const struct fwgate_policy *p,
 			   const struct fwgate_update_stmt *s,
 			   const struct fwgate_verdict *v, unsigned int nv,
 			   u32 *approve, u32 *reject, unsigned int *unknown,
-			   struct netlink_ext_ack *extack)
+			   struct fwgate_request *req)
 {
 	struct fwgate_verdict_stmt *vs;
 	u32 seen = 0;
@@ -131,7 +133,7 @@ static int verdicts_verify(const struct fwgate_policy *p,
 			continue;
 		}
 		if (seen & BIT(idx)) {
-			NL_SET_ERR_MSG_ATTR(extack, v[i].attr, "checker appears twice in the bundle");
+			fwgate_refuse(req, v[i].attr, "checker appears twice in the bundle");
 			err = -EINVAL;
 			break;
 		}
@@ -144,12 +146,12 @@ static int verdicts_verify(const struct fwgate_policy *p,
 		err = fwgate_sig_verify(&p->checkers[idx], vs, sizeof(*vs),
 					v[i].sig, v[i].sig_len);
 		if (err == -EINVAL) {
-			NL_SET_ERR_MSG_ATTR(extack, v[i].attr,
-					    "verdict signature length does not fit the checker's key");
+			fwgate_refuse(req, v[i].attr,
+				      "verdict signature length does not fit the checker's key");
 			break;
 		}
 		if (err) {
-			NL_SET_ERR_MSG_ATTR(extack, v[i].attr, "verdict signature does not verify");
+			fwgate_refuse(req, v[i].attr, "verdict signature does not verify");
 			break;
 		}
 		if (v[i].kind == FWGATE_VERDICT_APPROVE)
@@ -175,7 +177,7 @@ int fwgate_bundle_submit(const struct fwgate_update_stmt *stmt,
 			 const struct fwgate_verdict *v, unsigned int nv,
 			 struct fwgate_update **out,
 			 struct fwgate_bundle_result *res,
-			 struct netlink_ext_ack *extack)
+			 struct fwgate_request *req)
 {
 	const struct fwgate_policy *p;
 	struct fwgate_update *u;
@@ -186,34 +188,37 @@ int fwgate_bundle_submit(const struct fwgate_update_stmt *stmt,
 	lockdep_assert_held(&fwgate_mutex);
 	p = fwgate_policy;
 	if (!p) {
-		NL_SET_ERR_MSG(extack, "no trust policy is set");
+		fwgate_refuse(req, NULL, "no trust policy is set");
 		return -ENOKEY;
 	}
-	err = stmt_check(p, stmt, extack);
+	err = stmt_check(p, stmt, req);
 	if (err)
 		return err;
 
 	err = fwgate_sig_verify(&p->manufacturer, stmt, sizeof(*stmt), msig, msig_len);
 	if (err == -EINVAL) {
-		NL_SET_ERR_MSG(extack, "manufacturer signature length does not fit its key");
+		fwgate_refuse(req, fwgate_req_attr(req, FWGATE_A_SIGNATURE),
+			      "manufacturer signature length does not fit its key");
 		return err;
 	}
 	if (err) {
-		NL_SET_ERR_MSG(extack, "manufacturer signature does not verify");
+		fwgate_refuse(req, fwgate_req_attr(req, FWGATE_A_SIGNATURE),
+			      "manufacturer signature does not verify");
 		return err;
 	}
 
 	u = fwgate_update_find(stmt->u_id);
 	if (u && memcmp(&u->stmt, stmt, sizeof(*stmt))) {
-		NL_SET_ERR_MSG(extack, "another statement is recorded for this U_id");
+		fwgate_refuse(req, fwgate_req_attr(req, FWGATE_A_STATEMENT),
+			      "another statement is recorded for this U_id");
 		return -EEXIST;
 	}
 
-	err = verdicts_verify(p, stmt, v, nv, &approve, &reject, &unknown, extack);
+	err = verdicts_verify(p, stmt, v, nv, &approve, &reject, &unknown, req);
 	if (err)
 		return err;
 	if (nv && unknown == nv) {
-		NL_SET_ERR_MSG(extack, "no verdict comes from a trusted checker");
+		fwgate_refuse(req, NULL, "no verdict comes from a trusted checker");
 		return -ENOKEY;
 	}
 
@@ -221,7 +226,7 @@ int fwgate_bundle_submit(const struct fwgate_update_stmt *stmt,
 		if (nr_updates >= FWGATE_MAX_UPDATES)
 			updates_evict_stale();
 		if (nr_updates >= FWGATE_MAX_UPDATES) {
-			NL_SET_ERR_MSG(extack, "update table is full");
+			fwgate_refuse(req, NULL, "update table is full");
 			return -ENOSPC;
 		}
 		u = kmem_cache_zalloc(update_cache, GFP_KERNEL);
@@ -239,6 +244,7 @@ int fwgate_bundle_submit(const struct fwgate_update_stmt *stmt,
 	u->approved_by |= approve;
 	u->rejected_by |= reject;
 	update_reassess(p, u);
+	fwgate_dump_changed();
 	*out = u;
 	return 0;
 }

@@ -1,21 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The only place that knows kernel versions. Each difference between the
- * kernels fwgate supports (6.1 and 6.12 today) gets a named feature macro
- * here; the .c files test the feature, never a version number.
+ * The only place that knows how the kernels fwgate supports (6.1 and 6.12
+ * today) differ. compat-features.h, generated when the module is built
+ * (compat-features.sh), says which features the kernel's headers declare;
+ * here the absence of one is mapped onto what that kernel has. The .c files
+ * test features, never versions.
  */
 #ifndef _FWGATE_COMPAT_H
 #define _FWGATE_COMPAT_H
 
-#include <linux/version.h>
 #include <linux/kconfig.h>
 #include <linux/blkdev.h>
 #include <net/genetlink.h>
 
-/* 6.9: block devices are opened as struct file (bdev_file_open_by_dev). */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
-#define COMPAT_HAVE_BDEV_FILE 1
-#endif
+#include "compat-features.h"
 
 /* ECDSA verification exists only where the kernel was built with it. */
 #if IS_ENABLED(CONFIG_CRYPTO_ECDSA)
@@ -33,8 +31,8 @@
 #define COMPAT_BLK_OPEN_RESTRICT_WRITES	0
 #endif
 
-/* 6.10: a block device's page cache is bd_mapping, no longer bd_inode's. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+/* Before 6.10 a block device's page cache is its bd_inode's. */
+#ifdef COMPAT_HAVE_BDEV_MAPPING
 #define compat_bdev_mapping(bdev)	((bdev)->bd_mapping)
 #else
 #define compat_bdev_mapping(bdev)	((bdev)->bd_inode->i_mapping)
@@ -48,6 +46,27 @@
  */
 #ifndef GENL_MCAST_CAP_NET_ADMIN
 #error "fwgate needs GENL_MCAST_CAP_NET_ADMIN (Linux 6.7, or a 6.1.y that backports it)"
+#endif
+
+/*
+ * 6.2: extack carries a message formatted at run time. Before, it can only
+ * point at a string, which must then outlive the request.
+ */
+#ifdef NL_SET_ERR_MSG_FMT
+#define compat_set_err_msg_str(extack, str)	NL_SET_ERR_MSG_FMT(extack, "%s", str)
+#else
+#define compat_set_err_msg_str(extack, str)	((extack)->_msg = (str))
+#endif
+
+/*
+ * Without split ops, one struct genl_ops per command carries both halves and
+ * one policy. The generated ops table (netlink-gen.c) fills one half per
+ * command, with the same member names, so it fits struct genl_ops there.
+ */
+#ifndef COMPAT_HAVE_GENL_SPLIT_OPS
+#define genl_split_ops	genl_ops
+#define split_ops	ops
+#define n_split_ops	n_ops
 #endif
 
 #endif /* _FWGATE_COMPAT_H */

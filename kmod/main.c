@@ -10,6 +10,7 @@
 #include "fwgate.h"
 
 DEFINE_MUTEX(fwgate_mutex);
+unsigned int fwgate_dump_seq = 1;
 
 static int __init fwgate_init(void)
 {

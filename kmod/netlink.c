@@ -2,64 +2,78 @@
 /*
  * The "fwgate" generic netlink family: policy provisioning and locking,
  * approval bundles, dumps of updates and targets, and the "events" group.
- * Documentation/netlink/specs/fwgate.yaml describes it.
+ * Documentation/netlink/specs/fwgate.yaml describes it; the policies, the ops
+ * and the family are generated from it (netlink-gen.c).
+ *
+ * Every refusal takes one path, refuse(): the sender's extack names the
+ * attribute, last_error keeps the message, and a refused bundle also counts in
+ * approvals_refused and is announced on "events".
  */
 #include <linux/kernel.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
 
 #include "fwgate.h"
+#include "netlink-gen.h"
 #include "compat.h"
 
-static const struct nla_policy key_policy[FWGATE_A_KEY_MAX + 1] = {
-	[FWGATE_A_KEY_ALG]	= NLA_POLICY_RANGE(NLA_U32, FWGATE_KEY_RSA3072, FWGATE_KEY_P256),
-	[FWGATE_A_KEY_DATA]	= { .type = NLA_BINARY, .len = FWGATE_MAX_KEY_LEN },
-	[FWGATE_A_KEY_ID]	= NLA_POLICY_EXACT_LEN(FWGATE_ID_LEN),
-};
+static void notify_approval_accepted(const struct fwgate_update *u,
+				     const struct fwgate_bundle_result *res);
+static void notify_approval_refused(int err, const char *reason);
 
-static const struct nla_policy verdict_policy[FWGATE_A_VERDICT_MAX + 1] = {
-	[FWGATE_A_VERDICT_KIND]		= NLA_POLICY_RANGE(NLA_U32, FWGATE_VERDICT_APPROVE,
-							   FWGATE_VERDICT_REJECT),
-	[FWGATE_A_VERDICT_CHECKER]	= NLA_POLICY_EXACT_LEN(FWGATE_ID_LEN),
-	[FWGATE_A_VERDICT_REPORT]	= NLA_POLICY_EXACT_LEN(FWGATE_ID_LEN),
-	[FWGATE_A_VERDICT_SIGNATURE]	= { .type = NLA_BINARY, .len = FWGATE_MAX_SIG_LEN },
-};
-
-static const struct nla_policy fwgate_nl_policy[FWGATE_A_MAX + 1] = {
-	[FWGATE_A_OTYPE]	= { .type = NLA_NUL_STRING, .len = FWGATE_NAME_LEN - 1 },
-	[FWGATE_A_DEVICE_ID]	= NLA_POLICY_EXACT_LEN(FWGATE_ID_LEN),
-	[FWGATE_A_THRESHOLD]	= { .type = NLA_U32 },
-	[FWGATE_A_MANUFACTURER]	= NLA_POLICY_NESTED(key_policy),
-	[FWGATE_A_CHECKERS]	= NLA_POLICY_NESTED_ARRAY(key_policy),
-	[FWGATE_A_STATEMENT]	= NLA_POLICY_EXACT_LEN(sizeof(struct fwgate_update_stmt)),
-	[FWGATE_A_SIGNATURE]	= { .type = NLA_BINARY, .len = FWGATE_MAX_SIG_LEN },
-	[FWGATE_A_VERDICTS]	= NLA_POLICY_NESTED_ARRAY(verdict_policy),
-};
-
-static struct genl_family fwgate_family;
-
-/* Keeps a refusal as last_error, with the message the sender got. */
-static int refused(int err, struct netlink_ext_ack *extack, const char *what)
+void fwgate_refuse_str(struct fwgate_request *req, const char *why)
 {
-	if (err)
-		fwgate_set_error(err, extack->_msg ?: what);
+	if (!req)
+		return;
+	compat_set_err_msg_str(req->extack, why);
+	req->msg = why;
+}
+
+/* The one way a request is refused; returns @err. */
+static int refuse(struct fwgate_request *req, u8 cmd, int err, const char *fallback)
+{
+	const char *why = req->msg ?: fallback;
+
+	fwgate_set_error(err, why);
+	if (cmd == FWGATE_CMD_BUNDLE_SUBMIT) {
+		atomic64_inc(&fwgate_counters.approvals_refused);
+		notify_approval_refused(err, why);
+	}
 	return err;
+}
+
+/*
+ * Refuses an attribute sent to an operation that takes none. 6.2+ gives such
+ * split ops no policy and leaves their attributes unparsed, so the check is
+ * ours (before, the core's reject-all policy refused them first).
+ */
+static int refuse_attrs(struct fwgate_request *req, const struct nlmsghdr *nlh)
+{
+	if (!nlmsg_attrlen(nlh, GENL_HDRLEN))
+		return 0;
+	fwgate_refuse(req, nlmsg_attrdata(nlh, GENL_HDRLEN), "this operation takes no attribute");
+	return -EINVAL;
 }
 
 /* ---------------------------------------------------------------- policy */
 
-static int key_from_nl(const struct nlattr *attr, struct fwgate_key *key,
-		       struct netlink_ext_ack *extack)
+static int key_from_nl(const struct nlattr *nest, struct fwgate_key *key,
+		       struct fwgate_request *req)
 {
 	struct nlattr *tb[FWGATE_A_KEY_MAX + 1];
 	int err;
 
-	err = nla_parse_nested(tb, FWGATE_A_KEY_MAX, attr, key_policy, extack);
+	err = nla_parse_nested(tb, FWGATE_A_KEY_MAX, nest, fwgate_key_nl_policy, req->extack);
 	if (err)
 		return err;
-	if (NL_REQ_ATTR_CHECK(extack, attr, tb, FWGATE_A_KEY_ALG) ||
-	    NL_REQ_ATTR_CHECK(extack, attr, tb, FWGATE_A_KEY_DATA))
+	if (fwgate_require(req, nest, tb, FWGATE_A_KEY_ALG, "key without an algorithm") ||
+	    fwgate_require(req, nest, tb, FWGATE_A_KEY_DATA, "key without data"))
 		return -EINVAL;
+	if (nla_len(tb[FWGATE_A_KEY_DATA]) > FWGATE_MAX_KEY_LEN) {
+		fwgate_refuse(req, tb[FWGATE_A_KEY_DATA],
+			      "key data longer than FWGATE_MAX_KEY_LEN");
+		return -EINVAL;
+	}
 	key->alg = nla_get_u32(tb[FWGATE_A_KEY_ALG]);
 	key->len = nla_len(tb[FWGATE_A_KEY_DATA]);
 	memcpy(key->data, nla_data(tb[FWGATE_A_KEY_DATA]), key->len);
@@ -68,18 +82,18 @@ static int key_from_nl(const struct nlattr *attr, struct fwgate_key *key,
 	return 0;
 }
 
-static int policy_set(struct genl_info *info)
+static int policy_set(struct genl_info *info, struct fwgate_request *req)
 {
-	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr **tb = info->attrs;
 	struct fwgate_policy *p;
 	struct nlattr *pos;
 	int rem, err;
 
-	if (GENL_REQ_ATTR_CHECK(info, FWGATE_A_OTYPE) ||
-	    GENL_REQ_ATTR_CHECK(info, FWGATE_A_DEVICE_ID) ||
-	    GENL_REQ_ATTR_CHECK(info, FWGATE_A_THRESHOLD) ||
-	    GENL_REQ_ATTR_CHECK(info, FWGATE_A_MANUFACTURER) ||
-	    GENL_REQ_ATTR_CHECK(info, FWGATE_A_CHECKERS))
+	if (fwgate_require(req, NULL, tb, FWGATE_A_OTYPE, "policy without otype") ||
+	    fwgate_require(req, NULL, tb, FWGATE_A_DEVICE_ID, "policy without device-id") ||
+	    fwgate_require(req, NULL, tb, FWGATE_A_THRESHOLD, "policy without threshold") ||
+	    fwgate_require(req, NULL, tb, FWGATE_A_MANUFACTURER, "policy without manufacturer") ||
+	    fwgate_require(req, NULL, tb, FWGATE_A_CHECKER, "policy without a checker"))
 		return -EINVAL;
 
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
@@ -89,35 +103,43 @@ static int policy_set(struct genl_info *info)
 	memcpy(p->device_id, nla_data(info->attrs[FWGATE_A_DEVICE_ID]), FWGATE_ID_LEN);
 	p->threshold = nla_get_u32(info->attrs[FWGATE_A_THRESHOLD]);
 
-	err = key_from_nl(info->attrs[FWGATE_A_MANUFACTURER], &p->manufacturer, extack);
+	err = key_from_nl(info->attrs[FWGATE_A_MANUFACTURER], &p->manufacturer, req);
 	if (err)
 		goto err_free;
-	nla_for_each_nested(pos, info->attrs[FWGATE_A_CHECKERS], rem) {
+	nlmsg_for_each_attr(pos, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(pos) != FWGATE_A_CHECKER)
+			continue;
 		if (p->k == FWGATE_MAX_CHECKERS) {
-			NL_SET_ERR_MSG_ATTR(extack, pos, "more than FWGATE_MAX_CHECKERS checkers");
+			fwgate_refuse(req, pos, "more than FWGATE_MAX_CHECKERS checkers");
 			err = -EINVAL;
 			goto err_free;
 		}
-		err = key_from_nl(pos, &p->checkers[p->k], extack);
+		err = key_from_nl(pos, &p->checkers[p->k], req);
 		if (err)
 			goto err_free;
-		p->k++;
+		req->checker[p->k++] = pos;
 	}
-	return fwgate_policy_replace(p, extack);
+	return fwgate_policy_replace(p, req);
 
 err_free:
 	kfree_sensitive(p);
 	return err;
 }
 
-static int policy_set_doit(struct sk_buff *skb, struct genl_info *info)
+int fwgate_nl_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return refused(policy_set(info), info->extack, "policy refused: attribute missing");
+	struct fwgate_request req = { .extack = info->extack, .attrs = info->attrs };
+	int err = policy_set(info, &req);
+
+	return err ? refuse(&req, FWGATE_CMD_POLICY_SET, err, "policy refused") : 0;
 }
 
-static int policy_lock_doit(struct sk_buff *skb, struct genl_info *info)
+int fwgate_nl_policy_lock_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return refused(fwgate_policy_lock(info->extack), info->extack, "policy lock refused");
+	struct fwgate_request req = { .extack = info->extack, .attrs = info->attrs };
+	int err = refuse_attrs(&req, info->nlhdr) ?: fwgate_policy_lock(&req);
+
+	return err ? refuse(&req, FWGATE_CMD_POLICY_LOCK, err, "policy lock refused") : 0;
 }
 
 static int put_key(struct sk_buff *skb, int type, const struct fwgate_key *key)
@@ -135,7 +157,6 @@ static int put_key(struct sk_buff *skb, int type, const struct fwgate_key *key)
 
 static int put_policy(struct sk_buff *skb, const struct fwgate_policy *p)
 {
-	struct nlattr *nest;
 	u32 i;
 
 	if (nla_put_string(skb, FWGATE_A_OTYPE, p->otype) ||
@@ -144,26 +165,26 @@ static int put_policy(struct sk_buff *skb, const struct fwgate_policy *p)
 	    nla_put_u8(skb, FWGATE_A_LOCKED, fwgate_locked) ||
 	    put_key(skb, FWGATE_A_MANUFACTURER, &p->manufacturer))
 		return -EMSGSIZE;
-	nest = nla_nest_start(skb, FWGATE_A_CHECKERS);
-	if (!nest)
-		return -EMSGSIZE;
 	for (i = 0; i < p->k; i++)
-		if (put_key(skb, i + 1, &p->checkers[i]))
+		if (put_key(skb, FWGATE_A_CHECKER, &p->checkers[i]))
 			return -EMSGSIZE;
-	nla_nest_end(skb, nest);
 	return 0;
 }
 
-static int policy_get_doit(struct sk_buff *skb, struct genl_info *info)
+int fwgate_nl_policy_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct fwgate_request req = { .extack = info->extack };
 	struct sk_buff *msg;
 	void *hdr;
 	int err;
 
+	err = refuse_attrs(&req, info->nlhdr);
+	if (err)
+		return err;
 	msg = genlmsg_new(GENLMSG_DEFAULT_SIZE + sizeof(struct fwgate_policy), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &fwgate_family, 0, FWGATE_CMD_POLICY_GET);
+	hdr = genlmsg_put_reply(msg, info, &fwgate_nl_family, 0, FWGATE_CMD_POLICY_GET);
 	if (!hdr) {
 		err = -EMSGSIZE;
 		goto err_free;
@@ -211,29 +232,38 @@ static int put_update(struct sk_buff *skb, const struct fwgate_update *u,
 	return 0;
 }
 
-static int verdicts_from_nl(const struct nlattr *list, struct fwgate_verdict *v,
-			    unsigned int *nv, struct netlink_ext_ack *extack)
+static int verdicts_from_nl(struct genl_info *info, struct fwgate_verdict *v,
+			    unsigned int *nv, struct fwgate_request *req)
 {
 	struct nlattr *tb[FWGATE_A_VERDICT_MAX + 1];
 	struct nlattr *pos;
 	int rem, err;
 
 	*nv = 0;
-	if (!list)
-		return 0;
-	nla_for_each_nested(pos, list, rem) {
+	nlmsg_for_each_attr(pos, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(pos) != FWGATE_A_VERDICT)
+			continue;
 		if (*nv == FWGATE_MAX_VERDICTS) {
-			NL_SET_ERR_MSG_ATTR(extack, pos, "more than FWGATE_MAX_VERDICTS verdicts");
+			fwgate_refuse(req, pos, "more than FWGATE_MAX_VERDICTS verdicts");
 			return -EINVAL;
 		}
-		err = nla_parse_nested(tb, FWGATE_A_VERDICT_MAX, pos, verdict_policy, extack);
+		err = nla_parse_nested(tb, FWGATE_A_VERDICT_MAX, pos, fwgate_verdict_nl_policy,
+				       req->extack);
 		if (err)
 			return err;
-		if (NL_REQ_ATTR_CHECK(extack, pos, tb, FWGATE_A_VERDICT_KIND) ||
-		    NL_REQ_ATTR_CHECK(extack, pos, tb, FWGATE_A_VERDICT_CHECKER) ||
-		    NL_REQ_ATTR_CHECK(extack, pos, tb, FWGATE_A_VERDICT_REPORT) ||
-		    NL_REQ_ATTR_CHECK(extack, pos, tb, FWGATE_A_VERDICT_SIGNATURE))
+		if (fwgate_require(req, pos, tb, FWGATE_A_VERDICT_KIND, "verdict without kind") ||
+		    fwgate_require(req, pos, tb, FWGATE_A_VERDICT_CHECKER,
+				   "verdict without checker") ||
+		    fwgate_require(req, pos, tb, FWGATE_A_VERDICT_REPORT,
+				   "verdict without report") ||
+		    fwgate_require(req, pos, tb, FWGATE_A_VERDICT_SIGNATURE,
+				   "verdict without signature"))
 			return -EINVAL;
+		if (nla_len(tb[FWGATE_A_VERDICT_SIGNATURE]) > FWGATE_MAX_SIG_LEN) {
+			fwgate_refuse(req, tb[FWGATE_A_VERDICT_SIGNATURE],
+				      "verdict signature longer than FWGATE_MAX_SIG_LEN");
+			return -EINVAL;
+		}
 		v[*nv] = (struct fwgate_verdict) {
 			.kind = nla_get_u32(tb[FWGATE_A_VERDICT_KIND]),
 			.checker = nla_data(tb[FWGATE_A_VERDICT_CHECKER]),
@@ -247,41 +277,37 @@ static int verdicts_from_nl(const struct nlattr *list, struct fwgate_verdict *v,
 	return 0;
 }
 
-static int bundle_submit_doit(struct sk_buff *skb, struct genl_info *info)
+static int bundle_submit(struct genl_info *info, struct fwgate_request *req,
+			 struct fwgate_verdict *v, struct sk_buff *msg)
 {
-	struct netlink_ext_ack *extack = info->extack;
 	struct fwgate_bundle_result res = {};
-	const struct fwgate_update_stmt *stmt;
-	struct fwgate_update *u = NULL;
-	struct fwgate_verdict *v;
-	struct sk_buff *msg;
+	const struct nlattr *sig;
+	struct fwgate_update *u;
 	unsigned int nv;
 	void *hdr;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, FWGATE_A_STATEMENT) ||
-	    GENL_REQ_ATTR_CHECK(info, FWGATE_A_SIGNATURE))
+	if (fwgate_require(req, NULL, info->attrs, FWGATE_A_STATEMENT,
+			   "bundle without statement") ||
+	    fwgate_require(req, NULL, info->attrs, FWGATE_A_SIGNATURE,
+			   "bundle without signature"))
 		return -EINVAL;
-	stmt = nla_data(info->attrs[FWGATE_A_STATEMENT]);
-
-	v = kcalloc(FWGATE_MAX_VERDICTS, sizeof(*v), GFP_KERNEL);
-	msg = genlmsg_new(GENLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!v || !msg) {
-		err = -ENOMEM;
-		goto out;
+	sig = info->attrs[FWGATE_A_SIGNATURE];
+	if (nla_len(sig) > FWGATE_MAX_SIG_LEN) {
+		fwgate_refuse(req, sig, "manufacturer signature longer than FWGATE_MAX_SIG_LEN");
+		return -EINVAL;
 	}
-	err = verdicts_from_nl(info->attrs[FWGATE_A_VERDICTS], v, &nv, extack);
+	err = verdicts_from_nl(info, v, &nv, req);
 	if (err)
-		goto out_refused;
+		return err;
 
 	mutex_lock(&fwgate_mutex);
-	err = fwgate_bundle_submit(stmt, nla_data(info->attrs[FWGATE_A_SIGNATURE]),
-				   nla_len(info->attrs[FWGATE_A_SIGNATURE]),
-				   v, nv, &u, &res, extack);
+	err = fwgate_bundle_submit(nla_data(info->attrs[FWGATE_A_STATEMENT]), nla_data(sig),
+				   nla_len(sig), v, nv, &u, &res, req);
 	if (!err) {
 		atomic64_add(res.accepted, &fwgate_counters.approvals_accepted);
-		fwgate_notify_approval(u, &res, 0, NULL);
-		hdr = genlmsg_put_reply(msg, info, &fwgate_family, 0,
+		notify_approval_accepted(u, &res);
+		hdr = genlmsg_put_reply(msg, info, &fwgate_nl_family, 0,
 					FWGATE_CMD_BUNDLE_SUBMIT);
 		if (!hdr || put_update(msg, u, &res))
 			err = -EMSGSIZE;
@@ -289,42 +315,68 @@ static int bundle_submit_doit(struct sk_buff *skb, struct genl_info *info)
 			genlmsg_end(msg, hdr);
 	}
 	mutex_unlock(&fwgate_mutex);
-	if (!err) {
-		err = genlmsg_reply(msg, info);
-		msg = NULL;
-		goto out;
-	}
-out_refused:
-	atomic64_inc(&fwgate_counters.approvals_refused);
-	refused(err, extack, "bundle refused: attribute missing");
-	fwgate_notify_approval(NULL, NULL, err, extack->_msg ?: "bundle refused: attribute missing");
-out:
-	nlmsg_free(msg);
-	kfree(v);
 	return err;
 }
 
-static int update_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+int fwgate_nl_bundle_submit_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct fwgate_request req = { .extack = info->extack, .attrs = info->attrs };
+	struct fwgate_verdict *v;
+	struct sk_buff *msg;
+	int err;
+
+	v = kcalloc(FWGATE_MAX_VERDICTS, sizeof(*v), GFP_KERNEL);
+	msg = genlmsg_new(GENLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (v && msg)
+		err = bundle_submit(info, &req, v, msg);
+	else
+		err = -ENOMEM;
+	kfree(v);
+	if (err) {
+		nlmsg_free(msg);
+		return refuse(&req, FWGATE_CMD_BUNDLE_SUBMIT, err, "bundle refused");
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* Both dumps: they take no attribute. */
+int fwgate_nl_dump_start(struct netlink_callback *cb)
+{
+	struct fwgate_request req = { .extack = cb->extack };
+
+	return refuse_attrs(&req, cb->nlh);
+}
+
+/*
+ * Dumps resume at an index into a list that may change between their parts;
+ * fwgate_dump_seq flags a dump that spans a change NLM_F_DUMP_INTR.
+ */
+int fwgate_nl_update_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct fwgate_update *u;
 	void *hdr;
-	int err = 0;
 
 	mutex_lock(&fwgate_mutex);
+	cb->seq = fwgate_dump_seq;
 	for (; (u = fwgate_update_nth(cb->args[0])); cb->args[0]++) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-				  &fwgate_family, NLM_F_MULTI, FWGATE_CMD_UPDATE_GET);
-		if (!hdr || put_update(skb, u, NULL)) {
-			if (hdr)
-				genlmsg_cancel(skb, hdr);
-			err = -EMSGSIZE;
-			break;
+				  &fwgate_nl_family, NLM_F_MULTI, FWGATE_CMD_UPDATE_GET);
+		if (!hdr)
+			goto full;
+		genl_dump_check_consistent(cb, hdr);
+		if (put_update(skb, u, NULL)) {
+			genlmsg_cancel(skb, hdr);
+			goto full;
 		}
 		genlmsg_end(skb, hdr);
 	}
 	mutex_unlock(&fwgate_mutex);
+	return skb->len;
+
+full:
+	mutex_unlock(&fwgate_mutex);
 	/* A full skb ends this part of the dump; the next resumes at args[0]. */
-	return err && skb->len ? skb->len : err;
+	return skb->len ?: -EMSGSIZE;
 }
 
 /* --------------------------------------------------------------- targets */
@@ -357,30 +409,35 @@ static int put_target(struct sk_buff *skb, const struct fwgate_target *t, bool f
 	return 0;
 }
 
-static int target_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+int fwgate_nl_target_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct fwgate_target *t;
 	unsigned long i = 0;
 	void *hdr;
-	int err = 0;
 
 	mutex_lock(&fwgate_mutex);
+	cb->seq = fwgate_dump_seq;
 	list_for_each_entry(t, &fwgate_targets, node) {
 		if (i++ < cb->args[0])
 			continue;
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-				  &fwgate_family, NLM_F_MULTI, FWGATE_CMD_TARGET_GET);
-		if (!hdr || put_target(skb, t, true)) {
-			if (hdr)
-				genlmsg_cancel(skb, hdr);
-			err = -EMSGSIZE;
-			break;
+				  &fwgate_nl_family, NLM_F_MULTI, FWGATE_CMD_TARGET_GET);
+		if (!hdr)
+			goto full;
+		genl_dump_check_consistent(cb, hdr);
+		if (put_target(skb, t, true)) {
+			genlmsg_cancel(skb, hdr);
+			goto full;
 		}
 		genlmsg_end(skb, hdr);
 		cb->args[0]++;
 	}
 	mutex_unlock(&fwgate_mutex);
-	return err && skb->len ? skb->len : err;
+	return skb->len;
+
+full:
+	mutex_unlock(&fwgate_mutex);
+	return skb->len ?: -EMSGSIZE;
 }
 
 /* ---------------------------------------------------------------- events */
@@ -394,7 +451,7 @@ static void notify(u8 cmd, u32 event, int err, const char *reason,
 	msg = genlmsg_new(GENLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return;
-	hdr = genlmsg_put(msg, 0, 0, &fwgate_family, 0, cmd);
+	hdr = genlmsg_put(msg, 0, 0, &fwgate_nl_family, 0, cmd);
 	if (!hdr ||
 	    nla_put_u32(msg, FWGATE_A_EVENT, event) ||
 	    (err && nla_put_u32(msg, FWGATE_A_ERRNO, -err)) ||
@@ -404,7 +461,7 @@ static void notify(u8 cmd, u32 event, int err, const char *reason,
 		return;
 	}
 	genlmsg_end(msg, hdr);
-	genlmsg_multicast(&fwgate_family, msg, 0, 0, GFP_KERNEL);
+	genlmsg_multicast(&fwgate_nl_family, msg, 0, FWGATE_NLGRP_EVENTS, GFP_KERNEL);
 }
 
 struct approval_event {
@@ -419,15 +476,17 @@ static int fill_approval(struct sk_buff *skb, const void *arg)
 	return put_update(skb, e->u, e->res);
 }
 
-void fwgate_notify_approval(const struct fwgate_update *u,
-			    const struct fwgate_bundle_result *res,
-			    int err, const char *reason)
+static void notify_approval_accepted(const struct fwgate_update *u,
+				     const struct fwgate_bundle_result *res)
 {
 	struct approval_event e = { u, res };
 
-	notify(FWGATE_CMD_APPROVAL_NTF, err ? FWGATE_EVENT_APPROVAL_REFUSED :
-	       FWGATE_EVENT_APPROVAL_ACCEPTED, err, reason,
-	       u ? fill_approval : NULL, &e);
+	notify(FWGATE_CMD_APPROVAL_NTF, FWGATE_EVENT_APPROVAL_ACCEPTED, 0, NULL, fill_approval, &e);
+}
+
+static void notify_approval_refused(int err, const char *reason)
+{
+	notify(FWGATE_CMD_APPROVAL_NTF, FWGATE_EVENT_APPROVAL_REFUSED, err, reason, NULL, NULL);
 }
 
 struct install_event {
@@ -463,61 +522,12 @@ void fwgate_notify_install(const struct fwgate_target *t, const u8 *u_id,
 
 /* ---------------------------------------------------------------- family */
 
-static const struct genl_ops fwgate_ops[] = {
-	{
-		.cmd	= FWGATE_CMD_POLICY_GET,
-		.doit	= policy_get_doit,
-	},
-	{
-		.cmd	= FWGATE_CMD_POLICY_SET,
-		.doit	= policy_set_doit,
-		.flags	= GENL_ADMIN_PERM,
-	},
-	{
-		.cmd	= FWGATE_CMD_POLICY_LOCK,
-		.doit	= policy_lock_doit,
-		.flags	= GENL_ADMIN_PERM,
-	},
-	{
-		.cmd	= FWGATE_CMD_BUNDLE_SUBMIT,
-		.doit	= bundle_submit_doit,
-		.flags	= GENL_ADMIN_PERM,
-	},
-	{
-		.cmd	= FWGATE_CMD_UPDATE_GET,
-		.dumpit	= update_get_dumpit,
-	},
-	{
-		.cmd	= FWGATE_CMD_TARGET_GET,
-		.dumpit	= target_get_dumpit,
-	},
-};
-
-/* Events name targets, updates and refusals: for administrators only. */
-static const struct genl_multicast_group fwgate_mcgrps[] = {
-	{ .name = FWGATE_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
-};
-
-static struct genl_family fwgate_family __ro_after_init = {
-	.name		= FWGATE_GENL_NAME,
-	.version	= FWGATE_GENL_VERSION,
-	.maxattr	= FWGATE_A_MAX,
-	.policy		= fwgate_nl_policy,
-	.module		= THIS_MODULE,
-	.ops		= fwgate_ops,
-	.n_ops		= ARRAY_SIZE(fwgate_ops),
-	.resv_start_op	= FWGATE_CMD_MAX + 1,
-	.mcgrps		= fwgate_mcgrps,
-	.n_mcgrps	= ARRAY_SIZE(fwgate_mcgrps),
-	.netnsok	= false,
-};
-
 int fwgate_genl_init(void)
 {
-	return genl_register_family(&fwgate_family);
+	return genl_register_family(&fwgate_nl_family);
 }
 
 void fwgate_genl_exit(void)
 {
-	genl_unregister_family(&fwgate_family);
+	genl_unregister_family(&fwgate_nl_family);
 }

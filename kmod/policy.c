@@ -24,43 +24,47 @@ int fwgate_checker_index(const struct fwgate_policy *p, const u8 *id)
 	return -ENOENT;
 }
 
-static int policy_check(struct fwgate_policy *p, struct netlink_ext_ack *extack)
+static int policy_check(struct fwgate_policy *p, struct fwgate_request *req)
 {
 	u32 i, j;
 	int err;
 
 	if (p->k == 0 || p->k > FWGATE_MAX_CHECKERS) {
-		NL_SET_ERR_MSG(extack, "number of checkers must be 1 to FWGATE_MAX_CHECKERS");
+		fwgate_refuse(req, NULL, "number of checkers must be 1 to FWGATE_MAX_CHECKERS");
 		return -EINVAL;
 	}
 	if (p->threshold < fwgate_majority(p->k)) {
-		NL_SET_ERR_MSG(extack, "threshold below floor(k/2)+1");
+		fwgate_refuse(req, fwgate_req_attr(req, FWGATE_A_THRESHOLD),
+			      "threshold below floor(k/2)+1");
 		return -EINVAL;
 	}
 	if (p->threshold > p->k) {
-		NL_SET_ERR_MSG(extack, "threshold above the number of checkers");
+		fwgate_refuse(req, fwgate_req_attr(req, FWGATE_A_THRESHOLD),
+			      "threshold above the number of checkers");
 		return -EINVAL;
 	}
 	if (!p->otype[0]) {
-		NL_SET_ERR_MSG(extack, "device type is empty");
+		fwgate_refuse(req, fwgate_req_attr(req, FWGATE_A_OTYPE), "device type is empty");
 		return -EINVAL;
 	}
 
-	err = fwgate_key_check(&p->manufacturer, extack);
+	err = fwgate_key_check(&p->manufacturer, fwgate_req_attr(req, FWGATE_A_MANUFACTURER), req);
 	if (err)
 		return err;
 	for (i = 0; i < p->k; i++) {
-		err = fwgate_key_check(&p->checkers[i], extack);
+		err = fwgate_key_check(&p->checkers[i], req ? req->checker[i] : NULL, req);
 		if (err)
 			return err;
 		for (j = 0; j < i; j++) {
 			if (!memcmp(p->checkers[i].id, p->checkers[j].id, FWGATE_ID_LEN)) {
-				NL_SET_ERR_MSG(extack, "a checker key is listed twice");
+				fwgate_refuse(req, req ? req->checker[i] : NULL,
+					      "a checker key is listed twice");
 				return -EINVAL;
 			}
 		}
 		if (!memcmp(p->checkers[i].id, p->manufacturer.id, FWGATE_ID_LEN)) {
-			NL_SET_ERR_MSG(extack, "the manufacturer can not be its own checker");
+			fwgate_refuse(req, req ? req->checker[i] : NULL,
+				      "the manufacturer can not be its own checker");
 			return -EINVAL;
 		}
 	}
@@ -68,19 +72,19 @@ static int policy_check(struct fwgate_policy *p, struct netlink_ext_ack *extack)
 }
 
 /* Takes ownership of @p whatever the outcome. */
-int fwgate_policy_replace(struct fwgate_policy *p, struct netlink_ext_ack *extack)
+int fwgate_policy_replace(struct fwgate_policy *p, struct fwgate_request *req)
 {
 	struct fwgate_policy *old;
 	int err;
 
-	err = policy_check(p, extack);
+	err = policy_check(p, req);
 	if (err)
 		goto out_free;
 
 	mutex_lock(&fwgate_mutex);
 	if (fwgate_locked) {
 		mutex_unlock(&fwgate_mutex);
-		NL_SET_ERR_MSG(extack, "policy is locked until reboot");
+		fwgate_refuse(req, NULL, "policy is locked until reboot");
 		err = -EPERM;
 		goto out_free;
 	}
@@ -99,7 +103,7 @@ out_free:
 	return err;
 }
 
-int fwgate_policy_lock(struct netlink_ext_ack *extack)
+int fwgate_policy_lock(struct fwgate_request *req)
 {
 	int err = 0;
 
@@ -107,19 +111,19 @@ int fwgate_policy_lock(struct netlink_ext_ack *extack)
 	if (fwgate_locked)
 		goto out;
 	if (!fwgate_policy) {
-		NL_SET_ERR_MSG(extack, "no policy to lock");
+		fwgate_refuse(req, NULL, "no policy to lock");
 		err = -ENOKEY;
 		goto out;
 	}
 	if (!fwgate_state_attached()) {
-		NL_SET_ERR_MSG(extack, "no rollback state store declared");
+		fwgate_refuse(req, NULL, "no rollback state store declared");
 		err = -ENODEV;
 		goto out;
 	}
-	err = fwgate_state_claim(extack);
+	err = fwgate_state_claim(req);
 	if (err)
 		goto out;
-	err = fwgate_targets_claim(extack);
+	err = fwgate_targets_claim(req);
 	if (err)
 		goto out;
 	/* Held until reboot: the module can not be unloaded while locked. */

@@ -96,6 +96,7 @@ static int record_write(struct fwgate_state_record *next)
 	}
 	store.rec = *next;
 	store.copy = copy;
+	fwgate_dump_changed();
 	return 0;
 }
 
@@ -310,7 +311,7 @@ out_unlock:
  * kernel can, from the moment it is attached; at the lock it must also be
  * free of shared writable mappings made before that.
  */
-int fwgate_state_claim(struct netlink_ext_ack *extack)
+int fwgate_state_claim(struct fwgate_request *req)
 {
 	const char *msg;
 	int err;
@@ -320,8 +321,7 @@ int fwgate_state_claim(struct netlink_ext_ack *extack)
 	if (err) {
 		msg = err == -EBUSY ? "lock: the state store is mapped shared and writable" :
 		      "lock: the state store failed to write back its page cache";
-		if (extack)
-			extack->_msg = msg;
+		fwgate_refuse_str(req, msg);
 		fwgate_set_error(err, msg);
 	}
 	return err;

@@ -334,6 +334,7 @@ int fwgate_target_declare(const char *line)
 			return err;
 		}
 		list_add_tail(&t->node, &fwgate_targets);
+		fwgate_dump_changed();
 		nr_targets++;
 		kobject_uevent(&t->kobj, KOBJ_ADD);
 	}
@@ -421,7 +422,7 @@ static void claim_release(struct fwgate_target *t)
 }
 
 /* All or nothing: a refused lock leaves no target claimed. */
-int fwgate_targets_claim(struct netlink_ext_ack *extack)
+int fwgate_targets_claim(struct fwgate_request *req)
 {
 	struct fwgate_target *t, *u;
 	int err = 0;
@@ -434,9 +435,7 @@ int fwgate_targets_claim(struct netlink_ext_ack *extack)
 	}
 	if (!err)
 		return 0;
-	/* Not NL_SET_ERR_MSG: it names the target, and 6.1 has no _FMT. */
-	if (extack)
-		extack->_msg = t->refusal;
+	fwgate_refuse_str(req, t->refusal);
 	fwgate_set_error(err, t->refusal);
 	list_for_each_entry(u, &fwgate_targets, node) {
 		if (u == t)

@@ -21,7 +21,7 @@ struct xfer {
 	struct fwg_nl *nl;
 	int done;
 	int err;
-	int (*parse)(struct nlattr **tb, void *arg);
+	int (*parse)(struct nlattr **tb, struct nlmsghdr *nlh, void *arg);
 	void *arg;
 };
 
@@ -73,7 +73,7 @@ static int on_valid(struct nl_msg *msg, void *arg)
 		return NL_OK;
 	err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, FWGATE_A_MAX, NULL);
 	if (!err)
-		err = x->parse(tb, x->arg);
+		err = x->parse(tb, nlmsg_hdr(msg), x->arg);
 	if (err) {
 		x->err = -EPROTO;
 		snprintf(x->nl->error, sizeof(x->nl->error), "malformed reply from the kernel");
@@ -82,7 +82,7 @@ static int on_valid(struct nl_msg *msg, void *arg)
 }
 
 static int transact(struct fwg_nl *nl, struct nl_msg *msg,
-		    int (*parse)(struct nlattr **, void *), void *arg)
+		    int (*parse)(struct nlattr **, struct nlmsghdr *, void *), void *arg)
 {
 	struct xfer x = { .nl = nl, .parse = parse, .arg = arg };
 	struct nl_cb *cb;
@@ -120,7 +120,7 @@ static struct nl_msg *request(struct fwg_nl *nl, uint8_t cmd, int flags)
 	struct nl_msg *msg = nlmsg_alloc();
 
 	if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0, flags, cmd,
-				FWGATE_GENL_VERSION)) {
+				FWGATE_FAMILY_VERSION)) {
 		nlmsg_free(msg);
 		msg = NULL;
 	}
@@ -141,13 +141,13 @@ struct fwg_nl *fwg_nl_open(int events)
 	}
 	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	nl->family = genl_ctrl_resolve(nl->sk, FWGATE_GENL_NAME);
+	nl->family = genl_ctrl_resolve(nl->sk, FWGATE_FAMILY_NAME);
 	if (nl->family < 0) {
-		log_warnx("netlink: no \"%s\" family: is fwgate.ko loaded?", FWGATE_GENL_NAME);
+		log_warnx("netlink: no \"%s\" family: is fwgate.ko loaded?", FWGATE_FAMILY_NAME);
 		goto err;
 	}
 	if (events) {
-		grp = genl_ctrl_resolve_grp(nl->sk, FWGATE_GENL_NAME, FWGATE_MCGRP_EVENTS);
+		grp = genl_ctrl_resolve_grp(nl->sk, FWGATE_FAMILY_NAME, FWGATE_MCGRP_EVENTS);
 		if (grp < 0 || nl_socket_add_membership(nl->sk, grp)) {
 			log_warnx("netlink: can not join the \"%s\" group", FWGATE_MCGRP_EVENTS);
 			goto err;
@@ -194,7 +194,6 @@ static int put_key(struct nl_msg *msg, int type, const struct fwg_pubkey *k)
 int fwg_nl_policy_set(struct fwg_nl *nl, const struct fwg_policy *p)
 {
 	struct nl_msg *msg = request(nl, FWGATE_CMD_POLICY_SET, 0);
-	struct nlattr *nest;
 	uint32_t i;
 
 	if (!msg)
@@ -202,13 +201,11 @@ int fwg_nl_policy_set(struct fwg_nl *nl, const struct fwg_policy *p)
 	if (nla_put_string(msg, FWGATE_A_OTYPE, p->otype) ||
 	    nla_put(msg, FWGATE_A_DEVICE_ID, FWGATE_ID_LEN, p->device_id) ||
 	    nla_put_u32(msg, FWGATE_A_THRESHOLD, p->threshold) ||
-	    put_key(msg, FWGATE_A_MANUFACTURER, &p->manufacturer) ||
-	    !(nest = nla_nest_start(msg, FWGATE_A_CHECKERS)))
+	    put_key(msg, FWGATE_A_MANUFACTURER, &p->manufacturer))
 		goto err;
 	for (i = 0; i < p->k; i++)
-		if (put_key(msg, i + 1, &p->checkers[i]))
+		if (put_key(msg, FWGATE_A_CHECKER, &p->checkers[i]))
 			goto err;
-	nla_nest_end(msg, nest);
 	return transact(nl, msg, NULL, NULL);
 err:
 	nlmsg_free(msg);
@@ -230,14 +227,14 @@ static int get_key(struct nlattr *attr, struct fwg_pubkey *k)
 	return 0;
 }
 
-static int parse_policy(struct nlattr **tb, void *arg)
+static int parse_policy(struct nlattr **tb, struct nlmsghdr *nlh, void *arg)
 {
 	struct fwg_policy *p = arg;
 	struct nlattr *pos;
 	int rem;
 
 	if (!tb[FWGATE_A_OTYPE] || !tb[FWGATE_A_DEVICE_ID] || !tb[FWGATE_A_THRESHOLD] ||
-	    !tb[FWGATE_A_MANUFACTURER] || !tb[FWGATE_A_CHECKERS])
+	    !tb[FWGATE_A_MANUFACTURER] || !tb[FWGATE_A_CHECKER])
 		return -EPROTO;
 	memset(p, 0, sizeof(*p));
 	nla_strlcpy(p->otype, tb[FWGATE_A_OTYPE], sizeof(p->otype));
@@ -246,7 +243,10 @@ static int parse_policy(struct nlattr **tb, void *arg)
 	p->locked = tb[FWGATE_A_LOCKED] ? nla_get_u8(tb[FWGATE_A_LOCKED]) : 0;
 	if (get_key(tb[FWGATE_A_MANUFACTURER], &p->manufacturer))
 		return -EPROTO;
-	nla_for_each_nested(pos, tb[FWGATE_A_CHECKERS], rem) {
+	/* The checkers: every FWGATE_A_CHECKER, in order. */
+	nlmsg_for_each_attr(pos, nlh, GENL_HDRLEN, rem) {
+		if (nla_type(pos) != FWGATE_A_CHECKER)
+			continue;
 		if (p->k == FWGATE_MAX_CHECKERS || get_key(pos, &p->checkers[p->k]))
 			return -EPROTO;
 		p->k++;
@@ -293,8 +293,9 @@ static int get_update(struct nlattr *attr, struct fwg_update_info *u)
 	return 0;
 }
 
-static int parse_update(struct nlattr **tb, void *arg)
+static int parse_update(struct nlattr **tb, struct nlmsghdr *nlh, void *arg)
 {
+	(void)nlh;
 	return get_update(tb[FWGATE_A_UPDATE], arg);
 }
 
@@ -303,7 +304,7 @@ int fwg_nl_bundle_submit(struct fwg_nl *nl, const struct fwgate_update_stmt *stm
 			 unsigned int nv, struct fwg_update_info *out)
 {
 	struct nl_msg *msg = request(nl, FWGATE_CMD_BUNDLE_SUBMIT, 0);
-	struct nlattr *list, *nest;
+	struct nlattr *nest;
 	unsigned int i;
 
 	if (!msg)
@@ -311,20 +312,14 @@ int fwg_nl_bundle_submit(struct fwg_nl *nl, const struct fwgate_update_stmt *stm
 	if (nla_put(msg, FWGATE_A_STATEMENT, sizeof(*stmt), stmt) ||
 	    nla_put(msg, FWGATE_A_SIGNATURE, sig_len, sig))
 		goto err;
-	if (nv) {
-		list = nla_nest_start(msg, FWGATE_A_VERDICTS);
-		if (!list)
+	for (i = 0; i < nv; i++) {
+		nest = nla_nest_start(msg, FWGATE_A_VERDICT);
+		if (!nest || nla_put_u32(msg, FWGATE_A_VERDICT_KIND, v[i].kind) ||
+		    nla_put(msg, FWGATE_A_VERDICT_CHECKER, FWGATE_ID_LEN, v[i].checker) ||
+		    nla_put(msg, FWGATE_A_VERDICT_REPORT, FWGATE_ID_LEN, v[i].report) ||
+		    nla_put(msg, FWGATE_A_VERDICT_SIGNATURE, v[i].sig_len, v[i].sig))
 			goto err;
-		for (i = 0; i < nv; i++) {
-			nest = nla_nest_start(msg, i + 1);
-			if (!nest || nla_put_u32(msg, FWGATE_A_VERDICT_KIND, v[i].kind) ||
-			    nla_put(msg, FWGATE_A_VERDICT_CHECKER, FWGATE_ID_LEN, v[i].checker) ||
-			    nla_put(msg, FWGATE_A_VERDICT_REPORT, FWGATE_ID_LEN, v[i].report) ||
-			    nla_put(msg, FWGATE_A_VERDICT_SIGNATURE, v[i].sig_len, v[i].sig))
-				goto err;
-			nla_nest_end(msg, nest);
-		}
-		nla_nest_end(msg, list);
+		nla_nest_end(msg, nest);
 	}
 	return transact(nl, msg, parse_update, out);
 err:
@@ -337,11 +332,12 @@ struct each_update {
 	void *arg;
 };
 
-static int parse_each_update(struct nlattr **tb, void *arg)
+static int parse_each_update(struct nlattr **tb, struct nlmsghdr *nlh, void *arg)
 {
 	struct each_update *e = arg;
 	struct fwg_update_info u;
 
+	(void)nlh;
 	return get_update(tb[FWGATE_A_UPDATE], &u) ?: e->fn(&u, e->arg);
 }
 
@@ -385,11 +381,12 @@ struct each_target {
 	void *arg;
 };
 
-static int parse_each_target(struct nlattr **tb, void *arg)
+static int parse_each_target(struct nlattr **tb, struct nlmsghdr *nlh, void *arg)
 {
 	struct each_target *e = arg;
 	struct fwg_target_info t;
 
+	(void)nlh;
 	return get_target(tb[FWGATE_A_TARGET], &t) ?: e->fn(&t, e->arg);
 }
 

@@ -627,7 +627,7 @@ struct reply {
 	int offset;		/* extack: offset of the bad attribute, or -1 */
 	int miss_type;		/* extack: type of a missing attribute, or -1 */
 	bool done;
-	int (*parse)(uint8_t cmd, struct nlattr **tb, void *arg);	/* each reply */
+	int (*parse)(uint8_t cmd, struct nlmsghdr *nlh, struct nlattr **tb, void *arg);	/* each reply */
 	void *arg;
 };
 
@@ -695,25 +695,10 @@ static struct nlattr *nest_open(struct encoder *e, int type, int *outer)
 	return nla;
 }
 
-/* An array element: its attributes count as the array's for faults. */
-static struct nlattr *element_open(struct encoder *e, unsigned int index)
-{
-	struct nlattr *nla = nla_nest_start(e->msg, index + 1);
-
-	if (!nla)
-		fatal("netlink message too large");
-	return nla;
-}
-
 static void nest_close(struct encoder *e, struct nlattr *nla, int outer)
 {
 	nla_nest_end(e->msg, nla);
 	e->nest = outer;
-}
-
-static void element_close(struct encoder *e, struct nlattr *nla)
-{
-	nla_nest_end(e->msg, nla);
 }
 
 static struct nl_msg *msg_new(const struct fwnl *nl, uint8_t cmd, int flags)
@@ -721,7 +706,7 @@ static struct nl_msg *msg_new(const struct fwnl *nl, uint8_t cmd, int flags)
 	struct nl_msg *msg = nlmsg_alloc_size(64 * 1024);
 
 	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0, flags, cmd,
-				 FWGATE_GENL_VERSION))
+				 FWGATE_FAMILY_VERSION))
 		fatal("cannot allocate a netlink message");
 	return msg;
 }
@@ -735,7 +720,7 @@ static int on_valid(struct nl_msg *msg, void *arg)
 
 	if (genlmsg_parse(nlh, 0, tb, FWGATE_A_MAX, NULL))
 		fatal("unparsable fwgate message");
-	return r->parse ? r->parse(gh->cmd, tb, r->arg) : NL_OK;
+	return r->parse ? r->parse(gh->cmd, nlh, tb, r->arg) : NL_OK;
 }
 
 static int on_ack(struct nl_msg *msg, void *arg)
@@ -833,7 +818,7 @@ static int fwnl_open(struct fwnl *nl)
 	    setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one)))
 		goto err;
 	nl_socket_enable_msg_peek(nl->sk);
-	nl->family = genl_ctrl_resolve(nl->sk, FWGATE_GENL_NAME);
+	nl->family = genl_ctrl_resolve(nl->sk, FWGATE_FAMILY_NAME);
 	if (nl->family >= 0)
 		return 0;
 err:
@@ -990,7 +975,7 @@ static void key_put(struct encoder *e, const struct key *k)
 
 static void policy_encode(struct encoder *e, const struct policy *p)
 {
-	struct nlattr *nest, *elem;
+	struct nlattr *nest;
 	unsigned int i;
 	int outer;
 
@@ -1002,48 +987,45 @@ static void policy_encode(struct encoder *e, const struct policy *p)
 		key_put(e, p->manufacturer);
 		nest_close(e, nest, outer);
 	}
-	nest = nest_open(e, FWGATE_A_CHECKERS, &outer);
-	if (nest) {
-		for (i = 0; i < p->k; i++) {
-			elem = element_open(e, i);
-			key_put(e, p->checker[i]);
-			element_close(e, elem);
-		}
+	/* A fault that drops a checker drops them all. */
+	for (i = 0; i < p->k; i++) {
+		nest = nest_open(e, FWGATE_A_CHECKER, &outer);
+		if (!nest)
+			break;
+		key_put(e, p->checker[i]);
 		nest_close(e, nest, outer);
 	}
 }
 
 static void bundle_encode(struct encoder *e, const struct bundle *b)
 {
-	struct nlattr *nest, *elem;
+	struct nlattr *nest;
 	unsigned int i;
 	int outer;
 
 	put(e, FWGATE_A_STATEMENT, &b->stmt, sizeof(b->stmt));
 	put(e, FWGATE_A_SIGNATURE, b->sig, b->sig_len);
-	if (!b->nv)
-		return;
-	nest = nest_open(e, FWGATE_A_VERDICTS, &outer);
-	if (!nest)
-		return;
+	/* A fault that drops a verdict drops them all. */
 	for (i = 0; i < b->nv; i++) {
-		elem = element_open(e, i);
+		nest = nest_open(e, FWGATE_A_VERDICT, &outer);
+		if (!nest)
+			return;
 		put_u32(e, FWGATE_A_VERDICT_KIND, b->v[i].kind);
 		put(e, FWGATE_A_VERDICT_CHECKER, b->v[i].checker, FWGATE_ID_LEN);
 		put(e, FWGATE_A_VERDICT_REPORT, b->v[i].report, FWGATE_ID_LEN);
 		put(e, FWGATE_A_VERDICT_SIGNATURE, b->v[i].sig, b->v[i].sig_len);
-		element_close(e, elem);
+		nest_close(e, nest, outer);
 	}
-	nest_close(e, nest, outer);
 }
 
-static int parse_policy(uint8_t cmd, struct nlattr **tb, void *arg)
+static int parse_policy(uint8_t cmd, struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
 	struct policy_info *p = arg;
 	struct nlattr *pos;
 	int rem;
 
 	(void)cmd;
+	(void)nlh;
 	memset(p, 0, sizeof(*p));
 	attr_str(p->otype, sizeof(p->otype), tb[FWGATE_A_OTYPE]);
 	attr_bin(p->device_id, sizeof(p->device_id), tb[FWGATE_A_DEVICE_ID]);
@@ -1051,36 +1033,38 @@ static int parse_policy(uint8_t cmd, struct nlattr **tb, void *arg)
 	p->locked = tb[FWGATE_A_LOCKED] ? nla_get_u8(tb[FWGATE_A_LOCKED]) : -1;
 	if (tb[FWGATE_A_MANUFACTURER])
 		parse_key(tb[FWGATE_A_MANUFACTURER], &p->manufacturer);
-	if (tb[FWGATE_A_CHECKERS])
-		nla_for_each_nested(pos, tb[FWGATE_A_CHECKERS], rem)
-			if (p->k < FWGATE_MAX_CHECKERS)
-				parse_key(pos, &p->checker[p->k++]);
+	nlmsg_for_each_attr(pos, nlh, GENL_HDRLEN, rem)
+		if (nla_type(pos) == FWGATE_A_CHECKER && p->k < FWGATE_MAX_CHECKERS)
+			parse_key(pos, &p->checker[p->k++]);
 	return NL_OK;
 }
 
-static int parse_submit_reply(uint8_t cmd, struct nlattr **tb, void *arg)
+static int parse_submit_reply(uint8_t cmd, struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
 	(void)cmd;
+	(void)nlh;
 	if (tb[FWGATE_A_UPDATE])
 		parse_update(tb[FWGATE_A_UPDATE], arg);
 	return NL_OK;
 }
 
-static int collect_update(uint8_t cmd, struct nlattr **tb, void *arg)
+static int collect_update(uint8_t cmd, struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
 	struct update_list *l = arg;
 
 	(void)cmd;
+	(void)nlh;
 	if (tb[FWGATE_A_UPDATE] && l->n < (int)ARRAY_SIZE(l->u))
 		parse_update(tb[FWGATE_A_UPDATE], &l->u[l->n++]);
 	return NL_OK;
 }
 
-static int collect_target(uint8_t cmd, struct nlattr **tb, void *arg)
+static int collect_target(uint8_t cmd, struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
 	struct target_list *l = arg;
 
 	(void)cmd;
+	(void)nlh;
 	if (tb[FWGATE_A_TARGET] && l->n < ARRAY_SIZE(l->t))
 		parse_target(tb[FWGATE_A_TARGET], &l->t[l->n++]);
 	return NL_OK;
@@ -1752,11 +1736,12 @@ struct event_wait {
 	bool found;
 };
 
-static int on_event(uint8_t cmd, struct nlattr **tb, void *arg)
+static int on_event(uint8_t cmd, struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
 	struct event_wait *ew = arg;
 	struct event *ev = ew->out;
 
+	(void)nlh;
 	if (ew->found || cmd != ew->cmd || (uint32_t)attr_u32(tb[FWGATE_A_EVENT]) != ew->event)
 		return NL_OK;
 	memset(ev, 0, sizeof(*ev));
@@ -1780,7 +1765,7 @@ static int events_open(struct fwnl *ev)
 
 	if (err)
 		return err;
-	grp = genl_ctrl_resolve_grp(ev->sk, FWGATE_GENL_NAME, FWGATE_MCGRP_EVENTS);
+	grp = genl_ctrl_resolve_grp(ev->sk, FWGATE_FAMILY_NAME, FWGATE_MCGRP_EVENTS);
 	if (grp < 0 || nl_socket_add_membership(ev->sk, grp))
 		return -ENOENT;
 	nl_socket_set_nonblocking(ev->sk);
@@ -1894,7 +1879,7 @@ static void world_init(struct __test_metadata *_metadata, struct world *w, enum 
 		ASSERT_EQ(0, dev_fill(w->scratch.path, 0, SENTINEL, SENTINEL_LEN));
 	}
 	ASSERT_EQ(0, fwnl_open(&w->nl))
-		TH_LOG("no generic netlink family \"" FWGATE_GENL_NAME "\": is fwgate.ko loaded?");
+		TH_LOG("no generic netlink family \"" FWGATE_FAMILY_NAME "\": is fwgate.ko loaded?");
 
 	if (mode == WORLD_ATTACH) {
 		target_track(w, LABEL_A, w->a.path);
@@ -2076,9 +2061,10 @@ static int try_device_open(struct world *w)
 	return fd < 0 ? fd : 0;
 }
 
+/* Joining "events" needs CAP_NET_ADMIN: the events name updates and targets. */
 static int try_events_join(struct world *w)
 {
-	int grp = genl_ctrl_resolve_grp(w->nl.sk, FWGATE_GENL_NAME, FWGATE_MCGRP_EVENTS);
+	int grp = genl_ctrl_resolve_grp(w->nl.sk, FWGATE_FAMILY_NAME, FWGATE_MCGRP_EVENTS);
 
 	if (grp < 0)
 		return -ENOENT;
@@ -2243,7 +2229,7 @@ static bool sysfs_refused(struct world *w, const char *val, const char *file, in
 /* Malformed messages: each variant breaks one attribute. */
 #define MALFORMED_FIXTURE(name)							\
 	WORLD_FIXTURE(name)							\
-	FIXTURE_VARIANT(name) { struct attr_fault fault; int err; }
+	FIXTURE_VARIANT(name) { struct attr_fault fault; int err; bool by_netlink; }
 
 FIXTURE(tooling) {};
 WORLD_FIXTURE(policy)
@@ -2472,6 +2458,7 @@ TEST_F(policy, requires_cap_net_admin)
 	EXPECT_EQ(EPERM, run_as_nobody(w, try_policy_lock));
 	EXPECT_EQ(EPERM, run_as_nobody(w, try_bundle_submit));
 	EXPECT_EQ(0, run_as_nobody(w, try_policy_get));
+	EXPECT_EQ(EPERM, run_as_nobody(w, try_events_join));
 	EXPECT_EQ(EACCES, run_as_nobody(w, try_device_open));
 	EXPECT_TRUE(world_unchanged(w, &snap));
 	EXPECT_FALSE(module_locked());
@@ -2521,7 +2508,7 @@ FIXTURE_VARIANT_ADD(policy_malformed, no_manufacturer) {
 	.fault = DROP(0, FWGATE_A_MANUFACTURER),
 };
 FIXTURE_VARIANT_ADD(policy_malformed, no_checkers) {
-	.fault = DROP(0, FWGATE_A_CHECKERS),
+	.fault = DROP(0, FWGATE_A_CHECKER),
 };
 FIXTURE_VARIANT_ADD(policy_malformed, short_device_id) {
 	.fault = RESIZE(0, FWGATE_A_DEVICE_ID, -1),
@@ -2533,17 +2520,17 @@ FIXTURE_VARIANT_ADD(policy_malformed, long_otype) {
 };
 FIXTURE_VARIANT_ADD(policy_malformed, short_threshold) {
 	.fault = RESIZE(0, FWGATE_A_THRESHOLD, -2),
+	.by_netlink = true,
 };
 FIXTURE_VARIANT_ADD(policy_malformed, unknown_key_algorithm) {
 	.fault = VALUE(FWGATE_A_MANUFACTURER, FWGATE_A_KEY_ALG, 7),
 	.err = ERANGE,
 };
 FIXTURE_VARIANT_ADD(policy_malformed, checker_without_key) {
-	.fault = DROP(FWGATE_A_CHECKERS, FWGATE_A_KEY_DATA),
+	.fault = DROP(FWGATE_A_CHECKER, FWGATE_A_KEY_DATA),
 };
 FIXTURE_VARIANT_ADD(policy_malformed, oversized_key) {
-	.fault = RESIZE(FWGATE_A_CHECKERS, FWGATE_A_KEY_DATA, FWGATE_MAX_KEY_LEN),
-	.err = ERANGE,
+	.fault = RESIZE(FWGATE_A_CHECKER, FWGATE_A_KEY_DATA, FWGATE_MAX_KEY_LEN),
 };
 FIXTURE_VARIANT_ADD(policy_malformed, short_key_id) {
 	.fault = RESIZE(FWGATE_A_MANUFACTURER, FWGATE_A_KEY_ID, -1),
@@ -2552,7 +2539,8 @@ FIXTURE_VARIANT_ADD(policy_malformed, short_key_id) {
 
 /*
  * @err naming the attribute: its offset, or its type when it is missing. Netlink's own attribute policy
- * answers ERANGE for a length or value out of its range, the module EINVAL for the rest.
+ * answers ERANGE for a length or value out of its range (and EINVAL for a malformed one: by_netlink), the
+ * module EINVAL for the rest.
  */
 static void expect_extack_names(struct __test_metadata *_metadata, const struct reply *r,
 				const struct attr_fault *f, int err)
@@ -2577,6 +2565,9 @@ TEST_F(policy_malformed, is_refused_with_extack)
 	EXPECT_EQ(-(variant->err ?: EINVAL), policy_set(w, &w->policy, &f));
 	expect_extack_names(_metadata, &w->reply, &f, variant->err ?: EINVAL);
 	EXPECT_TRUE(world_unchanged(w, &snap));
+	/* A refusal of the module's own is kept as last_error, with the extack's message. */
+	if (!variant->err && !variant->by_netlink)
+		EXPECT_TRUE(last_error_is(EINVAL, w->reply.msg));
 }
 
 /* ---------------------------------------------------------------- bundle */
@@ -3070,41 +3061,43 @@ FIXTURE_VARIANT_ADD(bundle_malformed, no_signature) {
 };
 FIXTURE_VARIANT_ADD(bundle_malformed, oversized_signature) {
 	.fault = RESIZE(0, FWGATE_A_SIGNATURE, FWGATE_MAX_SIG_LEN),
-	.err = ERANGE,
 };
 FIXTURE_VARIANT_ADD(bundle_malformed, verdict_without_kind) {
-	.fault = DROP(FWGATE_A_VERDICTS, FWGATE_A_VERDICT_KIND),
+	.fault = DROP(FWGATE_A_VERDICT, FWGATE_A_VERDICT_KIND),
 };
 FIXTURE_VARIANT_ADD(bundle_malformed, verdict_of_unknown_kind) {
-	.fault = VALUE(FWGATE_A_VERDICTS, FWGATE_A_VERDICT_KIND, 3),
+	.fault = VALUE(FWGATE_A_VERDICT, FWGATE_A_VERDICT_KIND, 3),
 	.err = ERANGE,
 };
 FIXTURE_VARIANT_ADD(bundle_malformed, verdict_without_checker) {
-	.fault = DROP(FWGATE_A_VERDICTS, FWGATE_A_VERDICT_CHECKER),
+	.fault = DROP(FWGATE_A_VERDICT, FWGATE_A_VERDICT_CHECKER),
 };
 FIXTURE_VARIANT_ADD(bundle_malformed, verdict_with_short_checker) {
-	.fault = RESIZE(FWGATE_A_VERDICTS, FWGATE_A_VERDICT_CHECKER, -1),
+	.fault = RESIZE(FWGATE_A_VERDICT, FWGATE_A_VERDICT_CHECKER, -1),
 	.err = ERANGE,
 };
 FIXTURE_VARIANT_ADD(bundle_malformed, verdict_with_long_report) {
-	.fault = RESIZE(FWGATE_A_VERDICTS, FWGATE_A_VERDICT_REPORT, 1),
+	.fault = RESIZE(FWGATE_A_VERDICT, FWGATE_A_VERDICT_REPORT, 1),
 	.err = ERANGE,
 };
 FIXTURE_VARIANT_ADD(bundle_malformed, verdict_without_signature) {
-	.fault = DROP(FWGATE_A_VERDICTS, FWGATE_A_VERDICT_SIGNATURE),
+	.fault = DROP(FWGATE_A_VERDICT, FWGATE_A_VERDICT_SIGNATURE),
 };
 FIXTURE_VARIANT_ADD(bundle_malformed, verdict_with_oversized_signature) {
-	.fault = RESIZE(FWGATE_A_VERDICTS, FWGATE_A_VERDICT_SIGNATURE, FWGATE_MAX_SIG_LEN),
-	.err = ERANGE,
+	.fault = RESIZE(FWGATE_A_VERDICT, FWGATE_A_VERDICT_SIGNATURE, FWGATE_MAX_SIG_LEN),
 };
 
 TEST_F(bundle_malformed, is_refused_with_extack)
 {
 	struct world *w = &self->w;
 	struct attr_fault f = variant->fault;
+	uint64_t refused = counter(APPROVALS_REFUSED);
 	struct world_snap snap;
+	struct fwnl events;
+	struct event ev;
 	struct bundle b;
 
+	ASSERT_EQ(0, events_open(&events));
 	bundle_of_image(&b, 1, 2);
 	bundle_add(&b, w->policy.checker[0], FWGATE_VERDICT_APPROVE);
 	bundle_add(&b, w->policy.checker[1], FWGATE_VERDICT_APPROVE);
@@ -3112,6 +3105,19 @@ TEST_F(bundle_malformed, is_refused_with_extack)
 	EXPECT_EQ(-(variant->err ?: EINVAL), bundle_submit(w, &b, &f, NULL));
 	expect_extack_names(_metadata, &w->reply, &f, variant->err ?: EINVAL);
 	EXPECT_TRUE(world_unchanged(w, &snap));
+	if (variant->err || variant->by_netlink) {
+		/* Netlink's policy tables refused it before the module saw it. */
+		EXPECT_EQ(refused, counter(APPROVALS_REFUSED));
+	} else {
+		/* The module refused it: the one refusal path, whatever the attribute. */
+		EXPECT_EQ(refused + 1, counter(APPROVALS_REFUSED));
+		EXPECT_TRUE(last_error_is(EINVAL, w->reply.msg));
+		ASSERT_EQ(0, event_wait(&events, FWGATE_CMD_APPROVAL_NTF,
+					FWGATE_EVENT_APPROVAL_REFUSED, &ev));
+		EXPECT_EQ(EINVAL, ev.err);
+		EXPECT_STREQ(w->reply.msg, ev.reason);
+	}
+	fwnl_close(&events);
 }
 
 /* --------------------------------------------------------------- install */
