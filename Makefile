@@ -222,7 +222,8 @@ install: install-programs
 	$(Q)$(INSTALL) -m 0644 dist/default/fwgate-node dist/default/fwgate-checker $(DESTDIR)$(SYSCONFDIR)/default/
 	$(Q)$(INSTALL) -m 0644 agent/fwgated.conf.example $(DESTDIR)$(DOCDIR)/examples/fwgated.conf
 	$(Q)$(INSTALL) -m 0644 checker/checker.conf checker/ANALYSERS.md $(DESTDIR)$(LIBDIR)/fwgate-checker/
-	$(Q)$(INSTALL) -m 0755 checker/analysers/* $(DESTDIR)$(LIBDIR)/fwgate-checker/analysers/
+	$(Q)$(INSTALL) -m 0755 $(filter-out %.sh,$(wildcard checker/analysers/*)) $(DESTDIR)$(LIBDIR)/fwgate-checker/analysers/
+	$(Q)$(INSTALL) -m 0644 checker/analysers/*.sh $(DESTDIR)$(LIBDIR)/fwgate-checker/analysers/
 	$(Q)$(INSTALL) -m 0644 checker/rules/* $(DESTDIR)$(LIBDIR)/fwgate-checker/rules/
 	$(Q)$(INSTALL) -m 0644 checker/signatures/* $(DESTDIR)$(LIBDIR)/fwgate-checker/signatures/
 	$(Q)for m in $(MAN_PAGES); do \
@@ -242,7 +243,7 @@ deb: all
 		--buildinfo-option=-u$(DEB_OUT) --changes-option=-u$(DEB_OUT) \
 		>$(DEB_OUT)/build.log 2>&1 || { tail -n 40 $(DEB_OUT)/build.log; exit 1; }
 	$(Q)ls $(DEB_OUT)/*.deb
-	$(Q)lintian --info $(DEB_OUT)/fwgate.changes
+	$(Q)lintian --fail-on error,warning $(DEB_OUT)/fwgate.changes
 
 CHECKPATCH := $(BUILD)/checkpatch/checkpatch.pl
 

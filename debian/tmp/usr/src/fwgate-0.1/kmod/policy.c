@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The device's trust policy: the manufacturer key, k checker keys, the
+ * threshold q >= floor(k/2)+1, the device type and the device id. Replaced as
+ * a whole while unlocked; once locked, fixed until reboot.
+ */
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "fwgate.h"
+
+struct fwgate_policy *fwgate_policy;
+bool fwgate_locked;
+
+int fwgate_checker_index(const struct fwgate_policy *p, const u8 *id)
+{
+	u32 i;
+
+	for (i = 0; i < p->k; i++)
+		if (!memcmp(p->checkers[i].id, id, FWGATE_ID_LEN))
+			return i;
+	return -ENOENT;
+}
+
+static int policy_check(struct fwgate_policy *p, struct netlink_ext_ack *extack)
+{
+	u32 i, j;
+	int err;
+
+	if (p->k == 0 || p->k > FWGATE_MAX_CHECKERS) {
+		NL_SET_ERR_MSG(extack, "number of checkers must be 1 to FWGATE_MAX_CHECKERS");
+		return -EINVAL;
+	}
+	if (p->threshold < fwgate_majority(p->k)) {
+		NL_SET_ERR_MSG(extack, "threshold below floor(k/2)+1");
+		return -EINVAL;
+	}
+	if (p->threshold > p->k) {
+		NL_SET_ERR_MSG(extack, "threshold above the number of checkers");
+		return -EINVAL;
+	}
+	if (!p->otype[0]) {
+		NL_SET_ERR_MSG(extack, "device type is empty");
+		return -EINVAL;
+	}
+
+	err = fwgate_key_check(&p->manufacturer, extack);
+	if (err)
+		return err;
+	for (i = 0; i < p->k; i++) {
+		err = fwgate_key_check(&p->checkers[i], extack);
+		if (err)
+			return err;
+		for (j = 0; j < i; j++) {
+			if (!memcmp(p->checkers[i].id, p->checkers[j].id, FWGATE_ID_LEN)) {
+				NL_SET_ERR_MSG(extack, "a checker key is listed twice");
+				return -EINVAL;
+			}
+		}
+		if (!memcmp(p->checkers[i].id, p->manufacturer.id, FWGATE_ID_LEN)) {
+			NL_SET_ERR_MSG(extack, "the manufacturer can not be its own checker");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Takes ownership of @p whatever the outcome. */
+int fwgate_policy_replace(struct fwgate_policy *p, struct netlink_ext_ack *extack)
+{
+	struct fwgate_policy *old;
+	int err;
+
+	err = policy_check(p, extack);
+	if (err)
+		goto out_free;
+
+	mutex_lock(&fwgate_mutex);
+	if (fwgate_locked) {
+		mutex_unlock(&fwgate_mutex);
+		NL_SET_ERR_MSG(extack, "policy is locked until reboot");
+		err = -EPERM;
+		goto out_free;
+	}
+	old = fwgate_policy;
+	fwgate_policy = p;
+	/* Recorded verdicts were counted against the old keys. */
+	fwgate_updates_flush();
+	mutex_unlock(&fwgate_mutex);
+
+	kfree_sensitive(old);
+	pr_info("policy set: type %s, k=%u, q=%u\n", p->otype, p->k, p->threshold);
+	return 0;
+
+out_free:
+	kfree_sensitive(p);
+	return err;
+}
+
+int fwgate_policy_lock(struct netlink_ext_ack *extack)
+{
+	int err = 0;
+
+	mutex_lock(&fwgate_mutex);
+	if (fwgate_locked)
+		goto out;
+	if (!fwgate_policy) {
+		NL_SET_ERR_MSG(extack, "no policy to lock");
+		err = -ENOKEY;
+		goto out;
+	}
+	if (!fwgate_state_attached()) {
+		NL_SET_ERR_MSG(extack, "no rollback state store declared");
+		err = -ENODEV;
+		goto out;
+	}
+	/* Held until reboot: the module can not be unloaded while locked. */
+	__module_get(THIS_MODULE);
+	fwgate_locked = true;
+	pr_info("policy locked\n");
+out:
+	mutex_unlock(&fwgate_mutex);
+	return err;
+}
+
+void fwgate_policy_exit(void)
+{
+	kfree_sensitive(fwgate_policy);
+	fwgate_policy = NULL;
+}
