@@ -54,3 +54,7 @@ $(BUILD)/tests/verify_chain_bench: tests/chain/verify_bench.c $(CHAIN_LIB) $(LIB
 	@echo "  CC      $@"
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UCFLAGS) -Ichain -o $@ $< $(CHAIN_LIB) $(ULIBS) -lpthread
+
+# fwgate_build_info's version label: dkms.conf's PACKAGE_VERSION (VERSION in the Makefile), the one place.
+$(BUILD)/chain/node.o: UCFLAGS += -DFWGATE_VERSION='"$(VERSION)"'
+$(BUILD)/chain/node.o: dkms.conf
