@@ -260,6 +260,9 @@ style: $(CHECKPATCH)
 
 clean:
 	$(Q)rm -rf $(BUILD)/modules $(BUILD)/tests
+	$(Q)rm -rf debian/.debhelper debian/tmp debian/files debian/debhelper-build-stamp debian/*.substvars \
+		debian/*.debhelper debian/*.debhelper.log $(addprefix debian/,fwgate-dkms fwgated fwgate-tools \
+		fwgate-node fwgate-checker)
 	$(Q)$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null || true
 
 endif
