@@ -9,6 +9,8 @@
 # make dkms-install    register, build and install the module with DKMS
 # make style           checkpatch and clang-format
 # make regen           regenerate the netlink code from Documentation/netlink/specs/fwgate.yaml
+# make install         the programs, units, man pages and DKMS source under DESTDIR and PREFIX (default /usr/local)
+# make deb             the five Debian packages with dpkg-buildpackage, into build/deb/, and lintian on them
 #
 # Quiet unless V=1.
 
@@ -70,7 +72,7 @@ EXTRA_BINS :=
 include $(wildcard */build.mk)
 
 .PHONY: all build-all modules kmods kmods-build userspace fuzzers deps check check-kernel check-dkms check-fresh \
-	bench demo dkms-install style regen regen-check ynl clean
+	bench demo dkms-install style regen regen-check ynl clean install install-programs deb
 
 # The dependencies first, then everything else in a make that reads the makefiles again with them installed
 # (kernels.env, the headers, pkg-config): so that "make -jN" never compiles before "deps" is done.
@@ -201,6 +203,72 @@ check-fresh:
 dkms-install: deps
 	$(Q)scripts/dkms-install
 
+# ------------------------------------------------------------------ install
+
+# One version, written once: dkms.conf's PACKAGE_VERSION (scripts/dkms-install checks kmod/main.c against it).
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+SBINDIR	?= $(PREFIX)/sbin
+LIBDIR	?= $(PREFIX)/lib
+MANDIR	?= $(PREFIX)/share/man
+DOCDIR	?= $(PREFIX)/share/doc/fwgate
+# Debian 12 ships units in /lib/systemd/system (debian/rules says so); elsewhere, PREFIX's lib.
+UNITDIR	?= $(LIBDIR)/systemd/system
+SYSCONFDIR ?= /etc
+# DKMS finds module sources only here, whatever the prefix.
+DKMSDIR	?= /usr/src/fwgate-$(VERSION)
+INSTALL	?= install
+
+USER_PROGS := $(BUILD)/bin/fwgatectl $(BUILD)/bin/fwgated $(BUILD)/bin/fwgated-worker $(BUILD)/bin/fwgate-node \
+	$(BUILD)/bin/fwgate-checker
+
+# Only what the programs need: no test binaries, no modules (DKMS builds those on the target).
+install-programs: $(BINS) $(EXTRA_BINS) $(MAN_PAGES)
+
+install: install-programs
+	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(LIBDIR)/sysusers.d $(DESTDIR)$(LIBDIR)/tmpfiles.d $(DESTDIR)$(LIBDIR)/modules-load.d \
+		$(DESTDIR)$(LIBDIR)/fwgate-checker/rules $(DESTDIR)$(LIBDIR)/fwgate-checker/signatures \
+		$(DESTDIR)$(LIBDIR)/fwgate-checker/analysers $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(DKMSDIR)/kmod $(DESTDIR)$(DKMSDIR)/include/uapi/linux
+	$(Q)$(INSTALL) -m 0755 $(BUILD)/bin/fwgate $(DESTDIR)$(BINDIR)/
+	$(Q)$(INSTALL) -m 0755 $(USER_PROGS) $(DESTDIR)$(SBINDIR)/
+	$(Q)for u in dist/systemd/*.service; do \
+		sed 's|@SBINDIR@|$(SBINDIR)|g; s|@LIBDIR@|$(LIBDIR)|g' $$u >$(DESTDIR)$(UNITDIR)/$$(basename $$u); \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
+	$(Q)$(INSTALL) -m 0644 dist/sysusers.d/fwgate.conf $(DESTDIR)$(LIBDIR)/sysusers.d/fwgate.conf
+	$(Q)$(INSTALL) -m 0644 dist/tmpfiles.d/fwgate.conf $(DESTDIR)$(LIBDIR)/tmpfiles.d/fwgate.conf
+	$(Q)$(INSTALL) -m 0644 dist/modules-load.d/fwgate.conf $(DESTDIR)$(LIBDIR)/modules-load.d/fwgate.conf
+	$(Q)$(INSTALL) -d $(DESTDIR)$(SYSCONFDIR)/default
+	$(Q)$(INSTALL) -m 0644 dist/default/fwgate-node dist/default/fwgate-checker $(DESTDIR)$(SYSCONFDIR)/default/
+	$(Q)$(INSTALL) -m 0644 agent/fwgated.conf.example $(DESTDIR)$(DOCDIR)/examples/fwgated.conf
+	$(Q)$(INSTALL) -m 0644 checker/checker.conf checker/ANALYSERS.md $(DESTDIR)$(LIBDIR)/fwgate-checker/
+	$(Q)$(INSTALL) -m 0755 $(filter-out %.sh,$(wildcard checker/analysers/*)) $(DESTDIR)$(LIBDIR)/fwgate-checker/analysers/
+	$(Q)$(INSTALL) -m 0644 checker/analysers/*.sh $(DESTDIR)$(LIBDIR)/fwgate-checker/analysers/
+	$(Q)$(INSTALL) -m 0644 checker/rules/* $(DESTDIR)$(LIBDIR)/fwgate-checker/rules/
+	$(Q)$(INSTALL) -m 0644 checker/signatures/* $(DESTDIR)$(LIBDIR)/fwgate-checker/signatures/
+	$(Q)for m in $(MAN_PAGES); do \
+		s=$${m##*.}; $(INSTALL) -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	$(Q)$(INSTALL) -m 0644 dkms.conf Kbuild $(DESTDIR)$(DKMSDIR)/
+	$(Q)$(INSTALL) -m 0644 kmod/*.c kmod/*.h $(DESTDIR)$(DKMSDIR)/kmod/
+	$(Q)$(INSTALL) -m 0755 kmod/*.sh $(DESTDIR)$(DKMSDIR)/kmod/
+	$(Q)$(INSTALL) -m 0644 include/uapi/linux/*.h $(DESTDIR)$(DKMSDIR)/include/uapi/linux/
+
+# Binary packages only (no source package: the tree is the source), all written to build/deb/ rather than to
+# the parent directory. dpkg-buildpackage's own "clean" is skipped (-nc) so that it reuses build/.
+DEB_OUT := $(BUILD)/deb
+
+deb: all
+	$(Q)rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)
+	$(Q)DEB_OUT=$(DEB_OUT) dpkg-buildpackage -b -nc -uc -us \
+		--buildinfo-file=$(DEB_OUT)/fwgate.buildinfo --changes-file=$(DEB_OUT)/fwgate.changes \
+		--buildinfo-option=-u$(DEB_OUT) --changes-option=-u$(DEB_OUT) \
+		>$(DEB_OUT)/build.log 2>&1 || { tail -n 40 $(DEB_OUT)/build.log; exit 1; }
+	$(Q)ls $(DEB_OUT)/*.deb
+	$(Q)lintian --fail-on error,warning $(DEB_OUT)/fwgate.changes
+
 CHECKPATCH := $(BUILD)/checkpatch/checkpatch.pl
 KERNELDOC := $(BUILD)/kernel-doc/kernel-doc
 KERNEL_SRC := kmod/*.c kmod/*.h include/uapi/linux/*.h
@@ -236,6 +304,9 @@ style: $(CHECKPATCH) $(KERNELDOC)
 
 clean:
 	$(Q)rm -rf $(BUILD)/modules $(BUILD)/tests
+	$(Q)rm -rf debian/.debhelper debian/tmp debian/files debian/debhelper-build-stamp debian/*.substvars \
+		debian/*.debhelper debian/*.debhelper.log $(addprefix debian/,fwgate-dkms fwgated fwgate-tools \
+		fwgate-node fwgate-checker)
 	$(Q)$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null || true
 
 endif

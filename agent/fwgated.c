@@ -44,6 +44,7 @@
 #include "seal.h"
 #include "sysfs.h"
 #include "bpfload.h"
+#include "sdnotify.h"
 
 static struct monitor {
 	struct fwg_conf c;
@@ -303,7 +304,7 @@ static void prepare_store(void)
 	struct passwd *pw = getpwnam(m.c.user);
 	char dir[FWG_CONF_PATH_LEN + 8];
 
-	mkdir(m.c.state_dir, 0755);
+	mkdir(m.c.state_dir, 0711);
 	snprintf(dir, sizeof(dir), "%s/sync", m.c.state_dir);
 	mkdir(dir, 0700);
 	if (pw && chown(dir, pw->pw_uid, pw->pw_gid))
@@ -724,6 +725,24 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+/*
+ * systemd's watchdog (WatchdogSec=): WATCHDOG=1 from the main loop at half the interval, so that a monitor
+ * stuck anywhere else is restarted. Returns the poll timeout that keeps that pace.
+ */
+static int watchdog_kick(int timeout)
+{
+	static long long last;
+	int ms = fwg_sd_watchdog_ms();
+
+	if (ms < 0)
+		return timeout;
+	if (now_ms() - last >= ms) {
+		fwg_sd_notify("WATCHDOG=1");
+		last = now_ms();
+	}
+	return timeout < 0 || timeout > ms ? ms : timeout;
+}
+
 /* A poll timeout that wakes the loop at @when at the latest; @timeout < 0 is none. */
 static int until(time_t when, int timeout)
 {
@@ -798,7 +817,7 @@ static int lock_instance(void)
 	char path[FWG_CONF_PATH_LEN + 16];
 	int fd;
 
-	mkdir(m.c.state_dir, 0755);
+	mkdir(m.c.state_dir, 0711);
 	snprintf(path, sizeof(path), "%s/fwgated.lock", m.c.state_dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -868,7 +887,7 @@ int main(int argc, char **argv)
 	malloc_trim(0);
 	confirm_boot();
 	snprintf(qdir, sizeof(qdir), "%s/queue", m.c.state_dir);
-	mkdir(m.c.state_dir, 0755);
+	mkdir(m.c.state_dir, 0711);
 
 	if (fwg_queue_open(&m.q, qdir))
 		return 1;
@@ -884,8 +903,12 @@ int main(int argc, char **argv)
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (spawn_worker())
 		return 1;
+	/* The policy is locked, the guard attached and the worker started: what Type=notify waits for. */
+	fwg_sd_notify("READY=1\nSTATUS=policy locked, following the chain");
 	for (;;) {
 		int timeout = m.bpf ? 500 : -1, n;
+
+		timeout = watchdog_kick(timeout);
 
 		/* Not once per message: an install streams thousands of them. */
 		if (m.bpf && (timed_out || now_ms() - bpf_polled >= 1000)) {

@@ -61,3 +61,7 @@ $(BUILD)/tests/readgen: tests/chain/readgen.c
 	@echo "  CC      $@"
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UCFLAGS) -o $@ $< -lpthread
+
+# fwgate_build_info's version label: dkms.conf's PACKAGE_VERSION (VERSION in the Makefile), the one place.
+$(BUILD)/chain/node.o: UCFLAGS += -DFWGATE_VERSION='"$(VERSION)"'
+$(BUILD)/chain/node.o: dkms.conf

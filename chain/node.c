@@ -1375,6 +1375,10 @@ static enum MHD_Result blob(struct MHD_Connection *c, const char *hexid)
 			 b, st.st_size, etag);
 }
 
+/*
+ * Prometheus' text format: every metric with # HELP and # TYPE, histogram bounds as Prometheus writes them
+ * (le="0.01"), fwgate_build_info, and the head's age, which an alert compares with the heartbeat.
+ */
 static enum MHD_Result metrics(struct MHD_Connection *c)
 {
 	const union MHD_DaemonInfo *ci;
@@ -1382,33 +1386,52 @@ static enum MHD_Result metrics(struct MHD_Connection *c)
 	char buf[8192];
 	size_t off = 0;
 	unsigned int i;
-	uint64_t cum = 0;
+	uint64_t cum = 0, head_ms = 0, now = now_ms();
 
-#define OUT(...) (off += snprintf(buf + off, sizeof(buf) - off, __VA_ARGS__))
+#define OUT(...) (off += snprintf(buf + off, off < sizeof(buf) ? sizeof(buf) - off : 0, __VA_ARGS__))
+#define META(name, type, help) OUT("# HELP " name " " help "\n# TYPE " name " " type "\n")
+	META("fwgate_build_info", "gauge", "The fwgate-node build: its version, always 1.");
+	OUT("fwgate_build_info{version=\"%s\"} 1\n", FWGATE_VERSION);
+	pthread_rwlock_rdlock(&node.lock);
+	if (node.nr_blocks)
+		head_ms = node.blocks[node.nr_blocks - 1].time_ms;
+	pthread_rwlock_unlock(&node.lock);
+	META("fwgate_head_age_seconds", "gauge",
+	     "Seconds since the time of the newest block this node holds (heartbeats included).");
+	OUT("fwgate_head_age_seconds %.3f\n", head_ms && now > head_ms ? (now - head_ms) / 1000.0 : 0.0);
+	META("fwgate_head_timestamp_seconds", "gauge", "The newest block's time, UNIX seconds; 0 before genesis.");
+	OUT("fwgate_head_timestamp_seconds %.3f\n", head_ms / 1000.0);
+
 	pthread_mutex_lock(&node.qlock);
-	OUT("# TYPE fwgate_tx_accepted_total counter\nfwgate_tx_accepted_total %" PRIu64 "\n", node.accepted);
-	OUT("# TYPE fwgate_tx_refused_total counter\n");
+	META("fwgate_tx_accepted_total", "counter", "Transactions accepted from submitters.");
+	OUT("fwgate_tx_accepted_total %" PRIu64 "\n", node.accepted);
+	META("fwgate_tx_refused_total", "counter", "Transactions refused, by reason.");
 	OUT("fwgate_tx_refused_total{reason=\"format\"} %" PRIu64 "\n", node.refused[FWG_ERR_FORMAT]);
 	OUT("fwgate_tx_refused_total{reason=\"signer\"} %" PRIu64 "\n", node.refused[FWG_ERR_SIGNER]);
 	OUT("fwgate_tx_refused_total{reason=\"replay\"} %" PRIu64 "\n", node.refused[FWG_ERR_REPLAY]);
 	OUT("fwgate_tx_refused_total{reason=\"reference\"} %" PRIu64 "\n", node.refused[FWG_ERR_REFERENCE]);
-	OUT("# TYPE fwgate_blocks_appended_total counter\nfwgate_blocks_appended_total %" PRIu64 "\n",
-	    node.appended_blocks);
-	OUT("# TYPE fwgate_tx_appended_total counter\nfwgate_tx_appended_total %" PRIu64 "\n", node.appended_tx);
-	OUT("# TYPE fwgate_append_conflicts_total counter\nfwgate_append_conflicts_total %" PRIu64 "\n",
-	    node.conflicts);
-	OUT("# TYPE fwgate_etcd_errors_total counter\nfwgate_etcd_errors_total %" PRIu64 "\n", node.etcd_errors);
-	OUT("# TYPE fwgate_pending_tx gauge\nfwgate_pending_tx %zu\n", node.nr_pending);
-	OUT("# TYPE fwgate_chain_blocks gauge\nfwgate_chain_blocks %zu\n", node.nr_blocks);
-	OUT("# TYPE fwgate_peer_blocks_verified_total counter\nfwgate_peer_blocks_verified_total %" PRIu64 "\n",
-	    node.peer_blocks_verified);
-	OUT("# TYPE fwgate_blocks_refused_total counter\nfwgate_blocks_refused_total %" PRIu64 "\n",
-	    node.blocks_refused);
-	OUT("# TYPE fwgate_chain_halted gauge\nfwgate_chain_halted %d\n", node.halted);
-	OUT("# TYPE fwgate_inclusion_seconds histogram\n");
+	META("fwgate_blocks_appended_total", "counter", "Blocks this node appended to the chain.");
+	OUT("fwgate_blocks_appended_total %" PRIu64 "\n", node.appended_blocks);
+	META("fwgate_tx_appended_total", "counter", "Transactions in the blocks this node appended.");
+	OUT("fwgate_tx_appended_total %" PRIu64 "\n", node.appended_tx);
+	META("fwgate_append_conflicts_total", "counter", "Appends lost to another node that wrote the same height.");
+	OUT("fwgate_append_conflicts_total %" PRIu64 "\n", node.conflicts);
+	META("fwgate_etcd_errors_total", "counter", "Failed etcd requests.");
+	OUT("fwgate_etcd_errors_total %" PRIu64 "\n", node.etcd_errors);
+	META("fwgate_pending_tx", "gauge", "Accepted transactions not yet in a block.");
+	OUT("fwgate_pending_tx %zu\n", node.nr_pending);
+	META("fwgate_chain_blocks", "gauge", "Blocks in the chain, genesis included.");
+	OUT("fwgate_chain_blocks %zu\n", node.nr_blocks);
+	META("fwgate_peer_blocks_verified_total", "counter", "Blocks appended by other nodes that this node verified.");
+	OUT("fwgate_peer_blocks_verified_total %" PRIu64 "\n", node.peer_blocks_verified);
+	META("fwgate_blocks_refused_total", "counter", "Blocks read from etcd that did not verify.");
+	OUT("fwgate_blocks_refused_total %" PRIu64 "\n", node.blocks_refused);
+	META("fwgate_chain_halted", "gauge", "1 when the node stopped appending over a chain that does not verify.");
+	OUT("fwgate_chain_halted %d\n", node.halted);
+	META("fwgate_inclusion_seconds", "histogram", "Seconds from a transaction's submission to its block's commit.");
 	for (i = 0; i < 8; i++) {
 		cum += node.latency_buckets[i];
-		OUT("fwgate_inclusion_seconds_bucket{le=\"%.3f\"} %" PRIu64 "\n", latency_le_ms[i] / 1000.0, cum);
+		OUT("fwgate_inclusion_seconds_bucket{le=\"%g\"} %" PRIu64 "\n", latency_le_ms[i] / 1000.0, cum);
 	}
 	OUT("fwgate_inclusion_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n", node.accepted);
 	OUT("fwgate_inclusion_seconds_sum %.3f\nfwgate_inclusion_seconds_count %" PRIu64 "\n",
@@ -1416,17 +1439,24 @@ static enum MHD_Result metrics(struct MHD_Connection *c)
 	pthread_mutex_unlock(&node.qlock);
 	cache_get_stats(node.cache, &cs);
 	ci = MHD_get_daemon_info(node.daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-	OUT("# TYPE fwgate_http_reads_total counter\nfwgate_http_reads_total %" PRIu64 "\n",
-	    __atomic_load_n(&node.http_reads, __ATOMIC_RELAXED));
-	OUT("# TYPE fwgate_http_connections gauge\nfwgate_http_connections %u\n",
-	    ci ? ci->num_connections : 0);
-	OUT("# TYPE fwgate_cache_hits_total counter\nfwgate_cache_hits_total %" PRIu64 "\n", cs.hits);
-	OUT("# TYPE fwgate_cache_misses_total counter\nfwgate_cache_misses_total %" PRIu64 "\n", cs.misses);
-	OUT("# TYPE fwgate_cache_evictions_total counter\nfwgate_cache_evictions_total %" PRIu64 "\n",
-	    cs.evictions);
-	OUT("# TYPE fwgate_cache_bytes gauge\nfwgate_cache_bytes %zu\n", cs.bytes);
-	OUT("# TYPE fwgate_cache_budget_bytes gauge\nfwgate_cache_budget_bytes %zu\n", cs.budget);
+	META("fwgate_http_reads_total", "counter", "Read requests served (blocks, transactions, images, head).");
+	OUT("fwgate_http_reads_total %" PRIu64 "\n", __atomic_load_n(&node.http_reads, __ATOMIC_RELAXED));
+	META("fwgate_http_connections", "gauge", "HTTP connections open now.");
+	OUT("fwgate_http_connections %u\n", ci ? ci->num_connections : 0);
+	META("fwgate_cache_hits_total", "counter", "Reads the block and answer cache served.");
+	OUT("fwgate_cache_hits_total %" PRIu64 "\n", cs.hits);
+	META("fwgate_cache_misses_total", "counter", "Reads the cache sent on to etcd.");
+	OUT("fwgate_cache_misses_total %" PRIu64 "\n", cs.misses);
+	META("fwgate_cache_evictions_total", "counter", "Entries the cache dropped to stay within its budget.");
+	OUT("fwgate_cache_evictions_total %" PRIu64 "\n", cs.evictions);
+	META("fwgate_cache_bytes", "gauge", "Bytes the cache holds.");
+	OUT("fwgate_cache_bytes %zu\n", cs.bytes);
+	META("fwgate_cache_budget_bytes", "gauge", "The cache's budget (--cache-mib).");
+	OUT("fwgate_cache_budget_bytes %zu\n", cs.budget);
+#undef META
 #undef OUT
+	if (off >= sizeof(buf))
+		return reply(c, 500, TEXT, "metrics: more than %zu bytes\n", sizeof(buf));
 	return reply(c, 200, "text/plain; version=0.0.4", "%s", buf);
 }
 

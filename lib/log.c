@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -15,8 +18,30 @@ void log_init(const char *progname, int verbose)
 	verbosity = verbose;
 }
 
-static void vlog(const char *fmt, va_list ap, int err)
+/*
+ * When stderr is the journal (systemd sets JOURNAL_STREAM to its device:inode), each line starts with its
+ * syslog priority, "<3>" to "<7>", which journald reads as the priority and strips (sd-daemon(3)).
+ */
+static int to_journal(void)
 {
+	static int known, yes;
+	const char *js;
+	struct stat st;
+	unsigned long long dev, ino;
+
+	if (!known) {
+		known = 1;
+		js = getenv("JOURNAL_STREAM");
+		yes = js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && !fstat(STDERR_FILENO, &st) &&
+		      st.st_dev == dev && st.st_ino == ino;
+	}
+	return yes;
+}
+
+static void vlog(int prio, const char *fmt, va_list ap, int err)
+{
+	if (to_journal())
+		fprintf(stderr, "<%d>", prio);
 	fprintf(stderr, "%s: ", prog);
 	vfprintf(stderr, fmt, ap);
 	if (err)
@@ -24,7 +49,7 @@ static void vlog(const char *fmt, va_list ap, int err)
 	fputc('\n', stderr);
 }
 
-#define LOG_FN(name, cond, err)				\
+#define LOG_FN(name, prio, cond, err)				\
 void name(const char *fmt, ...)				\
 {							\
 	int saved = errno;				\
@@ -33,15 +58,15 @@ void name(const char *fmt, ...)				\
 	if (!(cond))					\
 		return;					\
 	va_start(ap, fmt);				\
-	vlog(fmt, ap, err);				\
+	vlog(prio, fmt, ap, err);			\
 	va_end(ap);					\
 	errno = saved;					\
 }
 
-LOG_FN(log_warn, verbosity >= 0, saved)
-LOG_FN(log_warnx, verbosity >= 0, 0)
-LOG_FN(log_info, verbosity >= 1, 0)
-LOG_FN(log_debug, verbosity >= 2, 0)
+LOG_FN(log_warn, LOG_WARNING, verbosity >= 0, saved)
+LOG_FN(log_warnx, LOG_WARNING, verbosity >= 0, 0)
+LOG_FN(log_info, LOG_INFO, verbosity >= 1, 0)
+LOG_FN(log_debug, LOG_DEBUG, verbosity >= 2, 0)
 
 void fatal(const char *fmt, ...)
 {
@@ -49,7 +74,7 @@ void fatal(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(fmt, ap, saved);
+	vlog(LOG_ERR, fmt, ap, saved);
 	va_end(ap);
 	exit(1);
 }
@@ -59,7 +84,7 @@ void fatalx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(fmt, ap, 0);
+	vlog(LOG_ERR, fmt, ap, 0);
 	va_end(ap);
 	exit(1);
 }
