@@ -153,7 +153,7 @@ withhold_round() {
 
 # The guest asks for the next step by creating $W/want-N; the host answers with $W/done-N.
 watch_requests() {
-	for _ in $(seq 1200); do
+	for _ in $(seq 1800); do
 		if [ -f "$W/want-3" ] && [ ! -f "$W/done-3" ]; then
 			publish 3 2 tamper a:anssi a:ncsc >>"$W/setup.log" 2>&1
 			touch "$W/done-3"
