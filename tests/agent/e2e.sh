@@ -377,7 +377,7 @@ else
 	echo "not ok $n - the device's head and block reads through nginx all went through its cache"
 	tail -n 10 "$W/nginx.access" 2>/dev/null | sed 's/^/# /'
 fi
-echo "# nginx's answers to the device (count, proxy port, HTTP status, cache status):"
+echo "# nginx's answers, to the device and to nginx_start's probe of / (count, port, HTTP status, cache status):"
 awk '{ print $1, $(NF - 1), $NF }' "$W/nginx.access" 2>/dev/null | sort | uniq -c | sed 's/^/#   /'
 if [ $rc -ne 0 ] || grep -q '^not ok' "$W/guest.tap"; then
 	keep=1
