@@ -15,6 +15,9 @@
 #   5. the etcd cluster is stopped: the nodes serve a chain that no longer grows; past the freshness limit
 #      the alarm shows in the status and runs the hook.
 #   6. the configuration loses a node: SIGHUP, and the agent's cgroup can no longer reach it.
+#   7. the device's nodes become two nginx caching proxies (issue 13): one in front of node 3, which serves a
+#      copy of the chain that stops growing (it withholds the blocks after it), one in front of node 1. The
+#      head cross-check raises the "withheld" alarm, and nothing is installed meanwhile.
 # The guest prints TAP; the host adds the chain's side (acks and nacks on the chain, counted).
 # usage: tests/agent/e2e.sh KVER   (needs make; root)
 set -u
@@ -29,16 +32,21 @@ mkdir -p "$TOP/build/vm-out"
 W=$(mktemp -d "$TOP/build/vm-out/e2e.XXXXXX")
 chmod 755 "$W"
 . "$TOP/tests/chain/cluster.sh"
+. "$TOP/tests/chain/proxy.sh"
 F=$TOP/build/bin/fwgate
 MPORT=$((BASE + 200))
 N1=$(node_url 1)
 N2=$(node_url 2)
 MIRROR=http://127.0.0.1:$MPORT
+# The proxies: PA in front of node 3 (withholding), PB in front of node 1.
+PA=$((BASE + 250))
+PB=$((BASE + 251))
 GUEST_HOST=http://10.0.2.2
 
 cleanup() {
 	[ -f "$W/mirror.pid" ] && kill "$(cat "$W/mirror.pid")" 2>/dev/null
 	[ -f "$W/watch.pid" ] && kill "$(cat "$W/watch.pid")" 2>/dev/null
+	nginx_stop
 	for i in 1 2 3; do [ -f "$W/etcd$i.pid" ] && kill -CONT "$(cat "$W/etcd$i.pid")" 2>/dev/null; done
 	cluster_stop
 	[ "${keep:-0}" = 1 ] || rm -rf "$W"
@@ -109,9 +117,43 @@ publish() {
 publish 1 3 good a:anssi a:bsi || fail "publish 1: $(tail -n 2 "$W/setup.log")"
 publish 2 3 good a:anssi r:bsi r:ncsc || fail "publish 2"
 
+# withholding_node: the chain as it stands copied under the etcd prefix held/, node 3 serving that copy (it
+# never grows: no transaction reaches node 3 and its heartbeat is an hour), and the two proxies, PB down.
+withholding_node() {
+	touch "$W/proxy-$PB.down"
+	for i in 1 2 3; do kill -CONT "$(cat "$W/etcd$i.pid")"; done
+	etcd_wait &&
+	python3 - "${ENDPOINTS%%,*}" <<'PY' &&
+import base64, json, sys, urllib.request
+url = sys.argv[1]
+def call(path, req):
+    return json.load(urllib.request.urlopen(url + path, json.dumps(req).encode()))
+def b64(s):
+    return base64.b64encode(s.encode()).decode()
+kvs = call("/v3/kv/range", {"key": b64("fwgate/"), "range_end": b64("fwgate0")}).get("kvs", [])
+for kv in kvs:
+    call("/v3/kv/put", {"key": b64("held/" + base64.b64decode(kv["key"]).decode()[7:]), "value": kv["value"]})
+print("copied", len(kvs), "keys under held/")
+PY
+	node_start 3 --prefix held/ --heartbeat 3600 &&
+	nginx_start "$PA:$((BASE + 103))" "$PB:$((BASE + 101))"
+}
+
+# withhold_round: with PB down, the chain grows (node 1's heartbeats) and stops again; 6 s later (the blocks
+# are older than the 5 s fwgated allows for a race), PB comes back.
+withhold_round() {
+	touch "$W/proxy-$PB.down"
+	for i in 1 2 3; do kill -CONT "$(cat "$W/etcd$i.pid")"; done
+	sleep 5
+	for i in 1 2 3; do kill -STOP "$(cat "$W/etcd$i.pid")"; done
+	sleep 6
+	echo "withhold round: node 1 at $(curl -sf "$N1/head"), node 3 at $(curl -sf "$(node_url 3)/head")"
+	rm -f "$W/proxy-$PB.down"
+}
+
 # The guest asks for the next step by creating $W/want-N; the host answers with $W/done-N.
 watch_requests() {
-	for _ in $(seq 1200); do
+	for _ in $(seq 1800); do
 		if [ -f "$W/want-3" ] && [ ! -f "$W/done-3" ]; then
 			publish 3 2 tamper a:anssi a:ncsc >>"$W/setup.log" 2>&1
 			touch "$W/done-3"
@@ -124,6 +166,16 @@ watch_requests() {
 			for i in 1 2 3; do kill -STOP "$(cat "$W/etcd$i.pid")"; done
 			touch "$W/done-freeze"
 		fi
+		if [ -f "$W/want-proxies" ] && [ ! -f "$W/done-proxies" ]; then
+			withholding_node >>"$W/setup.log" 2>&1
+			touch "$W/done-proxies"
+		fi
+		for k in 1 2 3 4 5 6 7 8; do
+			if [ -f "$W/want-hold-$k" ] && [ ! -f "$W/done-hold-$k" ]; then
+				withhold_round >>"$W/setup.log" 2>&1
+				touch "$W/done-hold-$k"
+			fi
+		done
 		sleep 0.5
 	done
 }
@@ -263,6 +315,22 @@ t "no acknowledgement is left waiting" "ctl status | grep -q '^acks  *0 '"
 sed -i '\\|/cut\$|d' /tmp/fwgated.conf
 pkill -HUP -x fwgated
 t "after SIGHUP with the proxy node removed, fwgated's cgroup can no longer reach it" "wait_for 20 'grep -q \"reload: 1 nodes\" /tmp/fwgated.log' && ! in_cgroup curl -sf -m 5 -o /dev/null $GUEST_HOST:$MPORT/cut/head && in_cgroup curl -sf -o /dev/null $GUEST_HOST:$((BASE + 102))/head"
+
+# Issue 13: nodes behind caching proxies, one withholding. fwgated syncs from a node picked at random each
+# round: a round that starts at PB takes the blocks silently (nothing was withheld from the device), so the
+# host makes a new round of withheld blocks, up to 8 (each round has a chance of 1 in 2 to raise the alarm).
+ctl updates >/tmp/updates.before
+touch \$W/want-proxies
+wait_for 60 '[ -f \$W/done-proxies ]'
+sed -i '/^node /d' /tmp/fwgated.conf
+printf 'node $GUEST_HOST:$PA\nnode $GUEST_HOST:$PB\n' >>/tmp/fwgated.conf
+pkill -HUP -x fwgated
+t "fwgated's nodes are now the two nginx proxies" "wait_for 20 'grep -q \"reload: 2 nodes\" /tmp/fwgated.log'"
+hold() { touch \$W/want-hold-\$1; wait_for 60 "[ -f \$W/done-hold-\$1 ]" && wait_for 12 'ctl status | grep -q WITHHELD' && echo "# the alarm came in round \$1"; }
+t "a node withholding blocks behind its proxy raises the withheld alarm in the status" "hold 1 || hold 2 || hold 3 || hold 4 || hold 5 || hold 6 || hold 7 || hold 8"
+t "the alarm names the proxy of the withholding node" "grep -q 'ALARM withheld: $GUEST_HOST:$PA withheld blocks [0-9]* to [0-9]* that $GUEST_HOST:$PB has' /tmp/fwgated.log"
+t "and runs the alarm hook" "wait_for 10 'grep -q \"^withheld \" /tmp/alarm.log'"
+t "nothing was installed meanwhile, rootfs_a never written" "ctl updates | cmp -s - /tmp/updates.before && ! tr -d '\\\\000' </dev/vda2 | head -c 1 | grep -q ."
 stop_agent
 echo "# fwgated log:"; tail -n 25 /tmp/fwgated.log | sed 's/^/#   /'
 cp /tmp/fwgated.log \$W/fwgated.log
@@ -298,6 +366,19 @@ else
 	echo "not ok $n - the chain verifies and holds the device's acks and its nack"
 	tail -n 20 "$W/chain.txt" | sed 's/^/# /'
 fi
+# The device's chain reads went through the proxies' cache: nginx consulted it for every /head and /blocks it
+# answered with 200 (a 503 of the proxy marked down is answered before the cache).
+n=$((n + 1))
+grep '"GET /\(head\|blocks?from=[0-9]*\) HTTP/[0-9.]*" 200 ' "$W/nginx.access" >"$W/device-reads" 2>/dev/null
+reads=$(wc -l <"$W/device-reads")
+if [ "$reads" -gt 0 ] && ! grep -q ' -$' "$W/device-reads"; then
+	echo "ok $n - the device's $reads head and block reads through nginx all went through its cache"
+else
+	echo "not ok $n - the device's head and block reads through nginx all went through its cache"
+	tail -n 10 "$W/nginx.access" 2>/dev/null | sed 's/^/# /'
+fi
+echo "# nginx's answers, to the device and to nginx_start's probe of / (count, port, HTTP status, cache status):"
+awk '{ print $1, $(NF - 1), $NF }' "$W/nginx.access" 2>/dev/null | sort | uniq -c | sed 's/^/#   /'
 if [ $rc -ne 0 ] || grep -q '^not ok' "$W/guest.tap"; then
 	keep=1
 	echo "# kept $W (console.log, guest.tap, fwgated.log)"
