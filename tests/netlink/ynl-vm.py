@@ -143,9 +143,21 @@ OTYPE = 'ynl-board'
 GROUP = 'fw'
 
 
-def statement(mfr, image, version, magic=b'FWGUPD01'):
-    return struct.pack('>8s32s32sQQ32s32s32sQ', magic, mfr['id'], hashlib.sha256(image).digest(),
-                       version, len(image), OTYPE.encode(), GROUP.encode(), bytes(32), 1700000000)
+CHUNK = 1 << 20
+
+
+def chunks_digest(image):
+    """The statement's chunks field: SHA-256 of "FWGCHK01", be32 chunk length, then each chunk's SHA-256."""
+    h = hashlib.sha256(b'FWGCHK01' + struct.pack('>I', CHUNK))
+    for off in range(0, len(image), CHUNK):
+        h.update(hashlib.sha256(image[off:off + CHUNK]).digest())
+    return h.digest()
+
+
+def statement(mfr, image, version, magic=b'FWGUPD02'):
+    return struct.pack('>8s32s32sQQ32s32s32sQ32s', magic, mfr['id'], hashlib.sha256(image).digest(),
+                       version, len(image), OTYPE.encode(), GROUP.encode(), bytes(32), 1700000000,
+                       chunks_digest(image))
 
 
 def verdict(checker, stmt, approve=True):
