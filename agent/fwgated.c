@@ -33,7 +33,9 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "cmd.h"
 #include "conf.h"
+#include "exit.h"
 #include "files.h"
 #include "keys.h"
 #include "ledger.h"
@@ -832,13 +834,16 @@ static int lock_instance(void)
 	return 0;	/* held until exit */
 }
 
-static void usage(void)
+/* On stdout with exit 0 for --help, on stderr with FWG_EXIT_USAGE after a usage error. */
+static void usage(int status)
 {
-	fprintf(stderr, "usage: fwgated [-c CONFIG] [-n] [-v]\n"
-		"  -c CONFIG  the configuration (default /etc/fwgate/fwgated.conf)\n"
-		"  -n         check the configuration and the files it names, then exit\n"
-		"  -v         more messages\n");
-	exit(2);
+	fprintf(status ? stderr : stdout, "usage: fwgated [-c CONFIG] [-n] [-v]\n"
+		"  -c, --config CONFIG  the configuration (default /etc/fwgate/fwgated.conf)\n"
+		"  -n, --check          check the configuration and the files it names, then exit\n"
+		"  -v, --verbose        more messages\n"
+		"  -h, --help           this text\n"
+		"      --version        the version\n");
+	exit(status);
 }
 
 int main(int argc, char **argv)
@@ -852,13 +857,28 @@ int main(int argc, char **argv)
 	time_t restart = 0;
 	sigset_t set;
 
-	while ((opt = getopt(argc, argv, "c:nvh")) != -1) {
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+
+	while ((opt = getopt_long(argc, argv, "c:nvh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': conf = m.conf = optarg; break;
 		case 'n': check = 1; break;
 		case 'v': verbose++; m.verbose = 1; break;
-		default: usage();
+		case 'h': usage(FWG_EXIT_OK); break;
+		case 'V': fwg_print_version("fwgated"); break;
+		default: usage(FWG_EXIT_USAGE);
 		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "fwgated: \"%s\": unexpected argument\n", argv[optind]);
+		usage(FWG_EXIT_USAGE);
 	}
 	log_init("fwgated", verbose);
 	if (fwg_conf_load(conf, &m.c) || load_policy())

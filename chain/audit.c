@@ -26,7 +26,7 @@
 #define SHORT_HEX	16	/* hex digits of an id in tables */
 #define HEX_LEN		(2 * FWGATE_ID_LEN + 1)
 #define GRID_MAX_COLS	16
-#define USAGE		"usage: fwgate audit --node URL [--json | --html FILE]"
+#define USAGE		"usage: fwgate audit " FWG_AUDIT_ARGS
 
 /* ------------------------------------------------------------------ growable arrays, id maps */
 
@@ -1081,10 +1081,10 @@ int fwg_audit_cmd(int argc, char **argv)
 		else if (c == 'H')
 			html = optarg;
 		else
-			fatalx(USAGE);
+			usagex(USAGE);
 	}
 	if (!node || optind != argc || (json && html))
-		fatalx(USAGE);
+		usagex(USAGE);
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		fatalx("out of memory");

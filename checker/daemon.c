@@ -261,7 +261,7 @@ int checker_daemon(int argc, char **argv)
 		}
 	}
 	if (!d.node || !key || !config || !d.reports || optind != argc || !interval)
-		fatalx("usage: fwgate-checker daemon --node URL --key C.key --config FILE --reports DIR "
+		usagex("usage: fwgate-checker daemon --node URL --key C.key --config FILE --reports DIR "
 		       "[--interval S] [--once]");
 	if (checker_config_load(config, &d.cfg))
 		return 1;
