@@ -556,7 +556,9 @@ static int cmd_install(int argc, char **argv)
 	char **args = argv;
 	int fd, in, err = 0;
 
-	while (argc > 2 && args[1][0] == '-' && args[1][1]) {
+	while (argc > 1 && args[1][0] == '-' && args[1][1]) {
+		if (argc == 2 && (!strcmp(args[1], "--chunks") || !strcmp(args[1], "--progress")))
+			cmd_usage(argv, args[1], "wants a value");
 		if (!strcmp(args[1], "--chunks"))
 			chunks = args[2];
 		else if (!strcmp(args[1], "--progress"))

@@ -19,6 +19,7 @@
 
 #include "audit.h"
 #include "client.h"
+#include "exit.h"
 #include "keys.h"
 #include "ledger.h"
 #include "log.h"
@@ -1063,18 +1064,24 @@ int fwg_audit_cmd(int argc, char **argv)
 		{ "node", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "html", required_argument, NULL, 'H' },
+		{ "genesis", required_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *node = NULL, *html = NULL;
+	uint8_t genesis[FWGATE_ID_LEN];
+	const uint8_t *pin = NULL;
 	struct grid t[NR_GRIDS];
 	struct fwg_err err;
 	struct audit *a;
-	int c, json = 0, ret = 1;
+	int c, json = 0, ret = FWG_EXIT_FAIL;
 	unsigned int i;
 	FILE *f;
 
 	while ((c = getopt_long(argc, argv, "n:jH:", longopts, NULL)) != -1) {
-		if (c == 'n')
+		if (c == 'G') {
+			fwg_genesis_arg(optarg, genesis);
+			pin = genesis;
+		} else if (c == 'n')
 			node = optarg;
 		else if (c == 'j')
 			json = 1;
@@ -1091,12 +1098,13 @@ int fwg_audit_cmd(int argc, char **argv)
 	a->err = &err;
 	a->st = fwg_state_new();
 	fwg_state_set_threads(a->st, sysconf(_SC_NPROCESSORS_ONLN));
-	if (fwg_node_follow(node, 0, a->st, add_block, a, &err)) {
-		log_warnx("chain does not verify: %s", err.msg);
+	if (fwg_node_follow_pinned(node, pin, a->st, add_block, a, &err)) {
+		ret = fwg_follow_failed(&err);
 		goto out;
 	}
 	if (!a->g) {
 		log_warnx("%s: the chain holds no genesis", node);
+		ret = FWG_EXIT_VERIFY;
 		goto out;
 	}
 	if (json) {

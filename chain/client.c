@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "exit.h"
 #include "http.h"
 #include "keys.h"
 #include "log.h"
@@ -196,4 +197,14 @@ void fwg_genesis_arg(const char *hex, uint8_t out[FWGATE_ID_LEN])
 {
 	if (strlen(hex) != 2 * FWGATE_ID_LEN || fwg_unhex(hex, out, FWGATE_ID_LEN))
 		usagex("--genesis: \"%s\" is not the 64 hex digits of block 0's hash", hex);
+}
+
+int fwg_follow_failed(const struct fwg_err *err)
+{
+	if (err->kind == FWG_ERR_UNREACHABLE) {
+		log_warnx("chain could not be read: %s", err->msg);
+		return FWG_EXIT_UNREACHABLE;
+	}
+	log_warnx("chain does not verify: %s", err->msg);
+	return FWG_EXIT_VERIFY;
 }

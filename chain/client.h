@@ -59,6 +59,9 @@ int fwg_node_follow(const char *node, uint64_t from, struct fwg_state *st,
 int fwg_node_follow_pinned(const char *node, const uint8_t *genesis, struct fwg_state *st,
 			   int (*fn)(const uint8_t *block, size_t len, void *arg), void *arg, struct fwg_err *err);
 
+/* After fwg_node_follow failed: says why, and returns the exit status that tells which (lib/exit.h). */
+int fwg_follow_failed(const struct fwg_err *err);
+
 /* "--genesis": the 64 hex digits of block 0's hash into @out; exits FWG_EXIT_USAGE naming @hex if not. */
 void fwg_genesis_arg(const char *hex, uint8_t out[FWGATE_ID_LEN]);
 

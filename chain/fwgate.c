@@ -436,8 +436,12 @@ static int cmd_show(int argc, char **argv)
 	char hex[2 * FWGATE_ID_LEN + 1];
 	struct fwg_signed_stmt s;
 
-	if (argc != 2)
+	if (argc != 2 || (argv[1][0] == '-' && argv[1][1])) {
+		if (argc > 1)
+			log_warnx("show: \"%s\": %s", argv[argc > 2 ? 2 : 1],
+				  argc > 2 ? "one word too many" : "unknown option");
 		cmd_usage(argv[0]);
+	}
 	if (read_stmt(argv[1], &s))
 		return 1;
 	fwg_hex(s.stmt.u_id, FWGATE_ID_LEN, hex);
@@ -705,16 +709,6 @@ static int print_block(const uint8_t *data, size_t len, void *arg)
 	return 0;
 }
 
-/* The chain did not verify or could not be read: says why; the exit status tells which. */
-static int chain_failed(const struct fwg_err *err)
-{
-	if (err->kind == FWG_ERR_UNREACHABLE)
-		log_warnx("chain could not be read: %s", err->msg);
-	else
-		log_warnx("chain does not verify: %s", err->msg);
-	return err->kind == FWG_ERR_UNREACHABLE ? FWG_EXIT_UNREACHABLE : FWG_EXIT_VERIFY;
-}
-
 static void print_json(struct json_object *j)
 {
 	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -740,7 +734,7 @@ static int cmd_log(int argc, char **argv)
 	if (o.json)
 		pr.blocks = json_object_new_array();
 	if (fwg_node_follow_pinned(o.node, o.pin, st, print_block, &pr, &err)) {
-		ret = chain_failed(&err);
+		ret = fwg_follow_failed(&err);
 		json_object_put(pr.blocks);
 		fwg_state_free(st);
 		return ret;
@@ -853,7 +847,7 @@ static int cmd_proof(int argc, char **argv)
 	st = fwg_state_new();
 	fwg_state_set_threads(st, sysconf(_SC_NPROCESSORS_ONLN));
 	if (fwg_node_follow_pinned(o.node, o.pin, st, NULL, NULL, &err)) {
-		ret = chain_failed(&err);
+		ret = fwg_follow_failed(&err);
 		goto out;
 	}
 	if (height < 0 || fwg_state_height(st) <= (uint64_t)height) {
