@@ -776,6 +776,14 @@ static int control_socket(const char *path)
 	return fd;
 }
 
+/* Without genesis, the first node's block 0 is trusted: say so, once, where it can be fixed. */
+static void warn_no_genesis(const char *conf)
+{
+	if (!m.c.has_genesis)
+		log_warnx("%s: no genesis: block 0 is taken from the first node that answers (trust on first use); "
+			  "pin it with \"genesis HASH\" (fwgate log --json | jq -r '.chain[0].hash')", conf);
+}
+
 static int load_policy(void)
 {
 	uint8_t *text;
@@ -881,17 +889,26 @@ int main(int argc, char **argv)
 		usage(FWG_EXIT_USAGE);
 	}
 	log_init("fwgated", verbose);
-	if (fwg_conf_load(conf, &m.c) || load_policy())
-		return 1;
 	if (check) {
-		if (fwg_conf_check_files(&m.c) || check_key(m.p.device_id, m.c.policy))
+		/* Every error, not only the first: the configuration's lines, then the files it names. */
+		if (fwg_conf_load(conf, &m.c))
+			return 1;
+		err = fwg_conf_check_files(&m.c);
+		if (load_policy())
+			err = -1;
+		else if (check_key(m.p.device_id, m.c.policy))
+			err = -1;
+		warn_no_genesis(conf);
+		if (err)
 			return 1;
 		printf("%s: OK (%u nodes, %u slots, device %02x%02x%02x%02x...)\n", conf, m.c.nr_nodes,
 		       m.c.nr_slots, m.p.device_id[0], m.p.device_id[1], m.p.device_id[2], m.p.device_id[3]);
 		return 0;
 	}
-	if (fwg_conf_check_files(&m.c) || check_key(m.p.device_id, m.c.policy) || lock_instance())
+	if (fwg_conf_load(conf, &m.c) || load_policy() || fwg_conf_check_files(&m.c) ||
+	    check_key(m.p.device_id, m.c.policy) || lock_instance())
 		return 1;
+	warn_no_genesis(conf);
 	m.nl = fwg_nl_open(0);
 	m.ev = fwg_nl_open(1);
 	if (!m.nl || !m.ev) {
