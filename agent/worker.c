@@ -99,6 +99,7 @@ static struct worker {
 	int installing;
 	char alarm[400];
 	uint64_t dl_done, dl_total;
+	struct timespec dl_start;	/* CLOCK_MONOTONIC, for the rate fwgatectl shows */
 	uint8_t dl_uid[FWGATE_ID_LEN];
 	int synced_once;
 	int sync_now;
@@ -688,6 +689,7 @@ static void install(struct upd *u)
 	memcpy(w.dl_uid, u->stmt.u_id, FWGATE_ID_LEN);
 	w.dl_done = 0;
 	w.dl_total = req.size;
+	clock_gettime(CLOCK_MONOTONIC, &w.dl_start);
 	w.installing = 1;
 	err = fwg_fetch(&req, &sink, &res);
 	w.installing = 0;
@@ -877,6 +879,26 @@ static const char *update_state(const struct upd *u)
 	return "pending";
 }
 
+/* The running download's (and install's: one stream) percent, bytes per second and seconds left. */
+struct dl_rate {
+	unsigned int percent;
+	double rate;
+	long eta_s;
+};
+
+static struct dl_rate dl_rate(void)
+{
+	struct dl_rate r = { .percent = w.dl_total ? (unsigned int)(100 * w.dl_done / w.dl_total) : 0 };
+	struct timespec now;
+	double t;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t = (now.tv_sec - w.dl_start.tv_sec) + (now.tv_nsec - w.dl_start.tv_nsec) / 1e9;
+	r.rate = t > 0 ? w.dl_done / t : 0;
+	r.eta_s = r.rate > 0 && w.dl_total > w.dl_done ? (long)((w.dl_total - w.dl_done) / r.rate + 0.5) : -1;
+	return r;
+}
+
 static void ctl_status(FILE *f)
 {
 	const struct fwg_store_head *h = fwg_sync_head(w.sync);
@@ -897,8 +919,12 @@ static void ctl_status(FILE *f)
 	fprintf(f, "store      %" PRIu64 " bytes\n", fwg_sync_store_size(w.sync));
 	fprintf(f, "updates    %u\n", w.nr_upd);
 	fprintf(f, "acks       %u waiting for inclusion\n", w.nr_pend);
-	if (w.dl_total)
-		fprintf(f, "download   %" PRIu64 " / %" PRIu64 " bytes\n", w.dl_done, w.dl_total);
+	if (w.dl_total) {
+		struct dl_rate r = dl_rate();
+
+		fprintf(f, "download   %" PRIu64 " / %" PRIu64 " bytes (%u%%, %.2f MiB/s, %ld s left)\n", w.dl_done,
+			w.dl_total, r.percent, r.rate / 1048576, r.eta_s);
+	}
 }
 
 static void ctl_updates(FILE *f, int verdicts)
@@ -988,9 +1014,12 @@ static void ctl_status_json(FILE *f)
 	fwg_json_kv(f, 0, "alarm", n ? w.alarm : "");
 	fprintf(f, ", \"store_bytes\": %" PRIu64 ", \"updates\": %u, \"acks_waiting\": %u",
 		fwg_sync_store_size(w.sync), w.nr_upd, w.nr_pend);
-	if (w.dl_total)
-		fprintf(f, ", \"download\": {\"done\": %" PRIu64 ", \"total\": %" PRIu64 "}", w.dl_done,
-			w.dl_total);
+	if (w.dl_total) {
+		struct dl_rate r = dl_rate();
+
+		fprintf(f, ", \"download\": {\"done\": %" PRIu64 ", \"total\": %" PRIu64 ", \"percent\": %u, "
+			"\"rate\": %.0f, \"eta_s\": %ld}", w.dl_done, w.dl_total, r.percent, r.rate, r.eta_s);
+	}
 	fprintf(f, "}\n");
 }
 

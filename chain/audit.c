@@ -626,17 +626,21 @@ static void grid_table(FILE *f, const struct grid *t, size_t from, size_t to)
 
 /*
  * The first PAGE_ROWS rows as a table, the rest folded in pages of FOLD_ROWS (details/summary, no script):
- * a fleet of 10,000 devices opens on a page a reader can scroll, and every row is still in the file.
+ * a fleet of 10,000 devices opens on a page a reader can scroll, and every row is still in the file. With
+ * @fold (a section's second table, the detail of its first), a long table is folded whole.
  */
-#define PAGE_ROWS 100
+#define PAGE_ROWS 50
 #define FOLD_ROWS 1000
 
-static void grid_html(FILE *f, const struct grid *t)
+static void grid_html(FILE *f, const struct grid *t, int fold)
 {
-	size_t rows = t->n / t->cols - 1, r, to;
+	size_t rows = t->n / t->cols - 1, shown = rows < PAGE_ROWS ? rows : PAGE_ROWS, r, to;
 
-	grid_table(f, t, 0, rows < PAGE_ROWS ? rows : PAGE_ROWS);
-	for (r = PAGE_ROWS; r < rows; r = to) {
+	if (fold && rows > PAGE_ROWS)
+		shown = 0;
+	if (shown || !rows)
+		grid_table(f, t, 0, shown);
+	for (r = shown; r < rows; r = to) {
 		to = r + FOLD_ROWS < rows ? r + FOLD_ROWS : rows;
 		fprintf(f, "<details class=\"page\"><summary>%s: rows %zu to %zu of %zu</summary>\n", t->title, r + 1,
 			to, rows);
@@ -964,13 +968,13 @@ static const char *const palette[] = {
 #define PALETTE_LEN	(sizeof(palette) / sizeof(palette[0]))
 
 static const char css[] =
-	"body{font:14px/1.4 sans-serif;margin:1em 1.5em;color:#222;max-width:1500px}"
+	"body{font:14px/1.4 sans-serif;margin:1em;color:#222;max-width:1500px}"
 	"h1{font-size:1.5em;margin:.2em 0}h2{margin-top:1.5em;border-bottom:1px solid #ccc}"
 	".scroll{overflow-x:auto;max-width:100%}"
 	"table{border-collapse:collapse;margin:.5em 0;width:100%}"
-	"th,td{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top;"
+	"th,td{border:1px solid #ccc;padding:2px 5px;text-align:left;vertical-align:top;"
 	"font-variant-numeric:tabular-nums}"
-	"th{background:#f0f0f0;font-size:12px}td{font:12px monospace;overflow-wrap:anywhere}"
+	"th{background:#f0f0f0;font-size:12px}td{font:12px monospace;white-space:nowrap}"
 	"tbody tr:nth-child(even){background:#fafafa}"
 	".st-approved,.st-approve,.st-installed{background:#e3f4e6;color:#0b6b2b;font-weight:bold}"
 	".st-rejected,.st-reject,.st-failed{background:#fbe4e2;color:#a50e0e;font-weight:bold}"
@@ -1128,7 +1132,7 @@ static void print_html(FILE *f, const struct audit *a, const struct grid *t)
 		for (j = 0; j < 2 && sections[i].grids[j] < NR_GRIDS; j++) {
 			if (j)
 				fprintf(f, "<h3>%s</h3>\n", t[sections[i].grids[j]].title);
-			grid_html(f, &t[sections[i].grids[j]]);
+			grid_html(f, &t[sections[i].grids[j]], j);
 			if (!j && sections[i].chart)
 				sections[i].chart(f, a);
 		}

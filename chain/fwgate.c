@@ -26,6 +26,7 @@
 #include "seal.h"
 #include "log.h"
 #include "nl.h"
+#include "progress.h"
 
 #define OUT_MAX FWG_TX_MAX
 
@@ -200,7 +201,10 @@ static int write_out(const char *path, const void *buf, size_t len)
 	return fwg_write_file(path, buf, len, 0644) ? 1 : 0;
 }
 
-/* POSTs one transaction to a node; its answer goes to stdout (200) or stderr. 0 once it is in a block. */
+/*
+ * POSTs one transaction to a node; its answer goes to stdout (200) or stderr. 0 once it is in a block,
+ * FWG_EXIT_UNREACHABLE when the node did not answer, 1 when it refused.
+ */
 static int submit(const char *node, const void *tx, size_t len)
 {
 	char answer[1024];
@@ -208,7 +212,7 @@ static int submit(const char *node, const void *tx, size_t len)
 
 	if (code < 0) {
 		log_warnx("%s", answer);
-		return 1;
+		return FWG_EXIT_UNREACHABLE;
 	}
 	if (code != 200) {
 		log_warnx("%s/tx: refused with HTTP %ld: %s", node, code, answer);
@@ -282,6 +286,7 @@ static int cmd_upload(int argc, char **argv)
 	static uint8_t chunk[FWG_BLOB_CHUNK], buf[FWG_TX_MAX];
 	uint8_t u_id[FWGATE_ID_LEN];
 	unsigned int sent = 0, had = 0;
+	struct fwg_progress pr;
 	struct fwg_pubkey pub;
 	char answer[1024], path[4096];
 	uint32_t i, count, n;
@@ -304,6 +309,8 @@ static int cmd_upload(int argc, char **argv)
 	f = fopen(o.image, "rb");
 	if (!f || !count)
 		fatalx("%s: can not be read, or empty", o.image);
+	if (fwg_progress_start(&pr, "upload", size, o.progress))
+		usagex("upload: --progress \"%s\": not auto, bar, lines nor none", o.progress);
 	for (i = 0; i < count; i++) {
 		n = fwg_blob_chunk_len(size, i);
 		if (fread(chunk, 1, n, f) != n)
@@ -315,9 +322,14 @@ static int cmd_upload(int argc, char **argv)
 		if (o.out && write_out(path, buf, len))
 			return 1;
 		code = fwg_node_submit(o.node, buf, len, answer, sizeof(answer));
+		fwg_progress_add(&pr, n);
 		if (code == 409) {
 			had++;
 			continue;
+		}
+		if (code < 0) {
+			log_warnx("%s/tx: chunk %u of %u: the node could not be reached", o.node, i, count);
+			return FWG_EXIT_UNREACHABLE;
 		}
 		if (code != 200) {
 			log_warnx("%s/tx: chunk %u of %u refused with HTTP %ld: %s", o.node, i, count, code, answer);
@@ -325,6 +337,7 @@ static int cmd_upload(int argc, char **argv)
 		}
 		sent++;
 	}
+	fwg_progress_end(&pr);
 	fclose(f);
 	fwg_key_free(key);
 	fwg_hex(u_id, FWGATE_ID_LEN, path);
@@ -608,7 +621,7 @@ static int cmd_submit(int argc, char **argv)
 	struct opts o;
 	uint8_t *buf;
 	size_t len;
-	int i, err = 0;
+	int i, rc, err = 0;
 
 	if (parse_opts(argc, argv, &o) || optind == argc)
 		cmd_usage(argv[0]);
@@ -616,7 +629,8 @@ static int cmd_submit(int argc, char **argv)
 	for (i = optind; i < argc; i++) {
 		if (fwg_read_file(argv[i], &buf, &len, 2 * FWG_TX_MAX))
 			return 1;
-		err |= submit(o.node, buf, len);
+		rc = submit(o.node, buf, len);
+		err = err ? err : rc;
 		free(buf);
 	}
 	return err;

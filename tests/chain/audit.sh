@@ -347,6 +347,17 @@ pinned() {
 }
 t "cli.genesis_pins_log_audit_and_proof_json_parses" pinned
 
+# Progress as machine-readable lines when standard error is not a terminal; the last one at 100%.
+progress() {
+	cd "$W/keys" || return 1
+	"$F" upload --key acme.key --image img1 --node "$N" --progress lines >"$W/up.out" 2>"$W/up.err" &&
+	cat "$W/up.out" "$W/up.err" && grep -q "^image .* 5000 bytes in 1 chunks" "$W/up.out" &&
+	tail -n 1 "$W/up.err" | grep -Eq '^progress upload done=5000 total=5000 percent=100 rate=[0-9]+ eta=0$' &&
+	{ "$F" upload --key acme.key --image img1 --node "$N" --progress sideways 2>"$W/up2.err"; [ $? -eq 64 ]; } &&
+	grep -q 'sideways' "$W/up2.err"
+}
+t "cli.upload_shows_progress_lines" progress
+
 bad_reason() {
 	cd "$W/keys" || return 1
 	! "$F" ack --key r1.key --update u1.stmt --culprit acme.pub --reason lazy --node "$N" 2>"$W/e5" &&
