@@ -190,6 +190,8 @@ static int cmd_agent(int argc, char **argv)
 			break;
 	if (i == sizeof(agent_requests) / sizeof(agent_requests[0]))
 		usagex("agent: \"%s\": unknown request (status, updates, approvals, history, sync)", req);
+	if (json && !strcmp(req, "sync"))
+		usagex("sync: \"--json\": sync answers one line of text");
 	snprintf(line, sizeof(line), "%s%s", json ? "json " : "", req);
 	return agent_ask(line, 0);
 }
