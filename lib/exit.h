@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Exit statuses shared by fwgate, fwgatectl, fwgated, fwgate-node and fwgate-checker, so that a script can
- * tell outcomes apart (man/fwgate-exit-status in each page's EXIT STATUS, Documentation/fwgate/tools.rst).
+ * tell outcomes apart (the EXIT STATUS of each man page, Documentation/fwgate/tools.rst).
  * The values are those of sysexits.h, which leave 2 and 3 to fwgate-checker analyse's verdicts.
  */
 #ifndef FWG_EXIT_H
