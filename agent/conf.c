@@ -250,16 +250,20 @@ static int check_slots(const char *file, const struct fwg_conf *c)
 {
 	unsigned int i, j, n;
 
+	int err = 0;
+
 	for (i = 0; i < c->nr_slots; i++) {
 		for (j = 0, n = 0; j < c->nr_slots; j++)
 			n += !strcmp(c->slots[i].group, c->slots[j].group);
-		if (n != 2) {
+		for (j = 0; j < i && strcmp(c->slots[i].group, c->slots[j].group); j++)
+			;
+		if (n != 2 && j == i) {
 			log_warnx("%s: group %s has %u slot%s; A/B updates need exactly 2", file,
 				  c->slots[i].group, n, n == 1 ? "" : "s");
-			return -1;
+			err = -1;
 		}
 	}
-	return 0;
+	return err;
 }
 
 int fwg_conf_parse(const char *file, const char *text, size_t len, struct fwg_conf *c)
@@ -267,7 +271,7 @@ int fwg_conf_parse(const char *file, const char *text, size_t len, struct fwg_co
 	char line[1024], words_buf[1024], *w[MAX_WORDS + 1], *save, *tok;
 	struct ctx x = { .name = file, .text = line };
 	size_t off = 0, n;
-	int words;
+	int words, err = 0;
 
 	memset(c, 0, sizeof(*c));
 	c->sync_interval_s = 30;
@@ -287,13 +291,17 @@ int fwg_conf_parse(const char *file, const char *text, size_t len, struct fwg_co
 		x.line++;
 		if (n >= sizeof(line)) {
 			log_warnx("%s:%d: line longer than %zu bytes", file, x.line, sizeof(line) - 1);
-			return -1;
+			off += n + 1;
+			err = -1;
+			continue;
 		}
 		memcpy(line, text + off, n);
 		line[n] = '\0';
 		off += n + 1;
-		if (strlen(line) != n)
-			return bad(&x, "NUL byte in line");
+		if (strlen(line) != n) {
+			err = bad(&x, "NUL byte in line");
+			continue;
+		}
 		/* Split a copy: messages quote the line whole. */
 		strcpy(words_buf, line);
 		words = 0;
@@ -302,21 +310,23 @@ int fwg_conf_parse(const char *file, const char *text, size_t len, struct fwg_co
 			if (tok[0] == '#')
 				break;
 			if (words == MAX_WORDS)
-				return bad(&x, "too many values");
+				break;
 			w[words++] = tok;
 		}
-		if (words && parse_line(&x, w, words, c))
-			return -1;
+		if (tok && tok[0] != '#')
+			err = bad(&x, "too many values");
+		else if (words && parse_line(&x, w, words, c))
+			err = -1;
 	}
 	if (!c->nr_nodes) {
 		log_warnx("%s: no node: fwgated needs at least one", file);
-		return -1;
+		err = -1;
 	}
 	if (!c->nr_slots) {
 		log_warnx("%s: no slot: declare the A/B slots fwgated may write", file);
-		return -1;
+		err = -1;
 	}
-	return check_slots(file, c);
+	return check_slots(file, c) ? -1 : err;
 }
 
 int fwg_conf_load(const char *path, struct fwg_conf *c)

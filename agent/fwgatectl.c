@@ -18,10 +18,13 @@
 #include "command.h"
 #include "lock.h"
 #include "cmd.h"
+#include "exit.h"
 #include "files.h"
+#include "jsonout.h"
 #include "keys.h"
 #include "log.h"
 #include "nl.h"
+#include "progress.h"
 #include "sysfs.h"
 
 
@@ -30,7 +33,7 @@ static struct fwg_nl *nl_open(int events)
 	struct fwg_nl *nl = fwg_nl_open(events);
 
 	if (!nl)
-		exit(1);
+		exit(FWG_EXIT_UNREACHABLE);
 	return nl;
 }
 
@@ -38,7 +41,7 @@ static int nl_fail(struct fwg_nl *nl, const char *what, int err)
 {
 	log_warnx("%s: %s (%s)", what, fwg_nl_error(nl), strerror(-err));
 	fwg_nl_close(nl);
-	return 1;
+	return FWG_EXIT_REFUSED;
 }
 
 static const char *update_state(uint32_t s)
@@ -94,8 +97,9 @@ static void print_sysfs(const char *label, const char *file)
 }
 
 /*
- * Asks fwgated's worker over its control socket ($FWGATE_CONTROL, else /run/fwgate/fwgated.sock) and prints
- * the answer. Returns 0, or -1 when no agent answers (quiet when @quiet).
+ * Asks fwgated's worker over its control socket ($FWGATE_CONTROL, else /run/fwgate/fwgated.sock; the protocol
+ * is Documentation/fwgate/control.rst) and prints the answer. Returns 0, FWG_EXIT_UNREACHABLE when no agent
+ * answers (quiet when @quiet), FWG_EXIT_FAIL when it answers an error.
  */
 static int agent_ask(const char *req, int quiet)
 {
@@ -114,39 +118,215 @@ static int agent_ask(const char *req, int quiet)
 			log_warn("fwgated at %s", path);
 		if (fd >= 0)
 			close(fd);
-		return -1;
+		return FWG_EXIT_UNREACHABLE;
 	}
 	dprintf(fd, "%s\n", req);
 	shutdown(fd, SHUT_WR);
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		fwrite(buf, 1, n, stdout);
 	close(fd);
-	if (!strncmp(buf, "error:", 6))
-		return -1;
+	if (!strncmp(buf, "error:", 6) || !strncmp(buf, "{\"error\":", 9))
+		return FWG_EXIT_FAIL;
 	return 0;
+}
+
+/* The command table, for the usage errors: set by main. */
+static const struct fwg_cmd *commands_of;
+static size_t nr_commands;
+
+/* A usage error in command argv[0], naming @word when there is one; exits FWG_EXIT_USAGE. */
+static void __attribute__((noreturn)) cmd_usage(char **argv, const char *word, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < nr_commands && strcmp(commands_of[i].name, argv[0]); i++)
+		;
+	if (word)
+		log_warnx("%s: \"%s\": %s", argv[0], word, what);
+	usagex("usage: fwgatectl %s %s", argv[0], i < nr_commands && commands_of[i].args ? commands_of[i].args : "");
+}
+
+/* Commands that take no option: name the first word that looks like one. */
+static void no_options(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (argv[i][0] == '-' && argv[i][1])
+			cmd_usage(argv, argv[i], "unknown option");
+}
+
+static const char *const agent_requests[] = { "status", "updates", "approvals", "history", "sync" };
+
+/* [--json] anywhere in argv: 1, and argv without it; a word that is neither is left for the caller. */
+static int take_json(int *argc, char **argv)
+{
+	int i, j, json = 0;
+
+	for (i = j = 1; i < *argc; i++) {
+		if (!strcmp(argv[i], "--json") || (!strcmp(argv[i], "-o") && i + 1 < *argc &&
+						   !strcmp(argv[i + 1], "json") && ++i))
+			json = 1;
+		else
+			argv[j++] = argv[i];
+	}
+	*argc = j;
+	return json;
 }
 
 static int cmd_agent(int argc, char **argv)
 {
-	const char *req = argc > 1 ? argv[1] : "status";
+	int json = take_json(&argc, argv);
+	const char *req = strcmp(argv[0], "agent") ? argv[0] : argc > 1 ? argv[1] : "status";
+	char line[32];
+	size_t i;
 
 	if (argc > 2 || (strcmp(argv[0], "agent") && argc > 1))
-		fatalx("usage: fwgatectl agent [status|updates|approvals|history|sync]");
-	if (strcmp(argv[0], "agent"))
-		req = argv[0];
-	return agent_ask(req, 0) ? 1 : 0;
+		usagex("%s: \"%s\": unexpected word; usage: fwgatectl %s", argv[0], argv[argc - 1],
+		       strcmp(argv[0], "agent") ? "COMMAND [--json]" :
+		       "agent [status|updates|approvals|history|sync] [--json]");
+	for (i = 0; i < sizeof(agent_requests) / sizeof(agent_requests[0]); i++)
+		if (!strcmp(req, agent_requests[i]))
+			break;
+	if (i == sizeof(agent_requests) / sizeof(agent_requests[0]))
+		usagex("agent: \"%s\": unknown request (status, updates, approvals, history, sync)", req);
+	if (json && !strcmp(req, "sync"))
+		usagex("sync: \"--json\": sync answers one line of text");
+	snprintf(line, sizeof(line), "%s%s", json ? "json " : "", req);
+	return agent_ask(line, 0);
+}
+
+/* The kernel's view as JSON (Documentation/fwgate/tools.rst): the same fields as the text, ids in full. */
+struct json_list {
+	int n;
+};
+
+static void json_name(const char *key, const char *val, size_t max)
+{
+	char buf[FWGATE_MAX_SPEC_LEN + 1];
+
+	snprintf(buf, sizeof(buf), "%.*s", (int)(max < sizeof(buf) ? max : sizeof(buf) - 1), val);
+	fwg_json_kv(stdout, 0, key, buf);
+}
+
+static void json_hex(const char *key, const uint8_t *id)
+{
+	char hex[2 * FWGATE_ID_LEN + 1];
+
+	fwg_hex(id, FWGATE_ID_LEN, hex);
+	fwg_json_kv(stdout, 0, key, hex);
+}
+
+static int json_target(const struct fwg_target_info *t, void *arg)
+{
+	struct json_list *l = arg;
+
+	printf("%s\n    {\"type\": \"%s\"", l->n++ ? "," : "", t->type == FWGATE_TARGET_MTD ? "mtd" : "block");
+	json_name("name", t->name, sizeof(t->name));
+	json_name("group", t->group, sizeof(t->group));
+	json_name("spec", t->spec, sizeof(t->spec));
+	printf(", \"size\": %llu, \"floor\": %llu, \"last_version\": %llu", (unsigned long long)t->size,
+	       (unsigned long long)t->floor, (unsigned long long)t->last_version);
+	json_hex("last_id", t->last_id);
+	fwg_json_kv(stdout, 0, "state", target_state(t->state));
+	printf("}");
+	return 0;
+}
+
+static int json_update(const struct fwg_update_info *u, void *arg)
+{
+	struct json_list *l = arg;
+
+	printf("%s\n    {\"version\": %llu, \"size\": %llu", l->n++ ? "," : "", (unsigned long long)u->version,
+	       (unsigned long long)u->size);
+	json_hex("u_id", u->u_id);
+	json_name("target", u->target, sizeof(u->target));
+	fwg_json_kv(stdout, 0, "state", update_state(u->state));
+	printf(", \"approvals\": %u, \"rejections\": %u}", u->approvals, u->rejections);
+	return 0;
+}
+
+static void json_counter(const char *key, const char *file, int *first)
+{
+	char buf[256];
+	char *end;
+
+	if (fwg_sysfs_read(file, buf, sizeof(buf)))
+		return;
+	strtoull(buf, &end, 10);
+	printf("%s\"%s\": %s", *first ? "" : ", ", key, buf[0] && !*end ? buf : "null");
+	*first = 0;
+}
+
+static int status_json(struct fwg_nl *nl)
+{
+	struct json_list l = {};
+	struct fwg_policy p;
+	char buf[256];
+	int err, first = 1;
+	uint32_t i;
+
+	printf("{\"version\": 1,\n  \"agent\": ");
+	fflush(stdout);
+	if (agent_ask("json status", 1))
+		printf("null\n");
+	err = fwg_nl_policy_get(nl, &p);
+	if (err && err != -ENOKEY)
+		return nl_fail(nl, "policy", err);
+	printf(",\n  \"policy\": ");
+	if (err) {
+		printf("null");
+	} else {
+		printf("{\"locked\": %s, \"threshold\": %u, \"k\": %u", p.locked ? "true" : "false", p.threshold,
+		       p.k);
+		json_name("type", p.otype, sizeof(p.otype));
+		json_hex("device", p.device_id);
+		json_hex("manufacturer", p.manufacturer.id);
+		fwg_json_kv(stdout, 0, "manufacturer_alg", p.manufacturer.alg == FWGATE_KEY_P256 ? "p256" : "rsa3072");
+		printf(", \"checkers\": [");
+		for (i = 0; i < p.k; i++) {
+			fwg_hex(p.checkers[i].id, FWGATE_ID_LEN, buf);
+			printf("%s\"%s\"", i ? ", " : "", buf);
+		}
+		printf("]}");
+	}
+	printf(",\n  \"targets\": [");
+	err = fwg_nl_targets(nl, json_target, &l);
+	if (err)
+		return nl_fail(nl, "targets", err);
+	printf("\n  ],\n  \"updates\": [");
+	l.n = 0;
+	err = fwg_nl_updates(nl, json_update, &l);
+	if (err)
+		return nl_fail(nl, "updates", err);
+	printf("\n  ],\n  \"counters\": {");
+	json_counter("approvals_accepted", "counters/approvals_accepted", &first);
+	json_counter("approvals_refused", "counters/approvals_refused", &first);
+	json_counter("writes_committed", "counters/writes_committed", &first);
+	json_counter("writes_refused", "counters/writes_refused", &first);
+	json_counter("bytes_written", "counters/bytes_written", &first);
+	printf("}");
+	if (!fwg_sysfs_read("last_error", buf, sizeof(buf)))
+		fwg_json_kv(stdout, 0, "last_error", buf);
+	printf("}\n");
+	fwg_nl_close(nl);
+	return 0;
 }
 
 static int cmd_status(int argc, char **argv)
 {
-	struct fwg_nl *nl = nl_open(0);
+	int json = argc > 1 ? take_json(&argc, argv) : 0;
+	struct fwg_nl *nl;
 	struct fwg_policy p;
 	char hex[2 * FWGATE_ID_LEN + 1];
 	uint32_t i;
 	int err;
 
-	(void)argc;
-	(void)argv;
+	if (argc > 1)
+		cmd_usage(argv, argv[1], argv[1][0] == '-' ? "unknown option" : "unexpected word");
+	nl = nl_open(0);
+	if (json)
+		return status_json(nl);
 	printf("agent:\n");
 	if (agent_ask("status", 1))
 		printf("  fwgated is not running\n");
@@ -213,8 +393,7 @@ static int policy_lock(int argc, char **argv)
 		else if (!strcmp(argv[i], "--no-guard"))
 			o.guard = FWG_LOCK_GUARD_NO;
 		else
-			fatalx("policy lock: \"%s\": usage: fwgatectl policy lock [--pin DIR] [--signed-modules] "
-			       "[--allow-dm] [--no-guard]", argv[i]);
+			cmd_usage(argv, argv[i], "unknown option of policy lock");
 	}
 	o.arg = nl_open(0);
 	err = fwg_gate_lock(&o, &g);
@@ -234,9 +413,10 @@ static int cmd_policy(int argc, char **argv)
 
 	if (argc >= 2 && !strcmp(argv[1], "lock"))
 		return policy_lock(argc, argv);
-	if (argc != 3 || strcmp(argv[1], "load"))
-		fatalx("usage: fwgatectl policy load FILE | policy lock [--pin DIR] [--signed-modules] [--allow-dm] "
-		       "[--no-guard]");
+	if (argc > 1 && strcmp(argv[1], "load"))
+		cmd_usage(argv, argv[1], "not load nor lock");
+	if (argc != 3)
+		cmd_usage(argv, argc > 3 ? argv[3] : NULL, "one word too many");
 	if (fwg_read_file(argv[2], &text, &len, 1 << 20))
 		return 1;
 	err = fwg_policy_parse(argv[2], (char *)text, len, &p);
@@ -254,27 +434,30 @@ static int cmd_policy(int argc, char **argv)
 static int sysfs_write(const char *file, const char *line)
 {
 	char why[256];
+	int err = fwg_sysfs_write(file, line, why, sizeof(why));
 
-	if (!fwg_sysfs_write(file, line, why, sizeof(why)))
+	if (!err)
 		return 0;
 	log_warnx(FWG_SYSFS "/%s: \"%s\": %s", file, line, why);
-	return 1;
+	return err == -ENOENT ? FWG_EXIT_UNREACHABLE : FWG_EXIT_REFUSED;
 }
 
 static int cmd_target(int argc, char **argv)
 {
 	char line[512];
 
+	no_options(argc, argv);
 	if (argc < 3 || argc > 4)
-		fatalx("usage: fwgatectl target NAME SPEC [GROUP]");
+		cmd_usage(argv, argc > 4 ? argv[4] : NULL, "one word too many");
 	snprintf(line, sizeof(line), "%s %s %s", argv[1], argv[2], argc == 4 ? argv[3] : "");
 	return sysfs_write("targets/add", line);
 }
 
 static int cmd_state_device(int argc, char **argv)
 {
+	no_options(argc, argv);
 	if (argc != 2)
-		fatalx("usage: fwgatectl state-device SPEC");
+		cmd_usage(argv, argc > 2 ? argv[2] : NULL, "one word too many");
 	return sysfs_write("state_device", argv[1]);
 }
 
@@ -303,8 +486,9 @@ static int cmd_bundle(int argc, char **argv)
 	size_t len;
 	int i, err;
 
+	no_options(argc, argv);
 	if (argc < 2 || argc - 2 > FWGATE_MAX_VERDICTS)
-		fatalx("usage: fwgatectl bundle U.stmt [C.verdict...]");
+		cmd_usage(argv, NULL, NULL);
 	if (load_stmt(argv[1], &s))
 		return 1;
 	for (i = 2; i < argc; i++) {
@@ -369,15 +553,26 @@ static int cmd_install(int argc, char **argv)
 	uint8_t *list;
 	size_t len;
 	ssize_t n;
+	const char *progress = NULL;
+	struct fwg_progress pr;
+	char **args = argv;
 	int fd, in, err = 0;
 
-	if (argc == 6 && !strcmp(argv[1], "--chunks")) {
-		chunks = argv[2];
+	while (argc > 1 && args[1][0] == '-' && args[1][1]) {
+		if (argc == 2 && (!strcmp(args[1], "--chunks") || !strcmp(args[1], "--progress")))
+			cmd_usage(argv, args[1], "wants a value");
+		if (!strcmp(args[1], "--chunks"))
+			chunks = args[2];
+		else if (!strcmp(args[1], "--progress"))
+			progress = args[2];
+		else
+			cmd_usage(argv, args[1], "unknown option");
 		argc -= 2;
-		argv += 2;
+		args += 2;
 	}
 	if (argc != 4)
-		fatalx("usage: fwgatectl install [--chunks HASHLIST] TARGET U.stmt IMAGE|-");
+		cmd_usage(argv, argc > 4 ? args[4] : NULL, "one word too many");
+	argv = args;
 	if (load_stmt(argv[2], &s))
 		return 1;
 	if (strlen(argv[1]) >= sizeof(b.target))
@@ -395,10 +590,12 @@ static int cmd_install(int argc, char **argv)
 	b.chunks_len = len;
 	fd = open("/dev/" FWGATE_DEVICE_NAME, O_WRONLY);
 	if (fd < 0)
-		fatal("/dev/" FWGATE_DEVICE_NAME);
+		fatal_status(errno == ENOENT ? FWG_EXIT_UNREACHABLE : FWG_EXIT_FAIL, "/dev/" FWGATE_DEVICE_NAME);
 	if (ioctl(fd, FWGATE_IOC_BEGIN, &b))
-		fatal("install refused");
+		fatal_status(FWG_EXIT_REFUSED, "install on %s refused", b.target);
 	free(list);
+	if (fwg_progress_start(&pr, "install", b.size, progress))
+		usagex("install: --progress \"%s\": not auto, bar, lines nor none", progress);
 	while ((n = read(in, buf, sizeof(buf))) > 0) {
 		if (write(fd, buf, n) != n) {
 			log_warn("write to /dev/fwgate");
@@ -406,7 +603,9 @@ static int cmd_install(int argc, char **argv)
 			break;
 		}
 		done += n;
+		fwg_progress_add(&pr, n);
 	}
+	fwg_progress_end(&pr);
 	if (n < 0) {
 		log_warn("%s", argv[3]);
 		err = 1;
@@ -417,7 +616,7 @@ static int cmd_install(int argc, char **argv)
 		return 1;
 	}
 	if (ioctl(fd, FWGATE_IOC_COMMIT))
-		fatal("commit of %llu bytes to %s", (unsigned long long)done, b.target);
+		fatal_status(FWG_EXIT_REFUSED, "commit of %llu bytes to %s", (unsigned long long)done, b.target);
 	close(fd);
 	printf("installed version %llu on %s (%llu bytes)\n", (unsigned long long)b.version,
 	       b.target, (unsigned long long)done);
@@ -426,12 +625,21 @@ static int cmd_install(int argc, char **argv)
 
 static int cmd_events(int argc, char **argv)
 {
-	struct fwg_nl *nl = nl_open(1);
 	struct fwg_event ev;
+	struct fwg_nl *nl;
 	char hex[17];
-	long count = argc > 1 ? atol(argv[1]) : -1;
+	long count = -1;
+	char *end;
 
-	(void)argv;
+	no_options(argc, argv);
+	if (argc > 2)
+		cmd_usage(argv, argv[2], "one word too many");
+	if (argc == 2) {
+		count = strtol(argv[1], &end, 10);
+		if (*end || end == argv[1] || count <= 0)
+			cmd_usage(argv, argv[1], "not a positive count");
+	}
+	nl = nl_open(1);
 	while (count-- != 0) {
 		if (fwg_nl_event(nl, &ev))
 			return nl_fail(nl, "events", -EIO);
@@ -461,25 +669,28 @@ static int cmd_events(int argc, char **argv)
 }
 
 static const struct fwg_cmd commands[] = {
-	{ "status", cmd_status, "policy, targets, updates and counters (the default)" },
-	{ "policy", cmd_policy, "load FILE | lock [--pin DIR] [--signed-modules] [--allow-dm] [--no-guard]: "
-	  "lock seals the write guard, locks the policy and raises the kernel's one-way switches" },
-	{ "target", cmd_target, "NAME SPEC [GROUP]: declare a target (before lock)" },
-	{ "state-device", cmd_state_device, "SPEC: declare the rollback state store" },
-	{ "bundle", cmd_bundle, "U.stmt [C.verdict...]: submit an approval bundle" },
-	{ "install", cmd_install, "[--chunks HASHLIST] TARGET U.stmt IMAGE|-: write an image through /dev/fwgate" },
-	{ "events", cmd_events, "[COUNT]: print the kernel's events" },
-	{ "agent", cmd_agent, "[status|updates|approvals|history|sync]: ask fwgated" },
-	{ "updates", cmd_agent, "the updates fwgated follows on the chain, and their state" },
-	{ "approvals", cmd_agent, "the updates with each checker's verdict" },
-	{ "history", cmd_agent, "this device's acks and nacks on the chain, and those waiting" },
-	{ "sync", cmd_agent, "make fwgated sync now, and print how it went" },
-	{ "bpf", fwg_bpf_command, "guard|filter|egress|stats|unpin ...: the BPF programs, standalone" },
+	{ "status", cmd_status, "policy, targets, updates and counters (the default)", "[--json]" },
+	{ "policy", cmd_policy, "load a policy file; lock seals the write guard, locks the policy and raises the "
+	  "kernel's one-way switches", "load FILE | lock [--pin DIR] [--signed-modules] [--allow-dm] [--no-guard]" },
+	{ "target", cmd_target, "declare a target (before lock)", "NAME SPEC [GROUP]" },
+	{ "state-device", cmd_state_device, "declare the rollback state store", "SPEC" },
+	{ "bundle", cmd_bundle, "submit an approval bundle", "U.stmt [C.verdict...]" },
+	{ "install", cmd_install, "write an image through /dev/fwgate",
+	  "[--chunks HASHLIST] [--progress auto|bar|lines|none] TARGET U.stmt IMAGE|-" },
+	{ "events", cmd_events, "print the kernel's events", "[COUNT]" },
+	{ "agent", cmd_agent, "ask fwgated", "[status|updates|approvals|history|sync] [--json]" },
+	{ "updates", cmd_agent, "the updates fwgated follows on the chain, and their state", "[--json]" },
+	{ "approvals", cmd_agent, "the updates with each checker's verdict", "[--json]" },
+	{ "history", cmd_agent, "this device's acks and nacks on the chain, and those waiting", "[--json]" },
+	{ "sync", cmd_agent, "make fwgated sync now, and print how it went", NULL },
+	{ "bpf", fwg_bpf_command, "the BPF programs, standalone (fwgatectl bpf with no command lists them)",
+	  "guard|log|filter|egress|stats|unpin [ARGS]" },
 };
 
 int main(int argc, char **argv)
 {
 	log_init("fwgatectl", 0);
-	return fwg_cmd_main("fwgatectl", commands, sizeof(commands) / sizeof(commands[0]), argc, argv,
-			    cmd_status);
+	commands_of = commands;
+	nr_commands = sizeof(commands) / sizeof(commands[0]);
+	return fwg_cmd_main("fwgatectl", commands, nr_commands, argc, argv, cmd_status);
 }

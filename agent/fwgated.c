@@ -33,7 +33,9 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "cmd.h"
 #include "conf.h"
+#include "exit.h"
 #include "files.h"
 #include "keys.h"
 #include "ledger.h"
@@ -774,6 +776,14 @@ static int control_socket(const char *path)
 	return fd;
 }
 
+/* Without genesis, the first node's block 0 is trusted: say so, once, where it can be fixed. */
+static void warn_no_genesis(const char *conf)
+{
+	if (!m.c.has_genesis)
+		log_warnx("%s: no genesis: block 0 is taken from the first node that answers (trust on first use); "
+			  "pin it with \"genesis HASH\" (fwgate log --json | jq -r '.chain[0].hash')", conf);
+}
+
 static int load_policy(void)
 {
 	uint8_t *text;
@@ -832,13 +842,16 @@ static int lock_instance(void)
 	return 0;	/* held until exit */
 }
 
-static void usage(void)
+/* On stdout with exit 0 for --help, on stderr with FWG_EXIT_USAGE after a usage error. */
+static void usage(int status)
 {
-	fprintf(stderr, "usage: fwgated [-c CONFIG] [-n] [-v]\n"
-		"  -c CONFIG  the configuration (default /etc/fwgate/fwgated.conf)\n"
-		"  -n         check the configuration and the files it names, then exit\n"
-		"  -v         more messages\n");
-	exit(2);
+	fprintf(status ? stderr : stdout, "usage: fwgated [-c CONFIG] [-n] [-v]\n"
+		"  -c, --config CONFIG  the configuration (default /etc/fwgate/fwgated.conf)\n"
+		"  -n, --check          check the configuration and the files it names, then exit\n"
+		"  -v, --verbose        more messages\n"
+		"  -h, --help           this text\n"
+		"      --version        the version\n");
+	exit(status);
 }
 
 int main(int argc, char **argv)
@@ -852,26 +865,50 @@ int main(int argc, char **argv)
 	time_t restart = 0;
 	sigset_t set;
 
-	while ((opt = getopt(argc, argv, "c:nvh")) != -1) {
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+
+	while ((opt = getopt_long(argc, argv, "c:nvh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': conf = m.conf = optarg; break;
 		case 'n': check = 1; break;
 		case 'v': verbose++; m.verbose = 1; break;
-		default: usage();
+		case 'h': usage(FWG_EXIT_OK); break;
+		case 'V': fwg_print_version("fwgated"); break;
+		default: usage(FWG_EXIT_USAGE);
 		}
 	}
+	if (optind != argc) {
+		fprintf(stderr, "fwgated: \"%s\": unexpected argument\n", argv[optind]);
+		usage(FWG_EXIT_USAGE);
+	}
 	log_init("fwgated", verbose);
-	if (fwg_conf_load(conf, &m.c) || load_policy())
-		return 1;
 	if (check) {
-		if (fwg_conf_check_files(&m.c) || check_key(m.p.device_id, m.c.policy))
+		/* Every error, not only the first: the configuration's lines, then the files it names. */
+		if (fwg_conf_load(conf, &m.c))
+			return 1;
+		err = fwg_conf_check_files(&m.c);
+		if (load_policy())
+			err = -1;
+		else if (check_key(m.p.device_id, m.c.policy))
+			err = -1;
+		warn_no_genesis(conf);
+		if (err)
 			return 1;
 		printf("%s: OK (%u nodes, %u slots, device %02x%02x%02x%02x...)\n", conf, m.c.nr_nodes,
 		       m.c.nr_slots, m.p.device_id[0], m.p.device_id[1], m.p.device_id[2], m.p.device_id[3]);
 		return 0;
 	}
-	if (fwg_conf_check_files(&m.c) || check_key(m.p.device_id, m.c.policy) || lock_instance())
+	if (fwg_conf_load(conf, &m.c) || load_policy() || fwg_conf_check_files(&m.c) ||
+	    check_key(m.p.device_id, m.c.policy) || lock_instance())
 		return 1;
+	warn_no_genesis(conf);
 	m.nl = fwg_nl_open(0);
 	m.ev = fwg_nl_open(1);
 	if (!m.nl || !m.ev) {

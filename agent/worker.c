@@ -23,6 +23,7 @@
 #include "client.h"
 #include "fetch.h"
 #include "http.h"
+#include "jsonout.h"
 #include "keys.h"
 #include "log.h"
 #include "proto.h"
@@ -98,6 +99,7 @@ static struct worker {
 	int installing;
 	char alarm[400];
 	uint64_t dl_done, dl_total;
+	struct timespec dl_start;	/* CLOCK_MONOTONIC, for the rate fwgatectl shows */
 	uint8_t dl_uid[FWGATE_ID_LEN];
 	int synced_once;
 	int sync_now;
@@ -687,6 +689,7 @@ static void install(struct upd *u)
 	memcpy(w.dl_uid, u->stmt.u_id, FWGATE_ID_LEN);
 	w.dl_done = 0;
 	w.dl_total = req.size;
+	clock_gettime(CLOCK_MONOTONIC, &w.dl_start);
 	w.installing = 1;
 	err = fwg_fetch(&req, &sink, &res);
 	w.installing = 0;
@@ -876,6 +879,26 @@ static const char *update_state(const struct upd *u)
 	return "pending";
 }
 
+/* The running download's (and install's: one stream) percent, bytes per second and seconds left. */
+struct dl_rate {
+	unsigned int percent;
+	double rate;
+	long eta_s;
+};
+
+static struct dl_rate dl_rate(void)
+{
+	struct dl_rate r = { .percent = w.dl_total ? (unsigned int)(100 * w.dl_done / w.dl_total) : 0 };
+	struct timespec now;
+	double t;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t = (now.tv_sec - w.dl_start.tv_sec) + (now.tv_nsec - w.dl_start.tv_nsec) / 1e9;
+	r.rate = t > 0 ? w.dl_done / t : 0;
+	r.eta_s = r.rate > 0 && w.dl_total > w.dl_done ? (long)((w.dl_total - w.dl_done) / r.rate + 0.5) : -1;
+	return r;
+}
+
 static void ctl_status(FILE *f)
 {
 	const struct fwg_store_head *h = fwg_sync_head(w.sync);
@@ -896,8 +919,12 @@ static void ctl_status(FILE *f)
 	fprintf(f, "store      %" PRIu64 " bytes\n", fwg_sync_store_size(w.sync));
 	fprintf(f, "updates    %u\n", w.nr_upd);
 	fprintf(f, "acks       %u waiting for inclusion\n", w.nr_pend);
-	if (w.dl_total)
-		fprintf(f, "download   %" PRIu64 " / %" PRIu64 " bytes\n", w.dl_done, w.dl_total);
+	if (w.dl_total) {
+		struct dl_rate r = dl_rate();
+
+		fprintf(f, "download   %" PRIu64 " / %" PRIu64 " bytes (%u%%, %.2f MiB/s, %ld s left)\n", w.dl_done,
+			w.dl_total, r.percent, r.rate / 1048576, r.eta_s);
+	}
 }
 
 static void ctl_updates(FILE *f, int verdicts)
@@ -947,6 +974,118 @@ static void ctl_history(FILE *f)
 	}
 }
 
+/* The same views as one JSON object each (Documentation/fwgate/control.rst), ids in full. */
+static void json_id(FILE *f, const char *key, const uint8_t *id)
+{
+	char hex[2 * FWGATE_ID_LEN + 1];
+
+	fwg_hex(id, FWGATE_ID_LEN, hex);
+	fwg_json_kv(f, 0, key, hex);
+}
+
+static void ctl_status_json(FILE *f)
+{
+	const struct fwg_store_head *h = fwg_sync_head(w.sync);
+	const char *alarms[4];
+	time_t now = time(NULL);
+	unsigned int i, n = 0;
+
+	if (w.frozen)
+		alarms[n++] = "freeze";
+	if (w.forked)
+		alarms[n++] = "fork";
+	if (w.invalid)
+		alarms[n++] = "invalid-node";
+	if (w.withheld)
+		alarms[n++] = "withheld";
+	fprintf(f, "{\"version\": %d, \"certified\": %s", FWG_CONTROL_VERSION, w.certified ? "true" : "false");
+	fwg_json_kv(f, 0, "node", w.node >= 0 ? w.c->nodes[w.node] : "");
+	fprintf(f, ", \"height\": %" PRIu64, h->next ? h->next - 1 : 0);
+	if (h->next)
+		json_id(f, "head", h->tip);
+	fprintf(f, ", \"head_age_s\": %" PRIu64 ", \"freshness_s\": %u",
+		h->next ? (uint64_t)now - h->tip_time_ms / 1000 : 0, w.c->freshness_s);
+	fprintf(f, ", \"last_sync_s\": %lld", w.last_sync ? (long long)(now - w.last_sync) : -1LL);
+	fwg_json_kv(f, 0, "sync", w.sync_msg);
+	fprintf(f, ", \"alarms\": [");
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s\"%s\"", i ? ", " : "", alarms[i]);
+	fprintf(f, "]");
+	fwg_json_kv(f, 0, "alarm", n ? w.alarm : "");
+	fprintf(f, ", \"store_bytes\": %" PRIu64 ", \"updates\": %u, \"acks_waiting\": %u",
+		fwg_sync_store_size(w.sync), w.nr_upd, w.nr_pend);
+	if (w.dl_total) {
+		struct dl_rate r = dl_rate();
+
+		fprintf(f, ", \"download\": {\"done\": %" PRIu64 ", \"total\": %" PRIu64 ", \"percent\": %u, "
+			"\"rate\": %.0f, \"eta_s\": %ld}", w.dl_done, w.dl_total, r.percent, r.rate, r.eta_s);
+	}
+	fprintf(f, "}\n");
+}
+
+static void ctl_updates_json(FILE *f, int verdicts)
+{
+	char target[FWGATE_NAME_LEN + 1];
+	unsigned int i, j;
+
+	fprintf(f, "{\"version\": %d, \"updates\": [", FWG_CONTROL_VERSION);
+	for (i = 0; i < w.nr_upd; i++) {
+		struct upd *u = w.upd[i];
+
+		snprintf(target, sizeof(target), "%.*s", FWGATE_NAME_LEN, u->stmt.target);
+		fprintf(f, "%s\n  {\"version\": %" PRIu64, i ? "," : "", be64toh(u->stmt.version));
+		json_id(f, "u_id", u->stmt.u_id);
+		fwg_json_kv(f, 0, "target", target);
+		fprintf(f, ", \"approvals\": %u, \"rejections\": %u", u->approvals, u->rejections);
+		fwg_json_kv(f, 0, "state", update_state(u));
+		fprintf(f, ", \"height\": %" PRIu64, u->height);
+		fwg_json_kv(f, 0, "error", u->last_error);
+		if (verdicts) {
+			fprintf(f, ", \"verdicts\": [");
+			for (j = 0; j < u->nv; j++) {
+				fprintf(f, "%s{\"verdict\": \"%s\"", j ? ", " : "",
+					u->v[j].kind == FWGATE_VERDICT_APPROVE ? "approve" : "reject");
+				json_id(f, "checker", u->v[j].checker);
+				fprintf(f, ", \"height\": %" PRIu64 "}", u->vheight[j]);
+			}
+			fprintf(f, "]");
+		}
+		fprintf(f, "}");
+	}
+	fprintf(f, "\n]}\n");
+}
+
+static void ctl_history_json(FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f, "{\"version\": %d, \"history\": [", FWG_CONTROL_VERSION);
+	for (i = 0; i < w.nr_hist; i++) {
+		struct hist *h = &w.hist[i];
+
+		fprintf(f, "%s\n  {\"type\": \"%s\", \"height\": %" PRIu64, i ? "," : "",
+			h->type == FWG_TX_ACK ? "ack" : "nack", h->height);
+		json_id(f, "id", h->id);
+		json_id(f, "u_id", h->u_id);
+		fprintf(f, ", \"own\": %s", h->own ? "true" : "false");
+		if (!h->own)
+			json_id(f, "by", h->o_id);
+		if (h->type != FWG_TX_ACK) {
+			json_id(f, "culprit", h->culprit);
+			fprintf(f, ", \"reason\": %u", h->reason);
+		}
+		fprintf(f, "}");
+	}
+	fprintf(f, "\n], \"pending\": [");
+	for (i = 0; i < w.nr_pend; i++) {
+		fprintf(f, "%s\n  {", i ? "," : "");
+		json_id(f, "id", w.pend[i].id);
+		fwg_json_kv(f, 0, "last", w.pend[i].last);
+		fprintf(f, "}");
+	}
+	fprintf(f, "\n]}\n");
+}
+
 static void serve_ctl(void)
 {
 	char line[64] = "";
@@ -967,14 +1106,28 @@ static void serve_ctl(void)
 		close(fd);
 		return;
 	}
-	if (!strcmp(line, "status")) {
+	if (!strcmp(line, "version")) {
+		fprintf(f, "fwgated-control %d\n", FWG_CONTROL_VERSION);
+	} else if (!strcmp(line, "status")) {
 		ctl_status(f);
+	} else if (!strcmp(line, "json status")) {
+		ctl_status_json(f);
 	} else if (!strcmp(line, "updates")) {
 		ctl_updates(f, 0);
+	} else if (!strcmp(line, "json updates")) {
+		ctl_updates_json(f, 0);
 	} else if (!strcmp(line, "approvals")) {
 		ctl_updates(f, 1);
+	} else if (!strcmp(line, "json approvals")) {
+		ctl_updates_json(f, 1);
 	} else if (!strcmp(line, "history")) {
 		ctl_history(f);
+	} else if (!strcmp(line, "json history")) {
+		ctl_history_json(f);
+	} else if (!strncmp(line, "json ", 5)) {
+		fprintf(f, "{\"error\": \"unknown request\", \"request\": ");
+		fwg_json_str(f, line + 5);
+		fprintf(f, "}\n");
 	} else if (!strcmp(line, "sync") && w.installing) {
 		fprintf(f, "busy: an install is running; the sync follows it\n");
 	} else if (!strcmp(line, "sync")) {
@@ -983,7 +1136,8 @@ static void serve_ctl(void)
 		act();
 		fprintf(f, "%s\n", w.sync_msg);
 	} else {
-		fprintf(f, "error: unknown request \"%.40s\" (status, updates, approvals, history, sync)\n", line);
+		fprintf(f, "error: unknown request \"%.40s\" (version, status, updates, approvals, history, sync; "
+			"json before the first four)\n", line);
 	}
 	fclose(f);
 }

@@ -16,6 +16,7 @@
 
 #include "command.h"
 #include "loader.h"
+#include "exit.h"
 #include "log.h"
 
 #define MAX_ALLOW 1024
@@ -203,7 +204,7 @@ static int bpf_filter(struct bpf_args *a)
 	int err;
 
 	if (a->n_rest != 1)
-		fatalx("usage: fwgatectl bpf filter IFACE [--allow CIDR]... [--port N]... "
+		usagex("usage: fwgatectl bpf filter IFACE [--allow CIDR]... [--port N]... "
 		       "[--relay-port N --rate PPS [--burst N]] [--pin DIR]");
 	f = fwg_filter_open(&a->filter);
 	if (!f)
@@ -230,7 +231,7 @@ static int bpf_egress(struct bpf_args *a)
 	int err;
 
 	if (a->n_rest != 1)
-		fatalx("usage: fwgatectl bpf egress CGROUP [--allow ADDR[:PORT]]... [--pin DIR]");
+		usagex("usage: fwgatectl bpf egress CGROUP [--allow ADDR[:PORT]]... [--pin DIR]");
 	e = fwg_egress_open();
 	if (!e)
 		return 1;
@@ -308,8 +309,10 @@ int fwg_bpf_command(int argc, char **argv)
 			break;
 		return subcommands[i].fn(&a);
 	}
+	if (argc > 1 && i == sizeof(subcommands) / sizeof(subcommands[0]))
+		fprintf(stderr, "fwgatectl: bpf: \"%s\": unknown command\n", argv[1]);
 	fprintf(stderr, "usage: fwgatectl bpf COMMAND [ARGS] (pins default to " FWG_BPF_PIN_DIR ")\n\n");
 	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		fprintf(stderr, "  %-7s %s\n", subcommands[i].name, subcommands[i].help);
-	return 1;
+	return FWG_EXIT_USAGE;
 }

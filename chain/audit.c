@@ -19,6 +19,7 @@
 
 #include "audit.h"
 #include "client.h"
+#include "exit.h"
 #include "keys.h"
 #include "ledger.h"
 #include "log.h"
@@ -26,7 +27,7 @@
 #define SHORT_HEX	16	/* hex digits of an id in tables */
 #define HEX_LEN		(2 * FWGATE_ID_LEN + 1)
 #define GRID_MAX_COLS	16
-#define USAGE		"usage: fwgate audit --node URL [--json | --html FILE]"
+#define USAGE		"usage: fwgate audit " FWG_AUDIT_ARGS
 
 /* ------------------------------------------------------------------ growable arrays, id maps */
 
@@ -578,21 +579,74 @@ static void html_text(FILE *f, const char *s)
 	}
 }
 
-static void grid_html(FILE *f, const struct grid *t)
+/*
+ * A column whose values are states ("status", "verdict", "reason") gets them as classes, which the style
+ * colours: st-approved, st-reject, ...; anything but [a-z-] is dropped from the class name.
+ */
+static void html_cell(FILE *f, const struct grid *t, size_t i)
 {
-	size_t i;
+	const char *col = t->cell[i % t->cols], *p;
 
-	fprintf(f, "<table id=\"%s\">\n<thead><tr>", t->id);
-	for (i = 0; i < t->n; i++) {
-		if (i == t->cols)
-			fputs("</tr></thead>\n<tbody>\n<tr>", f);
-		else if (i > t->cols && i % t->cols == 0)
-			fputs("</tr>\n<tr>", f);
-		fputs(i < t->cols ? "<th>" : "<td>", f);
-		html_text(f, t->cell[i]);
-		fputs(i < t->cols ? "</th>" : "</td>", f);
+	if (strcmp(col, "status") && strcmp(col, "verdict") && strcmp(col, "reason")) {
+		fputs("<td>", f);
+	} else {
+		fputs("<td class=\"st st-", f);
+		for (p = t->cell[i]; *p; p++)
+			if ((*p >= 'a' && *p <= 'z') || *p == '-')
+				fputc(*p, f);
+		fputs("\">", f);
 	}
-	fputs(t->n > t->cols ? "</tr>\n</tbody>\n</table>\n" : "</tr></thead>\n<tbody></tbody>\n</table>\n", f);
+	html_text(f, t->cell[i]);
+	fputs("</td>", f);
+}
+
+/* Rows [@from, @to) of @t (0 is the first row under the header) as one table, in a box that scrolls. */
+static void grid_table(FILE *f, const struct grid *t, size_t from, size_t to)
+{
+	size_t i, r;
+
+	if (from)
+		fprintf(f, "<div class=\"scroll\"><table id=\"%s-from-%zu\">\n<thead><tr>", t->id, from + 1);
+	else
+		fprintf(f, "<div class=\"scroll\"><table id=\"%s\">\n<thead><tr>", t->id);
+	for (i = 0; i < t->cols; i++) {
+		fputs("<th>", f);
+		html_text(f, t->cell[i]);
+		fputs("</th>", f);
+	}
+	fputs("</tr></thead>\n<tbody>\n", f);
+	for (r = from; r < to; r++) {
+		fputs("<tr>", f);
+		for (i = (r + 1) * t->cols; i < (r + 2) * t->cols; i++)
+			html_cell(f, t, i);
+		fputs("</tr>\n", f);
+	}
+	fputs("</tbody>\n</table></div>\n", f);
+}
+
+/*
+ * The first PAGE_ROWS rows as a table, the rest folded in pages of FOLD_ROWS (details/summary, no script):
+ * a fleet of 10,000 devices opens on a page a reader can scroll, and every row is still in the file. With
+ * @fold (a section's second table, the detail of its first), a long table is folded whole.
+ */
+#define PAGE_ROWS 50
+#define FOLD_ROWS 1000
+
+static void grid_html(FILE *f, const struct grid *t, int fold)
+{
+	size_t rows = t->n / t->cols - 1, shown = rows < PAGE_ROWS ? rows : PAGE_ROWS, r, to;
+
+	if (fold && rows > PAGE_ROWS)
+		shown = 0;
+	if (shown || !rows)
+		grid_table(f, t, 0, shown);
+	for (r = shown; r < rows; r = to) {
+		to = r + FOLD_ROWS < rows ? r + FOLD_ROWS : rows;
+		fprintf(f, "<details class=\"page\"><summary>%s: rows %zu to %zu of %zu</summary>\n", t->title, r + 1,
+			to, rows);
+		grid_table(f, t, r, to);
+		fputs("</details>\n", f);
+	}
 }
 
 enum {
@@ -914,12 +968,24 @@ static const char *const palette[] = {
 #define PALETTE_LEN	(sizeof(palette) / sizeof(palette[0]))
 
 static const char css[] =
-	"body{font:14px/1.4 sans-serif;margin:2em;color:#222}"
-	"h1{font-size:1.5em}h2{margin-top:2em;border-bottom:1px solid #ccc}"
-	"table{border-collapse:collapse;margin:.5em 0}"
-	"th,td{border:1px solid #ccc;padding:2px 8px;text-align:left;font-variant-numeric:tabular-nums}"
-	"th{background:#f0f0f0}td{font-family:monospace}"
-	"svg{display:block;margin:1em 0;background:#fafafa;border:1px solid #ddd}"
+	"body{font:14px/1.4 sans-serif;margin:1em;color:#222;max-width:1500px}"
+	"h1{font-size:1.5em;margin:.2em 0}h2{margin-top:1.5em;border-bottom:1px solid #ccc}"
+	".scroll{overflow-x:auto;max-width:100%}"
+	"table{border-collapse:collapse;margin:.5em 0;width:100%}"
+	"th,td{border:1px solid #ccc;padding:2px 5px;text-align:left;vertical-align:top;"
+	"font-variant-numeric:tabular-nums}"
+	"th{background:#f0f0f0;font-size:12px}td{font:12px monospace;white-space:nowrap}"
+	"tbody tr:nth-child(even){background:#fafafa}"
+	".st-approved,.st-approve,.st-installed{background:#e3f4e6;color:#0b6b2b;font-weight:bold}"
+	".st-rejected,.st-reject,.st-failed{background:#fbe4e2;color:#a50e0e;font-weight:bold}"
+	".st-pending{background:#fdf4d8;color:#7a5a00;font-weight:bold}"
+	"td.st-digest-mismatch,td.st-bad-signature,td.st-refused,td.st-rollback,td.st-unspecified"
+	"{background:#fbe4e2;color:#a50e0e}"
+	".cards{display:flex;flex-wrap:wrap;gap:.5em;margin:.5em 0}"
+	".card{border:1px solid #ccc;border-radius:4px;padding:.3em .8em;background:#fafafa;min-width:6em}"
+	".card b{display:block;font-size:1.5em}"
+	"details.page{margin:.3em 0}details.page summary{cursor:pointer;color:#0b4a8b}"
+	"svg{display:block;margin:1em 0;background:#fafafa;border:1px solid #ddd;max-width:100%;height:auto}"
 	"svg text{font:11px sans-serif;fill:#333}svg .axis{stroke:#888}"
 	"svg polyline{fill:none;stroke-width:2}.bar.approve{fill:#2ca02c}.bar.reject{fill:#d62728}";
 
@@ -1018,6 +1084,29 @@ static void svg_verdicts(FILE *f, const struct audit *a)
 	fputs("</svg>\n", f);
 }
 
+/* The summary first: counts, and the updates by status, coloured as in the tables. */
+static void summary_html(FILE *f, const struct audit *a)
+{
+	static const char *const states[] = { "approved", "pending", "rejected" };
+	size_t by[3] = {}, j, k;
+	char h[HEX_LEN];
+
+	for (j = 0; j < a->nr_upd; j++)
+		for (k = 0; k < 3; k++)
+			if (!strcmp(status(a, &a->upd[j]), states[k]))
+				by[k]++;
+	fprintf(f, "<p class=\"summary\">%llu blocks, %llu transactions, head <code>%s</code>. "
+		"%zu updates, %zu verdicts, %zu devices, %zu negative acks.</p>\n<div class=\"cards\">\n",
+		(unsigned long long)fwg_state_height(a->st), (unsigned long long)a->nr_tx,
+		hex(fwg_state_tip(a->st), h), a->nr_upd, a->nr_vd, a->nr_dev, a->nr_nk);
+	fprintf(f, "<div class=\"card\"><b>%zu</b>updates</div>\n", a->nr_upd);
+	for (k = 0; k < 3; k++)
+		fprintf(f, "<div class=\"card st-%s\"><b>%zu</b>%s</div>\n", states[k], by[k], states[k]);
+	fprintf(f, "<div class=\"card\"><b>%zu</b>devices</div>\n<div class=\"card%s\"><b>%zu</b>negative acks</div>\n"
+		"<div class=\"card\"><b>%zu</b>verdicts</div>\n</div>\n", a->nr_dev, a->nr_nk ? " st-rejected" : "",
+		a->nr_nk, a->nr_vd);
+}
+
 static void print_html(FILE *f, const struct audit *a, const struct grid *t)
 {
 	static const struct {
@@ -1030,23 +1119,20 @@ static void print_html(FILE *f, const struct audit *a, const struct grid *t)
 		{ "s-devices", "Devices", { G_DEVICES, G_NACKS }, NULL },
 		{ "s-checkers", "Checkers", { G_CHECKERS, G_VERDICTS }, svg_verdicts },
 	};
-	char h[HEX_LEN];
 	unsigned int i, j;
 
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>fwgate audit: ", f);
 	html_text(f, a->g->name);
 	fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>fwgate audit: ", css);
 	html_text(f, a->g->name);
-	fprintf(f, "</h1>\n<p class=\"summary\">%llu blocks, %llu transactions, head <code>%s</code>. "
-		"%zu updates, %zu verdicts, %zu devices, %zu negative acks.</p>\n",
-		(unsigned long long)fwg_state_height(a->st), (unsigned long long)a->nr_tx,
-		hex(fwg_state_tip(a->st), h), a->nr_upd, a->nr_vd, a->nr_dev, a->nr_nk);
+	fputs("</h1>\n", f);
+	summary_html(f, a);
 	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
 		fprintf(f, "<section id=\"%s\">\n<h2>%s</h2>\n", sections[i].id, sections[i].title);
 		for (j = 0; j < 2 && sections[i].grids[j] < NR_GRIDS; j++) {
 			if (j)
 				fprintf(f, "<h3>%s</h3>\n", t[sections[i].grids[j]].title);
-			grid_html(f, &t[sections[i].grids[j]]);
+			grid_html(f, &t[sections[i].grids[j]], j);
 			if (!j && sections[i].chart)
 				sections[i].chart(f, a);
 		}
@@ -1063,40 +1149,47 @@ int fwg_audit_cmd(int argc, char **argv)
 		{ "node", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "html", required_argument, NULL, 'H' },
+		{ "genesis", required_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *node = NULL, *html = NULL;
+	uint8_t genesis[FWGATE_ID_LEN];
+	const uint8_t *pin = NULL;
 	struct grid t[NR_GRIDS];
 	struct fwg_err err;
 	struct audit *a;
-	int c, json = 0, ret = 1;
+	int c, json = 0, ret = FWG_EXIT_FAIL;
 	unsigned int i;
 	FILE *f;
 
 	while ((c = getopt_long(argc, argv, "n:jH:", longopts, NULL)) != -1) {
-		if (c == 'n')
+		if (c == 'G') {
+			fwg_genesis_arg(optarg, genesis);
+			pin = genesis;
+		} else if (c == 'n')
 			node = optarg;
 		else if (c == 'j')
 			json = 1;
 		else if (c == 'H')
 			html = optarg;
 		else
-			fatalx(USAGE);
+			usagex(USAGE);
 	}
 	if (!node || optind != argc || (json && html))
-		fatalx(USAGE);
+		usagex(USAGE);
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		fatalx("out of memory");
 	a->err = &err;
 	a->st = fwg_state_new();
 	fwg_state_set_threads(a->st, sysconf(_SC_NPROCESSORS_ONLN));
-	if (fwg_node_follow(node, 0, a->st, add_block, a, &err)) {
-		log_warnx("chain does not verify: %s", err.msg);
+	if (fwg_node_follow_pinned(node, pin, a->st, add_block, a, &err)) {
+		ret = fwg_follow_failed(&err);
 		goto out;
 	}
 	if (!a->g) {
 		log_warnx("%s: the chain holds no genesis", node);
+		ret = FWG_EXIT_VERIFY;
 		goto out;
 	}
 	if (json) {

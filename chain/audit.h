@@ -6,7 +6,9 @@
 #ifndef FWG_AUDIT_H
 #define FWG_AUDIT_H
 
-/* The `fwgate audit --node URL [--json | --html FILE]` command; argv[0] is "audit". */
+#define FWG_AUDIT_ARGS "--node URL [--genesis HASH] [--json | --html FILE]"
+
+/* The `fwgate audit` command; argv[0] is "audit". */
 int fwg_audit_cmd(int argc, char **argv);
 
 #endif

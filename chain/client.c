@@ -5,7 +5,10 @@
 #include <string.h>
 
 #include "client.h"
+#include "exit.h"
 #include "http.h"
+#include "keys.h"
+#include "log.h"
 
 struct answer {
 	char *buf;
@@ -121,6 +124,7 @@ struct reader {
 	void *arg;
 	struct fwg_err *err;
 	const struct fwg_http_res *res;
+	const uint8_t *pin;
 	struct fwg_block_stream blocks;
 };
 
@@ -128,7 +132,14 @@ static int follow_block(const uint8_t *block, size_t len, void *arg)
 {
 	struct reader *r = arg;
 
-	return fwg_state_add_block(r->st, block, len, 1, r->err) || (r->fn && r->fn(block, len, r->arg));
+	if (fwg_state_add_block(r->st, block, len, 1, r->err))
+		return 1;
+	if (r->pin && fwg_state_height(r->st) == 1 && memcmp(fwg_state_tip(r->st), r->pin, FWGATE_ID_LEN)) {
+		r->err->kind = FWG_ERR_SIGNER;
+		snprintf(r->err->msg, sizeof(r->err->msg), "block 0: its hash is not the pinned genesis (--genesis)");
+		return 1;
+	}
+	return r->fn && r->fn(block, len, r->arg);
 }
 
 /* Only a 200's body is blocks: a node's error page does not make its chain one that does not verify. */
@@ -139,11 +150,11 @@ static int follow_body(const void *data, size_t n, void *arg)
 	return r->res->status == 200 ? fwg_block_stream_feed(&r->blocks, data, n) : 0;
 }
 
-int fwg_node_follow(const char *node, uint64_t from, struct fwg_state *st,
-		    int (*fn)(const uint8_t *block, size_t len, void *arg), void *arg, struct fwg_err *err)
+static int follow(const char *node, uint64_t from, const uint8_t *pin, struct fwg_state *st,
+		  int (*fn)(const uint8_t *block, size_t len, void *arg), void *arg, struct fwg_err *err)
 {
 	struct fwg_http_res res;
-	struct reader r = { .st = st, .fn = fn, .arg = arg, .err = err, .res = &res,
+	struct reader r = { .st = st, .fn = fn, .arg = arg, .err = err, .res = &res, .pin = pin,
 			    .blocks = { .fn = follow_block, .arg = &r } };
 	char url[2048], why[32];
 	/* A node that stalls must not hang a daemon that follows it for ever. */
@@ -160,10 +171,40 @@ int fwg_node_follow(const char *node, uint64_t from, struct fwg_state *st,
 		return -1;	/* @err says why the block did not verify */
 	snprintf(why, sizeof(why), "HTTP %d", res.status);
 	if (r.blocks.err || rc || res.status != 200 || r.blocks.len) {
+		if (rc || res.status != 200 || r.blocks.len)
+			err->kind = FWG_ERR_UNREACHABLE;
 		snprintf(err->msg, sizeof(err->msg), "%.120s: %.130s", url,
 			 r.blocks.err == -EMSGSIZE ? r.blocks.msg : r.blocks.err ? "out of memory" :
 			 rc ? res.err : res.status != 200 ? why : "stream ends mid-block");
 		return -1;
 	}
 	return 0;
+}
+
+int fwg_node_follow(const char *node, uint64_t from, struct fwg_state *st,
+		    int (*fn)(const uint8_t *block, size_t len, void *arg), void *arg, struct fwg_err *err)
+{
+	return follow(node, from, NULL, st, fn, arg, err);
+}
+
+int fwg_node_follow_pinned(const char *node, const uint8_t *genesis, struct fwg_state *st,
+			   int (*fn)(const uint8_t *block, size_t len, void *arg), void *arg, struct fwg_err *err)
+{
+	return follow(node, 0, genesis, st, fn, arg, err);
+}
+
+void fwg_genesis_arg(const char *hex, uint8_t out[FWGATE_ID_LEN])
+{
+	if (strlen(hex) != 2 * FWGATE_ID_LEN || fwg_unhex(hex, out, FWGATE_ID_LEN))
+		usagex("--genesis: \"%s\" is not the 64 hex digits of block 0's hash", hex);
+}
+
+int fwg_follow_failed(const struct fwg_err *err)
+{
+	if (err->kind == FWG_ERR_UNREACHABLE) {
+		log_warnx("chain could not be read: %s", err->msg);
+		return FWG_EXIT_UNREACHABLE;
+	}
+	log_warnx("chain does not verify: %s", err->msg);
+	return FWG_EXIT_VERIFY;
 }

@@ -46,9 +46,23 @@ void fwg_block_stream_end(struct fwg_block_stream *bs);
 /*
  * Reads the blocks from @from on, adds each to @st, which verifies it (signatures too), and calls @fn, when
  * not NULL, with each block that verified. 0 once the node's stream ended cleanly; -1 with @err filled: a
- * block that does not verify, or an unreachable node, an answer other than 200, a stream cut short.
+ * block that does not verify, or (err->kind FWG_ERR_UNREACHABLE) an unreachable node, an answer other than
+ * 200, a stream cut short.
  */
 int fwg_node_follow(const char *node, uint64_t from, struct fwg_state *st,
 		    int (*fn)(const uint8_t *block, size_t len, void *arg), void *arg, struct fwg_err *err);
+
+/*
+ * fwg_node_follow from block 0 with the chain pinned, as devices pin it: when @genesis is not NULL, block 0's
+ * hash must be it, or the chain does not verify.
+ */
+int fwg_node_follow_pinned(const char *node, const uint8_t *genesis, struct fwg_state *st,
+			   int (*fn)(const uint8_t *block, size_t len, void *arg), void *arg, struct fwg_err *err);
+
+/* After fwg_node_follow failed: says why, and returns the exit status that tells which (lib/exit.h). */
+int fwg_follow_failed(const struct fwg_err *err);
+
+/* "--genesis": the 64 hex digits of block 0's hash into @out; exits FWG_EXIT_USAGE naming @hex if not. */
+void fwg_genesis_arg(const char *hex, uint8_t out[FWGATE_ID_LEN]);
 
 #endif

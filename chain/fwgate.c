@@ -18,6 +18,7 @@
 
 #include "audit.h"
 #include "client.h"
+#include "exit.h"
 #include "cmd.h"
 #include "files.h"
 #include "keys.h"
@@ -25,6 +26,7 @@
 #include "seal.h"
 #include "log.h"
 #include "nl.h"
+#include "progress.h"
 
 #define OUT_MAX FWG_TX_MAX
 
@@ -41,7 +43,10 @@ struct opts {
 	unsigned int nr_manufacturers;
 	const char **recipients;
 	unsigned int nr_recipients;
-	int quiet;
+	int quiet, json;
+	const char *progress;
+	uint8_t genesis[FWGATE_ID_LEN];
+	const uint8_t *pin;		/* genesis when --genesis was given */
 	unsigned long long version;
 	unsigned int threshold;
 };
@@ -71,6 +76,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "culprit", required_argument, NULL, 'C' },
 		{ "reason", required_argument, NULL, 'e' },
 		{ "chunks", required_argument, NULL, 'H' },
+		{ "genesis", required_argument, NULL, 'G' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "progress", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char *end;
@@ -93,6 +101,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'N': o->name = optarg; break;
 		case 'U': o->update = optarg; break;
 		case 'Q': o->quiet = 1; break;
+		case 'J': o->json = 1; break;
+		case 'P': o->progress = optarg; break;
+		case 'G':
+			fwg_genesis_arg(optarg, o->genesis);
+			o->pin = o->genesis;
+			break;
 		case 'R':
 			o->recipients = realloc(o->recipients, (o->nr_recipients + 1) * sizeof(*o->recipients));
 			if (!o->recipients || o->nr_recipients == FWG_SEAL_MAX_RECIPIENTS)
@@ -137,6 +151,20 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+/* The command table, for cmd_usage: set by main. */
+static const struct fwg_cmd *commands_of;
+static size_t nr_commands;
+
+/* A usage error in command @name: its synopsis from the table, on stderr; exits FWG_EXIT_USAGE. */
+static void __attribute__((noreturn)) cmd_usage(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nr_commands && strcmp(commands_of[i].name, name); i++)
+		;
+	usagex("usage: fwgate %s %s", name, i < nr_commands ? commands_of[i].args : "");
+}
+
 static void need(const char *val, const char *name)
 {
 	if (!val)
@@ -158,7 +186,7 @@ static int cmd_keygen(int argc, char **argv)
 	uint32_t alg;
 
 	if (parse_opts(argc, argv, &o) || optind != argc - 1)
-		fatalx("usage: fwgate keygen [--alg rsa3072|p256] NAME");
+		cmd_usage(argv[0]);
 	alg = !o.alg || !strcmp(o.alg, "rsa3072") ? FWGATE_KEY_RSA3072 :
 	      !strcmp(o.alg, "p256") ? FWGATE_KEY_P256 : 0;
 	if (!alg)
@@ -173,7 +201,10 @@ static int write_out(const char *path, const void *buf, size_t len)
 	return fwg_write_file(path, buf, len, 0644) ? 1 : 0;
 }
 
-/* POSTs one transaction to a node; its answer goes to stdout (200) or stderr. 0 once it is in a block. */
+/*
+ * POSTs one transaction to a node; its answer goes to stdout (200) or stderr. 0 once it is in a block,
+ * FWG_EXIT_UNREACHABLE when the node did not answer, 1 when it refused.
+ */
 static int submit(const char *node, const void *tx, size_t len)
 {
 	char answer[1024];
@@ -181,7 +212,7 @@ static int submit(const char *node, const void *tx, size_t len)
 
 	if (code < 0) {
 		log_warnx("%s", answer);
-		return 1;
+		return FWG_EXIT_UNREACHABLE;
 	}
 	if (code != 200) {
 		log_warnx("%s/tx: refused with HTTP %ld: %s", node, code, answer);
@@ -202,8 +233,7 @@ static int cmd_publish(int argc, char **argv)
 	struct opts o;
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
-		fatalx("usage: fwgate publish --key M.key --image IMG --version V --type T --target G "
-		       "[--device ID] [--url MIRROR]... [--node URL] [--chunks HASHLIST] --out U.stmt");
+		cmd_usage(argv[0]);
 	need(o.key, "key");
 	need(o.image, "image");
 	need(o.type, "type");
@@ -256,6 +286,7 @@ static int cmd_upload(int argc, char **argv)
 	static uint8_t chunk[FWG_BLOB_CHUNK], buf[FWG_TX_MAX];
 	uint8_t u_id[FWGATE_ID_LEN];
 	unsigned int sent = 0, had = 0;
+	struct fwg_progress pr;
 	struct fwg_pubkey pub;
 	char answer[1024], path[4096];
 	uint32_t i, count, n;
@@ -267,7 +298,7 @@ static int cmd_upload(int argc, char **argv)
 	FILE *f;
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
-		fatalx("usage: fwgate upload --key M.key --image IMG --node URL [--out PREFIX]");
+		cmd_usage(argv[0]);
 	need(o.key, "key");
 	need(o.image, "image");
 	need(o.node, "node");
@@ -278,6 +309,8 @@ static int cmd_upload(int argc, char **argv)
 	f = fopen(o.image, "rb");
 	if (!f || !count)
 		fatalx("%s: can not be read, or empty", o.image);
+	if (fwg_progress_start(&pr, "upload", size, o.progress))
+		usagex("upload: --progress \"%s\": not auto, bar, lines nor none", o.progress);
 	for (i = 0; i < count; i++) {
 		n = fwg_blob_chunk_len(size, i);
 		if (fread(chunk, 1, n, f) != n)
@@ -289,9 +322,14 @@ static int cmd_upload(int argc, char **argv)
 		if (o.out && write_out(path, buf, len))
 			return 1;
 		code = fwg_node_submit(o.node, buf, len, answer, sizeof(answer));
+		fwg_progress_add(&pr, n);
 		if (code == 409) {
 			had++;
 			continue;
+		}
+		if (code < 0) {
+			log_warnx("%s/tx: chunk %u of %u: the node could not be reached", o.node, i, count);
+			return FWG_EXIT_UNREACHABLE;
 		}
 		if (code != 200) {
 			log_warnx("%s/tx: chunk %u of %u refused with HTTP %ld: %s", o.node, i, count, code, answer);
@@ -299,6 +337,7 @@ static int cmd_upload(int argc, char **argv)
 		}
 		sent++;
 	}
+	fwg_progress_end(&pr);
 	fclose(f);
 	fwg_key_free(key);
 	fwg_hex(u_id, FWGATE_ID_LEN, path);
@@ -335,7 +374,7 @@ static int verdict(int argc, char **argv, uint32_t kind)
 	struct opts o;
 
 	if (parse_opts(argc, argv, &o) || optind != argc - 1)
-		fatalx("usage: fwgate approve|reject --key C.key [--report FILE] [--node URL] --out C.verdict U.stmt");
+		cmd_usage(argv[0]);
 	need(o.key, "key");
 	need(o.out, "out");
 	if (read_stmt(argv[optind], &s))
@@ -380,8 +419,7 @@ static int cmd_provision(int argc, char **argv)
 	int n;
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
-		fatalx("usage: fwgate provision --manufacturer M.pub --checker C.pub... --threshold Q "
-		       "--type T --device-key D.pub --out POLICY");
+		cmd_usage(argv[0]);
 	need(o.manufacturer, "manufacturer");
 	need(o.type, "type");
 	need(o.device_key, "device-key");
@@ -411,8 +449,12 @@ static int cmd_show(int argc, char **argv)
 	char hex[2 * FWGATE_ID_LEN + 1];
 	struct fwg_signed_stmt s;
 
-	if (argc != 2)
-		fatalx("usage: fwgate show U.stmt");
+	if (argc != 2 || (argv[1][0] == '-' && argv[1][1])) {
+		if (argc > 1)
+			log_warnx("show: \"%s\": %s", argv[argc > 2 ? 2 : 1],
+				  argc > 2 ? "one word too many" : "unknown option");
+		cmd_usage(argv[0]);
+	}
 	if (read_stmt(argv[1], &s))
 		return 1;
 	fwg_hex(s.stmt.u_id, FWGATE_ID_LEN, hex);
@@ -448,8 +490,7 @@ static int cmd_genesis(int argc, char **argv)
 	size_t n;
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
-		fatalx("usage: fwgate genesis --name CONSORTIUM --manufacturer M.pub... --checker C.pub... "
-		       "--type T... [--threshold Q] --out GENESIS");
+		cmd_usage(argv[0]);
 	need(o.name, "name");
 	need(o.out, "out");
 	if (!o.nr_manufacturers || !o.nr_checkers || !o.nr_types)
@@ -505,7 +546,7 @@ static int cmd_certify(int argc, char **argv)
 	struct opts o;
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
-		fatalx("usage: fwgate certify --key M.key --type T --device-key D.pub [--node URL] [--out CERT]");
+		cmd_usage(argv[0]);
 	need(o.key, "key");
 	need(o.type, "type");
 	need(o.device_key, "device-key");
@@ -556,8 +597,7 @@ static int cmd_ack(int argc, char **argv)
 	struct opts o;
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
-		fatalx("usage: fwgate ack --key D.key --update U.stmt [--culprit ID|KEY.pub [--reason R]] "
-		       "[--node URL] [--out ACK]");
+		cmd_usage(argv[0]);
 	need(o.key, "key");
 	need(o.update, "update");
 	if (read_stmt(o.update, &s))
@@ -581,15 +621,16 @@ static int cmd_submit(int argc, char **argv)
 	struct opts o;
 	uint8_t *buf;
 	size_t len;
-	int i, err = 0;
+	int i, rc, err = 0;
 
 	if (parse_opts(argc, argv, &o) || optind == argc)
-		fatalx("usage: fwgate submit --node URL TX...");
+		cmd_usage(argv[0]);
 	need(o.node, "node");
 	for (i = optind; i < argc; i++) {
 		if (fwg_read_file(argv[i], &buf, &len, 2 * FWG_TX_MAX))
 			return 1;
-		err |= submit(o.node, buf, len);
+		rc = submit(o.node, buf, len);
+		err = err ? err : rc;
 		free(buf);
 	}
 	return err;
@@ -598,12 +639,23 @@ static int cmd_submit(int argc, char **argv)
 struct chain_print {
 	int quiet;
 	uint64_t nr_tx;
+	struct json_object *blocks;	/* --json: the blocks, printed once the chain verified */
 };
 
+static struct json_object *jhex(const uint8_t *id, size_t len)
+{
+	char hex[2 * FWGATE_ID_LEN + 1];
+
+	fwg_hex(id, len, hex);
+	return json_object_new_string(hex);
+}
+
+/* One block's line and its transactions', or its JSON object. */
 static int print_block(const uint8_t *data, size_t len, void *arg)
 {
 	char hex[2 * FWGATE_ID_LEN + 1];
 	struct chain_print *pr = arg;
+	struct json_object *jb = NULL, *jtxs = NULL, *jt;
 	struct fwg_block b;
 	struct fwg_err err;
 	uint32_t i;
@@ -612,10 +664,20 @@ static int print_block(const uint8_t *data, size_t len, void *arg)
 		return 0;
 	pr->nr_tx += b.hdr.nr_tx;
 	fwg_hex(b.hash, FWGATE_ID_LEN, hex);
-	if (pr->quiet < 2)
+	if (pr->blocks) {
+		jb = json_object_new_object();
+		jtxs = json_object_new_array();
+		json_object_object_add(jb, "height", json_object_new_uint64(b.hdr.height));
+		json_object_object_add(jb, "hash", json_object_new_string(hex));
+		json_object_object_add(jb, "time_ms", json_object_new_uint64(b.hdr.time_ms));
+		json_object_object_add(jb, "nr_tx", json_object_new_int(b.hdr.nr_tx));
+		json_object_object_add(jb, "tx", jtxs);
+		json_object_array_add(pr->blocks, jb);
+	} else if (pr->quiet < 2) {
 		printf("block %llu %s time %llu.%03llu, %u tx\n", (unsigned long long)b.hdr.height, hex,
 		       (unsigned long long)b.hdr.time_ms / 1000, (unsigned long long)b.hdr.time_ms % 1000,
 		       b.hdr.nr_tx);
+	}
 	for (i = 0; i < b.hdr.nr_tx && !pr->quiet; i++) {
 		struct fwg_tx tx;
 		uint32_t j, first;
@@ -632,40 +694,79 @@ static int print_block(const uint8_t *data, size_t len, void *arg)
 					break;
 			}
 			fwg_hex(s.u_id, FWGATE_ID_LEN, hex);
-			printf("  %-8s %s chunks %u-%u of %u\n", "blob", hex, first, first + j - i - 1,
-			       be32toh(s.count));
+			if (jtxs) {
+				jt = json_object_new_object();
+				json_object_object_add(jt, "type", json_object_new_string("blob"));
+				json_object_object_add(jt, "u_id", json_object_new_string(hex));
+				json_object_object_add(jt, "first", json_object_new_int64(first));
+				json_object_object_add(jt, "last", json_object_new_int64(first + j - i - 1));
+				json_object_object_add(jt, "count", json_object_new_int64(be32toh(s.count)));
+				json_object_array_add(jtxs, jt);
+			} else {
+				printf("  %-8s %s chunks %u-%u of %u\n", "blob", hex, first, first + j - i - 1,
+				       be32toh(s.count));
+			}
 			i = j - 1;
 			continue;
 		}
-		fwg_hex(b.tx_id[i], FWGATE_ID_LEN, hex);
-		printf("  %-8s %s\n", fwg_tx_type_name(b.tx[i][1]), hex);
+		if (jtxs) {
+			jt = json_object_new_object();
+			json_object_object_add(jt, "type", json_object_new_string(fwg_tx_type_name(b.tx[i][1])));
+			json_object_object_add(jt, "id", jhex(b.tx_id[i], FWGATE_ID_LEN));
+			json_object_array_add(jtxs, jt);
+		} else {
+			fwg_hex(b.tx_id[i], FWGATE_ID_LEN, hex);
+			printf("  %-8s %s\n", fwg_tx_type_name(b.tx[i][1]), hex);
+		}
 	}
 	fwg_block_release(&b);
 	return 0;
+}
+
+static void print_json(struct json_object *j)
+{
+	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(j);
 }
 
 static int cmd_log(int argc, char **argv)
 {
 	struct chain_print pr = {};
 	char hex[2 * FWGATE_ID_LEN + 1];
+	struct json_object *j;
 	struct fwg_state *st;
 	struct fwg_err err;
 	struct opts o;
+	int ret;
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
-		fatalx("usage: fwgate log --node URL [--quiet]");
+		cmd_usage(argv[0]);
 	need(o.node, "node");
 	st = fwg_state_new();
 	fwg_state_set_threads(st, sysconf(_SC_NPROCESSORS_ONLN));
 	pr.quiet = o.quiet;
-	if (fwg_node_follow(o.node, 0, st, print_block, &pr, &err)) {
-		log_warnx("chain does not verify: %s", err.msg);
+	if (o.json)
+		pr.blocks = json_object_new_array();
+	if (fwg_node_follow_pinned(o.node, o.pin, st, print_block, &pr, &err)) {
+		ret = fwg_follow_failed(&err);
+		json_object_put(pr.blocks);
 		fwg_state_free(st);
-		return 1;
+		return ret;
 	}
 	fwg_hex(fwg_state_tip(st), FWGATE_ID_LEN, hex);
-	printf("chain verifies: %llu blocks, %llu transactions, head %s\n",
-	       (unsigned long long)fwg_state_height(st), (unsigned long long)pr.nr_tx, hex);
+	if (o.json) {
+		j = json_object_new_object();
+		json_object_object_add(j, "verified", json_object_new_boolean(1));
+		json_object_object_add(j, "pinned", json_object_new_boolean(!!o.pin));
+		json_object_object_add(j, "blocks", json_object_new_uint64(fwg_state_height(st)));
+		json_object_object_add(j, "transactions", json_object_new_uint64(pr.nr_tx));
+		json_object_object_add(j, "head", json_object_new_string(hex));
+		json_object_object_add(j, "chain", pr.blocks);
+		print_json(j);
+	} else {
+		printf("chain verifies: %llu blocks, %llu transactions, head %s\n",
+		       (unsigned long long)fwg_state_height(st), (unsigned long long)pr.nr_tx, hex);
+	}
 	fwg_state_free(st);
 	return 0;
 }
@@ -710,26 +811,35 @@ static int cmd_proof(int argc, char **argv)
 	size_t txlen, plen;
 	struct opts o;
 	CURL *curl;
-	int ok = 0;
+	CURLcode cc;
+	long height;
+	int ret = FWG_EXIT_VERIFY;
 
 	if (parse_opts(argc, argv, &o) || optind != argc - 1)
-		fatalx("usage: fwgate proof --node URL TX_ID");
+		cmd_usage(argv[0]);
 	need(o.node, "node");
-	if (fwg_unhex(argv[optind], id, FWGATE_ID_LEN))
-		fatalx("\"%s\" is not 64 hex digits", argv[optind]);
+	if (strlen(argv[optind]) != 2 * FWGATE_ID_LEN || fwg_unhex(argv[optind], id, FWGATE_ID_LEN))
+		usagex("proof: \"%s\" is not a transaction id (64 hex digits)", argv[optind]);
 	snprintf(url, sizeof(url), "%s/tx/%s", o.node, argv[optind]);
 	curl = curl_easy_init();
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, fwg_http_collect);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
 	curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
-	if (curl_easy_perform(curl) == CURLE_OK && r.p)
+	cc = curl_easy_perform(curl);
+	if (cc == CURLE_OK && r.p)
 		j = json_tokener_parse(r.p);
 	curl_easy_cleanup(curl);
 	if (!j) {
-		log_warnx("%s: no such transaction, or not JSON", url);
-		return 1;
+		free(r.p);
+		if (cc == CURLE_HTTP_RETURNED_ERROR) {
+			log_warnx("%s: no such transaction", url);
+			return FWG_EXIT_FAIL;
+		}
+		log_warnx("%s: %s", url, cc != CURLE_OK ? curl_easy_strerror(cc) : "the answer is not JSON");
+		return cc != CURLE_OK ? FWG_EXIT_UNREACHABLE : FWG_EXIT_VERIFY;
 	}
+	height = json_object_get_int64(json_object_object_get(j, "height"));
 	tx = unhex_alloc(jstr(j, "tx"), FWG_TX_MAX, &txlen);
 	pbuf = unhex_alloc(jstr(j, "proof"), 16 + FWG_PROOF_MAX_DEPTH * FWGATE_ID_LEN, &plen);
 	if (!tx || !pbuf || fwg_proof_decode(pbuf, plen, &p) || fwg_unhex(jstr(j, "merkle_root"), root, 32) ||
@@ -750,23 +860,38 @@ static int cmd_proof(int argc, char **argv)
 	/* The block: read and verify the chain up to it, then compare. */
 	st = fwg_state_new();
 	fwg_state_set_threads(st, sysconf(_SC_NPROCESSORS_ONLN));
-	if (fwg_node_follow(o.node, 0, st, NULL, NULL, &err) ||
-	    fwg_state_height(st) <= (uint64_t)json_object_get_int64(json_object_object_get(j, "height"))) {
-		log_warnx("the chain does not verify or is shorter than the block: %s", err.msg);
+	if (fwg_node_follow_pinned(o.node, o.pin, st, NULL, NULL, &err)) {
+		ret = fwg_follow_failed(&err);
+		goto out;
+	}
+	if (height < 0 || fwg_state_height(st) <= (uint64_t)height) {
+		log_warnx("the verified chain is shorter than the block the node names (%ld)", height);
 		goto out;
 	}
 	{
 		uint64_t h;
 
-		if (fwg_state_find(st, id, &h) ||
-		    h != (uint64_t)json_object_get_int64(json_object_object_get(j, "height"))) {
+		if (fwg_state_find(st, id, &h) || h != (uint64_t)height) {
 			log_warnx("the verified chain does not hold this transaction at that height");
 			goto out;
 		}
 	}
-	printf("transaction %s: in block %lld at index %u of %u, proof verifies\n", argv[optind],
-	       (long long)json_object_get_int64(json_object_object_get(j, "height")), p.index, p.size);
-	ok = 1;
+	if (o.json) {
+		struct json_object *jo = json_object_new_object();
+
+		json_object_object_add(jo, "tx", json_object_new_string(argv[optind]));
+		json_object_object_add(jo, "height", json_object_new_int64(height));
+		json_object_object_add(jo, "index", json_object_new_int64(p.index));
+		json_object_object_add(jo, "size", json_object_new_int64(p.size));
+		json_object_object_add(jo, "block", json_object_new_string(jstr(j, "block")));
+		json_object_object_add(jo, "pinned", json_object_new_boolean(!!o.pin));
+		json_object_object_add(jo, "verified", json_object_new_boolean(1));
+		print_json(jo);
+	} else {
+		printf("transaction %s: in block %ld at index %u of %u, proof verifies\n", argv[optind], height,
+		       p.index, p.size);
+	}
+	ret = FWG_EXIT_OK;
 out:
 	if (st)
 		fwg_state_free(st);
@@ -774,7 +899,7 @@ out:
 	free(r.p);
 	free(tx);
 	free(pbuf);
-	return !ok;
+	return ret;
 }
 
 #define IMAGE_MAX (1ull << 32)
@@ -789,7 +914,7 @@ static int cmd_seal(int argc, char **argv)
 	int err;
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
-		fatalx("usage: fwgate seal --image IMG --recipient D.pub... --out SEALED");
+		cmd_usage(argv[0]);
 	need(o.image, "image");
 	need(o.out, "out");
 	if (!o.nr_recipients)
@@ -821,7 +946,7 @@ static int cmd_unseal(int argc, char **argv)
 	int err;
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
-		fatalx("usage: fwgate unseal --key D.key --image SEALED --out IMG");
+		cmd_usage(argv[0]);
 	need(o.key, "key");
 	need(o.image, "image");
 	need(o.out, "out");
@@ -839,27 +964,42 @@ static int cmd_unseal(int argc, char **argv)
 }
 
 static const struct fwg_cmd commands[] = {
-	{ "keygen", cmd_keygen, "generate a key pair NAME.key (0600) and NAME.pub" },
-	{ "provision", cmd_provision, "write a device's trust-policy file" },
-	{ "publish", cmd_publish, "sign an update statement for an image (manufacturer)" },
-	{ "approve", cmd_approve, "sign an approval of an update statement (checker)" },
-	{ "reject", cmd_reject, "sign a rejection of an update statement (checker)" },
-	{ "upload", cmd_upload, "put a published image in the chain as signed chunks (manufacturer)" },
-	{ "show", cmd_show, "print an update statement" },
-	{ "genesis", cmd_genesis, "write the consortium's genesis transaction" },
-	{ "certify", cmd_certify, "sign a device certificate, submit it with --node (manufacturer)" },
-	{ "ack", cmd_ack, "sign a device's install ack, or with --culprit a nack (device, tests)" },
-	{ "submit", cmd_submit, "submit transaction files to a node" },
-	{ "log", cmd_log, "read the chain from a node, verify it and print it" },
-	{ "proof", cmd_proof, "check a transaction's inclusion proof against the verified chain" },
-	{ "audit", fwg_audit_cmd, "verify the chain and report who vetted, installed and blamed what" },
-	{ "seal", cmd_seal, "encrypt an image once, its key wrapped for each recipient's P-256 key" },
-	{ "unseal", cmd_unseal, "decrypt a sealed image with a recipient's key" },
+	{ "keygen", cmd_keygen, "generate a key pair NAME.key (0600) and NAME.pub", "[--alg rsa3072|p256] NAME" },
+	{ "provision", cmd_provision, "write a device's trust-policy file",
+	  "--manufacturer M.pub --checker C.pub... --threshold Q --type T --device-key D.pub --out POLICY" },
+	{ "publish", cmd_publish, "sign an update statement for an image (manufacturer)",
+	  "--key M.key --image IMG --version V --type T --target G [--device ID] [--url MIRROR]... [--node URL] "
+	  "[--chunks HASHLIST] --out U.stmt" },
+	{ "approve", cmd_approve, "sign an approval of an update statement (checker)",
+	  "--key C.key [--report FILE] [--node URL] --out C.verdict U.stmt" },
+	{ "reject", cmd_reject, "sign a rejection of an update statement (checker)",
+	  "--key C.key [--report FILE] [--node URL] --out C.verdict U.stmt" },
+	{ "upload", cmd_upload, "put a published image in the chain as signed chunks (manufacturer)",
+	  "--key M.key --image IMG --node URL [--out PREFIX] [--progress auto|bar|lines|none]" },
+	{ "show", cmd_show, "print an update statement", "U.stmt" },
+	{ "genesis", cmd_genesis, "write the consortium's genesis transaction",
+	  "--name CONSORTIUM --manufacturer M.pub... --checker C.pub... --type T... [--threshold Q] --out GENESIS" },
+	{ "certify", cmd_certify, "sign a device certificate, submit it with --node (manufacturer)",
+	  "--key M.key --type T --device-key D.pub [--node URL] [--out CERT]" },
+	{ "ack", cmd_ack, "sign a device's install ack, or with --culprit a nack (device, tests)",
+	  "--key D.key --update U.stmt [--culprit ID|KEY.pub [--reason R]] [--node URL] [--out ACK]" },
+	{ "submit", cmd_submit, "submit transaction files to a node", "--node URL TX..." },
+	{ "log", cmd_log, "read the chain from a node, verify it and print it",
+	  "--node URL [--genesis HASH] [--quiet] [--json]" },
+	{ "proof", cmd_proof, "check a transaction's inclusion proof against the verified chain",
+	  "--node URL [--genesis HASH] [--json] TX_ID" },
+	{ "audit", fwg_audit_cmd, "verify the chain and report who vetted, installed and blamed what",
+	  FWG_AUDIT_ARGS },
+	{ "seal", cmd_seal, "encrypt an image once, its key wrapped for each recipient's P-256 key",
+	  "--image IMG --recipient D.pub... --out SEALED" },
+	{ "unseal", cmd_unseal, "decrypt a sealed image with a recipient's key", "--key D.key --image SEALED --out IMG" },
 };
 
 int main(int argc, char **argv)
 {
 	log_init("fwgate", 0);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	return fwg_cmd_main("fwgate", commands, sizeof(commands) / sizeof(commands[0]), argc, argv, NULL);
+	commands_of = commands;
+	nr_commands = sizeof(commands) / sizeof(commands[0]);
+	return fwg_cmd_main("fwgate", commands, nr_commands, argc, argv, NULL);
 }

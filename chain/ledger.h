@@ -117,6 +117,7 @@ enum fwg_err_kind {
 	FWG_ERR_SIGNER,		/* unregistered signer, or the signature does not verify */
 	FWG_ERR_REPLAY,		/* the signed statement is already in the ledger */
 	FWG_ERR_REFERENCE,	/* names an update, device or type the ledger does not have */
+	FWG_ERR_UNREACHABLE,	/* the node did not answer, or not with the chain (fwg_node_follow) */
 };
 
 struct fwg_err {

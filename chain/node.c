@@ -37,6 +37,8 @@
 #include <microhttpd.h>
 
 #include "cache.h"
+#include "cmd.h"
+#include "exit.h"
 #include "etcd.h"
 #include "ledger.h"
 #include "files.h"
@@ -1574,14 +1576,16 @@ static int bootstrap(const char *path)
 	return node.nr_blocks ? 0 : -1;
 }
 
-static void usage(void)
+/* On stdout with exit 0 for --help, on stderr with FWG_EXIT_USAGE after a usage error. */
+static void usage(int status)
 {
-	fprintf(stderr,
+	fprintf(status ? stderr : stdout,
 		"usage: fwgate-node --etcd URL[,URL...] [--listen ADDR:PORT|[ADDR6]:PORT] [--prefix P] [--genesis FILE]\n"
 		"                   [--blobs DIR] [--batch-ms N] [--max-batch N] [--heartbeat S] [--poll-ms N]\n"
 		"                   [--max-connections N] [--cache-mib N] [--head-max-age S]\n"
-		"                   [--etcd-cacert FILE] [--etcd-cert FILE --etcd-key FILE] [--no-verify-peers] [-v]\n");
-	exit(1);
+		"                   [--etcd-cacert FILE] [--etcd-cert FILE --etcd-key FILE] [--no-verify-peers] [-v]\n"
+		"       fwgate-node --help | --version\n");
+	exit(status);
 }
 
 /* "192.0.2.1:8470" or "[2001:db8::1]:8470" into sa; 0, or -1 if it is neither. */
@@ -1660,6 +1664,9 @@ int main(int argc, char **argv)
 		{ "etcd-key", required_argument, NULL, '3' },
 		{ "verify-peers", no_argument, &node.verify_peers, 1 },
 		{ "no-verify-peers", no_argument, &node.verify_peers, 0 },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *etcd = NULL, *listen = "127.0.0.1:8470", *genesis = NULL;
@@ -1672,7 +1679,7 @@ int main(int argc, char **argv)
 	int c, verbose = 0;
 	sigset_t set;
 
-	while ((c = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e': etcd = optarg; break;
 		case 'l': listen = optarg; break;
@@ -1690,13 +1697,21 @@ int main(int argc, char **argv)
 		case '2': cert = optarg; break;
 		case '3': key = optarg; break;
 		case 'v': verbose++; break;
+		case 'h': usage(FWG_EXIT_OK); break;
+		case 'V': fwg_print_version("fwgate-node"); break;
 		case 0: break;
-		default: usage();
+		default: usage(FWG_EXIT_USAGE);
 		}
 	}
 	log_init("fwgate-node", verbose);
-	if (!etcd || optind != argc)
-		usage();
+	if (optind != argc) {
+		fprintf(stderr, "fwgate-node: \"%s\": unexpected argument\n", argv[optind]);
+		usage(FWG_EXIT_USAGE);
+	}
+	if (!etcd) {
+		fprintf(stderr, "fwgate-node: missing --etcd\n");
+		usage(FWG_EXIT_USAGE);
+	}
 	if (parse_listen(listen, &sa))
 		fatalx("--listen: \"%s\" is not IPV4-ADDRESS:PORT nor [IPV6-ADDRESS]:PORT", listen);
 	if (!node.max_batch || node.max_batch > FWG_BLOCK_MAX_TX)

@@ -231,6 +231,9 @@ static void judge(struct daemon *d, struct update *u)
 		log_info("update %.16s: %s published", hex, checker_verdict_name(res.verdict));
 }
 
+#define DAEMON_USAGE \
+	"usage: fwgate-checker daemon --node URL --key C.key --config FILE --reports DIR [--interval S] [--once]"
+
 int checker_daemon(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -257,12 +260,11 @@ int checker_daemon(int argc, char **argv)
 		case 'r': d.reports = optarg; break;
 		case 'i': interval = atoi(optarg); break;
 		case '1': once = 1; break;
-		default: return 1;
+		default: usagex(DAEMON_USAGE);
 		}
 	}
 	if (!d.node || !key || !config || !d.reports || optind != argc || !interval)
-		fatalx("usage: fwgate-checker daemon --node URL --key C.key --config FILE --reports DIR "
-		       "[--interval S] [--once]");
+		usagex(DAEMON_USAGE);
 	if (checker_config_load(config, &d.cfg))
 		return 1;
 	d.key = fwg_key_load_private(key);

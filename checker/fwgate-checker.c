@@ -15,7 +15,7 @@
 #include "log.h"
 #include "pipeline.h"
 
-/* Exit statuses of `analyse`; 1 stays for errors (fatal). */
+/* Exit statuses of `analyse`; 1 stays for errors (fatal), 64 for usage errors (lib/exit.h). */
 enum { EXIT_APPROVE = 0, EXIT_REJECT = 2, EXIT_NO_VERDICT = 3 };
 
 #define ANALYSE_USAGE \
@@ -49,12 +49,12 @@ static int cmd_analyse(int argc, char **argv)
 		case 'u': ro.user = optarg; break;
 		case 'n': check_only = 1; break;
 		case 'v': verbose++; break;
-		default: fatalx(ANALYSE_USAGE);
+		default: usagex(ANALYSE_USAGE);
 		}
 	}
 	log_init("fwgate-checker", verbose);
 	if (!config || argc - optind != !check_only)
-		fatalx(ANALYSE_USAGE);
+		usagex(ANALYSE_USAGE);
 	if (checker_config_load(config, &cfg))
 		return 1;
 	if (check_only) {
@@ -75,12 +75,12 @@ static int cmd_analyse(int argc, char **argv)
 
 static const struct fwg_cmd commands[] = {
 	{ "analyse", cmd_analyse,
-	  "[-v] [-k] [-u USER] [-o REPORT] --config FILE IMAGE | -n --config FILE: run the analysers (as USER,\n"
-	  "           by default nobody when run as root); exit 0 approve, 2 reject, 3 no verdict, 1 error;\n"
-	  "           -n only checks the config" },
+	  "run the analysers (as USER, by default nobody when run as root); exit 0 approve, 2 reject,\n"
+	  "  3 no verdict, 1 error, 64 usage; -n only checks the config",
+	  "[-v] [-k] [-u USER] [-o REPORT] --config FILE IMAGE | -n --config FILE" },
 	{ "daemon", checker_daemon,
-	  "--node URL --key C.key --config FILE --reports DIR [--interval S] [--once]: follow the chain;\n"
-	  "           fetch, analyse and publish a verdict on every update this checker vets" },
+	  "follow the chain; fetch, analyse and publish a verdict on every update this checker vets",
+	  "--node URL --key C.key --config FILE --reports DIR [--interval S] [--once]" },
 };
 
 int main(int argc, char **argv)

@@ -4,33 +4,71 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "exit.h"
 
-static void usage(const char *prog, const struct fwg_cmd *cmds, size_t n)
+void fwg_print_version(const char *prog)
+{
+	printf("%s %s\n", prog, FWG_VERSION);
+	exit(FWG_EXIT_OK);
+}
+
+static void usage(FILE *f, const char *prog, const struct fwg_cmd *cmds, size_t n)
 {
 	size_t i, w = 0;
 
 	for (i = 0; i < n; i++)
 		if (strlen(cmds[i].name) > w)
 			w = strlen(cmds[i].name);
-	fprintf(stderr, "usage: %s COMMAND [ARGS]\n\n", prog);
+	fprintf(f, "usage: %s COMMAND [ARGS]\n       %s COMMAND --help\n       %s --version\n\n", prog, prog,
+		prog);
 	for (i = 0; i < n; i++)
-		fprintf(stderr, "  %-*s  %s\n", (int)w, cmds[i].name, cmds[i].help);
-	exit(1);
+		fprintf(f, "  %-*s  %s\n", (int)w, cmds[i].name, cmds[i].help);
+}
+
+static int is_help(const char *arg)
+{
+	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}
+
+static void command_help(const char *prog, const struct fwg_cmd *c)
+{
+	printf("usage: %s %s%s%s\n\n  %s\n", prog, c->name, c->args ? " " : "", c->args ? c->args : "", c->help);
+	exit(FWG_EXIT_OK);
 }
 
 int fwg_cmd_main(const char *prog, const struct fwg_cmd *cmds, size_t n, int argc, char **argv,
 		 int (*dflt)(int argc, char **argv))
 {
 	size_t i;
+	int a;
 
 	if (argc < 2) {
 		if (dflt)
 			return dflt(argc, argv);
-		usage(prog, cmds, n);
+		usage(stderr, prog, cmds, n);
+		return FWG_EXIT_USAGE;
 	}
-	for (i = 0; i < n; i++)
-		if (!strcmp(argv[1], cmds[i].name))
-			return cmds[i].fn(argc - 1, argv + 1);
-	usage(prog, cmds, n);
-	return 1;
+	if (is_help(argv[1]) || !strcmp(argv[1], "help")) {
+		if (argc > 2)
+			for (i = 0; i < n; i++)
+				if (!strcmp(argv[2], cmds[i].name))
+					command_help(prog, &cmds[i]);
+		usage(stdout, prog, cmds, n);
+		return FWG_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version"))
+		fwg_print_version(prog);
+	for (i = 0; i < n; i++) {
+		if (strcmp(argv[1], cmds[i].name))
+			continue;
+		for (a = 2; a < argc && strcmp(argv[a], "--"); a++)
+			if (is_help(argv[a]))
+				command_help(prog, &cmds[i]);
+		if (argc == 3 && !strcmp(argv[2], "--version"))
+			fwg_print_version(prog);
+		return cmds[i].fn(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "%s: \"%s\": %s\n", prog, argv[1], argv[1][0] == '-' ? "unknown option" : "unknown command");
+	usage(stderr, prog, cmds, n);
+	return FWG_EXIT_USAGE;
 }

@@ -125,8 +125,14 @@ struct fwg_key *fwg_key_parse(const uint8_t *buf, size_t len, int private, const
 	} else {
 		pkey = private ? d2i_AutoPrivateKey(NULL, &p, len) : d2i_PUBKEY(NULL, &p, len);
 	}
-	if (!pkey)
-		log_ssl(path);
+	if (!pkey) {
+		unsigned long e = ERR_get_error();
+		const char *why = e ? ERR_reason_error_string(e) : NULL;
+
+		log_warnx("%s: not a valid %s key: damaged, truncated or of another kind (OpenSSL: %s)", path,
+			  private ? "private" : "public", why ? why : "no reason given");
+		ERR_clear_error();
+	}
 	return key_wrap(pkey);
 }
 

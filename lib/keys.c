@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The parts of lib/keys.h that are the same for both backends (lib/crypto.h). */
+#define _GNU_SOURCE	/* memmem */
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,45 @@
 #define KEY_FILE_MAX	(64 << 10)
 
 /* Reads a key file; a private one only if no one else may read it. Its bytes are wiped once parsed. */
+/*
+ * The mistakes a person makes with key files, said in words before the crypto library says them in its own:
+ * an empty file, a public key given for a private one or the other way, an encrypted key, not a key at all.
+ */
+static int wrong_kind(const char *path, const uint8_t *buf, size_t len, int private)
+{
+	const char *pem = memmem(buf, len, "-----BEGIN ", 11);
+
+	if (!len) {
+		log_warnx("%s: empty, not a key", path);
+		return 1;
+	}
+	if (!pem) {
+		/* DER: a SEQUENCE. */
+		if (buf[0] == 0x30)
+			return 0;
+		log_warnx("%s: not a key: neither PEM (-----BEGIN ...) nor DER", path);
+		return 1;
+	}
+	pem += 11;
+	if (!strncmp(pem, "ENCRYPTED PRIVATE KEY", 21)) {
+		log_warnx("%s: an encrypted private key; fwgate reads unencrypted keys from 0600 files", path);
+		return 1;
+	}
+	if (private && !strncmp(pem, "PUBLIC KEY", 10)) {
+		log_warnx("%s: a public key, where a private key is wanted (NAME.key, not NAME.pub)", path);
+		return 1;
+	}
+	if (!private && strstr(pem, "PRIVATE KEY-----") && strstr(pem, "PRIVATE KEY-----") < pem + 32) {
+		log_warnx("%s: a private key, where a public key is wanted (NAME.pub, not NAME.key)", path);
+		return 1;
+	}
+	if (!strncmp(pem, "CERTIFICATE", 11)) {
+		log_warnx("%s: an X.509 certificate, not a key", path);
+		return 1;
+	}
+	return 0;
+}
+
 static struct fwg_key *key_load(const char *path, int private)
 {
 	struct fwg_key *key = NULL;
@@ -59,7 +99,8 @@ static struct fwg_key *key_load(const char *path, int private)
 		goto out;
 	}
 	buf[len] = '\0';
-	key = fwg_key_parse(buf, len, private, path);
+	if (!wrong_kind(path, buf, len, private))
+		key = fwg_key_parse(buf, len, private, path);
 out:
 	explicit_bzero(buf, len);
 	free(buf);

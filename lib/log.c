@@ -7,6 +7,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "exit.h"
 #include "log.h"
 
 static const char *prog = "fwgate";
@@ -68,23 +69,21 @@ LOG_FN(log_warnx, LOG_WARNING, verbosity >= 0, 0)
 LOG_FN(log_info, LOG_INFO, verbosity >= 1, 0)
 LOG_FN(log_debug, LOG_DEBUG, verbosity >= 2, 0)
 
-void fatal(const char *fmt, ...)
-{
-	int saved = errno;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(LOG_ERR, fmt, ap, saved);
-	va_end(ap);
-	exit(1);
+#define FATAL_FN(name, args, status, err)		\
+void name args					\
+{							\
+	int saved = errno;				\
+	va_list ap;					\
+							\
+	(void)saved;					\
+	va_start(ap, fmt);				\
+	vlog(LOG_ERR, fmt, ap, err);			\
+	va_end(ap);					\
+	exit(status);					\
 }
 
-void fatalx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(LOG_ERR, fmt, ap, 0);
-	va_end(ap);
-	exit(1);
-}
+FATAL_FN(fatal, (const char *fmt, ...), FWG_EXIT_FAIL, saved)
+FATAL_FN(fatalx, (const char *fmt, ...), FWG_EXIT_FAIL, 0)
+FATAL_FN(fatal_status, (int status, const char *fmt, ...), status, saved)
+FATAL_FN(fatalx_status, (int status, const char *fmt, ...), status, 0)
+FATAL_FN(usagex, (const char *fmt, ...), FWG_EXIT_USAGE, 0)

@@ -139,7 +139,11 @@ struct fwg_key *fwg_key_parse(const uint8_t *buf, size_t len, int private, const
 	err = private ? mbedtls_pk_parse_key(&key->pk, buf, len, NULL, 0) :
 			mbedtls_pk_parse_public_key(&key->pk, buf, len);
 	if (err) {
-		log_mbedtls(path, err);
+		char why[128];
+
+		mbedtls_strerror(err, why, sizeof(why));
+		log_warnx("%s: not a valid %s key: damaged, truncated or of another kind (mbed TLS: %s)", path,
+			  private ? "private" : "public", why);
 		fwg_key_free(key);
 		return NULL;
 	}

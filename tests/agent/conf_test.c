@@ -118,6 +118,20 @@ TEST(refuses_nul_bytes_and_long_lines)
 	EXPECT_NE(NULL, strstr(msg, "test.conf:1: line longer than"));
 }
 
+/* fwgated -n: one run names every bad line and every missing part, not only the first. */
+TEST(reports_every_error_not_only_the_first)
+{
+	struct fwg_conf c;
+	char msg[2048];
+
+	EXPECT_EQ(-1, parse("mirror ftp://x\nbogus word\nfreshness 0\nslot g a /dev/a\n", &c, msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "test.conf:1: a URL must start with http:// or https://: \"mirror")) TH_LOG("%s", msg);
+	EXPECT_NE(NULL, strstr(msg, "test.conf:2: unknown keyword")) TH_LOG("%s", msg);
+	EXPECT_NE(NULL, strstr(msg, "test.conf:3: wants seconds")) TH_LOG("%s", msg);
+	EXPECT_NE(NULL, strstr(msg, "test.conf: no node")) TH_LOG("%s", msg);
+	EXPECT_NE(NULL, strstr(msg, "test.conf: group g has 1 slot;")) TH_LOG("%s", msg);
+}
+
 TEST(example_configuration_parses)
 {
 	struct fwg_conf c;

@@ -276,6 +276,8 @@ t "firmware 1 (approved 2 of 3) is installed on rootfs_b" "wait_for 120 'ctl upd
 t "rootfs_b holds firmware 1 byte for byte" "cmp -s -n \$(stat -c %s \$W/fw1.img) \$W/fw1.img /dev/vda3"
 t "its ack is included in the chain" "wait_for 60 '[ \"\\\$(own_acks \$h1)\" = 1 ]'"
 t "the bootloader was told to start rootfs_b next" "grep -q 'switch rootfs_b' /tmp/boot.log"
+t "fwgatectl status --json: the kernel's view and the agent's, as JSON" "\$C status --json | jq -e '.policy.locked and (.targets | length) >= 2 and .counters.writes_committed >= 1 and .agent.version == 1' >/dev/null"
+t "fwgatectl updates --json: firmware 1 installed" "ctl updates --json | jq -e 'any(.updates[]; .version == 1 and .state == \"installed\")' >/dev/null"
 t "firmware 2 (rejected 2 of 3) is shown rejected" "ctl updates | grep -q ' 2 rootfs .* rejected'"
 t "rootfs_a is untouched (all zero)" "! tr -d '\\\\000' </dev/vda2 | head -c 1 | grep -q ."
 t "a node dying mid-stream made the agent fail over" "wait_for 60 'grep -q \"trying another node\" /tmp/fwgated.log'"

@@ -324,12 +324,39 @@ fi
 usage() {
 	! "$F" audit --json 2>"$W/e1" && grep -q "usage: fwgate audit --node URL" "$W/e1" &&
 	! "$F" audit --node "$N" --json --html "$W/x.html" 2>"$W/e2" && grep -q "usage: fwgate audit" "$W/e2" &&
-	! "$F" audit --node "http://127.0.0.1:$((BASE + 199))" >"$W/o3" 2>"$W/e3" && cat "$W/e3" &&
-	grep -q "chain does not verify: .*127.0.0.1:$((BASE + 199))/blocks" "$W/e3" && [ ! -s "$W/o3" ] &&
+	{ "$F" audit --node "http://127.0.0.1:$((BASE + 199))" >"$W/o3" 2>"$W/e3"; [ $? -eq 69 ]; } &&
+	cat "$W/e3" && grep -q "chain could not be read: .*127.0.0.1:$((BASE + 199))/blocks" "$W/e3" &&
+	[ ! -s "$W/o3" ] &&
 	! "$F" audit --node "$N" --html "$W/no/such/dir/a.html" 2>"$W/e4" && cat "$W/e4" &&
 	grep -q -- "--html: $W/no/such/dir/a.html" "$W/e4"
 }
 t "audit.refuses_bad_usage_an_unreachable_node_and_an_unwritable_file" usage
+
+# --genesis pins block 0 as devices pin it: its hash passes, any other is a chain that does not verify (65).
+pinned() {
+	g=$("$F" log --node "$N" --json | jq -r '.chain[0].hash') && [ ${#g} -eq 64 ] &&
+	"$F" audit --node "$N" --genesis "$g" --json >"$W/pinned.json" && jq -e '.updates | length == 3' "$W/pinned.json" &&
+	"$F" log --node "$N" --genesis "$g" --json | jq -e '.verified and .pinned' &&
+	other=$(printf '%s' "$g" | tr '0-9a-f' '1-9a-f0') &&
+	{ "$F" audit --node "$N" --genesis "$other" >/dev/null 2>"$W/e7"; [ $? -eq 65 ]; } &&
+	grep -q "not the pinned genesis" "$W/e7" &&
+	{ "$F" log --node "$N" --genesis "$other" >/dev/null 2>&1; [ $? -eq 65 ]; } &&
+	tx=$("$F" log --node "$N" --json | jq -r '.chain[1].tx[0].id') &&
+	"$F" proof --node "$N" --genesis "$g" --json "$tx" | jq -e ".verified and .tx == \"$tx\"" &&
+	{ "$F" proof --node "$N" --genesis "$other" "$tx" >/dev/null 2>&1; [ $? -eq 65 ]; }
+}
+t "cli.genesis_pins_log_audit_and_proof_json_parses" pinned
+
+# Progress as machine-readable lines when standard error is not a terminal; the last one at 100%.
+progress() {
+	cd "$W/keys" || return 1
+	"$F" upload --key acme.key --image img1 --node "$N" --progress lines >"$W/up.out" 2>"$W/up.err" &&
+	cat "$W/up.out" "$W/up.err" && grep -q "^image .* 5000 bytes in 1 chunks" "$W/up.out" &&
+	tail -n 1 "$W/up.err" | grep -Eq '^progress upload done=5000 total=5000 percent=100 rate=[0-9]+ eta=0$' &&
+	{ "$F" upload --key acme.key --image img1 --node "$N" --progress sideways 2>"$W/up2.err"; [ $? -eq 64 ]; } &&
+	grep -q 'sideways' "$W/up2.err"
+}
+t "cli.upload_shows_progress_lines" progress
 
 bad_reason() {
 	cd "$W/keys" || return 1

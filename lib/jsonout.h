@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Writing JSON for the programs that do not link json-c (fwgatectl, fwgated's worker): strings escaped as
+ * RFC 8259 wants, the rest written by the caller with fprintf.
+ */
+#ifndef FWG_JSONOUT_H
+#define FWG_JSONOUT_H
+
+#include <stdio.h>
+
+/* @s as a JSON string, quotes included. */
+void fwg_json_str(FILE *f, const char *s);
+
+/* "key": "value" (with a leading comma unless @first). */
+void fwg_json_kv(FILE *f, int first, const char *key, const char *value);
+
+#endif
