@@ -1,0 +1,20 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The production lock, as a device's init would run it once the targets, the state store and the policy are
+# declared: tests/attack/lock.sh FWGATECTL [PIN_DIR]
+# "fwgatectl policy lock" locks fwgate.ko; where the lock sequence also loads and pins the BPF guard (issue
+# 11), that is all. Where it does not (the guard is not pinned in PIN_DIR afterwards), the guard is loaded
+# and pinned here, after the lock, as the earlier tools require. Exits non-zero if either step failed.
+set -u
+
+ctl=$1
+pin=${2:-/sys/fs/bpf/fwgate}
+
+$ctl policy lock || exit
+if ls "$pin"/guard_* >/dev/null 2>&1; then
+	echo "lock: the lock sequence pinned the guard in $pin"
+else
+	$ctl bpf guard --pin "$pin" || exit
+	echo "lock: guard pinned in $pin after the lock"
+fi
