@@ -471,9 +471,15 @@ m_rmmod() {
 	rmmod fwgate
 }
 
-m_replace() {
+# With fwgate.ko forced out, its exclusive claims on the targets are gone, module loading or not.
+m_force_mount() {
 	rmmod -f fwgate || return
 	echo "fwgate.ko forced out"
+	k_mount_ext4
+}
+
+m_replace() {
+	grep -q '^fwgate ' /proc/modules && { rmmod -f fwgate || return; }
 	insmod "$top/build/modules/$kver/fwgate.ko" || return
 	$C state-device PARTLABEL=fwstate && $C target rootfs_a PARTLABEL=rootfs_a rootfs &&
 		$C policy load "$D/evil.policy" && $C policy lock && $C bundle "$D/evil.stmt" "$D/evil.c1" || return
@@ -684,9 +690,10 @@ phase_attack() {
 	attack C5 unapproved-code "insmod of an unsigned module that writes the state store with a bio" \
 		c_evil_module fwstate
 	attack M1 module-replaced "rmmod fwgate" m_rmmod
-	attack N4 other-names "PCI remove and rescan of the virtio disk, dd to rootfs_a under its new name" \
-		n_pci_rescan
-	attack M2 module-replaced "rmmod -f fwgate, insmod it again with the attacker's policy, install the attacker's image" m_replace
+	attack M2 module-replaced "rmmod -f fwgate (delete_module O_TRUNC), then mount the slot's ext4 read-write" \
+		m_force_mount
+	attack M3 module-replaced "insmod fwgate.ko again with the attacker's policy, install the attacker's image" \
+		m_replace
 }
 
 phase_reboot() {
@@ -718,6 +725,10 @@ phase_reboot() {
 	else
 		echo "ok - B4: reboot: version 1, below the floor, refused ($(tail -n 1 $t/out))"
 	fi
+	# On a freshly locked device, since it takes the disk away from fwgate.ko for the rest of the boot.
+	snapshot $t/cur.sha
+	attack N4 other-names "PCI remove and rescan of the virtio disk, dd to rootfs_a under its new name" \
+		n_pci_rescan
 }
 
 case $phase in
