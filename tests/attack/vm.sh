@@ -64,7 +64,7 @@ setup_devices() {
 	local m
 	# The in-kernel openers the attacks use are loaded now, as a device that uses them would have them: the
 	# attacks then meet the gate, not the module loading a locked device refuses.
-	for m in mtd mtdram mtdblock scsi_debug sd_mod sg dm_mod loop nvme md_mod raid1 nvmet nvme_loop jffs2; do
+	for m in mtd mtdram mtdblock scsi_debug sd_mod sg dm_mod loop nvme md_mod raid1 nvmet nvmet_tcp nvme_tcp jffs2; do
 		case $m in
 		mtdram) modprobe mtdram total_size=1024 erase_size=64 ;;
 		scsi_debug) modprobe scsi_debug dev_size_mb=2 ;;
@@ -323,17 +323,20 @@ k_mdadm() {
 }
 
 k_nvmet() {
-	local cfs=/sys/kernel/config/nvmet s nqn=nqn.2026-12.attack:owned n
-	modprobe nvmet && modprobe nvme-loop || return
+	local cfs=/sys/kernel/config/nvmet s nqn=nqn.2026-12.attack:owned n p
 	mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
+	ip link set lo up
 	s=$cfs/subsystems/$nqn
+	p=$cfs/ports/1
+	# TCP on the guest's loopback: 6.1 ships no nvme-loop.
 	mkdir -p "$s/namespaces/1" && echo 1 >"$s/attr_allow_any_host" &&
 		echo -n "$(dev rootfs_b)" >"$s/namespaces/1/device_path" && echo 1 >"$s/namespaces/1/enable" &&
-		mkdir -p "$cfs/ports/1" && echo loop >"$cfs/ports/1/addr_trtype" &&
-		ln -s "$s" "$cfs/ports/1/subsystems/$nqn" || return
+		mkdir -p "$p" && echo tcp >"$p/addr_trtype" && echo ipv4 >"$p/addr_adrfam" &&
+		echo 127.0.0.1 >"$p/addr_traddr" && echo 4420 >"$p/addr_trsvcid" &&
+		ln -s "$s" "$p/subsystems/$nqn" || return
 	local before c
 	before=$(ls /sys/block | grep '^nvme')
-	echo "transport=loop,nqn=$nqn" >/dev/nvme-fabrics || return
+	echo "transport=tcp,traddr=127.0.0.1,trsvcid=4420,nqn=$nqn" >/dev/nvme-fabrics || return
 	for _ in $(seq 50); do
 		n=$(ls /sys/block | grep '^nvme' | grep -vxF "$before" | head -n 1)
 		[ -n "$n" ] && [ -b "/dev/$n" ] && break
@@ -342,7 +345,7 @@ k_nvmet() {
 	[ -n "$n" ] && [ -b "/dev/$n" ] || { echo "no namespace came up"; return 1; }
 	smash "/dev/$n"
 	local rc=$?
-	echo "wrote through /dev/$n, an nvmet loop export of $(dev rootfs_b)"
+	echo "wrote through /dev/$n, an nvmet TCP export of $(dev rootfs_b)"
 	c=$(grep -l "$nqn" /sys/class/nvme/nvme*/subsysnqn | head -n 1)
 	echo 1 >"$(dirname "$c")/delete_controller"
 	return $rc
@@ -608,7 +611,7 @@ phase_attack() {
 	# 5. in-kernel openers
 	attack K1 in-kernel "mount the slot's ext4 read-write and write a file" k_mount_ext4
 	attack K2 in-kernel "mdadm --build a degraded RAID1 over the slot, dd to it" k_mdadm
-	attack K3 in-kernel "nvmet loop export of the slot (configfs device_path), dd to the new namespace" k_nvmet
+	attack K3 in-kernel "nvmet TCP export of the slot (configfs device_path), dd to the new namespace" k_nvmet
 	attack K4 in-kernel "dm table load with DM_TABLE_LOAD's size bits changed, dd to the map" k_dm_resized
 	attack K5 in-kernel "dmsetup create linear over the slot, dd to the map" k_dmsetup
 	attack K6 in-kernel "losetup read-write over the slot, dd to the loop" k_losetup
