@@ -12,7 +12,8 @@ ctl=$1
 pin=${2:-/sys/fs/bpf/fwgate}
 
 $ctl policy lock || exit
-if ls "$pin"/guard_* >/dev/null 2>&1; then
+# Whatever names the lock sequence pins under, a non-empty PIN_DIR means it pinned the guard itself.
+if [ -n "$(ls -A "$pin" 2>/dev/null)" ]; then
 	echo "lock: the lock sequence pinned the guard in $pin"
 else
 	$ctl bpf guard --pin "$pin" || exit
