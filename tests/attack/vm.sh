@@ -40,10 +40,18 @@ mkdir -p $t "$O"
 
 # ------------------------------------------------------------------ devices
 
+# part_of PARTNAME: the partition's kernel name, from sysfs (shell builtins only: TCG makes forks dear).
 part_of() {
-	local u
-	u=$(grep -lsx "PARTNAME=$1" /sys/class/block/*/uevent | head -n 1)
-	[ -n "$u" ] && basename "$(dirname "$u")"
+	local u l
+	for u in /sys/class/block/*/uevent; do
+		while IFS= read -r l; do
+			[ "$l" = "PARTNAME=$1" ] || continue
+			u=${u%/uevent}
+			echo "${u##*/}"
+			return 0
+		done <"$u"
+	done
+	return 1
 }
 
 # dev NAME: the device node of a target, looked up again each time (a disk may come back under a new name).
@@ -111,11 +119,21 @@ sha() {
 	esac | sha256sum | cut -c1-64
 }
 
-# snapshot FILE: "NAME SHA256" of every target, read from the medium (O_DIRECT), not the page cache.
+# snapshot FILE: "NAME SHA256" of every target, read from the medium: the page cache is dropped first, so
+# that what an in-kernel writer (a bio, md, nvmet) put on the medium behind it shows.
 snapshot() {
-	local n
+	local n h f
+	local -A path=() sum=()
 	for n in $names; do
-		echo "$n $(sha "$(dev "$n")")"
+		path[$n]=$(dev "$n")
+	done
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	while read -r h f; do
+		sum[$f]=$h
+	done < <(sha256sum "${path[@]}" 2>/dev/null)
+	for n in $names; do
+		echo "$n ${sum[${path[$n]}]:-unreadable}"
 	done >"$1"
 }
 
