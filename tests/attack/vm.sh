@@ -353,10 +353,11 @@ k_nvmet() {
 		echo 127.0.0.1 >"$p/addr_traddr" && echo 4420 >"$p/addr_trsvcid" &&
 		ln -s "$s" "$p/subsystems/$nqn" || return
 	local before c
-	before=$(ls /sys/block | grep '^nvme')
+	# Namespaces only: with native multipath the hidden paths (nvme1c1n1) have no node.
+	before=$(ls /sys/block | grep -E '^nvme[0-9]+n[0-9]+$')
 	echo "transport=tcp,traddr=127.0.0.1,trsvcid=4420,nqn=$nqn" >/dev/nvme-fabrics || return
-	for _ in $(seq 50); do
-		n=$(ls /sys/block | grep '^nvme' | grep -vxF "$before" | head -n 1)
+	for _ in $(seq 100); do
+		n=$(ls /sys/block | grep -E '^nvme[0-9]+n[0-9]+$' | grep -vxF "$before" | head -n 1)
 		[ -n "$n" ] && [ -b "/dev/$n" ] && break
 		sleep 0.1
 	done
