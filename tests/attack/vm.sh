@@ -494,11 +494,12 @@ m_rmmod() {
 	rmmod fwgate
 }
 
-# With fwgate.ko forced out, its exclusive claims on the targets are gone, module loading or not.
-m_force_mount() {
+# With fwgate.ko forced out, its exclusive claims on the targets are gone, module loading or not: md opens
+# the slot inside the kernel (an ext4 mount would need rootfs_a's file system intact after the attacks).
+m_force_md() {
 	rmmod -f fwgate || return
 	echo "fwgate.ko forced out"
-	k_mount_ext4
+	k_mdadm
 }
 
 m_replace() {
@@ -713,8 +714,7 @@ phase_attack() {
 	attack C5 unapproved-code "insmod of an unsigned module that writes the state store with a bio" \
 		c_evil_module fwstate
 	attack M1 module-replaced "rmmod fwgate" m_rmmod
-	attack M2 module-replaced "rmmod -f fwgate (delete_module O_TRUNC), then mount the slot's ext4 read-write" \
-		m_force_mount
+	attack M2 module-replaced "rmmod -f fwgate (delete_module O_TRUNC), then md over the slot" m_force_md
 	attack M3 module-replaced "insmod fwgate.ko again with the attacker's policy, install the attacker's image" \
 		m_replace
 }
