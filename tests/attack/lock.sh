@@ -3,19 +3,15 @@
 #
 # The production lock, as a device's init would run it once the targets, the state store and the policy are
 # declared: tests/attack/lock.sh FWGATECTL [PIN_DIR]
-# "fwgatectl policy lock" locks fwgate.ko; where the lock sequence also loads and pins the BPF guard (issue
-# 11), that is all. Where it does not (the guard is not pinned in PIN_DIR afterwards), the guard is loaded
-# and pinned here, after the lock, as the earlier tools require. Exits non-zero if either step failed.
+# "fwgatectl policy lock" is the one lock sequence (bpf/lock.c, fwg_gate_lock(), also fwgated's): it loads the
+# guard with the whole protected set, freezes, pins and seals it in PIN_DIR, locks fwgate.ko, then raises
+# kexec_load_disabled, modules_disabled and lockdown "integrity". Prints what the lock left in force.
 set -u
 
 ctl=$1
 pin=${2:-/sys/fs/bpf/fwgate}
 
-$ctl policy lock || exit
-# Whatever names the lock sequence pins under, a non-empty PIN_DIR means it pinned the guard itself.
-if [ -n "$(ls -A "$pin" 2>/dev/null)" ]; then
-	echo "lock: the lock sequence pinned the guard in $pin"
-else
-	$ctl bpf guard --pin "$pin" || exit
-	echo "lock: guard pinned in $pin after the lock"
-fi
+$ctl policy lock --pin "$pin" || exit
+[ -n "$(ls -A "$pin" 2>/dev/null)" ] || { echo "lock: nothing pinned in $pin"; exit 1; }
+echo "lock: guard sealed in $pin; lockdown $(cat /sys/kernel/security/lockdown);" \
+	"modules_disabled=$(cat /proc/sys/kernel/modules_disabled) kexec_load_disabled=$(cat /proc/sys/kernel/kexec_load_disabled)"
