@@ -13,8 +13,9 @@
 #   "not ok - ID: CLASS: WHAT (changed: ...)". After the attacks an approved install must still commit and
 #   switch the A/B pair; then come the attacks that end the boot's usefulness (kexec, unapproved modules,
 #   PCI removal, fwgate.ko forced out and replaced).
-# reboot: provisions and locks again on the same disk, and checks the rollback floor, the state store and the
-#   slots against what the first boot recorded before its last attacks.
+# reboot: checks the state store and the slots, read before fwgate.ko attaches the store, against what the
+#   first boot recorded before its last attacks; then provisions and locks again on the same disk and checks
+#   the rollback floor.
 set -u
 
 phase=${1:-}
@@ -759,6 +760,10 @@ phase_reboot() {
 	local tb=/sys/kernel/fwgate/targets/rootfs_b want got
 	setup_devices
 	[ -f "$O/final" ] || bail "no record of the first boot ($O/final)"
+	# Read before fwgate.ko attaches the state store: the attach itself writes a new record (seq + 1).
+	for k in fwstate rootfs_a rootfs_b; do
+		echo "$k $(sha "$(dev $k)")"
+	done >$t/boot2.sha
 	$C state-device PARTLABEL=fwstate && $C target rootfs_a PARTLABEL=rootfs_a rootfs &&
 		$C target rootfs_b PARTLABEL=rootfs_b rootfs && $C target sdbg "/dev/$sd" &&
 		$C target flash "/dev/$mtd" flash && $C target nvme "/dev/$nvme" && $C policy load "$D/policy" ||
@@ -774,7 +779,7 @@ phase_reboot() {
 	echo "$([ $? = 0 ] || echo "not ")ok - B2: reboot: rootfs_b recorded VALID with version 2's U_id (state $(cat $tb/state))"
 	for k in fwstate rootfs_a rootfs_b; do
 		want=$(awk -v k=$k '$1 == k { print $2 }' "$O/final")
-		got=$(sha "$(dev $k)")
+		got=$(awk -v k=$k '$1 == k { print $2 }' $t/boot2.sha)
 		[ "$got" = "$want" ]
 		echo "$([ $? = 0 ] || echo "not ")ok - B3-$k: reboot: $k holds the bytes the first boot left before its last attacks (sha256 ${got%"${got#????????????}"})"
 	done
