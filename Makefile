@@ -156,7 +156,8 @@ YNL := $(BUILD)/ynl/.extracted
 
 ynl: $(YNL)
 
-$(YNL):
+# After deps, which installs linux-source-6.12: "make -jN check" would otherwise race it on a fresh machine.
+$(YNL): $(BUILD)/.deps
 	@echo "  EXTRACT tools/net/ynl and Documentation/netlink from linux-source-6.12"
 	$(Q)mkdir -p $(@D)
 	$(Q)tar -xJf $$(ls /usr/src/linux-source-6.12.tar.* | head -n 1) -C $(@D) --strip-components=1 \

@@ -2002,30 +2002,6 @@ static bool world_unchanged(struct world *w, struct world_snap *s)
 
 /* ------------------------------------------------------- unprivileged */
 
-/*
- * Runs @fn in a child that became nobody (no capabilities left) and opened
- * its own netlink socket; returns the errno @fn saw, 0, or 255 if the child
- * could not get there.
- */
-static int run_as_nobody(struct world *w, int (*fn)(struct world *))
-{
-	int status;
-	pid_t pid;
-
-	pid = fork();
-	if (pid < 0)
-		return 255;
-	if (pid == 0) {
-		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-		    setresuid(NOBODY, NOBODY, NOBODY) || fwnl_open(&w->nl))
-			_exit(255);
-		_exit(-fn(w) & 0xff);
-	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return 255;
-	return WEXITSTATUS(status);
-}
-
 static int try_policy_set(struct world *w)
 {
 	return policy_set(w, &w->policy, NULL);
@@ -2089,8 +2065,12 @@ static int cap_drop(int cap)
 	return syscall(SYS_capset, &h, d) ? -errno : 0;
 }
 
-/* Like run_as_nobody, in a child that is still root but lost @cap. */
-static int run_without_cap(struct world *w, int cap, int (*fn)(struct world *))
+/*
+ * Runs @fn in a child with a netlink socket of its own, that became nobody
+ * (no capabilities left; @cap < 0) or stayed root but lost @cap; returns the
+ * errno @fn saw, 0, or 255 if the child could not get there.
+ */
+static int run_in_child(struct world *w, int cap, int (*fn)(struct world *))
 {
 	int status;
 	pid_t pid;
@@ -2099,7 +2079,11 @@ static int run_without_cap(struct world *w, int cap, int (*fn)(struct world *))
 	if (pid < 0)
 		return 255;
 	if (pid == 0) {
-		if (getuid() != 0 || cap_drop(cap) || fwnl_open(&w->nl))
+		if (cap < 0 ? setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+			      setresuid(NOBODY, NOBODY, NOBODY) :
+			      getuid() != 0 || cap_drop(cap))
+			_exit(255);
+		if (fwnl_open(&w->nl))
 			_exit(255);
 		_exit(-fn(w) & 0xff);
 	}
@@ -2107,6 +2091,9 @@ static int run_without_cap(struct world *w, int cap, int (*fn)(struct world *))
 		return 255;
 	return WEXITSTATUS(status);
 }
+
+#define run_as_nobody(w, fn)		run_in_child(w, -1, fn)
+#define run_without_cap(w, cap, fn)	run_in_child(w, cap, fn)
 
 /* ------------------------------------------------------------- tools */
 
