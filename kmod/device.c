@@ -413,8 +413,11 @@ static int install_end(struct install **sp, bool commit)
 			reason = "stream is shorter than the declared size";
 		if (!s->err && !reason && s->fill)
 			chunk_flush(s, true);
-		chunk_settle(s, &s->chunk[0]);
-		chunk_settle(s, &s->chunk[1]);
+	}
+	/* Aborted or not, no bio may still read the pages install_free() gives back. */
+	chunk_settle(s, &s->chunk[0]);
+	chunk_settle(s, &s->chunk[1]);
+	if (commit) {
 		if (s->err && !reason) {
 			if (s->reason) {
 				reason = s->reason;
