@@ -57,6 +57,16 @@ enum fwgate_key_alg {
 #define FWGATE_MAGIC_NACK	"FWGNAK01"	/* device: negative ack */
 #define FWGATE_MAGIC_DEVCERT	"FWGCRT01"	/* manufacturer: device cert */
 #define FWGATE_MAGIC_CHUNKS	"FWGCHK01"	/* header of a hash list digest */
+#define FWGATE_MAGIC_RUNNING	"FWGRUN01"	/* device: running ack */
+#define FWGATE_MAGIC_POLICY	"FWGPOL01"	/* a trust policy's encoding */
+#define FWGATE_MAGIC_ROTATE	"FWGROT01"	/* policy rotation */
+#define FWGATE_MAGIC_REVOKE	"FWGREV01"	/* manufacturer: device revoked */
+#define FWGATE_MAGIC_WITHDRAW	"FWGWDR01"	/* update withdrawn */
+#define FWGATE_MAGIC_PAUSE	"FWGPAU01"	/* manufacturer: rollout paused */
+#define FWGATE_MAGIC_RESUME	"FWGRSM01"	/* manufacturer: rollout resumed */
+#define FWGATE_MAGIC_ROLLOUT	"FWGRPL01"	/* manufacturer: rollout plan */
+#define FWGATE_MAGIC_ADVANCE	"FWGADV01"	/* manufacturer: stage opened */
+#define FWGATE_MAGIC_STAGE	"FWGSTG01"	/* prefix of a device's stage draw */
 
 /**
  * struct fwgate_chunks_hdr - the header of an image's hash-list digest
@@ -120,10 +130,13 @@ struct fwgate_verdict_stmt {
 
 /**
  * struct fwgate_ack_stmt - a device's acknowledgement of an install
- * @magic: %FWGATE_MAGIC_ACK
+ * @magic: %FWGATE_MAGIC_ACK when the kernel committed the install (the
+ *	"installed" ack), %FWGATE_MAGIC_RUNNING once the device booted the new
+ *	slot and its health check passed (the "running" ack)
  * @u_id: the image installed
  * @o_id: the device's key id; the struct is signed with that P-256 key
- * @version: the version installed
+ * @version: the version installed; in a running ack, the version running as
+ *	the kernel's state and the bootloader report it
  * @target: the slot written
  * @time: UNIX seconds
  */
@@ -143,6 +156,11 @@ struct fwgate_ack_stmt {
  * @FWGATE_NACK_BAD_SIGNATURE: a statement failed to verify
  * @FWGATE_NACK_REFUSED: the kernel refused the install
  * @FWGATE_NACK_ROLLBACK: the version is at or below the floor
+ * @FWGATE_NACK_HEALTH: the new slot booted but failed its health check; the
+ *	device fell back to the previous slot
+ * @FWGATE_NACK_BOOT: the new slot did not boot within its boot attempts; the
+ *	bootloader fell back to the previous slot
+ * @FWGATE_NACK_WITHDRAWN: the update was withdrawn before it was installed
  */
 enum fwgate_nack_reason {
 	FWGATE_NACK_UNSPEC,
@@ -150,6 +168,9 @@ enum fwgate_nack_reason {
 	FWGATE_NACK_BAD_SIGNATURE,
 	FWGATE_NACK_REFUSED,
 	FWGATE_NACK_ROLLBACK,
+	FWGATE_NACK_HEALTH,
+	FWGATE_NACK_BOOT,
+	FWGATE_NACK_WITHDRAWN,
 };
 
 /**
@@ -184,6 +205,171 @@ struct fwgate_devcert_stmt {
 	__u8	m_id[FWGATE_ID_LEN];
 	char	o_type[FWGATE_NAME_LEN];
 	__u8	pubkey[65];
+} __attribute__((packed));
+
+/* ------------------------------------------- trust policy and its rotation */
+
+/**
+ * struct fwgate_policy_hdr - the head of a trust policy's canonical encoding
+ * @magic: %FWGATE_MAGIC_POLICY
+ * @epoch: the policy's epoch, be64; 1 for the genesis policy, one more at
+ *	each rotation
+ * @threshold: q, be32; at least floor(k/2)+1 and at most k
+ * @checkers: k, be32; 1 to %FWGATE_MAX_CHECKERS
+ *
+ * Followed by 1 + k &struct fwgate_policy_key, each followed by its key's
+ * encoding: the manufacturer's key first, then the k checker keys in
+ * ascending order of key id (memcmp of the 32-byte ids). The policy digest is
+ * the SHA-256 of the whole encoding; it is what the kernel seals and what a
+ * rotation names. The device's type and id are not part of it: a rotation
+ * applies to every device that trusts the same policy.
+ */
+struct fwgate_policy_hdr {
+	__u8	magic[FWGATE_MAGIC_LEN];
+	__be64	epoch;
+	__be32	threshold;
+	__be32	checkers;
+} __attribute__((packed));
+
+/**
+ * struct fwgate_policy_key - one key in a policy's encoding
+ * @alg: an &enum fwgate_key_alg
+ * @reserved: zero
+ * @len: length of the key encoding that follows, be16; at most
+ *	%FWGATE_MAX_KEY_LEN
+ */
+struct fwgate_policy_key {
+	__u8	alg;
+	__u8	reserved;
+	__be16	len;
+} __attribute__((packed));
+
+/**
+ * struct fwgate_rotate_stmt - a rotation from one trust policy to the next
+ * @magic: %FWGATE_MAGIC_ROTATE
+ * @prev: digest of the policy in force
+ * @prev_epoch: its epoch, be64
+ * @next: digest of the next policy's encoding
+ * @next_epoch: @prev_epoch + 1, be64; the next policy's encoding carries it
+ * @issued: UNIX seconds, be64; informative
+ *
+ * Each signer signs these 96 bytes. A rotation takes effect only when signed
+ * by the manufacturer key of the policy in force, by at least its threshold
+ * of its checkers, and by every key of the next policy that the policy in
+ * force does not hold (a new manufacturer key, each added checker), so that
+ * nobody rotates to keys they do not hold.
+ */
+struct fwgate_rotate_stmt {
+	__u8	magic[FWGATE_MAGIC_LEN];
+	__u8	prev[FWGATE_ID_LEN];
+	__be64	prev_epoch;
+	__u8	next[FWGATE_ID_LEN];
+	__be64	next_epoch;
+	__be64	issued;
+} __attribute__((packed));
+
+/**
+ * struct fwgate_revoke_stmt - the manufacturer revokes a device certificate
+ * @magic: %FWGATE_MAGIC_REVOKE
+ * @m_id: the manufacturer's key id; the struct is signed with that key
+ * @o_id: the revoked device's id (its key id)
+ * @reason: free for the manufacturer, be32; 0 unspecified, 1 key
+ *	compromised, 2 device lost or stolen, 3 decommissioned
+ * @reserved: zero
+ * @time: UNIX seconds, be64
+ */
+struct fwgate_revoke_stmt {
+	__u8	magic[FWGATE_MAGIC_LEN];
+	__u8	m_id[FWGATE_ID_LEN];
+	__u8	o_id[FWGATE_ID_LEN];
+	__be32	reason;
+	__be32	reserved;
+	__be64	time;
+} __attribute__((packed));
+
+/* ----------------------------------------------- rollouts and withdrawals */
+
+/**
+ * struct fwgate_control_stmt - withdraw an update, or pause or resume its
+ *	rollout
+ * @magic: %FWGATE_MAGIC_WITHDRAW, %FWGATE_MAGIC_PAUSE or %FWGATE_MAGIC_RESUME
+ * @u_id: the update
+ * @reason: SHA-256 of the advisory or note that explains it, or zero
+ * @seq: be64; of the pause and resume statements of one update, the one with
+ *	the highest @seq is in force; a withdrawal is final whatever its @seq
+ * @issued: UNIX seconds, be64
+ *
+ * Each signer signs these 88 bytes. A pause or a resume is signed by the
+ * manufacturer; a withdrawal by the manufacturer, or by at least the
+ * policy's threshold of its checkers (a vulnerability found after approval).
+ */
+struct fwgate_control_stmt {
+	__u8	magic[FWGATE_MAGIC_LEN];
+	__u8	u_id[FWGATE_ID_LEN];
+	__u8	reason[FWGATE_ID_LEN];
+	__be64	seq;
+	__be64	issued;
+} __attribute__((packed));
+
+#define FWGATE_ROLLOUT_MAX_STAGES	8
+#define FWGATE_ROLLOUT_SHARES		10000
+
+/**
+ * struct fwgate_rollout_stage - one stage of a rollout plan
+ * @share: be32; the devices drawn below it, out of
+ *	%FWGATE_ROLLOUT_SHARES, are in this stage or an earlier one (the
+ *	share is cumulative and rises from stage to stage; the last is 10000)
+ * @reserved: zero
+ * @opens_at: UNIX seconds, be64, when the stage opens by itself; 0 when it
+ *	opens only by an advance statement
+ */
+struct fwgate_rollout_stage {
+	__be32	share;
+	__be32	reserved;
+	__be64	opens_at;
+} __attribute__((packed));
+
+/**
+ * struct fwgate_rollout_stmt - a manufacturer's staged rollout plan
+ * @magic: %FWGATE_MAGIC_ROLLOUT
+ * @m_id: the manufacturer's key id; the struct is signed with that key
+ * @u_id: the update it rolls out
+ * @issued: UNIX seconds, be64
+ * @stages: the stages in use, be32; 1 to %FWGATE_ROLLOUT_MAX_STAGES
+ * @reserved: zero
+ * @stage: the stages; those past @stages are zero
+ *
+ * A device's draw is the first four bytes, be32, of SHA-256(
+ * %FWGATE_MAGIC_STAGE || o_id), modulo %FWGATE_ROLLOUT_SHARES; its stage is
+ * the first whose @share is above its draw. Stage 0 opens with the plan
+ * unless its @opens_at is later.
+ */
+struct fwgate_rollout_stmt {
+	__u8	magic[FWGATE_MAGIC_LEN];
+	__u8	m_id[FWGATE_ID_LEN];
+	__u8	u_id[FWGATE_ID_LEN];
+	__be64	issued;
+	__be32	stages;
+	__be32	reserved;
+	struct fwgate_rollout_stage stage[FWGATE_ROLLOUT_MAX_STAGES];
+} __attribute__((packed));
+
+/**
+ * struct fwgate_advance_stmt - the manufacturer opens a rollout's stage
+ * @magic: %FWGATE_MAGIC_ADVANCE
+ * @u_id: the update
+ * @plan: SHA-256 of the signed plan's 216 bytes
+ * @stage: be32; this stage and every earlier one are open
+ * @reserved: zero
+ * @issued: UNIX seconds, be64
+ */
+struct fwgate_advance_stmt {
+	__u8	magic[FWGATE_MAGIC_LEN];
+	__u8	u_id[FWGATE_ID_LEN];
+	__u8	plan[FWGATE_ID_LEN];
+	__be32	stage;
+	__be32	reserved;
+	__be64	issued;
 } __attribute__((packed));
 
 /* ------------------------------------------------------ generic netlink */
