@@ -35,7 +35,35 @@ enum fwg_tx_type {
 	FWG_TX_NACK,
 	FWG_TX_DEVCERT,
 	FWG_TX_BLOB,
+	FWG_TX_RUNNING,		/* 9: device's running ack (FWGRUN01, issue 15) */
+	FWG_TX_POLICY,		/* 10: a policy's encoding, signed by all its keys (issue 12) */
+	FWG_TX_ROTATE,		/* 11: policy rotation, multi-signed (issue 12) */
+	FWG_TX_REVOKE,		/* 12: device revocation (issue 12) */
+	FWG_TX_MEMBER,		/* 13: ledger member joins or leaves, multi-signed (issue 12) */
+	FWG_TX_CONTROL,		/* 14: withdraw, pause, resume, multi-signed (issue 15) */
+	FWG_TX_ROLLOUT,		/* 15: rollout plan (issue 15) */
+	FWG_TX_ADVANCE,		/* 16: rollout stage advance (issue 15) */
 	__FWG_TX_MAX
+};
+
+/*
+ * A signature set, for statements that several keys sign (rotation, membership, withdrawal by checkers):
+ * after the statement, u8 count (1 to FWG_SIGSET_MAX), then count entries of key_id[32], be16 sig_len, sig;
+ * entries in strictly ascending order of key_id, so a set has one encoding and no key signs twice. Every
+ * signature is over the same statement bytes. The decoder checks the shape only; who must sign is the
+ * validator's business.
+ */
+#define FWG_SIGSET_MAX		40
+
+struct fwg_sig {
+	uint8_t key_id[FWGATE_ID_LEN];
+	uint16_t len;
+	uint8_t sig[FWGATE_MAX_SIG_LEN];
+};
+
+struct fwg_sigset {
+	unsigned int count;
+	struct fwg_sig sig[FWG_SIGSET_MAX];
 };
 
 /*
@@ -126,6 +154,18 @@ struct fwg_err {
 };
 
 int fwg_tx_decode(const uint8_t *buf, size_t len, struct fwg_tx *tx, struct fwg_err *err);
+
+/*
+ * Signature sets: fwg_sigset_decode() reads one at *off in buf[0, len), advancing *off, and refuses (naming
+ * `field`) a count of 0 or above FWG_SIGSET_MAX, a truncated entry, a signature of 0 or more than
+ * FWGATE_MAX_SIG_LEN bytes and key ids out of strictly ascending order. fwg_sigset_encode() writes one (its
+ * entries sorted first) and returns its length, or 0 if it does not fit in len or is malformed.
+ */
+int fwg_sigset_decode(const uint8_t *buf, size_t len, size_t *off, struct fwg_sigset *set, const char *field,
+		      struct fwg_err *err);
+size_t fwg_sigset_encode(struct fwg_sigset *set, uint8_t *buf, size_t len);
+/* The entry of set signed by key_id, or NULL. */
+const struct fwg_sig *fwg_sigset_find(const struct fwg_sigset *set, const uint8_t key_id[FWGATE_ID_LEN]);
 void fwg_tx_release(struct fwg_tx *tx);
 const char *fwg_tx_type_name(unsigned int type);
 /* "digest-mismatch", ... for enum fwgate_nack_reason; "unknown" beyond it. */

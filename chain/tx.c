@@ -311,7 +311,7 @@ int fwg_tx_decode(const uint8_t *buf, size_t len, struct fwg_tx *tx, struct fwg_
 		return fail(err, "transaction: shorter than its 2-byte header");
 	if (version != FWG_TX_VERSION)
 		return fail(err, "version: %u, expected %d", version, FWG_TX_VERSION);
-	if (!tx->type || tx->type >= __FWG_TX_MAX)
+	if (!tx->type || tx->type >= __FWG_TX_MAX || !kinds[tx->type].name)
 		return fail(err, "type: %u is not a transaction type", tx->type);
 	if (tx->type == FWG_TX_GENESIS) {
 		tx->genesis = malloc(sizeof(*tx->genesis));
@@ -386,6 +386,48 @@ void fwg_tx_release(struct fwg_tx *tx)
 	tx->genesis = NULL;
 }
 
+static int sig_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct fwg_sig *)a)->key_id, ((const struct fwg_sig *)b)->key_id, FWGATE_ID_LEN);
+}
+
+int fwg_sigset_decode(const uint8_t *buf, size_t len, size_t *off, struct fwg_sigset *set, const char *field,
+		      struct fwg_err *err)
+{
+	size_t avail = *off <= len ? len - *off : 0;
+	struct rd r = { buf + *off, avail, 0 };
+	unsigned int i;
+
+	set->count = get8(&r);
+	if (r.short_read || !set->count || set->count > FWG_SIGSET_MAX)
+		return fail(err, "%s.count: missing, 0 or above %d", field, FWG_SIGSET_MAX);
+	for (i = 0; i < set->count; i++) {
+		struct fwg_sig *s = &set->sig[i];
+
+		if (getn(&r, s->key_id, FWGATE_ID_LEN))
+			return fail(err, "%s[%u].key_id: truncated", field, i);
+		s->len = get16(&r);
+		if (r.short_read || !s->len || s->len > FWGATE_MAX_SIG_LEN || getn(&r, s->sig, s->len))
+			return fail(err, "%s[%u].sig_len: missing, 0, above %d or beyond the transaction", field, i,
+				    FWGATE_MAX_SIG_LEN);
+		if (i && sig_cmp(&set->sig[i - 1], s) >= 0)
+			return fail(err, "%s[%u].key_id: not in ascending order after the previous entry's (each key signs once)",
+				    field, i);
+	}
+	*off += avail - r.left;
+	return 0;
+}
+
+const struct fwg_sig *fwg_sigset_find(const struct fwg_sigset *set, const uint8_t key_id[FWGATE_ID_LEN])
+{
+	unsigned int i;
+
+	for (i = 0; i < set->count; i++)
+		if (!memcmp(set->sig[i].key_id, key_id, FWGATE_ID_LEN))
+			return &set->sig[i];
+	return NULL;
+}
+
 /* A writer: stops counting space once full, the encoder returns 0 then. */
 struct wr {
 	uint8_t *p;
@@ -450,6 +492,26 @@ size_t fwg_tx_encode_signed(uint8_t type, const void *stmt, size_t stmt_len, con
 		put(&w, chunks, chunks_len);
 	}
 	return w.off <= len && w.off <= FWG_TX_MAX ? w.off : 0;
+}
+
+size_t fwg_sigset_encode(struct fwg_sigset *set, uint8_t *buf, size_t len)
+{
+	struct wr w = { buf, len, 0 };
+	unsigned int i;
+
+	if (!set->count || set->count > FWG_SIGSET_MAX)
+		return 0;
+	qsort(set->sig, set->count, sizeof(set->sig[0]), sig_cmp);
+	put8(&w, set->count);
+	for (i = 0; i < set->count; i++) {
+		if (!set->sig[i].len || set->sig[i].len > FWGATE_MAX_SIG_LEN ||
+		    (i && !sig_cmp(&set->sig[i - 1], &set->sig[i])))
+			return 0;
+		put(&w, set->sig[i].key_id, FWGATE_ID_LEN);
+		put16(&w, set->sig[i].len);
+		put(&w, set->sig[i].sig, set->sig[i].len);
+	}
+	return w.off <= len ? w.off : 0;
 }
 
 size_t fwg_tx_sign(struct fwg_key *key, uint8_t type, const void *stmt, size_t stmt_len, const char *const *urls,

@@ -218,6 +218,38 @@ static int tx_rejects_malformed(void)
 	return 0;
 }
 
+/* Signature sets: one encoding (sorted, each key once), every malformed shape refused naming its field. */
+static int sigset_roundtrips_and_rejects_malformed(void)
+{
+	static struct fwg_sigset set, got;
+	struct fwg_err err;
+	size_t n, off = 0;
+	unsigned int i;
+
+	set.count = 3;
+	for (i = 0; i < 3; i++) {
+		memset(set.sig[i].key_id, 0x30 - i, FWGATE_ID_LEN);	/* given out of order */
+		set.sig[i].len = 70 + i;
+		memset(set.sig[i].sig, i + 1, set.sig[i].len);
+	}
+	n = fwg_sigset_encode(&set, buf, sizeof(buf));
+	CHECK(n == 1 + 3 * 34 + 70 + 71 + 72);
+	CHECK(!fwg_sigset_decode(buf, n, &off, &got, "rotate.sigs", &err) && off == n && got.count == 3);
+	CHECK(got.sig[0].key_id[0] == 0x2e && got.sig[2].key_id[0] == 0x30 && got.sig[0].len == 72);
+	CHECK(fwg_sigset_find(&got, set.sig[1].key_id) && !fwg_sigset_find(&got, (uint8_t[32]){ 1 }));
+	off = 0;
+	CHECK(fwg_sigset_decode(buf, n - 1, &off, &got, "rotate.sigs", &err) && strstr(err.msg, "rotate.sigs[2]"));
+	memset(buf + 1 + 34 + 72, 0x2e, FWGATE_ID_LEN);	/* the second key id now equals the first */
+	off = 0;
+	CHECK(fwg_sigset_decode(buf, n, &off, &got, "rotate.sigs", &err) && strstr(err.msg, "ascending"));
+	buf[0] = 0;
+	off = 0;
+	CHECK(fwg_sigset_decode(buf, n, &off, &got, "rotate.sigs", &err) && strstr(err.msg, "rotate.sigs.count"));
+	set.sig[1] = set.sig[0];
+	CHECK(!fwg_sigset_encode(&set, buf, sizeof(buf)));
+	return 0;
+}
+
 /* Fields the decoder must check beyond their length: each refusal names its field. */
 static int tx_refuses_keys_off_the_curve_and_empty_images(void)
 {
@@ -682,6 +714,7 @@ static const struct {
 } tests[] = {
 	{ "tx.roundtrips_every_kind", tx_roundtrips_every_kind },
 	{ "tx.rejects_malformed", tx_rejects_malformed },
+	{ "tx.sigset_roundtrips_and_rejects_malformed", sigset_roundtrips_and_rejects_malformed },
 	{ "tx.refuses_keys_off_the_curve_and_empty_images", tx_refuses_keys_off_the_curve_and_empty_images },
 	{ "genesis.rejects_threshold_below_majority", genesis_rejects_threshold_below_majority },
 	{ "merkle.proves_every_leaf", merkle_proves_every_leaf },
