@@ -48,6 +48,7 @@ struct fwg_state {
 	struct table updates;	/* U_id -> 1 */
 	struct table published;	/* SHA-256(U_id || M_id) -> the update's size + 1 */
 	struct table devices;	/* O_id -> index in dev */
+	struct table installed;	/* SHA-256(O_id || U_id) -> the version of the device's installed ack + 1 */
 	struct device *dev;
 	size_t nr_dev, dev_cap;
 	struct table blobs;	/* U_id -> index in blob */
@@ -135,6 +136,7 @@ void fwg_state_free(struct fwg_state *st)
 	free(st->ids.s);
 	free(st->updates.s);
 	free(st->devices.s);
+	free(st->installed.s);
 	free(st->genesis);
 	free(st);
 }
@@ -254,6 +256,26 @@ static int check_blob(const struct fwg_state *st, const struct fwg_blob_stmt *b,
 	return 0;
 }
 
+/*
+ * A running ack follows the same device's installed ack of the same update, in an earlier block or earlier
+ * in the same one, and names the version that ack names: "running" means the image the kernel committed
+ * booted, so an image never acknowledged as installed can not be running (Documentation/fwgate/ledger.rst).
+ */
+static int check_running(const struct fwg_state *st, const struct fwgate_ack_stmt *a, struct fwg_err *err)
+{
+	uint8_t k[FWGATE_ID_LEN];
+	struct slot *s;
+
+	pair_key(a->o_id, a->u_id, FWGATE_ID_LEN, k);
+	s = lookup(&st->installed, k);
+	if (!s)
+		return fail_ref(err, "running.u_id: no installed ack of this update by this device precedes it");
+	if (s->val - 1 != be64toh(a->version))
+		return fail(err, "running.version: %llu, but the device's installed ack names version %llu",
+			    (unsigned long long)be64toh(a->version), (unsigned long long)(s->val - 1));
+	return 0;
+}
+
 /* The key the transaction's signature must verify with, as the state knows it; NULL if it knows none. */
 static struct fwg_key *signer_key(const struct fwg_state *st, const struct fwg_tx *tx)
 {
@@ -275,8 +297,9 @@ static struct fwg_key *signer_key(const struct fwg_state *st, const struct fwg_t
 		m = member(st, tx->s.blob.m_id, FWG_ROLE_MANUFACTURER);
 		break;
 	case FWG_TX_ACK:
+	case FWG_TX_RUNNING:
 	case FWG_TX_NACK:
-		s = lookup(&st->devices, tx->type == FWG_TX_ACK ? tx->s.ack.o_id : tx->s.nack.o_id);
+		s = lookup(&st->devices, tx->type == FWG_TX_NACK ? tx->s.nack.o_id : tx->s.ack.o_id);
 		return s ? st->dev[s->val - 1].key : NULL;
 	}
 	return m < 0 ? NULL : st->member_key[m];
@@ -316,12 +339,15 @@ static int check_signed(struct fwg_state *st, const struct fwg_tx *tx, int check
 				    tx->s.verdict.update.o_type);
 		break;
 	case FWG_TX_ACK:
+	case FWG_TX_RUNNING:
 	case FWG_TX_NACK:
-		s = lookup(&st->devices, tx->type == FWG_TX_ACK ? tx->s.ack.o_id : tx->s.nack.o_id);
+		s = lookup(&st->devices, tx->type == FWG_TX_NACK ? tx->s.nack.o_id : tx->s.ack.o_id);
 		if (!s)
 			return fail_signer(err, "%s.o_id: no device certificate in the ledger for this device", what);
-		if (!lookup(&st->updates, tx->type == FWG_TX_ACK ? tx->s.ack.u_id : tx->s.nack.u_id))
+		if (!lookup(&st->updates, tx->type == FWG_TX_NACK ? tx->s.nack.u_id : tx->s.ack.u_id))
 			return fail_ref(err, "%s.u_id: no update with this image digest in the ledger", what);
+		if (tx->type == FWG_TX_RUNNING && check_running(st, &tx->s.ack, err))
+			return -1;
 		break;
 	case FWG_TX_DEVCERT:
 		m = member(st, tx->s.devcert.m_id, FWG_ROLE_MANUFACTURER);
@@ -476,6 +502,11 @@ int fwg_state_apply(struct fwg_state *st, const struct fwg_tx *tx)
 		err = apply_blob(st, tx);
 	if (!err && tx->type == FWG_TX_DEVCERT)
 		err = apply_devcert(st, tx);
+	if (!err && tx->type == FWG_TX_ACK) {
+		pair_key(tx->s.ack.o_id, tx->s.ack.u_id, FWGATE_ID_LEN, d);
+		/* 0 marks a free slot: version 2^64 - 1, which no update can exceed, is kept as 2^64 - 2. */
+		err = insert(&st->installed, d, be64toh(tx->s.ack.version) + (be64toh(tx->s.ack.version) != UINT64_MAX));
+	}
 	return err;
 }
 

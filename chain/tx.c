@@ -24,6 +24,7 @@ static const struct {
 	[FWG_TX_NACK] = { "nack", FWGATE_MAGIC_NACK, sizeof(struct fwgate_nack_stmt) },
 	[FWG_TX_DEVCERT] = { "devcert", FWGATE_MAGIC_DEVCERT, sizeof(struct fwgate_devcert_stmt) },
 	[FWG_TX_BLOB] = { "blob", FWG_MAGIC_BLOB, sizeof(struct fwg_blob_stmt) },
+	[FWG_TX_RUNNING] = { "running", FWGATE_MAGIC_RUNNING, sizeof(struct fwgate_ack_stmt) },
 };
 
 const char *fwg_tx_type_name(unsigned int type)
@@ -39,6 +40,9 @@ const char *fwg_nack_reason_name(unsigned int reason)
 		[FWGATE_NACK_BAD_SIGNATURE] = "bad-signature",
 		[FWGATE_NACK_REFUSED] = "refused",
 		[FWGATE_NACK_ROLLBACK] = "rollback",
+		[FWGATE_NACK_HEALTH] = "health",
+		[FWGATE_NACK_BOOT] = "boot",
+		[FWGATE_NACK_WITHDRAWN] = "withdrawn",
 	};
 
 	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "unknown";
@@ -255,13 +259,16 @@ static int stmt_fields_ok(const struct fwg_tx *tx, struct fwg_err *err)
 			return fail(err, "%s.update.magic: not %s", what, FWGATE_MAGIC_UPDATE);
 		break;
 	case FWG_TX_ACK:
+	case FWG_TX_RUNNING:
 		if (!name_ok(tx->s.ack.target))
-			return fail(err, "ack.target: not 1-31 printable bytes, NUL-padded");
+			return fail(err, "%s.target: not 1-31 printable bytes, NUL-padded", what);
+		if (tx->type == FWG_TX_RUNNING && !tx->s.ack.version)
+			return fail(err, "running.version: zero; a running ack names the version running");
 		return 0;
 	case FWG_TX_NACK:
 		if (memcmp(&tx->s.nack.reserved, zero, 4))
 			return fail(err, "nack.reserved: not zero");
-		if (be32toh(tx->s.nack.reason) > FWGATE_NACK_ROLLBACK)
+		if (be32toh(tx->s.nack.reason) > FWGATE_NACK_WITHDRAWN)
 			return fail(err, "nack.reason: %u is not a known reason", be32toh(tx->s.nack.reason));
 		return 0;
 	case FWG_TX_DEVCERT:

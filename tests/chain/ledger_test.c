@@ -387,6 +387,65 @@ static int state_accepts_the_whole_story(void)
 	return 0;
 }
 
+static int state_running_ack_follows_the_installed_ack(void)
+{
+	struct fwg_state *st = ready_state();
+	struct fwgate_ack_stmt a = ack(1), r = ack(2);
+	struct fwgate_nack_stmt na = {};
+	struct fwg_err err;
+	struct fwg_tx t;
+	size_t n;
+
+	memcpy(r.magic, FWGATE_MAGIC_RUNNING, FWGATE_MAGIC_LEN);
+	n = fwg_tx_sign(dkey, FWG_TX_RUNNING, &r, sizeof(r), NULL, 0, NULL, 0, buf, sizeof(buf));
+	CHECK(!fwg_tx_decode(buf, n, &t, &err) && t.type == FWG_TX_RUNNING && !memcmp(&t.s.ack, &r, sizeof(r)));
+	CHECK(!strcmp(fwg_tx_type_name(FWG_TX_RUNNING), "running"));
+	CHECK(refused_with(submit(st, buf, n), "running.u_id: no installed ack"));
+	/* An installed ack's magic under the running type, and the other way round. */
+	n = fwg_tx_sign(dkey, FWG_TX_RUNNING, &a, sizeof(a), NULL, 0, NULL, 0, buf, sizeof(buf));
+	CHECK(refused_with(submit(st, buf, n), "running.magic"));
+	n = fwg_tx_sign(dkey, FWG_TX_ACK, &r, sizeof(r), NULL, 0, NULL, 0, buf, sizeof(buf));
+	CHECK(refused_with(submit(st, buf, n), "ack.magic"));
+	n = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, NULL, 0, buf, sizeof(buf));
+	CHECK(!submit(st, buf, n));
+	r.version = htobe64(6);
+	n = fwg_tx_sign(dkey, FWG_TX_RUNNING, &r, sizeof(r), NULL, 0, NULL, 0, buf, sizeof(buf));
+	CHECK(refused_with(submit(st, buf, n), "running.version: 6, but the device's installed ack names version 7"));
+	r.version = 0;
+	n = fwg_tx_sign(dkey, FWG_TX_RUNNING, &r, sizeof(r), NULL, 0, NULL, 0, buf, sizeof(buf));
+	CHECK(refused_with(submit(st, buf, n), "running.version: zero"));
+	r.version = htobe64(7);
+	n = fwg_tx_sign(other, FWG_TX_RUNNING, &r, sizeof(r), NULL, 0, NULL, 0, buf, sizeof(buf));
+	CHECK(refused_with(submit(st, buf, n), "running.signature"));
+	n = fwg_tx_sign(dkey, FWG_TX_RUNNING, &r, sizeof(r), NULL, 0, NULL, 0, buf, sizeof(buf));
+	CHECK(!submit(st, buf, n));
+	CHECK(refused_with(submit(st, buf, n), "replay"));
+	/* Another device's installed ack does not let this one claim it runs the image. */
+	r = ack(3);
+	memcpy(r.magic, FWGATE_MAGIC_RUNNING, FWGATE_MAGIC_LEN);
+	memcpy(r.o_id, opub.id, FWGATE_ID_LEN);
+	n = fwg_tx_sign(other, FWG_TX_RUNNING, &r, sizeof(r), NULL, 0, NULL, 0, buf, sizeof(buf));
+	CHECK(refused_with(submit(st, buf, n), "running.o_id: no device certificate"));
+	/* The fallback reasons are nack reasons the ledger takes; one past the last is not. */
+	memcpy(na.magic, FWGATE_MAGIC_NACK, FWGATE_MAGIC_LEN);
+	memset(na.u_id, 0xab, FWGATE_ID_LEN);
+	memcpy(na.o_id, dpub.id, FWGATE_ID_LEN);
+	memcpy(na.culprit_id, mpub.id, FWGATE_ID_LEN);
+	na.reason = htobe32(FWGATE_NACK_HEALTH);
+	n = fwg_tx_sign(dkey, FWG_TX_NACK, &na, sizeof(na), NULL, 0, NULL, 0, buf, sizeof(buf));
+	CHECK(!submit(st, buf, n));
+	na.reason = htobe32(FWGATE_NACK_BOOT);
+	n = fwg_tx_sign(dkey, FWG_TX_NACK, &na, sizeof(na), NULL, 0, NULL, 0, buf, sizeof(buf));
+	CHECK(!submit(st, buf, n));
+	CHECK(!strcmp(fwg_nack_reason_name(FWGATE_NACK_HEALTH), "health") &&
+	      !strcmp(fwg_nack_reason_name(FWGATE_NACK_BOOT), "boot"));
+	na.reason = htobe32(FWGATE_NACK_WITHDRAWN + 1);
+	n = fwg_tx_sign(dkey, FWG_TX_NACK, &na, sizeof(na), NULL, 0, NULL, 0, buf, sizeof(buf));
+	CHECK(refused_with(submit(st, buf, n), "nack.reason: 8 is not a known reason"));
+	fwg_state_free(st);
+	return 0;
+}
+
 static int state_refuses_replay_and_wrong_signers(void)
 {
 	struct fwg_state *st = ready_state();
@@ -667,6 +726,12 @@ static int write_corpus(const char *dir)
 		seed(dir, "tx", fwg_tx_type_name(tx[i][1]), tx[i], len[i]);
 	n = fwg_tx_sign(dkey, FWG_TX_NACK, &na, sizeof(na), NULL, 0, NULL, 0, t[0], sizeof(t[0]));
 	seed(dir, "tx", "nack", t[0], n);
+	memcpy(a.magic, FWGATE_MAGIC_RUNNING, FWGATE_MAGIC_LEN);
+	n = fwg_tx_sign(dkey, FWG_TX_RUNNING, &a, sizeof(a), NULL, 0, NULL, 0, t[0], sizeof(t[0]));
+	seed(dir, "tx", "running", t[0], n);
+	na.reason = htobe32(FWGATE_NACK_BOOT);
+	n = fwg_tx_sign(dkey, FWG_TX_NACK, &na, sizeof(na), NULL, 0, NULL, 0, t[0], sizeof(t[0]));
+	seed(dir, "tx", "nack-boot", t[0], n);
 	n = blob_tx(mkey, mpub.id, u.u_id, 4096, 0, 0, t[0]);
 	seed(dir, "tx", "blob", t[0], n);
 	len[0] = genesis(t[0], sizeof(t[0]), 2);
@@ -722,6 +787,7 @@ static const struct {
 	{ "block.roundtrips_and_detects_tampering", block_roundtrips_and_detects_tampering },
 	{ "state.accepts_the_whole_story", state_accepts_the_whole_story },
 	{ "state.refuses_replay_and_wrong_signers", state_refuses_replay_and_wrong_signers },
+	{ "state.running_ack_follows_the_installed_ack", state_running_ack_follows_the_installed_ack },
 	{ "chain.verifies_and_finds_tx", chain_verifies_and_finds_tx },
 	{ "blob.roundtrips_and_rejects_malformed", blob_roundtrips_and_rejects_malformed },
 	{ "state.blob_follows_its_update_and_manufacturer", state_blob_follows_its_update_and_manufacturer },
