@@ -138,10 +138,10 @@ $(BUILD)/bin/fwgate: chain/fwgate.c $(LIBFWG)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UCFLAGS) -o $@ $< $(ULIBS)
 
-$(BUILD)/bin/fwgatectl: agent/fwgatectl.c $(LIBFWG) $(BPF_LIB)
+$(BUILD)/bin/fwgatectl: agent/fwgatectl.c agent/bootstate.c agent/bootstate.h $(LIBFWG) $(BPF_LIB)
 	@echo "  CC      $@"
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(UCFLAGS) $(BPF_CFLAGS) -o $@ $< $(BPF_LIB) $(ULIBS) $(BPF_LIBS)
+	$(Q)$(CC) $(UCFLAGS) $(BPF_CFLAGS) -Iagent -o $@ $< agent/bootstate.c $(BPF_LIB) $(ULIBS) $(BPF_LIBS)
 
 $(BUILD)/tests/fwgate_test: tests/kernel/fwgate_test.c include/uapi/linux/fwgate.h $(KSELFTEST)
 	@echo "  CC      $@"

@@ -11,8 +11,6 @@
 #include "boot.h"
 #include "log.h"
 
-#define TRIES "3"
-
 /* Runs @argv (no shell); its stdout goes to @out when not NULL. 0 when it exits 0. */
 static int run(char *const argv[], char *out, size_t len)
 {
@@ -61,11 +59,11 @@ static int run(char *const argv[], char *out, size_t len)
 	return 0;
 }
 
-/* Sets NAME=VALUE pairs (@kv, NULL-terminated) in one call of the bootloader's tool. */
+/* Sets NAME=VALUE pairs (@kv, NULL-terminated) with the bootloader's tool; GRUB's in one call. */
 static int env_set(const struct fwg_conf *c, const char *const *kv)
 {
 	char *argv[16];
-	char pairs[8][160];
+	char pairs[8][200];
 	int n = 0, i;
 
 	if (c->bootloader == FWG_BOOT_UBOOT) {
@@ -96,6 +94,37 @@ static int env_set(const struct fwg_conf *c, const char *const *kv)
 	return run(argv, NULL, 0);
 }
 
+/* The value of @name in the bootloader's environment, "" when unset; -1 when the tool fails. */
+static int env_get(const struct fwg_conf *c, const char *name, char *val, size_t len)
+{
+	char *argv[6], out[16384], *line, *save;
+	size_t n = strlen(name);
+	int argc = 0;
+
+	if (c->bootloader == FWG_BOOT_UBOOT) {
+		argv[argc++] = "fw_printenv";
+		if (c->bootloader_arg[0]) {
+			argv[argc++] = "-c";
+			argv[argc++] = (char *)c->bootloader_arg;
+		}
+	} else {
+		argv[argc++] = "grub-editenv";
+		argv[argc++] = (char *)c->bootloader_arg;
+		argv[argc++] = "list";
+	}
+	argv[argc] = NULL;
+	/* The whole environment: fw_printenv NAME fails for a variable that is not set. */
+	if (run(argv, out, sizeof(out)))
+		return -1;
+	val[0] = '\0';
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, name, n) && line[n] == '=') {
+			snprintf(val, len, "%s", line + n + 1);
+			break;
+		}
+	return 0;
+}
+
 static int script(const struct fwg_conf *c, const char *verb, const char *slot, char *out, size_t len)
 {
 	char *argv[] = { (char *)c->bootloader_arg, (char *)verb, (char *)slot, NULL };
@@ -103,22 +132,28 @@ static int script(const struct fwg_conf *c, const char *verb, const char *slot, 
 	return run(argv, out, len);
 }
 
+/*
+ * U-Boot: its boot counter (CONFIG_BOOTCOUNT_LIMIT, kept in the environment): while upgrade_available is 1,
+ * each boot raises bootcount, and past bootlimit U-Boot runs altbootcmd instead of bootcmd. altbootcmd puts
+ * the previous slot first again. GRUB: grub-reboot's one-time boot, next_entry, which GRUB clears before it
+ * boots it; saved_entry stays the previous slot until the new one is confirmed.
+ */
 int fwg_boot_switch(const struct fwg_conf *c, const char *slot, const char *other)
 {
-	char order[80], left[80], ok[80], try[80];
+	char order[80], back[80], alt[200];
 
 	snprintf(order, sizeof(order), "%s %s", slot, other);
+	snprintf(back, sizeof(back), "%s %s", other, slot);
+	snprintf(alt, sizeof(alt), "setenv BOOT_ORDER \"%s\"; setenv upgrade_available 0; saveenv; run bootcmd", back);
 	switch (c->bootloader) {
 	case FWG_BOOT_NONE:
 		return 0;
 	case FWG_BOOT_UBOOT:
-		snprintf(left, sizeof(left), "BOOT_%s_LEFT", slot);
-		/* One variable a call: BOOT_ORDER last commits the switch, never with a stale LEFT counter. */
-		return env_set(c, (const char *const[]){ left, TRIES, "BOOT_ORDER", order, NULL });
+		/* One variable a call: BOOT_ORDER last commits the switch, never with a stale counter. */
+		return env_set(c, (const char *const[]){ "altbootcmd", alt, "bootlimit", FWG_BOOT_TRIES, "bootcount",
+							  "0", "upgrade_available", "1", "BOOT_ORDER", order, NULL });
 	case FWG_BOOT_GRUB:
-		snprintf(ok, sizeof(ok), "%s_OK", slot);
-		snprintf(try, sizeof(try), "%s_TRY", slot);
-		return env_set(c, (const char *const[]){ "ORDER", order, ok, "1", try, "0", NULL });
+		return env_set(c, (const char *const[]){ "saved_entry", other, "next_entry", slot, NULL });
 	case FWG_BOOT_SCRIPT:
 		return script(c, "switch", slot, NULL, 0);
 	}
@@ -127,22 +162,65 @@ int fwg_boot_switch(const struct fwg_conf *c, const char *slot, const char *othe
 
 int fwg_boot_confirm(const struct fwg_conf *c, const char *slot)
 {
-	char left[80], ok[80], try[80];
-
 	switch (c->bootloader) {
 	case FWG_BOOT_NONE:
 		return 0;
 	case FWG_BOOT_UBOOT:
-		snprintf(left, sizeof(left), "BOOT_%s_LEFT", slot);
-		return env_set(c, (const char *const[]){ left, TRIES, NULL });
+		return env_set(c, (const char *const[]){ "upgrade_available", "0", "bootcount", "0", NULL });
 	case FWG_BOOT_GRUB:
-		snprintf(ok, sizeof(ok), "%s_OK", slot);
-		snprintf(try, sizeof(try), "%s_TRY", slot);
-		return env_set(c, (const char *const[]){ ok, "1", try, "0", NULL });
+		return env_set(c, (const char *const[]){ "saved_entry", slot, "next_entry", "", NULL });
 	case FWG_BOOT_SCRIPT:
 		return script(c, "confirm", slot, NULL, 0);
 	}
 	return -1;
+}
+
+int fwg_boot_revert(const struct fwg_conf *c, const char *good, const char *bad)
+{
+	char order[80];
+
+	snprintf(order, sizeof(order), "%s %s", good, bad);
+	switch (c->bootloader) {
+	case FWG_BOOT_NONE:
+		return 0;
+	case FWG_BOOT_UBOOT:
+		return env_set(c, (const char *const[]){ "upgrade_available", "0", "bootcount", "0",
+							  "BOOT_ORDER", order, NULL });
+	case FWG_BOOT_GRUB:
+		return env_set(c, (const char *const[]){ "saved_entry", good, "next_entry", "", NULL });
+	case FWG_BOOT_SCRIPT:
+		return script(c, "revert", good, NULL, 0);
+	}
+	return -1;
+}
+
+int fwg_boot_next(const struct fwg_conf *c, char *slot, size_t len)
+{
+	char val[256];
+
+	slot[0] = '\0';
+	switch (c->bootloader) {
+	case FWG_BOOT_NONE:
+		return 0;
+	case FWG_BOOT_UBOOT:
+		if (env_get(c, "BOOT_ORDER", val, sizeof(val)))
+			return -1;
+		break;
+	case FWG_BOOT_GRUB:
+		if (env_get(c, "next_entry", val, sizeof(val)))
+			return -1;
+		if (!val[0] && env_get(c, "saved_entry", val, sizeof(val)))
+			return -1;
+		break;
+	case FWG_BOOT_SCRIPT:
+		/* Optional for a script: one that prints nothing leaves the fallback unseen, never guessed. */
+		if (script(c, "next", NULL, val, sizeof(val)))
+			val[0] = '\0';
+		break;
+	}
+	val[strcspn(val, " \n")] = '\0';
+	snprintf(slot, len, "%s", val);
+	return 0;
 }
 
 static int cmdline_slot(const char *cmdline, char *slot, size_t len)

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The device agent's pieces. The configuration parser comes first; fwgated itself is issue 4.
 
-AGENT_OBJ := $(BUILD)/agent/conf.o $(BUILD)/agent/boot.o $(BUILD)/agent/queue.o
+AGENT_OBJ := $(BUILD)/agent/conf.o $(BUILD)/agent/boot.o $(BUILD)/agent/bootstate.o $(BUILD)/agent/queue.o
 
 $(BUILD)/agent/%.o: agent/%.c $(wildcard agent/*.h) $(wildcard lib/*.h)
 	@echo "  CC      $@"

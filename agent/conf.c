@@ -201,6 +201,10 @@ static int parse_line(const struct ctx *x, char **w, int n, struct fwg_conf *c)
 		ARGS(1);
 		return path(x, c->health_check, w[1]);
 	}
+	if (!strcmp(k, "reboot")) {
+		ARGS(1);
+		return path(x, c->reboot, w[1]);
+	}
 	if (!strcmp(k, "control")) {
 		ARGS(1);
 		return path(x, c->control, w[1]);
@@ -282,6 +286,7 @@ int fwg_conf_parse(const char *file, const char *text, size_t len, struct fwg_co
 	strcpy(c->device_key, "/etc/fwgate/device.key");
 	strcpy(c->user, "fwgate");
 	strcpy(c->control, "/run/fwgate/fwgated.sock");
+	strcpy(c->reboot, "/sbin/reboot");
 	strcpy(c->bpf, "auto");
 
 	while (off < len) {

@@ -21,7 +21,7 @@ enum fwg_bootloader {
 	FWG_BOOT_NONE,
 	FWG_BOOT_UBOOT,		/* fw_setenv / fw_printenv [-c ARG] */
 	FWG_BOOT_GRUB,		/* grub-editenv on ARG */
-	FWG_BOOT_SCRIPT,	/* ARG called as ARG switch|confirm|active SLOT */
+	FWG_BOOT_SCRIPT,	/* ARG called as ARG switch|confirm|revert SLOT, ARG active|next */
 };
 
 struct fwg_slot {
@@ -52,6 +52,7 @@ struct fwg_conf {
 	int has_genesis;
 	char user[FWGATE_NAME_LEN];		/* the network-facing half runs as this user */
 	char health_check[FWG_CONF_PATH_LEN];	/* run before a booted slot is marked good */
+	char reboot[FWG_CONF_PATH_LEN];		/* run after a failed health check reverted the slot */
 	char control[FWG_CONF_PATH_LEN];	/* fwgatectl's socket */
 	char bpf[8];				/* "auto", "yes" or "no": load the bpf/ programs */
 	int signed_modules;			/* after the lock, keep loading modules lockdown finds signed */

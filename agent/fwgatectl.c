@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "bootstate.h"
 #include "command.h"
 #include "lock.h"
 #include "cmd.h"
@@ -668,6 +669,48 @@ static int cmd_events(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * What fwgated recorded of the last install's boot (agent/bootstate.h): the slot tried, its fallback, and
+ * whether it runs or the device fell back, and why. Read from fwgated's state directory, so it answers with
+ * fwgated stopped too.
+ */
+static int cmd_boot(int argc, char **argv)
+{
+	const char *dir = "/var/lib/fwgate";
+	int json = take_json(&argc, argv);
+	struct fwg_boot_state bs;
+	char hex[2 * FWGATE_ID_LEN + 1];
+
+	if (argc == 3 && !strcmp(argv[1], "--state-dir"))
+		dir = argv[2];
+	else if (argc != 1)
+		cmd_usage(argv, argv[1], "fwgatectl boot [--state-dir DIR] [--json]");
+	if (fwg_boot_state_load(dir, &bs))
+		return FWG_EXIT_FAIL;
+	fwg_hex(bs.u_id, FWGATE_ID_LEN, hex);
+	if (json) {
+		printf("{\"version\": 1");
+		fwg_json_kv(stdout, 0, "phase", fwg_boot_phase_name(bs.phase));
+		if (bs.phase != FWG_BOOT_IDLE) {
+			fwg_json_kv(stdout, 0, "slot", bs.slot);
+			fwg_json_kv(stdout, 0, "previous", bs.other);
+			fwg_json_kv(stdout, 0, "u_id", hex);
+			printf(", \"update_version\": %llu, \"time\": %lld", (unsigned long long)bs.version,
+			       (long long)bs.time);
+		}
+		printf("}\n");
+		return 0;
+	}
+	if (bs.phase == FWG_BOOT_IDLE) {
+		printf("phase    idle (no install recorded in %s)\n", dir);
+		return 0;
+	}
+	printf("phase    %s\nslot     %s (previous %s)\nupdate   %.16s version %llu\ntime     %lld\n",
+	       fwg_boot_phase_name(bs.phase), bs.slot, bs.other, hex, (unsigned long long)bs.version,
+	       (long long)bs.time);
+	return 0;
+}
+
 static const struct fwg_cmd commands[] = {
 	{ "status", cmd_status, "policy, targets, updates and counters (the default)", "[--json]" },
 	{ "policy", cmd_policy, "load a policy file; lock seals the write guard, locks the policy and raises the "
@@ -683,6 +726,8 @@ static const struct fwg_cmd commands[] = {
 	{ "approvals", cmd_agent, "the updates with each checker's verdict", "[--json]" },
 	{ "history", cmd_agent, "this device's acks and nacks on the chain, and those waiting", "[--json]" },
 	{ "sync", cmd_agent, "make fwgated sync now, and print how it went", NULL },
+	{ "boot", cmd_boot, "the last install's boot: tried, running, or fell back (health or boot) to the "
+	  "previous slot", "[--state-dir DIR] [--json]" },
 	{ "bpf", fwg_bpf_command, "the BPF programs, standalone (fwgatectl bpf with no command lists them)",
 	  "guard|log|filter|egress|stats|unpin [ARGS]" },
 };

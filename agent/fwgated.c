@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "bootstate.h"
 #include "cmd.h"
 #include "conf.h"
 #include "exit.h"
@@ -67,11 +68,9 @@ static struct monitor {
 	char other[FWGATE_NAME_LEN];
 	int werr;
 
-	/* a bootloader switch that failed after a commit, retried until it succeeds */
-	char pending[FWGATE_NAME_LEN];
-	char pending_other[FWGATE_NAME_LEN];
-	uint8_t pending_id[FWGATE_ID_LEN];
-	time_t pending_at;
+	/* the last install's boot (agent/bootstate.h), as saved in the state directory */
+	struct fwg_boot_state bs;
+	time_t pending_at;	/* the next try of a bootloader switch that failed (phase FWG_BOOT_SWITCH) */
 } m = { .ctl = -1, .sock = -1, .fd = -1 };
 
 #define SWITCH_RETRY_S	30
@@ -224,33 +223,6 @@ static int lock_policy(void *arg)
 	return 0;
 }
 
-/* After a boot: the running slot passed the health check, so the bootloader may stop falling back. */
-static void confirm_boot(void)
-{
-	int status;
-
-	if (m.c.bootloader == FWG_BOOT_NONE || fwg_boot_active(&m.c, NULL, m.active, sizeof(m.active))) {
-		m.active[0] = '\0';
-		return;
-	}
-	if (m.c.health_check[0]) {
-		pid_t pid = fork();
-
-		if (pid == 0) {
-			execl(m.c.health_check, m.c.health_check, m.active, (char *)NULL);
-			_exit(127);
-		}
-		if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-			log_warnx("slot %s: the health check %s failed; not marked good", m.active, m.c.health_check);
-			return;
-		}
-	}
-	if (fwg_boot_confirm(&m.c, m.active))
-		log_warnx("slot %s: can not mark it good", m.active);
-	else
-		log_info("slot %s: booted and healthy, marked good", m.active);
-}
-
 /* ------------------------------------------------------------------ worker */
 
 static int send_w(const void *msg, size_t len)
@@ -401,15 +373,40 @@ static int spawn_worker(void)
 
 /* ------------------------------------------------------------------ acknowledgements */
 
-static int sign_queue(const struct fwg_msg_sign *r)
+/* Signs @stmt as a transaction of @type with the device key and queues it for the worker to submit. */
+static int queue_signed(unsigned int type, const void *stmt, size_t stmt_len, const uint8_t *u_id)
 {
 	uint8_t buf[4096], id[FWGATE_ID_LEN];
+	const char *what = fwg_tx_type_name(type);
+	struct fwg_key *key;
+	char hex[17];
+	size_t len;
+
+	fwg_hex(u_id, 8, hex);
+	/* The key is read for each signature and freed at once: the worker, forked later, never holds it. */
+	key = fwg_key_load_private(m.c.device_key);
+	if (!key)
+		return -1;
+	len = fwg_tx_sign(key, type, stmt, stmt_len, NULL, 0, NULL, 0, buf, sizeof(buf));
+	fwg_key_free(key);
+	if (!len) {
+		log_warnx("%s of %s: can not sign it", what, hex);
+		return -1;
+	}
+	fwg_tx_id(buf, len, id);
+	if (fwg_queue_put(&m.q, id, buf, len))
+		return -1;
+	log_info("%s of update %s queued", what, hex);
+	resend_one(id, buf, len, NULL);
+	return 0;
+}
+
+static int sign_queue(const struct fwg_msg_sign *r)
+{
 	struct fwgate_nack_stmt n = {};
 	struct fwgate_ack_stmt a = {};
 	struct fwg_target_info t;
 	char hex[17];
-	struct fwg_key *key;
-	size_t len;
 
 	fwg_hex(r->u_id, 8, hex);
 	if (!r->nack) {
@@ -436,23 +433,8 @@ static int sign_queue(const struct fwg_msg_sign *r)
 		n.reason = htobe32(r->reason);
 		n.time = htobe64(time(NULL));
 	}
-	/* The key is read for each signature and freed at once: the worker, forked later, never holds it. */
-	key = fwg_key_load_private(m.c.device_key);
-	if (!key)
-		return -1;
-	len = r->nack ? fwg_tx_sign(key, FWG_TX_NACK, &n, sizeof(n), NULL, 0, NULL, 0, buf, sizeof(buf)) :
-			fwg_tx_sign(key, FWG_TX_ACK, &a, sizeof(a), NULL, 0, NULL, 0, buf, sizeof(buf));
-	fwg_key_free(key);
-	if (!len) {
-		log_warnx("%s of %s: can not sign it", r->nack ? "nack" : "ack", hex);
-		return -1;
-	}
-	fwg_tx_id(buf, len, id);
-	if (fwg_queue_put(&m.q, id, buf, len))
-		return -1;
-	log_info("%s of update %s queued", r->nack ? "nack" : "ack", hex);
-	resend_one(id, buf, len, NULL);
-	return 0;
+	return r->nack ? queue_signed(FWG_TX_NACK, &n, sizeof(n), r->u_id) :
+			 queue_signed(FWG_TX_ACK, &a, sizeof(a), r->u_id);
 }
 
 /* Signed and queued, the worker gets a SUBMIT; otherwise it is told, and asks again at its next round. */
@@ -464,6 +446,175 @@ static void sign(const struct fwg_msg_sign *r)
 		f.type = FWG_MSG_SIGN_FAILED;
 		send_w(&f, sizeof(f));
 	}
+}
+
+/* ------------------------------------------------------------------ boot and fallback */
+
+/* Records a new phase of the last install's boot; the record survives restarts and reboots. */
+static void boot_phase(enum fwg_boot_phase phase)
+{
+	m.bs.phase = phase;
+	m.bs.time = time(NULL);
+	if (fwg_boot_state_save(m.c.state_dir, &m.bs))
+		log_warnx("%s/boot.state: not saved; a restart forgets that slot %s is %s", m.c.state_dir, m.bs.slot,
+			  fwg_boot_phase_name(phase));
+}
+
+/* A commit: the next boot tries the slot written, and the slot that ran is its fallback. */
+static void committed(const char *slot, const char *other, const uint8_t *u_id, uint64_t version)
+{
+	memset(&m.bs, 0, sizeof(m.bs));
+	snprintf(m.bs.slot, sizeof(m.bs.slot), "%s", slot);
+	snprintf(m.bs.other, sizeof(m.bs.other), "%s", other);
+	memcpy(m.bs.u_id, u_id, FWGATE_ID_LEN);
+	m.bs.version = version;
+	if (fwg_boot_switch(&m.c, slot, other)) {
+		log_warnx("slot %s: written, but the bootloader switch failed; retrying every %d s", slot,
+			  SWITCH_RETRY_S);
+		m.pending_at = time(NULL) + SWITCH_RETRY_S;
+		boot_phase(FWG_BOOT_SWITCH);
+		return;
+	}
+	log_info("slot %s: the next boot tries it; %s is its fallback", slot, other);
+	boot_phase(FWG_BOOT_TRIAL);
+}
+
+/* The configured health check on the running slot; 0 when it passes or there is none. */
+static int health_check(const char *slot)
+{
+	int status;
+	pid_t pid;
+
+	if (!m.c.health_check[0])
+		return 0;
+	pid = fork();
+	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execl(m.c.health_check, m.c.health_check, slot, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		log_warnx("slot %s: the health check %s failed", slot, m.c.health_check);
+		return -1;
+	}
+	return 0;
+}
+
+static void reboot_now(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execl(m.c.reboot, m.c.reboot, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0)
+		log_warn("reboot %s", m.c.reboot);
+	else
+		log_info("rebooting into slot %s (%s)", m.bs.other, m.c.reboot);
+}
+
+/* The trial slot's update, nacked: the device fell back to the previous slot, for @reason. */
+static void fallback_nack(uint32_t reason)
+{
+	struct fwgate_nack_stmt n = {};
+
+	memcpy(n.magic, FWGATE_MAGIC_NACK, FWGATE_MAGIC_LEN);
+	memcpy(n.u_id, m.bs.u_id, FWGATE_ID_LEN);
+	memcpy(n.o_id, m.p.device_id, FWGATE_ID_LEN);
+	/* The image did not come up: the manufacturer's, not the device's, as far as the device can tell. */
+	memcpy(n.culprit_id, m.p.manufacturer.id, FWGATE_ID_LEN);
+	n.reason = htobe32(reason);
+	n.time = htobe64(time(NULL));
+	queue_signed(FWG_TX_NACK, &n, sizeof(n), m.bs.u_id);
+}
+
+/*
+ * The trial slot runs and is healthy: a running ack with the version the kernel holds in that slot, which
+ * the bootloader reports running. Not when the slot holds something else by now.
+ */
+static int running_ack(void)
+{
+	struct fwgate_ack_stmt a = {};
+	struct fwg_target_info t;
+
+	if (target_get(m.bs.slot, NULL, &t) != 1 || t.state != FWGATE_TARGET_VALID ||
+	    memcmp(t.last_id, m.bs.u_id, FWGATE_ID_LEN)) {
+		log_warnx("slot %s: runs, but fwgate.ko says it no longer holds the update it tried; no running ack",
+			  m.bs.slot);
+		return -1;
+	}
+	memcpy(a.magic, FWGATE_MAGIC_RUNNING, FWGATE_MAGIC_LEN);
+	memcpy(a.u_id, m.bs.u_id, FWGATE_ID_LEN);
+	memcpy(a.o_id, m.p.device_id, FWGATE_ID_LEN);
+	a.version = htobe64(t.last_version);
+	memcpy(a.target, t.name, sizeof(a.target));
+	a.time = htobe64(time(NULL));
+	return queue_signed(FWG_TX_RUNNING, &a, sizeof(a), m.bs.u_id);
+}
+
+/*
+ * At start, after a boot or a restart: what became of the trial of the last install (agent/bootstate.h).
+ * The trial slot runs: health check, then a running ack, or a revert to the previous slot, a nack HEALTH
+ * and a reboot. The previous slot runs while the bootloader no longer means to start the trial slot: it
+ * fell back by itself, a nack BOOT. Otherwise the running slot is checked and confirmed as it always was.
+ */
+static void boot_outcome(void)
+{
+	char next[FWGATE_NAME_LEN];
+
+	if (fwg_boot_state_load(m.c.state_dir, &m.bs))
+		log_warnx("%s/boot.state: unreadable; the last install's boot is forgotten", m.c.state_dir);
+	if (m.bs.phase == FWG_BOOT_SWITCH)
+		m.pending_at = time(NULL);
+	if (m.c.bootloader == FWG_BOOT_NONE || fwg_boot_active(&m.c, NULL, m.active, sizeof(m.active))) {
+		m.active[0] = '\0';
+		return;
+	}
+	if (m.bs.phase == FWG_BOOT_TRIAL && !strcmp(m.active, m.bs.slot)) {
+		if (!health_check(m.active)) {
+			if (fwg_boot_confirm(&m.c, m.active))
+				log_warnx("slot %s: can not mark it good", m.active);
+			else
+				log_info("slot %s: booted and healthy, marked good", m.active);
+			if (!running_ack())
+				boot_phase(FWG_BOOT_RUNNING);
+			return;
+		}
+		if (fwg_boot_revert(&m.c, m.bs.other, m.bs.slot)) {
+			log_warnx("slot %s: unhealthy, and the bootloader can not be set back to %s", m.active,
+				  m.bs.other);
+			return;
+		}
+		log_warnx("slot %s: unhealthy; falling back to %s", m.active, m.bs.other);
+		fallback_nack(FWGATE_NACK_HEALTH);
+		boot_phase(FWG_BOOT_FELL_HEALTH);
+		reboot_now();
+		return;
+	}
+	if (m.bs.phase == FWG_BOOT_TRIAL && !strcmp(m.active, m.bs.other)) {
+		if (fwg_boot_next(&m.c, next, sizeof(next)) || !next[0] || !strcmp(next, m.bs.slot)) {
+			/* Not rebooted yet. Confirming the running slot now would cancel the trial. */
+			log_info("slot %s: the next boot tries it", m.bs.slot);
+			return;
+		}
+		log_warnx("slot %s: did not come up; the bootloader fell back to %s", m.bs.slot, m.active);
+		fallback_nack(FWGATE_NACK_BOOT);
+		boot_phase(FWG_BOOT_FELL_BOOT);
+	}
+	if (health_check(m.active))
+		log_warnx("slot %s: not marked good", m.active);
+	else if (fwg_boot_confirm(&m.c, m.active))
+		log_warnx("slot %s: can not mark it good", m.active);
+	else
+		log_info("slot %s: booted and healthy, marked good", m.active);
 }
 
 /* ------------------------------------------------------------------ installs */
@@ -617,17 +768,8 @@ static void install_end(const struct fwg_msg_end *e)
 	m.fd = -1;
 	if (!err) {
 		snprintf(msg, sizeof(msg), "%s", m.begin.target);
-		m.pending[0] = '\0';
-		if (fwg_boot_switch(&m.c, m.begin.target, m.other)) {
-			log_warnx("slot %s: written, but the bootloader switch failed; retrying every %d s",
-				  m.begin.target, SWITCH_RETRY_S);
-			snprintf(m.pending, sizeof(m.pending), "%s", m.begin.target);
-			snprintf(m.pending_other, sizeof(m.pending_other), "%s", m.other);
-			memcpy(m.pending_id, m.begin.u_id, FWGATE_ID_LEN);
-			m.pending_at = time(NULL) + SWITCH_RETRY_S;
-		} else if (m.c.bootloader != FWG_BOOT_NONE) {
-			log_info("slot %s: the next boot starts it", m.begin.target);
-		}
+		if (m.c.bootloader != FWG_BOOT_NONE)
+			committed(m.begin.target, m.other, m.begin.u_id, m.begin.version);
 	}
 	reply(FWG_MSG_END_DONE, e->u_id, err, 0, msg);
 }
@@ -639,20 +781,20 @@ static void switch_retry(void)
 	int found;
 
 	m.pending_at = time(NULL) + SWITCH_RETRY_S;
-	found = target_get(m.pending, NULL, &t);
+	found = target_get(m.bs.slot, NULL, &t);
 	if (found < 0)
 		return;
-	if (!found || t.state != FWGATE_TARGET_VALID || memcmp(t.last_id, m.pending_id, FWGATE_ID_LEN)) {
-		log_warnx("slot %s: no longer holds the install; its bootloader switch is dropped", m.pending);
-		m.pending[0] = '\0';
+	if (!found || t.state != FWGATE_TARGET_VALID || memcmp(t.last_id, m.bs.u_id, FWGATE_ID_LEN)) {
+		log_warnx("slot %s: no longer holds the install; its bootloader switch is dropped", m.bs.slot);
+		boot_phase(FWG_BOOT_IDLE);
 		return;
 	}
-	if (fwg_boot_switch(&m.c, m.pending, m.pending_other)) {
-		log_warnx("slot %s: the bootloader switch failed again; retrying in %d s", m.pending, SWITCH_RETRY_S);
+	if (fwg_boot_switch(&m.c, m.bs.slot, m.bs.other)) {
+		log_warnx("slot %s: the bootloader switch failed again; retrying in %d s", m.bs.slot, SWITCH_RETRY_S);
 		return;
 	}
-	log_info("slot %s: the bootloader switch is done; the next boot starts it", m.pending);
-	m.pending[0] = '\0';
+	log_info("slot %s: the bootloader switch is done; the next boot tries it", m.bs.slot);
+	boot_phase(FWG_BOOT_TRIAL);
 }
 
 static void from_worker(void)
@@ -922,12 +1064,13 @@ int main(int argc, char **argv)
 		return 1;
 	/* Loading the programs parsed the kernel's BTF: give those megabytes back. */
 	malloc_trim(0);
-	confirm_boot();
 	snprintf(qdir, sizeof(qdir), "%s/queue", m.c.state_dir);
 	mkdir(m.c.state_dir, 0711);
 
 	if (fwg_queue_open(&m.q, qdir))
 		return 1;
+	/* After the queue opens: the boot's outcome may be a running ack or a nack to queue. */
+	boot_outcome();
 	prepare_store();
 	m.ctl = control_socket(m.c.control);
 
@@ -954,7 +1097,7 @@ int main(int argc, char **argv)
 		}
 		if (m.sock < 0 && !m.worker)
 			timeout = until(restart, timeout);
-		if (m.pending[0])
+		if (m.bs.phase == FWG_BOOT_SWITCH)
 			timeout = until(m.pending_at, timeout);
 		pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = fwg_nl_fd(m.ev), .events = POLLIN };
@@ -985,7 +1128,7 @@ int main(int argc, char **argv)
 			close(m.fd);
 			m.fd = -1;
 		}
-		if (m.pending[0] && time(NULL) >= m.pending_at)
+		if (m.bs.phase == FWG_BOOT_SWITCH && time(NULL) >= m.pending_at)
 			switch_retry();
 		if (!m.worker && time(NULL) >= restart) {
 			if (m.sock >= 0)

@@ -101,6 +101,7 @@ static const struct fwg_pubkey *relevant(const struct fwg_sync *s, const uint8_t
 		memcpy(&v, raw, sizeof(v));
 		return update_for_us(s, &v.update) ? checker_key(s, v.checker_id) : NULL;
 	case FWG_TX_ACK:
+	case FWG_TX_RUNNING:
 		if (len < sizeof(a))
 			return NULL;
 		memcpy(&a, raw, sizeof(a));

@@ -58,7 +58,7 @@ struct upd {
 };
 
 struct hist {
-	uint8_t type;		/* FWG_TX_ACK or FWG_TX_NACK */
+	uint8_t type;		/* FWG_TX_ACK, FWG_TX_RUNNING or FWG_TX_NACK */
 	uint8_t id[FWGATE_ID_LEN];
 	uint8_t u_id[FWGATE_ID_LEN];
 	uint8_t o_id[FWGATE_ID_LEN];
@@ -296,7 +296,7 @@ static void included(const uint8_t *id)
 
 static void add_report(const struct fwg_tx *tx, const uint8_t *id, uint64_t height)
 {
-	int own = !memcmp(tx->type == FWG_TX_ACK ? tx->s.ack.o_id : tx->s.nack.o_id, w.p->device_id,
+	int own = !memcmp(tx->type == FWG_TX_NACK ? tx->s.nack.o_id : tx->s.ack.o_id, w.p->device_id,
 			  FWGATE_ID_LEN);
 	struct hist *h;
 	struct upd *u;
@@ -313,7 +313,7 @@ static void add_report(const struct fwg_tx *tx, const uint8_t *id, uint64_t heig
 	memcpy(h->id, id, FWGATE_ID_LEN);
 	h->height = height;
 	h->own = own;
-	if (tx->type == FWG_TX_ACK) {
+	if (tx->type != FWG_TX_NACK) {
 		memcpy(h->u_id, tx->s.ack.u_id, FWGATE_ID_LEN);
 		memcpy(h->o_id, tx->s.ack.o_id, FWGATE_ID_LEN);
 	} else {
@@ -347,6 +347,7 @@ static int on_tx(const struct fwg_tx *tx, const uint8_t *raw, size_t len, const 
 		add_verdict(tx, height);
 		break;
 	case FWG_TX_ACK:
+	case FWG_TX_RUNNING:
 	case FWG_TX_NACK:
 		add_report(tx, id, height);
 		break;
@@ -961,9 +962,9 @@ static void ctl_history(FILE *f)
 		hexs(h->id, id);
 		hexs(h->o_id, o);
 		hexs(h->culprit, c);
-		if (h->type == FWG_TX_ACK)
-			fprintf(f, "block %-8" PRIu64 " ack  %s update %s%s%s\n", h->height, id, u,
-				h->own ? "" : " by ", h->own ? "" : o);
+		if (h->type != FWG_TX_NACK)
+			fprintf(f, "block %-8" PRIu64 " %s %s update %s%s%s\n", h->height,
+				h->type == FWG_TX_ACK ? "ack " : "running", id, u, h->own ? "" : " by ", h->own ? "" : o);
 		else
 			fprintf(f, "block %-8" PRIu64 " nack %s update %s naming %s reason %u%s%s\n", h->height, id, u,
 				c, h->reason, h->own ? "" : " by ", h->own ? "" : o);
@@ -1064,13 +1065,13 @@ static void ctl_history_json(FILE *f)
 		struct hist *h = &w.hist[i];
 
 		fprintf(f, "%s\n  {\"type\": \"%s\", \"height\": %" PRIu64, i ? "," : "",
-			h->type == FWG_TX_ACK ? "ack" : "nack", h->height);
+			fwg_tx_type_name(h->type), h->height);
 		json_id(f, "id", h->id);
 		json_id(f, "u_id", h->u_id);
 		fprintf(f, ", \"own\": %s", h->own ? "true" : "false");
 		if (!h->own)
 			json_id(f, "by", h->o_id);
-		if (h->type != FWG_TX_ACK) {
+		if (h->type == FWG_TX_NACK) {
 			json_id(f, "culprit", h->culprit);
 			fprintf(f, ", \"reason\": %u", h->reason);
 		}
