@@ -7,11 +7,13 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <malloc.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -591,23 +593,133 @@ static int conn_write(struct conn *c, const void *buf, size_t len)
 }
 
 /*
+ * A name resolution that the connect timeout bounds: getaddrinfo() has no timeout of its own (a resolver
+ * that never answers holds it for timeout x attempts x servers of resolv.conf), so it runs in a thread of
+ * its own while the caller polls a pipe until the connect deadline. A request that gives up leaves the
+ * thread to finish and free what they share: the last of the two to let go of it frees it.
+ */
+struct lookup {
+	char host[256], port[8];
+	struct addrinfo *ai;
+	int rc, err;
+	int pipe[2];
+	int refs;
+};
+
+static void lookup_put(struct lookup *l)
+{
+	if (__atomic_sub_fetch(&l->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (l->ai)
+		freeaddrinfo(l->ai);
+	close(l->pipe[0]);
+	close(l->pipe[1]);
+	free(l);
+}
+
+static void *lookup_run(void *arg)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+	struct lookup *l = arg;
+	char done = 1;
+
+	l->rc = getaddrinfo(l->host, l->port, &hints, &l->ai);
+	l->err = errno;
+	if (write(l->pipe[1], &done, 1) != 1)
+		l->rc = EAI_SYSTEM;
+	lookup_put(l);
+	return NULL;
+}
+
+static int resolve(struct conn *c, const struct target *t, struct addrinfo **ai)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	struct lookup *l = calloc(1, sizeof(*l));
+	pthread_attr_t attr;
+	pthread_t thread;
+	int64_t wait;
+	int err, n, rc;
+
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV | AI_NUMERICHOST };
+	char port[8];
+
+	/* An address literal needs no resolver, and no thread. */
+	snprintf(port, sizeof(port), "%u", t->port);
+	if (!getaddrinfo(t->host, port, &hints, ai)) {
+		free(l);
+		return 0;
+	}
+	if (!l)
+		return fail(c->res, -ENOMEM, "resolving %s: out of memory", t->host);
+	snprintf(l->host, sizeof(l->host), "%s", t->host);
+	snprintf(l->port, sizeof(l->port), "%u", t->port);
+	l->refs = 2;
+	if (pipe2(l->pipe, O_CLOEXEC)) {
+		free(l);
+		return fail(c->res, -errno, "resolving %s: pipe: %s", t->host, strerror(errno));
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* glibc's resolver and NSS modules use a few pages of stack; not the default 8 MiB of address space. */
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	rc = pthread_create(&thread, &attr, lookup_run, l);
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		l->refs = 1;
+		lookup_put(l);
+		return fail(c->res, -rc, "resolving %s: thread: %s", t->host, strerror(rc));
+	}
+	pfd.fd = l->pipe[0];
+	snprintf(c->peer, sizeof(c->peer), "%.50s", t->host);
+	for (;;) {
+		err = check_time(c, &wait);
+		if (err) {
+			fail(c->res, err, "resolving %s: no answer within %u s", t->host,
+			     c->req->connect_timeout_s ? c->req->connect_timeout_s : CONNECT_TIMEOUT_S);
+			lookup_put(l);
+			return err;
+		}
+		n = poll(&pfd, 1, wait > INT_MAX ? INT_MAX : (int)wait);
+		if (n > 0)
+			break;
+		if (n < 0 && errno != EINTR) {
+			err = fail(c->res, -errno, "poll: %s", strerror(errno));
+			lookup_put(l);
+			return err;
+		}
+	}
+	/* The thread wrote to the pipe after its last write to *l: what it found is ours. */
+	rc = l->rc;
+	if (rc) {
+		err = fail(c->res, -EHOSTUNREACH, "resolving %s: %s", t->host,
+			   rc == EAI_SYSTEM ? strerror(l->err) : gai_strerror(rc));
+		lookup_put(l);
+		return err;
+	}
+	*ai = l->ai;
+	l->ai = NULL;
+	lookup_put(l);
+	return 0;
+}
+
+/*
  * Each address of the host in turn, within the connect timeout: each gets an equal share of the time left,
  * so that an address that drops packets (IPv6 without a route, say) leaves time for the next ones.
  */
 static int tcp_connect(struct conn *c, const struct target *t)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *ai, *a;
 	int64_t until = c->connect_until, now;
 	char port[8], ip[NI_MAXHOST];
 	socklen_t sl = sizeof(int);
-	int err = -EHOSTUNREACH, rc, so;
+	int err = -EHOSTUNREACH, so;
+	struct addrinfo *ai, *a;
 	unsigned int left = 0;
 
 	snprintf(port, sizeof(port), "%u", t->port);
-	rc = getaddrinfo(t->host, port, &hints, &ai);
-	if (rc)
-		return fail(c->res, -EHOSTUNREACH, "resolving %s: %s", t->host,
-			    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+	err = resolve(c, t, &ai);
+	if (err)
+		return err;
+	err = -EHOSTUNREACH;
 	for (a = ai; a; a = a->ai_next)
 		left++;
 	for (a = ai; a; a = a->ai_next, left--) {

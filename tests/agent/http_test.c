@@ -13,6 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 #include <netdb.h>
+#include <sched.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -358,6 +363,66 @@ TEST(tries_each_address_of_a_name)
 	EXPECT_EQ(0, fwg_http_request(&req, &res)) TH_LOG("%s", res.err);
 	server_stop(v4);
 	server_stop(v6);
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * A DNS server that takes queries and never answers, in a network and mount namespace of the test's own:
+ * 127.0.0.1:53, named by a resolv.conf bind-mounted over /etc/resolv.conf, with 5 s x 4 attempts. Without a
+ * bound the resolution alone would take 20 s; the connect timeout, 2 s, must end the request.
+ */
+TEST(resolution_is_bounded_by_the_connect_timeout)
+{
+	struct fwg_http_req req = { .url = "http://fwgate-resolver-test.invalid:8080/", .connect_timeout_s = 2,
+				    .timeout_s = 60 };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(53) };
+	char conf[] = "/tmp/fwgate-resolv.XXXXXX", nss[] = "/tmp/fwgate-nss.XXXXXX", buf[512];
+	struct fwg_http_res res;
+	int fd, cfd, nfd, err, queries = 0;
+	double t0, took;
+
+	if (unshare(CLONE_NEWNS | CLONE_NEWNET))
+		SKIP(return, "no network and mount namespace of its own (not root?)");
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	ASSERT_EQ(0, system("ip link set lo up"));
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	cfd = mkstemp(conf);
+	nfd = mkstemp(nss);
+	ASSERT_LT(0, cfd);
+	ASSERT_LT(0, nfd);
+	dprintf(cfd, "nameserver 127.0.0.1\noptions timeout:5 attempts:4\n");
+	dprintf(nfd, "hosts: files dns\n");
+	close(cfd);
+	close(nfd);
+	ASSERT_EQ(0, mount(conf, "/etc/resolv.conf", NULL, MS_BIND, NULL));
+	ASSERT_EQ(0, mount(nss, "/etc/nsswitch.conf", NULL, MS_BIND, NULL));
+
+	t0 = mono_s();
+	err = fwg_http_request(&req, &res);
+	took = mono_s() - t0;
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		queries++;
+	umount("/etc/resolv.conf");
+	umount("/etc/nsswitch.conf");
+	unlink(conf);
+	unlink(nss);
+	TH_LOG("%.2f s, %d queries: %s", took, queries, res.err);
+	EXPECT_EQ(-ETIMEDOUT, err);
+	EXPECT_NE(NULL, strstr(res.err, "resolving fwgate-resolver-test.invalid: no answer within 2 s"));
+	/* The resolver was asked, and the request ended at the connect timeout, not the resolver's 20 s. */
+	EXPECT_LT(0, queries);
+	EXPECT_LT(1.9, took);
+	EXPECT_GT(3.5, took);
+	close(fd);
 }
 
 TEST(rejects_odd_urls)
