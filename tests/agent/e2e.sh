@@ -11,7 +11,8 @@
 #      nothing is committed.
 #   3. firmware 4, sealed for the device, comes from a slow mirror that drops the first connection: the
 #      download resumes; fwgated is killed mid-install, restarted, completes, and acknowledges once.
-#   4. a reboot into rootfs_b (as the bootloader reports it): the health check runs, the slot is marked good.
+#   4. a reboot into rootfs_b (as the bootloader reports it): the health check runs, the slot is marked good,
+#      and a running ack of firmware 4 follows its installed ack on the chain.
 #   5. the etcd cluster is stopped: the nodes serve a chain that no longer grows; past the freshness limit
 #      the alarm shows in the status and runs the hook.
 #   6. the configuration loses a node: SIGHUP, and the agent's cgroup can no longer reach it.
@@ -251,6 +252,7 @@ wait_for() { i=0; while [ \$i -lt \$((\$1 * 2)) ]; do eval "\$2" && return 0; sl
 ctl() { \$C agent "\$@" 2>&1; }
 downloaded_past() { ctl status | awk -v n=\$1 '/^download/ { ok = \$2 > n } END { exit !ok }'; }
 own_acks() { ctl history | grep -c "ack .* update \$(echo \$1 | cut -c1-16)\\\$"; }
+running_acks() { ctl history | grep -c "running .* update \$(echo \$1 | cut -c1-16)\\\$"; }
 
 # The worker reads the configuration and runs the alarm hook as nobody: both in the guest's /tmp, which nobody
 # reaches wherever the checkout is (a clone in root's 0700 home, seen by the guest with the host's permissions).
@@ -308,6 +310,7 @@ stop_agent
 echo rootfs_b >/tmp/boot-active
 in_cgroup \$D -v -c /tmp/fwgated.conf >>/tmp/fwgated.log 2>&1 &
 t "after a reboot into rootfs_b, the health check runs and the slot is marked good" "wait_for 30 'grep -q \"^confirm rootfs_b\\\$\" /tmp/boot.log' && grep -q '^rootfs_b\\\$' /tmp/health.log"
+t "and a running ack of firmware 4 (two-phase acks) is included in the chain" "wait_for 60 '[ \"\\\$(running_acks \$h4)\" = 1 ]'"
 
 touch \$W/want-freeze
 t "a frozen chain raises the alarm in the status" "wait_for 90 'ctl status | grep -q FREEZE'"
@@ -362,10 +365,11 @@ fi
 for i in 1 2 3; do kill -CONT "$(cat "$W/etcd$i.pid")" 2>/dev/null; done
 "$F" log --node "$N2" >"$W/chain.txt" 2>&1
 n=$((n + 1))
-if [ "$(grep -c "^  nack " "$W/chain.txt")" = 1 ] && [ "$(grep -c "^  ack " "$W/chain.txt")" = 2 ]; then
-	echo "ok $n - the chain verifies and holds the device's acks and its nack"
+if [ "$(grep -c "^  nack " "$W/chain.txt")" = 1 ] && [ "$(grep -c "^  ack " "$W/chain.txt")" = 2 ] &&
+	[ "$(grep -c "^  running " "$W/chain.txt")" = 1 ]; then
+	echo "ok $n - the chain verifies and holds the device's acks, its running ack and its nack"
 else
-	echo "not ok $n - the chain verifies and holds the device's acks and its nack"
+	echo "not ok $n - the chain verifies and holds the device's acks, its running ack and its nack"
 	tail -n 20 "$W/chain.txt" | sed 's/^/# /'
 fi
 # The device's chain reads went through the proxies' cache: nginx consulted it for every /head and /blocks it

@@ -113,9 +113,9 @@ t() {
 }
 wait_for() { i=0; while [ $i -lt $(($1 * 2)) ]; do eval "$2" && return 0; sleep 0.5; i=$((i + 1)); done; return 1; }
 ctl() { timeout 20 $C agent "$@" 2>&1; }
-short() { sha256sum "$W/fw$1.img" | cut -c1-16; }
+short() { sha256sum "$W/fw$1.img" 2>/dev/null | cut -c1-16; }
 # own LINE-KIND N: this device's ack, running or nack (with its reason) of firmware N, in a block.
-on_chain() { ctl history | grep -q "^block .* $1 .* update $(short $2)\( naming [0-9a-f]* reason $3\)\?\$"; }
+on_chain() { [ -n "$(short $2)" ] && ctl history | grep -q "^block .* $1 .* update $(short $2)\( naming [0-9a-f]* reason ${3:-}\)\?\$"; }
 boot_phase() { $C boot --state-dir /tmp/fwgate | awk '$1 == "phase" { print $2 }'; }
 slot_version() { cat /sys/kernel/fwgate/targets/$1/last_version; }
 
