@@ -29,7 +29,13 @@ $(BUILD)/fuzz/fuzz_conf: tests/fuzz/fuzz_conf.c agent/conf.c agent/conf.h $(FUZZ
 	$(Q)mkdir -p $(@D)
 	$(Q)clang $(FUZZ_CFLAGS) -Iagent -o $@ $< agent/conf.c $(FUZZ_LIB) -lcrypto
 
-EXTRA_BINS += $(BUILD)/tests/conf_test $(BUILD)/tests/boot_test $(BUILD)/tests/queue_test $(BUILD)/fuzz/fuzz_conf
+$(BUILD)/fuzz/fuzz_bootstate: tests/fuzz/fuzz_bootstate.c agent/bootstate.c agent/bootstate.h $(FUZZ_LIB)
+	@echo "  FUZZ    $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)clang $(FUZZ_CFLAGS) -Iagent -o $@ $< agent/bootstate.c $(FUZZ_LIB) -lcrypto
+
+EXTRA_BINS += $(BUILD)/tests/conf_test $(BUILD)/tests/boot_test $(BUILD)/tests/queue_test $(BUILD)/fuzz/fuzz_conf \
+	$(BUILD)/fuzz/fuzz_bootstate
 
 # The download (agent/fetch.c) opens sealed images with chain/seal.c; chain/build.mk comes later, so no
 # $(CHAIN_LIB) in prerequisites here.
