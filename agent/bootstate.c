@@ -147,8 +147,10 @@ int fwg_boot_state_load(const char *dir, struct fwg_boot_state *s)
 		return -1;
 	ret = fwg_boot_state_parse((const char *)text, len, s, err, sizeof(err));
 	free(text);
-	if (ret)
+	if (ret) {
 		log_warnx("%s: %s", path, err);
+		memset(s, 0, sizeof(*s));
+	}
 	return ret;
 }
 

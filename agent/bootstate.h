@@ -36,7 +36,10 @@ const char *fwg_boot_phase_name(enum fwg_boot_phase phase);
 size_t fwg_boot_state_format(const struct fwg_boot_state *s, char *buf, size_t len);
 /* Parses the text form; -1 with a message in @err (naming the line) when malformed. */
 int fwg_boot_state_parse(const char *text, size_t len, struct fwg_boot_state *s, char *err, size_t errlen);
-/* @dir/boot.state: 0 and the record, 0 and phase IDLE when there is none, -1 when unreadable or malformed. */
+/*
+ * @dir/boot.state: 0 and the record; 0 and phase IDLE when there is none; -1 and phase IDLE when it is
+ * unreadable or malformed.
+ */
 int fwg_boot_state_load(const char *dir, struct fwg_boot_state *s);
 /* Replaces @dir/boot.state atomically (a temporary file, fsync, rename, fsync of the directory). */
 int fwg_boot_state_save(const char *dir, const struct fwg_boot_state *s);

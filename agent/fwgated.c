@@ -503,10 +503,17 @@ static int health_check(const char *slot)
 	return 0;
 }
 
+/*
+ * Waited for: systemctl reboot (/sbin/reboot) returns once the reboot is queued, and a child left behind
+ * would later be taken for the worker by the main loop's SIGCHLD handling.
+ */
 static void reboot_now(void)
 {
-	pid_t pid = fork();
+	int status;
+	pid_t pid;
 
+	log_info("rebooting into slot %s (%s)", m.bs.other, m.c.reboot);
+	pid = fork();
 	if (pid == 0) {
 		sigset_t none;
 
@@ -515,10 +522,8 @@ static void reboot_now(void)
 		execl(m.c.reboot, m.c.reboot, (char *)NULL);
 		_exit(127);
 	}
-	if (pid < 0)
-		log_warn("reboot %s", m.c.reboot);
-	else
-		log_info("rebooting into slot %s (%s)", m.bs.other, m.c.reboot);
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		log_warnx("reboot %s: failed; slot %s is the default from the next boot on", m.c.reboot, m.bs.other);
 }
 
 /* The trial slot's update, nacked: the device fell back to the previous slot, for @reason. */
