@@ -6,7 +6,9 @@
 # (fw_setenv/fw_printenv on a U-Boot environment image, grub-editenv on a GRUB environment block): the slot it
 # boots is what the guest's /proc/cmdline says (fwgate.slot=, a file bind-mounted over it), then fwgated starts
 # again as after a boot. For each backend, U-Boot then GRUB, three updates:
-#   1. healthy: installed on the idle slot, boots, passes the health check: installed and running acks;
+#   1. healthy: installed on the idle slot (U-Boot: its environment unwritable at first, so the switch is left
+#      pending, and done from boot.state after a restart), boots, passes its health check: installed and
+#      running acks;
 #   2. unhealthy: boots, fails the health check: fwgated reverts to the previous slot, asks for a reboot, and
 #      a nack HEALTH is on the chain; the previous version runs;
 #   3. panics (bootsim's PANIC): U-Boot boots it bootlimit (3) times, then altbootcmd falls back; GRUB's
@@ -188,8 +190,22 @@ story() {
 	stop_agent
 	start_agent
 
+	if [ $kind = uboot ]; then
+		# The environment can not be written for a while: the switch after the commit fails.
+		wait_for 60 'grep -q "slot rootfs_a: booted and healthy" /tmp/fwgated.log'
+		mv /tmp/uboot/env /tmp/uboot/env.away
+	fi
 	touch $W/want-$v
 	t "$kind: firmware $v is installed on $x, acked" "wait_for 180 'on_chain ack $v'"
+	if [ $kind = uboot ]; then
+		t "uboot: the bootloader switch failed: recorded as switch-pending" \
+			"[ \"\$(boot_phase)\" = switch-pending ]"
+		stop_agent
+		mv /tmp/uboot/env.away /tmp/uboot/env
+		start_agent
+		t "uboot: restarted, fwgated retries the switch it read from boot.state: a trial of $x" \
+			"wait_for 30 '[ \"\$(boot_phase)\" = trial ]' && [ \"\$(fw_printenv -c $env -n BOOT_ORDER)\" = '$x $y' ]"
+	fi
 	t "$kind: the bootloader's next boot tries $x, recorded as a trial" "[ \"\$(boot_phase)\" = trial ]"
 	reboot $kind $env ""
 	t "$kind: $x boots once and passes its health check: a running ack of firmware $v on the chain" \
