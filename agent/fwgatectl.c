@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <endian.h>
 #include <sys/ioctl.h>
@@ -679,7 +680,9 @@ static int cmd_boot(int argc, char **argv)
 	const char *dir = "/var/lib/fwgate";
 	int json = take_json(&argc, argv);
 	struct fwg_boot_state bs;
-	char hex[2 * FWGATE_ID_LEN + 1];
+	char hex[2 * FWGATE_ID_LEN + 1], when[32];
+	struct tm tm;
+	time_t t;
 
 	if (argc == 3 && !strcmp(argv[1], "--state-dir"))
 		dir = argv[2];
@@ -705,9 +708,11 @@ static int cmd_boot(int argc, char **argv)
 		printf("phase    idle (no install recorded in %s)\n", dir);
 		return 0;
 	}
-	printf("phase    %s\nslot     %s (previous %s)\nupdate   %.16s version %llu\ntime     %lld\n",
-	       fwg_boot_phase_name(bs.phase), bs.slot, bs.other, hex, (unsigned long long)bs.version,
-	       (long long)bs.time);
+	t = (time_t)bs.time;
+	if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(when, sizeof(when), "?");
+	printf("phase    %s\nslot     %s (previous %s)\nupdate   %.16s version %llu\nsince    %s\n",
+	       fwg_boot_phase_name(bs.phase), bs.slot, bs.other, hex, (unsigned long long)bs.version, when);
 	return 0;
 }
 
