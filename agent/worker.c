@@ -52,6 +52,7 @@ struct upd {
 	int installed;		/* a target holds it */
 	unsigned int attempts;
 	int acked, nacked;	/* our own, seen in the chain */
+	int running, fell_back;	/* our own running ack, our own nack health or boot, seen in the chain */
 	int nack_sent;
 	uint32_t nack_reason;	/* wanted; asked again until queued */
 	char last_error[256];
@@ -329,6 +330,10 @@ static void add_report(const struct fwg_tx *tx, const uint8_t *id, uint64_t heig
 		u->acked = 1;
 	if (u && tx->type == FWG_TX_NACK)
 		u->nacked = 1;
+	if (u && tx->type == FWG_TX_RUNNING)
+		u->running = 1;
+	if (u && tx->type == FWG_TX_NACK && (h->reason == FWGATE_NACK_HEALTH || h->reason == FWGATE_NACK_BOOT))
+		u->fell_back = 1;
 	included(id);
 }
 
@@ -869,6 +874,11 @@ static void handle_async(const uint8_t *buf, size_t len)
 
 static const char *update_state(const struct upd *u)
 {
+	/* The two phases of the acknowledgement (Documentation/fwgate/fwgated.rst, "Boot and fallback"). */
+	if (u->installed && u->fell_back)
+		return "fell-back";
+	if (u->installed && u->running)
+		return "running";
 	if (u->installed)
 		return "installed";
 	if (u->rejections >= w.p->k / 2 + 1)

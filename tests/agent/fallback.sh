@@ -119,6 +119,10 @@ short() { sha256sum "$W/fw$1.img" 2>/dev/null | cut -c1-16; }
 # own LINE-KIND N: this device's ack, running or nack (with its reason) of firmware N, in a block.
 on_chain() { [ -n "$(short $2)" ] && ctl history | grep -q "^block .* $1 .* update $(short $2)\( naming [0-9a-f]* reason ${3:-}\)\?\$"; }
 boot_phase() { $C boot --state-dir /tmp/fwgate | awk '$1 == "phase" { print $2 }'; }
+# update_state N STATE: fwgated's view of firmware N is STATE.
+update_state() {
+	ctl updates --json | jq -e --argjson v $1 --arg s $2 'any(.updates[]; .version == $v and .state == $s)' >/dev/null
+}
 slot_version() { cat /sys/kernel/fwgate/targets/$1/last_version; }
 
 mkdir -p /tmp/uboot /tmp/fwgate
@@ -210,7 +214,8 @@ story() {
 	reboot $kind $env ""
 	t "$kind: $x boots once and passes its health check: a running ack of firmware $v on the chain" \
 		"wait_for 120 'on_chain running $v'"
-	t "$kind: fwgatectl boot says running" "[ \"\$(boot_phase)\" = running ]"
+	t "$kind: fwgatectl boot says running, and fwgatectl updates too" \
+		"[ \"\$(boot_phase)\" = running ] && update_state $v running"
 
 	touch $W/want-$((v + 1))
 	echo $y >/tmp/unhealthy
@@ -233,8 +238,8 @@ story() {
 		"wait_for 60 '[ \"\$(boot_phase)\" = fell-back-boot ]'"
 	t "$kind: a nack BOOT (reason 6) of firmware $((v + 2)) is on the chain, firmware $v still runs" \
 		"wait_for 120 'on_chain nack $((v + 2)) 6' && [ \$(slot_version $x) = $v ]"
-	t "$kind: no running ack of firmware $((v + 1)) or $((v + 2))" \
-		"! on_chain running $((v + 1)) && ! on_chain running $((v + 2))"
+	t "$kind: no running ack of firmware $((v + 1)) or $((v + 2)); fwgatectl updates: $((v + 2)) fell back" \
+		"! on_chain running $((v + 1)) && ! on_chain running $((v + 2)) && update_state $((v + 2)) fell-back"
 }
 
 story uboot /tmp/uboot/fw_env.config 1 rootfs_b rootfs_a 4
