@@ -4706,14 +4706,14 @@ TEST_F(anchor, rotation_refused_for_a_noncanonical_encoding)
 	r.enc_len = policy_encoding_as(&r.next, r.enc, false);
 	sha256(r.enc, r.enc_len, r.stmt.next);
 	rotation_sign_all(&r, &w->policy);
-	EXPECT_TRUE(rotation_refused(w, &r, EINVAL, "not in ascending id order, or repeated"));
+	EXPECT_TRUE(rotation_refused(w, &r, EINVAL, "ids not ascending, or repeated"));
 
 	/* A checker twice. */
 	policy_next(&w->policy, &next);
 	next.checker[2] = next.checker[1];
 	rotation_init(&r, &w->policy, &next);
 	rotation_sign_all(&r, &w->policy);
-	EXPECT_TRUE(rotation_refused(w, &r, EINVAL, "not in ascending id order, or repeated"));
+	EXPECT_TRUE(rotation_refused(w, &r, EINVAL, "ids not ascending, or repeated"));
 
 	/* The manufacturer as a checker. */
 	policy_next(&w->policy, &next);
