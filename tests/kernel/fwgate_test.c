@@ -4910,6 +4910,122 @@ TEST_F(anchor, reads_a_version_1_record_as_unsealed)
 	EXPECT_EQ(0U, be64toh(copy[newest].rec.sealed_epoch));
 }
 
+/* ---------------------------------------------------------------- reboot */
+
+/*
+ * Two boots on one disk, driven by tests/kernel/anchor-reboot.sh: phase 1
+ * locks (sealing epoch 1), then rotates again and again until the power is
+ * cut at a random moment; phase 2 finds the anchor of the last rotation that
+ * reached the disk, or of the one before, never neither, and only that
+ * policy accepted. Skipped without FWGATE_REBOOT_PHASE.
+ */
+FIXTURE(reboot) { struct world w; };
+FIXTURE_SETUP(reboot) {}
+FIXTURE_TEARDOWN(reboot) { world_fini(&self->w); }
+
+static int reboot_phase(void)
+{
+	const char *phase = getenv("FWGATE_REBOOT_PHASE");
+
+	return phase ? atoi(phase) : 0;
+}
+
+/* The policy of epoch @n in the chain phase 1 rotates along: checker 0 comes and goes. */
+static void policy_at(uint64_t n, struct policy *p)
+{
+	policy_default(p);
+	if (!(n & 1))
+		p->checker[0] = unknown_checker(0);
+	p->epoch = n;
+}
+
+TEST_F_TIMEOUT(reboot, phase1_power_cut_during_rotations, 120)
+{
+	struct world *w = &self->w;
+	struct policy next;
+	unsigned int ms;
+	uint64_t n;
+	pid_t pid;
+	int fd;
+
+	if (reboot_phase() != 1)
+		SKIP(return, "tests/kernel/anchor-reboot.sh runs this (FWGATE_REBOOT_PHASE=1)");
+	world_init(_metadata, w, WORLD_FRESH);
+	ASSERT_EQ(0, policy_lock(w)) TH_LOG("POLICY_LOCK: %s", w->reply.msg);
+	ASSERT_EQ(1U, sealed_epoch());
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		for (n = 1;; n++) {
+			policy_at(n + 1, &next);
+			if (rotate_to(w, &next)) {
+				printf("# rotation to epoch %llu refused: %s\n",
+				       (unsigned long long)n + 1, w->reply.msg);
+				_exit(1);
+			}
+			printf("# rotated to epoch %llu\n", (unsigned long long)n + 1);
+			fflush(stdout);
+		}
+	}
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)sizeof(ms), read(fd, &ms, sizeof(ms)));
+	close(fd);
+	usleep((500 + ms % 2500) * 1000);
+	fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	printf("# power cut\n");
+	fflush(stdout);
+	/* Rotations go on; the console gets the line out before the cut. */
+	usleep(300 * 1000);
+	ASSERT_EQ(1, write(fd, "b", 1));
+	pause();
+}
+
+TEST_F(reboot, phase2_anchor_is_the_old_or_the_new_policy)
+{
+	struct world *w = &self->w;
+	struct state_copy copy[2];
+	struct policy p, edited;
+	uint64_t e, other;
+	char says[64];
+	int newest;
+
+	if (reboot_phase() != 2)
+		SKIP(return, "tests/kernel/anchor-reboot.sh runs this (FWGATE_REBOOT_PHASE=2)");
+	world_init(_metadata, w, WORLD_REBOOT);
+	/* The copies as the power cut left them: declaring the store writes one. */
+	newest = state_read(w, copy);
+	ASSERT_LE(0, newest) TH_LOG("no valid copy: the anchor is gone");
+	e = be64toh(copy[newest].rec.sealed_epoch);
+	other = be64toh(copy[!newest].rec.sealed_epoch);
+	printf("# after the cut: copy %d (seq %llu) seals epoch %llu; copy %d is %s, epoch %llu\n",
+	       newest, (unsigned long long)be64toh(copy[newest].rec.seq),
+	       (unsigned long long)e, !newest, copy[!newest].valid ? "valid" : "torn",
+	       (unsigned long long)other);
+	ASSERT_LE(2U, e) TH_LOG("phase 1 made no rotation before the cut");
+	if (copy[!newest].valid)
+		EXPECT_EQ(e - 1, other);
+
+	ASSERT_EQ(0, state_device_set(w));
+	EXPECT_EQ(e, sealed_epoch());
+	/* An edited /etc/fwgate/policy: another checker, the genesis epoch. */
+	policy_default(&edited);
+	edited.checker[2] = &keys.checker[N_CHECKER_KEYS - 1];
+	EXPECT_TRUE(policy_refused(w, &edited, EPERM));
+	snprintf(says, sizeof(says), "not the sealed policy: epoch %llu", (unsigned long long)e);
+	EXPECT_NE(NULL, strstr(w->reply.msg, says)) TH_LOG("extack \"%s\"", w->reply.msg);
+	policy_at(e - 1, &p);
+	EXPECT_TRUE(policy_refused(w, &p, EPERM));
+	policy_at(e + 1, &p);
+	EXPECT_TRUE(policy_refused(w, &p, EPERM));
+	policy_at(e, &p);
+	ASSERT_EQ(0, policy_set(w, &p, NULL)) TH_LOG("%s", w->reply.msg);
+	ASSERT_EQ(0, policy_lock(w)) TH_LOG("POLICY_LOCK: %s", w->reply.msg);
+	EXPECT_EQ(e, sealed_epoch());
+}
+
 /* ---------------------------------------------------------------- locked */
 
 /*
