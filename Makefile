@@ -138,10 +138,12 @@ $(BUILD)/bin/fwgate: chain/fwgate.c $(LIBFWG)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UCFLAGS) -o $@ $< $(ULIBS)
 
-$(BUILD)/bin/fwgatectl: agent/fwgatectl.c $(LIBFWG) $(BPF_LIB)
+FWGATECTL_SRC := agent/fwgatectl.c agent/fwgatectl_trust.c agent/conf.c
+
+$(BUILD)/bin/fwgatectl: $(FWGATECTL_SRC) $(wildcard agent/*.h) $(LIBFWG) $(BPF_LIB)
 	@echo "  CC      $@"
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(UCFLAGS) $(BPF_CFLAGS) -o $@ $< $(BPF_LIB) $(ULIBS) $(BPF_LIBS)
+	$(Q)$(CC) $(UCFLAGS) $(BPF_CFLAGS) -Iagent -o $@ $(FWGATECTL_SRC) $(BPF_LIB) $(ULIBS) $(BPF_LIBS)
 
 $(BUILD)/tests/fwgate_test: tests/kernel/fwgate_test.c include/uapi/linux/fwgate.h $(KSELFTEST)
 	@echo "  CC      $@"

@@ -20,6 +20,7 @@
 #include "cmd.h"
 #include "exit.h"
 #include "files.h"
+#include "fwgatectl_trust.h"
 #include "jsonout.h"
 #include "keys.h"
 #include "log.h"
@@ -672,6 +673,8 @@ static const struct fwg_cmd commands[] = {
 	{ "status", cmd_status, "policy, targets, updates and counters (the default)", "[--json]" },
 	{ "policy", cmd_policy, "load a policy file; lock seals the write guard, locks the policy and raises the "
 	  "kernel's one-way switches", "load FILE | lock [--pin DIR] [--signed-modules] [--allow-dm] [--no-guard]" },
+	{ "enrol", fwgctl_enrol, "make this device's own P-256 key (first provisioning) and print its public key",
+	  "[-c CONFIG] [--pubout FILE]" },
 	{ "target", cmd_target, "declare a target (before lock)", "NAME SPEC [GROUP]" },
 	{ "state-device", cmd_state_device, "declare the rollback state store", "SPEC" },
 	{ "bundle", cmd_bundle, "submit an approval bundle", "U.stmt [C.verdict...]" },
