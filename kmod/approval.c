@@ -249,6 +249,37 @@ int fwgate_bundle_submit(const struct fwgate_update_stmt *stmt,
 	return 0;
 }
 
+/* @bits of @old's checker indices, as @new's; checkers @new lacks drop out. */
+static u32 bits_remap(u32 bits, const struct fwgate_policy *old, const struct fwgate_policy *new)
+{
+	u32 i, out = 0;
+	int idx;
+
+	for (i = 0; i < old->k; i++) {
+		if (!(bits & BIT(i)))
+			continue;
+		idx = fwgate_checker_index(new, old->checkers[i].id);
+		if (idx >= 0)
+			out |= BIT(idx);
+	}
+	return out;
+}
+
+void fwgate_updates_rejudge(const struct fwgate_policy *old, const struct fwgate_policy *new)
+{
+	struct fwgate_update *u;
+
+	lockdep_assert_held(&fwgate_mutex);
+	list_for_each_entry(u, &updates, node) {
+		u->approved_by = bits_remap(u->approved_by, old, new);
+		u->rejected_by = bits_remap(u->rejected_by, old, new);
+		if (u->state != FWGATE_UPDATE_REJECTED)
+			u->state = FWGATE_UPDATE_PENDING;
+		update_reassess(new, u);
+	}
+	fwgate_dump_changed();
+}
+
 /* For dumps, which resume at an index. */
 struct fwgate_update *fwgate_update_nth(unsigned long n)
 {

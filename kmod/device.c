@@ -133,6 +133,10 @@ static int begin_check(const struct fwgate_install_begin *b,
 			  "update is not approved by a quorum of checkers";
 		return -EACCES;
 	}
+	if (memcmp(u->stmt.m_id, fwgate_policy->manufacturer.id, FWGATE_ID_LEN)) {
+		*reason = "update is signed by a manufacturer key the policy no longer holds";
+		return -EKEYREJECTED;
+	}
 	if (strcmp(u->stmt.target, t->group)) {
 		*reason = "update is approved for another target group";
 		return -EXDEV;
@@ -435,7 +439,8 @@ static int install_end(struct install **sp, bool commit)
 	mutex_lock(&fwgate_mutex);
 	if (!reason) {
 		u = fwgate_update_find(s->u_id);
-		if (!u || u->state != FWGATE_UPDATE_APPROVED)
+		if (!u || u->state != FWGATE_UPDATE_APPROVED ||
+		    memcmp(u->stmt.m_id, fwgate_policy->manufacturer.id, FWGATE_ID_LEN))
 			reason = "update lost its approval during the install";
 	}
 	if (!reason && head_write(s)) {

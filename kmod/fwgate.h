@@ -140,6 +140,9 @@ struct fwgate_key {
  * @threshold: q, the approvals an update needs: floor(k/2)+1 to k
  * @otype: the device type
  * @device_id: this device's id
+ * @epoch: the policy's epoch, 1 for the genesis policy
+ * @digest: SHA-256 of the policy's canonical encoding (kmod/policy-encoding.h),
+ *	epoch included; device type and id are not part of it
  */
 struct fwgate_policy {
 	struct fwgate_key manufacturer;
@@ -148,6 +151,8 @@ struct fwgate_policy {
 	u32 threshold;
 	char otype[FWGATE_NAME_LEN];
 	u8 device_id[FWGATE_ID_LEN];
+	u64 epoch;
+	u8 digest[FWGATE_ID_LEN];
 };
 
 /* Both NULL/false until provisioned; written under fwgate_mutex. */
@@ -200,6 +205,53 @@ int fwgate_checker_index(const struct fwgate_policy *p, const u8 *id);
  * fwgate_policy_exit() - free the policy at module exit
  */
 void fwgate_policy_exit(void);
+
+/* ---------------------------------------------------------------- anchor */
+
+/**
+ * fwgate_policy_digest() - compute a checked policy's digest
+ * @p: the policy, its keys checked by fwgate_key_check(); @p->digest is set
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int fwgate_policy_digest(struct fwgate_policy *p);
+
+/**
+ * fwgate_anchor_check() - refuse a policy that is not the sealed one
+ * @p: the policy
+ * @req: the request, for refusals
+ *
+ * Call with fwgate_mutex held.
+ *
+ * Return: 0 when the state store holds no anchor or @p is the sealed
+ * policy; -EPERM, the message naming the sealed epoch and digest, otherwise.
+ */
+int fwgate_anchor_check(const struct fwgate_policy *p, struct fwgate_request *req);
+
+/**
+ * fwgate_anchor_lock() - at the policy lock: seal the policy, or check it is the sealed one
+ * @p: the policy in force
+ * @req: the lock request, or NULL from sysfs
+ *
+ * Call with fwgate_mutex held, the state store attached.
+ *
+ * Return: 0, -EPERM when @p is not the sealed policy, -EIO when sealing
+ * failed to write.
+ */
+int fwgate_anchor_lock(const struct fwgate_policy *p, struct fwgate_request *req);
+
+/**
+ * fwgate_updates_rejudge() - judge the tracked updates by a new policy
+ * @old: the policy that counted their verdicts
+ * @new: the policy now in force
+ *
+ * Verdicts of checkers that @new lacks stop counting; an approved update
+ * that no longer has @new's threshold of approvals is pending again. A
+ * rejected update stays rejected.
+ *
+ * Call with fwgate_mutex held.
+ */
+void fwgate_updates_rejudge(const struct fwgate_policy *old, const struct fwgate_policy *new);
 
 /* ---------------------------------------------------------------- crypto */
 
@@ -618,6 +670,32 @@ int fwgate_state_mark(const struct fwgate_target *t, u32 state);
  * Return: 0 or a negative errno; a failed write changes nothing.
  */
 int fwgate_state_commit(const struct fwgate_target *t, const u8 *u_id, u64 version);
+
+/**
+ * fwgate_state_sealed() - the trust anchor the state store holds
+ * @epoch: set to the sealed policy's epoch, 0 without an anchor
+ * @digest: set to its digest, zero without an anchor
+ *
+ * Call with fwgate_mutex held.
+ *
+ * Return: true when the store holds an anchor.
+ */
+bool fwgate_state_sealed(u64 *epoch, u8 *digest);
+
+/**
+ * fwgate_state_seal() - seal a policy into the state store
+ * @epoch: its epoch, at least 1
+ * @digest: its digest
+ *
+ * The same two-copy write as every record: a power cut leaves the previous
+ * anchor or this one.
+ *
+ * Call with fwgate_mutex held.
+ *
+ * Return: 0, -ENODEV without a store, or the errno of the write; a failed
+ * write changes nothing.
+ */
+int fwgate_state_seal(u64 epoch, const u8 *digest);
 
 /**
  * fwgate_state_attach() - declare the rollback state store, from state_device

@@ -16,12 +16,18 @@
 #include <linux/fwgate.h>
 #include <linux/fwgate.h>
 #include <linux/fwgate.h>
+#include <linux/fwgate.h>
 
 /* Common nested types */
 const struct nla_policy fwgate_key_nl_policy[FWGATE_A_KEY_ID + 1] = {
 	[FWGATE_A_KEY_ALG] = NLA_POLICY_RANGE(NLA_U32, 1, 2),
 	[FWGATE_A_KEY_DATA] = { .type = NLA_BINARY, },
 	[FWGATE_A_KEY_ID] = NLA_POLICY_EXACT_LEN(FWGATE_ID_LEN),
+};
+
+const struct nla_policy fwgate_signer_nl_policy[FWGATE_A_SIGNER_SIGNATURE + 1] = {
+	[FWGATE_A_SIGNER_KEY_ID] = NLA_POLICY_EXACT_LEN(FWGATE_ID_LEN),
+	[FWGATE_A_SIGNER_SIGNATURE] = { .type = NLA_BINARY, },
 };
 
 const struct nla_policy fwgate_verdict_nl_policy[FWGATE_A_VERDICT_SIGNATURE + 1] = {
@@ -32,12 +38,13 @@ const struct nla_policy fwgate_verdict_nl_policy[FWGATE_A_VERDICT_SIGNATURE + 1]
 };
 
 /* FWGATE_CMD_POLICY_SET - do */
-static const struct nla_policy fwgate_policy_set_nl_policy[FWGATE_A_CHECKER + 1] = {
+static const struct nla_policy fwgate_policy_set_nl_policy[FWGATE_A_EPOCH + 1] = {
 	[FWGATE_A_OTYPE] = { .type = NLA_NUL_STRING, .len = 31, },
 	[FWGATE_A_DEVICE_ID] = NLA_POLICY_EXACT_LEN(FWGATE_ID_LEN),
 	[FWGATE_A_THRESHOLD] = { .type = NLA_U32, },
 	[FWGATE_A_MANUFACTURER] = NLA_POLICY_NESTED(fwgate_key_nl_policy),
 	[FWGATE_A_CHECKER] = NLA_POLICY_NESTED(fwgate_key_nl_policy),
+	[FWGATE_A_EPOCH] = { .type = NLA_U64, },
 };
 
 /* FWGATE_CMD_BUNDLE_SUBMIT - do */
@@ -45,6 +52,13 @@ static const struct nla_policy fwgate_bundle_submit_nl_policy[FWGATE_A_VERDICT +
 	[FWGATE_A_STATEMENT] = NLA_POLICY_EXACT_LEN(FWGATE_UPDATE_STMT_LEN),
 	[FWGATE_A_SIGNATURE] = { .type = NLA_BINARY, },
 	[FWGATE_A_VERDICT] = NLA_POLICY_NESTED(fwgate_verdict_nl_policy),
+};
+
+/* FWGATE_CMD_POLICY_ROTATE - do */
+static const struct nla_policy fwgate_policy_rotate_nl_policy[FWGATE_A_SIGNER + 1] = {
+	[FWGATE_A_ROTATE_STATEMENT] = NLA_POLICY_EXACT_LEN(FWGATE_ROTATE_STMT_LEN),
+	[FWGATE_A_POLICY_ENCODING] = { .type = NLA_BINARY, },
+	[FWGATE_A_SIGNER] = NLA_POLICY_NESTED(fwgate_signer_nl_policy),
 };
 
 /* Ops table for fwgate */
@@ -58,7 +72,7 @@ static const struct genl_split_ops fwgate_nl_ops[] = {
 		.cmd		= FWGATE_CMD_POLICY_SET,
 		.doit		= fwgate_nl_policy_set_doit,
 		.policy		= fwgate_policy_set_nl_policy,
-		.maxattr	= FWGATE_A_CHECKER,
+		.maxattr	= FWGATE_A_EPOCH,
 		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{
@@ -84,6 +98,13 @@ static const struct genl_split_ops fwgate_nl_ops[] = {
 		.start	= fwgate_nl_dump_start,
 		.dumpit	= fwgate_nl_target_get_dumpit,
 		.flags	= GENL_CMD_CAP_DUMP,
+	},
+	{
+		.cmd		= FWGATE_CMD_POLICY_ROTATE,
+		.doit		= fwgate_nl_policy_rotate_doit,
+		.policy		= fwgate_policy_rotate_nl_policy,
+		.maxattr	= FWGATE_A_SIGNER,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 };
 

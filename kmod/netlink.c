@@ -102,6 +102,7 @@ static int policy_set(struct genl_info *info, struct fwgate_request *req)
 	nla_strscpy(p->otype, info->attrs[FWGATE_A_OTYPE], sizeof(p->otype));
 	memcpy(p->device_id, nla_data(info->attrs[FWGATE_A_DEVICE_ID]), FWGATE_ID_LEN);
 	p->threshold = nla_get_u32(info->attrs[FWGATE_A_THRESHOLD]);
+	p->epoch = tb[FWGATE_A_EPOCH] ? nla_get_u64(tb[FWGATE_A_EPOCH]) : 1;
 
 	err = key_from_nl(info->attrs[FWGATE_A_MANUFACTURER], &p->manufacturer, req);
 	if (err)
@@ -157,9 +158,16 @@ static int put_key(struct sk_buff *skb, int type, const struct fwgate_key *key)
 
 static int put_policy(struct sk_buff *skb, const struct fwgate_policy *p)
 {
+	u8 sealed_digest[FWGATE_ID_LEN];
+	u64 sealed_epoch;
 	u32 i;
 
-	if (nla_put_string(skb, FWGATE_A_OTYPE, p->otype) ||
+	fwgate_state_sealed(&sealed_epoch, sealed_digest);
+	if (nla_put_u64_64bit(skb, FWGATE_A_EPOCH, p->epoch, FWGATE_A_PAD) ||
+	    nla_put(skb, FWGATE_A_DIGEST, FWGATE_ID_LEN, p->digest) ||
+	    nla_put_u64_64bit(skb, FWGATE_A_SEALED_EPOCH, sealed_epoch, FWGATE_A_PAD) ||
+	    nla_put(skb, FWGATE_A_SEALED_DIGEST, FWGATE_ID_LEN, sealed_digest) ||
+	    nla_put_string(skb, FWGATE_A_OTYPE, p->otype) ||
 	    nla_put(skb, FWGATE_A_DEVICE_ID, FWGATE_ID_LEN, p->device_id) ||
 	    nla_put_u32(skb, FWGATE_A_THRESHOLD, p->threshold) ||
 	    nla_put_u8(skb, FWGATE_A_LOCKED, fwgate_locked) ||

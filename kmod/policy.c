@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The device's trust policy: the manufacturer key, k checker keys, the
- * threshold q >= floor(k/2)+1, the device type and the device id. Replaced as
- * a whole while unlocked; once locked, fixed until reboot.
+ * threshold q >= floor(k/2)+1, its epoch, the device type and the device id.
+ * Replaced as a whole while unlocked, and then only by the sealed policy once
+ * the state store holds one (anchor.c); once locked, changed only by a
+ * rotation (rotate.c).
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -43,6 +45,10 @@ static int policy_check(struct fwgate_policy *p, struct fwgate_request *req)
 			      "threshold above the number of checkers");
 		return -EINVAL;
 	}
+	if (!p->epoch) {
+		fwgate_refuse(req, fwgate_req_attr(req, FWGATE_A_EPOCH), "epoch is 0");
+		return -EINVAL;
+	}
 	if (!p->otype[0]) {
 		fwgate_refuse(req, fwgate_req_attr(req, FWGATE_A_OTYPE), "device type is empty");
 		return -EINVAL;
@@ -77,7 +83,7 @@ int fwgate_policy_replace(struct fwgate_policy *p, struct fwgate_request *req)
 	struct fwgate_policy *old;
 	int err;
 
-	err = policy_check(p, req);
+	err = policy_check(p, req) ?: fwgate_policy_digest(p);
 	if (err)
 		goto out_free;
 
@@ -88,6 +94,16 @@ int fwgate_policy_replace(struct fwgate_policy *p, struct fwgate_request *req)
 		err = -EPERM;
 		goto out_free;
 	}
+	/*
+	 * Once a sealed store is declared, refuse here what the lock would
+	 * refuse: the error comes where the wrong policy does. Before the store
+	 * is declared only the lock can tell.
+	 */
+	err = fwgate_anchor_check(p, req);
+	if (err) {
+		mutex_unlock(&fwgate_mutex);
+		goto out_free;
+	}
 	old = fwgate_policy;
 	fwgate_policy = p;
 	/* Recorded verdicts were counted against the old keys. */
@@ -95,7 +111,8 @@ int fwgate_policy_replace(struct fwgate_policy *p, struct fwgate_request *req)
 	mutex_unlock(&fwgate_mutex);
 
 	kfree_sensitive(old);
-	pr_info("policy set: type %s, k=%u, q=%u\n", p->otype, p->k, p->threshold);
+	pr_info("policy set: type %s, k=%u, q=%u, epoch %llu\n", p->otype, p->k, p->threshold,
+		p->epoch);
 	return 0;
 
 out_free:
@@ -121,6 +138,14 @@ int fwgate_policy_lock(struct fwgate_request *req)
 		goto out;
 	}
 	err = fwgate_state_claim(req);
+	if (err)
+		goto out;
+	/*
+	 * Sealed before the targets are claimed, which can not be undone but
+	 * by a refusal: a lock a target refuses still leaves this policy
+	 * sealed, as the next lock would seal it.
+	 */
+	err = fwgate_anchor_lock(fwgate_policy, req);
 	if (err)
 		goto out;
 	err = fwgate_targets_claim(req);

@@ -23,22 +23,35 @@ static struct {
 	struct block_device *bdev;	/* claimed while attached */
 } store;
 
-static u32 record_crc(struct fwgate_state_record *r)
+/* Over the first @len bytes: a FWGSTA01 record is shorter. */
+static u32 record_crc(struct fwgate_state_record *r, size_t len)
 {
 	__be32 saved = r->crc;
 	u32 crc;
 
 	r->crc = 0;
-	crc = ~crc32_le(~0, (const u8 *)r, sizeof(*r));
+	crc = ~crc32_le(~0, (const u8 *)r, len);
 	r->crc = saved;
 	return crc;
 }
 
+/*
+ * A FWGSTA01 record is valid as it was; it is read as a FWGSTA02 record that
+ * holds no anchor, which the next write makes it.
+ */
 static bool record_valid(struct fwgate_state_record *r)
 {
-	return !memcmp(r->magic, FWGATE_STATE_MAGIC, FWGATE_MAGIC_LEN) &&
-	       be32_to_cpu(r->count) <= FWGATE_STATE_ENTRIES &&
-	       be32_to_cpu(r->crc) == record_crc(r);
+	if (be32_to_cpu(r->count) > FWGATE_STATE_ENTRIES)
+		return false;
+	if (!memcmp(r->magic, FWGATE_STATE_MAGIC, FWGATE_MAGIC_LEN))
+		return be32_to_cpu(r->crc) == record_crc(r, sizeof(*r));
+	if (memcmp(r->magic, FWGATE_STATE_MAGIC_V1, FWGATE_MAGIC_LEN) ||
+	    be32_to_cpu(r->crc) != record_crc(r, FWGATE_STATE_V1_LEN))
+		return false;
+	memcpy(r->magic, FWGATE_STATE_MAGIC, FWGATE_MAGIC_LEN);
+	r->sealed_epoch = 0;
+	memset(r->sealed_digest, 0, sizeof(r->sealed_digest));
+	return true;
 }
 
 static struct fwgate_state_entry *entry_find(struct fwgate_state_record *r,
@@ -81,7 +94,7 @@ static int record_write(struct fwgate_state_record *next)
 	int err;
 
 	next->seq = cpu_to_be64(be64_to_cpu(store.rec.seq) + 1);
-	next->crc = cpu_to_be32(record_crc(next));
+	next->crc = cpu_to_be32(record_crc(next, sizeof(*next)));
 	if (store.bdev) {
 		page = alloc_page(GFP_KERNEL | __GFP_ZERO);
 		if (!page)
@@ -163,6 +176,34 @@ static int state_write(const struct fwgate_target *t, u32 state, const u8 *u_id,
 		err = record_write(next);
 	}
 	kfree(next);
+	return err;
+}
+
+bool fwgate_state_sealed(u64 *epoch, u8 *digest)
+{
+	lockdep_assert_held(&fwgate_mutex);
+	*epoch = be64_to_cpu(store.rec.sealed_epoch);
+	memcpy(digest, store.rec.sealed_digest, FWGATE_ID_LEN);
+	return *epoch;
+}
+
+int fwgate_state_seal(u64 epoch, const u8 *digest)
+{
+	struct fwgate_state_record *next;
+	int err;
+
+	lockdep_assert_held(&fwgate_mutex);
+	if (!store.bdev)
+		return -ENODEV;
+	next = record_next();
+	if (!next)
+		return -ENOMEM;
+	next->sealed_epoch = cpu_to_be64(epoch);
+	memcpy(next->sealed_digest, digest, FWGATE_ID_LEN);
+	err = record_write(next);
+	kfree(next);
+	if (!err)
+		pr_info("policy epoch %llu sealed: %*phN\n", epoch, FWGATE_ID_LEN, digest);
 	return err;
 }
 
@@ -292,8 +333,9 @@ int fwgate_state_attach(const char *spec)
 	if (old_bdev)
 		fwgate_bdev_close(old_file, old_bdev, true);
 	strscpy(store.spec, spec, sizeof(store.spec));
-	pr_info("state store %s: record %llu, %u entries\n", spec,
-		be64_to_cpu(store.rec.seq), be32_to_cpu(store.rec.count));
+	pr_info("state store %s: record %llu, %u entries, sealed epoch %llu\n", spec,
+		be64_to_cpu(store.rec.seq), be32_to_cpu(store.rec.count),
+		be64_to_cpu(store.rec.sealed_epoch));
 	goto out_unlock;
 
 out_restore:

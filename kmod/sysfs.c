@@ -86,16 +86,28 @@ static const struct attribute_group top_group = {
 
 /* ---------------------------------------------------------------- policy */
 
-enum policy_field { P_K, P_THRESHOLD, P_OTYPE, P_DEVICE_ID, P_MANUFACTURER_ID, P_CHECKER_IDS };
+enum policy_field {
+	P_K, P_THRESHOLD, P_OTYPE, P_DEVICE_ID, P_MANUFACTURER_ID, P_CHECKER_IDS, P_EPOCH, P_DIGEST,
+	P_SEALED_EPOCH, P_SEALED_DIGEST,
+};
 
 static ssize_t policy_emit(char *buf, enum policy_field f)
 {
 	const struct fwgate_policy *p;
+	u8 digest[FWGATE_ID_LEN];
 	ssize_t n = 0;
+	u64 epoch;
 	u32 i;
 
 	mutex_lock(&fwgate_mutex);
 	p = fwgate_policy;
+	/* The anchor is the store's: shown with or without a policy. */
+	if (f == P_SEALED_EPOCH || f == P_SEALED_DIGEST) {
+		fwgate_state_sealed(&epoch, digest);
+		n = f == P_SEALED_EPOCH ? sysfs_emit(buf, "%llu\n", epoch) :
+		    sysfs_emit(buf, "%*phN\n", FWGATE_ID_LEN, digest);
+		goto out;
+	}
 	if (!p) {
 		n = sysfs_emit(buf, "\n");
 		goto out;
@@ -120,6 +132,14 @@ static ssize_t policy_emit(char *buf, enum policy_field f)
 		for (i = 0; i < p->k; i++)
 			n += sysfs_emit_at(buf, n, "%*phN\n", FWGATE_ID_LEN, p->checkers[i].id);
 		break;
+	case P_EPOCH:
+		n = sysfs_emit(buf, "%llu\n", p->epoch);
+		break;
+	case P_DIGEST:
+		n = sysfs_emit(buf, "%*phN\n", FWGATE_ID_LEN, p->digest);
+		break;
+	default:
+		break;
 	}
 out:
 	mutex_unlock(&fwgate_mutex);
@@ -140,6 +160,10 @@ POLICY_ATTR(otype, P_OTYPE);
 POLICY_ATTR(device_id, P_DEVICE_ID);
 POLICY_ATTR(manufacturer_id, P_MANUFACTURER_ID);
 POLICY_ATTR(checker_ids, P_CHECKER_IDS);
+POLICY_ATTR(epoch, P_EPOCH);
+POLICY_ATTR(digest, P_DIGEST);
+POLICY_ATTR(sealed_epoch, P_SEALED_EPOCH);
+POLICY_ATTR(sealed_digest, P_SEALED_DIGEST);
 
 static ssize_t locked_show(struct kobject *kobj, struct kobj_attribute *a, char *buf)
 {
@@ -174,6 +198,10 @@ static struct attribute *policy_attrs[] = {
 	&device_id_attr.attr,
 	&manufacturer_id_attr.attr,
 	&checker_ids_attr.attr,
+	&epoch_attr.attr,
+	&digest_attr.attr,
+	&sealed_epoch_attr.attr,
+	&sealed_digest_attr.attr,
 	&locked_attr.attr,
 	NULL
 };

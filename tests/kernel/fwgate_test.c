@@ -99,8 +99,12 @@
 _Static_assert(sizeof(struct fwgate_update_stmt) == 224, "update statement layout");
 _Static_assert(sizeof(struct fwgate_verdict_stmt) == 296, "verdict statement layout");
 _Static_assert(sizeof(struct fwgate_chunks_hdr) == 12, "hash list header layout");
-_Static_assert(sizeof(struct fwgate_state_record) == 24 + FWGATE_STATE_ENTRIES * 88,
+_Static_assert(FWGATE_STATE_V1_LEN == 24 + FWGATE_STATE_ENTRIES * 88, "FWGSTA01 record layout");
+_Static_assert(sizeof(struct fwgate_state_record) == FWGATE_STATE_V1_LEN + 8 + 32,
 	       "state record layout");
+_Static_assert(sizeof(struct fwgate_policy_hdr) == 24, "policy encoding header layout");
+_Static_assert(sizeof(struct fwgate_policy_key) == 4, "policy encoding key header layout");
+_Static_assert(sizeof(struct fwgate_rotate_stmt) == 96, "rotation statement layout");
 _Static_assert(sizeof(struct fwgate_state_record) <= FWGATE_STATE_COPY_SIZE,
 	       "a state record fits one copy");
 

@@ -268,6 +268,9 @@ struct fwgate_rotate_stmt {
 	__be64	issued;
 } __attribute__((packed));
 
+/* The length of the "rotate-statement" attribute. */
+#define FWGATE_ROTATE_STMT_LEN	sizeof(struct fwgate_rotate_stmt)
+
 /**
  * struct fwgate_revoke_stmt - the manufacturer revokes a device certificate
  * @magic: %FWGATE_MAGIC_REVOKE
@@ -487,8 +490,13 @@ struct fwgate_install_status {
  * this record, at byte 0 and at byte FWGATE_STATE_COPY_SIZE. The valid copy
  * (magic and CRC32 right) with the higher seq wins; a write always replaces
  * the other copy, so a power cut leaves the previous record intact.
+ *
+ * The kernel writes FWGSTA02 records. It still reads a FWGSTA01 record (the
+ * same record without the sealed anchor, its CRC over its
+ * FWGATE_STATE_V1_LEN bytes) as one that holds no anchor.
  */
-#define FWGATE_STATE_MAGIC	"FWGSTA01"
+#define FWGATE_STATE_MAGIC	"FWGSTA02"
+#define FWGATE_STATE_MAGIC_V1	"FWGSTA01"
 #define FWGATE_STATE_COPY_SIZE	4096
 #define FWGATE_STATE_ENTRIES	32
 
@@ -517,6 +525,10 @@ struct fwgate_state_entry {
  * @crc: zlib crc32() of the record computed with @crc zero
  * @count: the entries in use
  * @entry: the entries, the first @count in use
+ * @sealed_epoch: the sealed trust policy's epoch, be64; 0 when the store
+ *	holds no anchor (the policy is sealed at the first lock)
+ * @sealed_digest: the sealed policy's digest, the SHA-256 of its encoding
+ *	(&struct fwgate_policy_hdr); zero when @sealed_epoch is
  */
 struct fwgate_state_record {
 	__u8	magic[FWGATE_MAGIC_LEN];
@@ -524,6 +536,11 @@ struct fwgate_state_record {
 	__be32	crc;
 	__be32	count;
 	struct fwgate_state_entry entry[FWGATE_STATE_ENTRIES];
+	__be64	sealed_epoch;
+	__u8	sealed_digest[FWGATE_ID_LEN];
 } __attribute__((packed));
+
+/* The length of a FWGSTA01 record: the fields before @sealed_epoch. */
+#define FWGATE_STATE_V1_LEN	(24 + FWGATE_STATE_ENTRIES * sizeof(struct fwgate_state_entry))
 
 #endif /* _UAPI_LINUX_FWGATE_H */
