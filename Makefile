@@ -138,12 +138,14 @@ $(BUILD)/bin/fwgate: chain/fwgate.c $(LIBFWG)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UCFLAGS) -o $@ $< $(ULIBS)
 
-FWGATECTL_SRC := agent/fwgatectl.c agent/fwgatectl_trust.c agent/conf.c
+FWGATECTL_SRC := agent/fwgatectl.c agent/fwgatectl_trust.c agent/trust.c agent/conf.c
 
-$(BUILD)/bin/fwgatectl: $(FWGATECTL_SRC) $(wildcard agent/*.h) $(LIBFWG) $(BPF_LIB)
+# chain/build.mk comes later: its library by path.
+$(BUILD)/bin/fwgatectl: $(FWGATECTL_SRC) $(wildcard agent/*.h) $(LIBFWG) $(BPF_LIB) $(BUILD)/chain/libledger.a
 	@echo "  CC      $@"
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(UCFLAGS) $(BPF_CFLAGS) -Iagent -o $@ $(FWGATECTL_SRC) $(BPF_LIB) $(ULIBS) $(BPF_LIBS)
+	$(Q)$(CC) $(UCFLAGS) $(BPF_CFLAGS) -Iagent -Ichain -o $@ $(FWGATECTL_SRC) $(BPF_LIB) \
+		$(BUILD)/chain/libledger.a $(ULIBS) $(BPF_LIBS)
 
 $(BUILD)/tests/fwgate_test: tests/kernel/fwgate_test.c include/uapi/linux/fwgate.h $(KSELFTEST)
 	@echo "  CC      $@"

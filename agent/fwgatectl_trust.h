@@ -4,5 +4,6 @@
 #define FWG_AGENT_FWGATECTL_TRUST_H
 
 int fwgctl_enrol(int argc, char **argv);
+int fwgctl_policy_show(int argc, char **argv);
 
 #endif
