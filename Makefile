@@ -60,11 +60,11 @@ BINS     := $(BUILD)/bin/fwgate $(BUILD)/bin/fwgatectl
 
 KSELFTEST := $(BUILD)/kselftest/kselftest_harness.h
 FUZZERS := $(BUILD)/fuzz/fuzz_der $(BUILD)/fuzz/fuzz_files $(BUILD)/fuzz/fuzz_policy $(BUILD)/fuzz/fuzz_key \
-	$(BUILD)/fuzz/fuzz_chunks
+	$(BUILD)/fuzz/fuzz_chunks $(BUILD)/fuzz/fuzz_policy_enc
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I$(TOP)/include/uapi -Ilib -Ikmod $(NL_CFLAGS)
-FUZZ_LIB := lib/files.c lib/keys.c lib/log.c lib/crypto_openssl.c
-FUZZ_LIB_MBED := lib/files.c lib/keys.c lib/log.c lib/mbed/crypto_mbedtls.c
+FUZZ_LIB := lib/files.c lib/keys.c lib/log.c lib/policy.c lib/crypto_openssl.c
+FUZZ_LIB_MBED := lib/files.c lib/keys.c lib/log.c lib/policy.c lib/mbed/crypto_mbedtls.c
 
 # Subsystems (bpf/, chain/, ...) add their rules in a build.mk and their outputs to EXTRA_BINS.
 .DEFAULT_GOAL := all

@@ -9,7 +9,7 @@ CHAIN_LIB	:= $(BUILD)/chain/libledger.a
 CHAIN_NET_LIBS	:= -lmicrohttpd -lcurl -ljson-c -lpthread
 CHAIN_FUZZERS	:= $(BUILD)/fuzz/fuzz_tx $(BUILD)/fuzz/fuzz_block $(BUILD)/fuzz/fuzz_proof $(BUILD)/fuzz/fuzz_seal
 
-EXTRA_BINS += $(BUILD)/bin/fwgate-node $(BUILD)/tests/ledger_test
+EXTRA_BINS += $(BUILD)/bin/fwgate-node $(BUILD)/tests/ledger_test $(BUILD)/tests/trust_test
 
 $(BUILD)/chain/%.o: chain/%.c $(wildcard chain/*.h) $(wildcard lib/*.h) include/uapi/linux/fwgate.h
 	@echo "  CC      $@"
@@ -30,6 +30,11 @@ $(BUILD)/bin/fwgate-node: $(BUILD)/chain/node.o $(BUILD)/chain/cache.o $(BUILD)/
 	$(Q)$(CC) $(UCFLAGS) -o $@ $(filter %.o,$^) $(CHAIN_LIB) $(ULIBS) $(CHAIN_NET_LIBS)
 
 $(BUILD)/tests/ledger_test: tests/chain/ledger_test.c $(CHAIN_LIB) $(LIBFWG)
+	@echo "  CC      $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UCFLAGS) -Ichain -o $@ $< $(CHAIN_LIB) $(ULIBS)
+
+$(BUILD)/tests/trust_test: tests/chain/trust_test.c $(CHAIN_LIB) $(LIBFWG)
 	@echo "  CC      $@"
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UCFLAGS) -Ichain -o $@ $< $(CHAIN_LIB) $(ULIBS)

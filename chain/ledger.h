@@ -13,6 +13,7 @@
 #include <linux/fwgate.h>
 
 #include "keys.h"
+#include "policy.h"
 
 #define FWG_TX_VERSION		1
 #define FWG_TX_MAX		65536	/* bytes, any transaction */
@@ -46,25 +47,7 @@ enum fwg_tx_type {
 	__FWG_TX_MAX
 };
 
-/*
- * A signature set, for statements that several keys sign (rotation, membership, withdrawal by checkers):
- * after the statement, u8 count (1 to FWG_SIGSET_MAX), then count entries of key_id[32], be16 sig_len, sig;
- * entries in strictly ascending order of key_id, so a set has one encoding and no key signs twice. Every
- * signature is over the same statement bytes. The decoder checks the shape only; who must sign is the
- * validator's business.
- */
-#define FWG_SIGSET_MAX		40
-
-struct fwg_sig {
-	uint8_t key_id[FWGATE_ID_LEN];
-	uint16_t len;
-	uint8_t sig[FWGATE_MAX_SIG_LEN];
-};
-
-struct fwg_sigset {
-	unsigned int count;
-	struct fwg_sig sig[FWG_SIGSET_MAX];
-};
+/* Signature sets (struct fwg_sigset, FWG_SIGSET_MAX) are in lib/policy.h: the policy rotation rule needs them. */
 
 /*
  * In-chain images: an image of `size` bytes travels as ceil(size / FWG_BLOB_CHUNK) blob transactions, chunk
