@@ -60,7 +60,7 @@ EXTRA_BINS += $(BUILD)/tests/fetch_test $(BUILD)/fuzz/fuzz_seal_stream $(BUILD)/
 # fwgated, the monitor (root: netlink, /dev/fwgate, BPF, the device key), and fwgated-worker (unprivileged: the
 # network, lib/http.c), two programs so that each maps only the libraries it needs. Both have the mbedTLS backend
 # of lib/crypto.h, linked statically: OpenSSL alone would take more than their memory budget.
-FWGATED_OBJ := $(BUILD)/agent/fwgated.o $(BUILD)/agent/bpfload.o $(BUILD)/agent/proto.o $(BUILD)/agent/trust.o \
+FWGATED_OBJ := $(BUILD)/agent/fwgated.o $(BUILD)/agent/bpfload.o $(BUILD)/agent/proto.o $(BUILD)/agent/anchor.o \
 	       $(AGENT_OBJ)
 WORKER_OBJ  := $(BUILD)/agent/fwgated-worker.o $(BUILD)/agent/worker.o $(BUILD)/agent/sync.o \
 	       $(BUILD)/agent/store.o $(BUILD)/agent/follow.o $(FETCH_OBJ) $(BUILD)/agent/conf.o
@@ -86,9 +86,9 @@ AGENT_LIBS := $(LIBFWG_MBED) $(AGENT_NL_LIBS) $(MBED_LIBS)
 AGENT_BPF_LIB := $(BUILD)/bpf/libfwgbpf.a
 
 $(BUILD)/agent/fwgated.o $(BUILD)/agent/bpfload.o $(BUILD)/agent/proto.o $(BUILD)/agent/fwgated-worker.o \
-$(BUILD)/agent/worker.o $(BUILD)/agent/sync.o $(BUILD)/agent/store.o $(BUILD)/agent/trust.o \
+$(BUILD)/agent/worker.o $(BUILD)/agent/sync.o $(BUILD)/agent/store.o $(BUILD)/agent/anchor.o \
 $(BUILD)/agent/follow.o: UCFLAGS += -Ichain $(BPF_CFLAGS)
-$(BUILD)/agent/fwgated.o $(BUILD)/agent/worker.o $(BUILD)/agent/sync.o $(BUILD)/agent/trust.o \
+$(BUILD)/agent/fwgated.o $(BUILD)/agent/worker.o $(BUILD)/agent/sync.o $(BUILD)/agent/anchor.o \
 $(BUILD)/agent/follow.o: $(wildcard chain/*.h)
 $(BUILD)/agent/fwgated.o $(BUILD)/agent/bpfload.o: $(AGENT_BPF_LIB)
 

@@ -25,7 +25,7 @@
 #include "keys.h"
 #include "log.h"
 #include "nl.h"
-#include "trust.h"
+#include "anchor.h"
 
 /* mkdir -p of @path's directory, each new level 0711 (the state directory's mode: fwgated's, root's). */
 static int make_parent(const char *path)

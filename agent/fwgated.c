@@ -46,7 +46,7 @@
 #include "queue.h"
 #include "seal.h"
 #include "sysfs.h"
-#include "trust.h"
+#include "anchor.h"
 #include "bpfload.h"
 #include "sdnotify.h"
 
@@ -186,7 +186,7 @@ static int provision(void)
 		return -1;
 	}
 	if (err || !kp.k) {
-		/* Under a sealed anchor the policy file is only the enrolment input (agent/trust.h). */
+		/* Under a sealed anchor the policy file is only the enrolment input (agent/anchor.h). */
 		if (fwg_trust_choose(&m.c, &m.p))
 			return -1;
 		err = fwg_nl_policy_set(m.nl, &m.p);

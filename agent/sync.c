@@ -111,7 +111,7 @@ static void learn(struct fwg_sync *s, const uint8_t *raw, size_t len)
 
 	if (fwg_tx_decode(raw, len, &s->tx, &e))
 		return;
-	if (!fwg_policy_decode(s->tx.policy, s->tx.policy_len, &next, &epoch, &pe)) {
+	if (!fwg_policy_decode(s->tx.payload, s->tx.payload_len, &next, &epoch, &pe)) {
 		know(s, &next.manufacturer, 1);
 		for (i = 0; i < next.k; i++)
 			know(s, &next.checkers[i], 0);

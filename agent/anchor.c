@@ -2,7 +2,7 @@
 /*
  * The device's trust anchor, fwgated's side: the policy cache and history under state-dir/policy/, the choice
  * of the policy to give fwgate.ko at a start, and the rotations carried from the chain to the kernel
- * (agent/trust.h). The kernel decides every time: fwgated only finds and carries.
+ * (agent/anchor.h). The kernel decides every time: fwgated only finds and carries.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +20,7 @@
 #include "log.h"
 #include "policy.h"
 #include "sysfs.h"
-#include "trust.h"
+#include "anchor.h"
 
 static void dir_path(const char *state_dir, char *out, size_t len)
 {
@@ -189,7 +189,7 @@ int fwg_trust_rotate(struct fwg_nl *nl, const struct fwg_conf *c, const uint8_t 
 			fwg_tx_release(&tx);
 		return -EINVAL;
 	}
-	err = fwg_nl_policy_rotate(nl, &tx.s.rotate, tx.policy, tx.policy_len, tx.sigs);
+	err = fwg_nl_policy_rotate(nl, &tx.s.rotate, tx.payload, tx.payload_len, tx.sigs);
 	fwg_tx_release(&tx);
 	if (err) {
 		snprintf(msg, msg_len, "%s (%s)", fwg_nl_error(nl), strerror(-err));

@@ -11,8 +11,8 @@
  *    policy's digest at the sealed epoch is the sealed digest;
  *  - history: one line per policy put in force, "EPOCH DIGEST TIME HOW [TXID]", HOW "enrolled" or "rotated".
  */
-#ifndef FWG_AGENT_TRUST_H
-#define FWG_AGENT_TRUST_H
+#ifndef FWG_AGENT_ANCHOR_H
+#define FWG_AGENT_ANCHOR_H
 
 #include <stddef.h>
 #include <stdint.h>
