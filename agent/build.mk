@@ -144,8 +144,8 @@ EXTRA_BINS += $(BUILD)/tests/sync_bench $(BUILD)/tests/sync_bench_mbedtls
 
 # libFuzzer targets for what the agent reads: the node's block stream and head (sync), its own store files.
 AGENT_FUZZERS := $(BUILD)/fuzz/fuzz_sync $(BUILD)/fuzz/fuzz_store $(BUILD)/fuzz/fuzz_proto
-AGENT_FUZZ_SRC := agent/sync.c agent/store.c agent/proto.c chain/client.c chain/tx.c chain/block.c chain/state.c \
-		  lib/http.c lib/policy.c
+AGENT_FUZZ_SRC := agent/sync.c agent/store.c agent/proto.c chain/client.c chain/tx.c chain/block.c chain/state.c chain/trust.c \
+		  lib/http.c
 
 $(AGENT_FUZZERS): $(BUILD)/fuzz/%: tests/fuzz/%.c $(AGENT_FUZZ_SRC) agent/sync.h agent/store.h chain/ledger.h \
 		  $(FUZZ_LIB_MBED)

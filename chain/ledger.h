@@ -68,6 +68,46 @@ struct fwg_blob_stmt {
 	uint8_t digest[FWGATE_ID_LEN];		/* SHA-256 of this chunk's bytes */
 } __attribute__((packed));
 
+/*
+ * Trust transactions (issue 12; Documentation/fwgate/ledger.rst, "Trust"). FWG_TX_POLICY, FWG_TX_ROTATE and
+ * FWG_TX_MEMBER are multi-signed: after their statement, be16 payload_len, the payload the statement commits
+ * to by its digest, then a signature set (lib/policy.h) whose signatures are all over the statement alone.
+ * FWG_TX_REVOKE (struct fwgate_revoke_stmt) is signed once, by the manufacturer, as the other kinds are.
+ *
+ * FWG_TX_POLICY starts a device type's policy line: its payload is the epoch-1 policy's encoding
+ * (struct fwgate_policy_hdr), which must be the genesis policy of o_type with that manufacturer, and every
+ * key of the policy signs. FWG_TX_ROTATE's statement is struct fwgate_rotate_stmt, its payload the next
+ * policy's encoding. Not kernel ABI: the kernel sees only the rotation statement and the encoding.
+ */
+#define FWG_MAGIC_LINE		"FWGPLN01"	/* a device type's policy line starts */
+#define FWG_MAGIC_MEMBER	"FWGMBR01"	/* a ledger member joins or leaves */
+
+struct fwg_line_stmt {
+	uint8_t magic[8];			/* FWG_MAGIC_LINE */
+	char o_type[FWGATE_NAME_LEN];		/* the device type, NUL-padded */
+	uint8_t digest[FWGATE_ID_LEN];		/* SHA-256 of the policy encoding, the payload */
+} __attribute__((packed));
+
+enum fwg_member_action {
+	FWG_MEMBER_JOIN = 1,
+	FWG_MEMBER_LEAVE,
+};
+
+/*
+ * A member joins (the payload is its key's encoding, key_id its SHA-256, and the new key signs too) or
+ * leaves (no payload). Signed by more than half of the current members, whatever their role.
+ */
+struct fwg_member_stmt {
+	uint8_t magic[8];			/* FWG_MAGIC_MEMBER */
+	uint8_t action;				/* enum fwg_member_action */
+	uint8_t role;				/* enum fwg_role: the joining member's; a leaving one's as registered */
+	uint8_t alg;				/* join: enum fwgate_key_alg; leave: 0 */
+	uint8_t reserved;			/* 0 */
+	char name[FWGATE_NAME_LEN];		/* join: the member's name; leave: all zero */
+	uint8_t key_id[FWGATE_ID_LEN];		/* the member's key id */
+	uint64_t issued;			/* be64 UNIX seconds: tells two joins of one key apart */
+} __attribute__((packed));
+
 enum fwg_role {
 	FWG_ROLE_MANUFACTURER = 1,
 	FWG_ROLE_CHECKER,
@@ -110,6 +150,10 @@ struct fwg_tx {
 		struct fwgate_nack_stmt nack;
 		struct fwgate_devcert_stmt devcert;
 		struct fwg_blob_stmt blob;
+		struct fwg_line_stmt line;
+		struct fwgate_rotate_stmt rotate;
+		struct fwgate_revoke_stmt revoke;
+		struct fwg_member_stmt member;
 	} s;
 	uint32_t sig_len;
 	uint8_t sig[FWGATE_MAX_SIG_LEN];
@@ -117,6 +161,9 @@ struct fwg_tx {
 	uint32_t chunk_len;
 	const uint8_t *chunks;			/* update: the image's hash list, inside the decoded buffer */
 	size_t chunks_len;
+	const uint8_t *payload;			/* multi-signed kinds: the payload, inside the decoded buffer */
+	size_t payload_len;
+	struct fwg_sigset *sigs;		/* multi-signed kinds; fwg_tx_release() frees it */
 	unsigned int nr_urls;			/* update: mirror URLs, NUL-terminated */
 	char urls[FWG_MAX_URLS][FWG_MAX_URL_LEN + 1];
 	struct fwg_genesis *genesis;		/* genesis only; fwg_tx_release() frees it */
@@ -165,6 +212,11 @@ size_t fwg_tx_encode_signed(uint8_t type, const void *stmt, size_t stmt_len, con
 /* Signs stmt with key and encodes the transaction. */
 size_t fwg_tx_sign(struct fwg_key *key, uint8_t type, const void *stmt, size_t stmt_len, const char *const *urls,
 		   unsigned int nr_urls, const uint8_t *chunks, size_t chunks_len, uint8_t *buf, size_t len);
+/* A multi-signed transaction (policy, rotate, member): statement, payload, signature set (sorted here). */
+size_t fwg_tx_encode_multi(uint8_t type, const void *stmt, size_t stmt_len, const uint8_t *payload,
+			   size_t payload_len, struct fwg_sigset *sigs, uint8_t *buf, size_t len);
+/* True for the kinds fwg_tx_encode_multi() encodes. */
+int fwg_tx_multi(unsigned int type);
 size_t fwg_genesis_encode(const struct fwg_genesis *g, uint8_t *buf, size_t len);
 
 /* The length of chunk index of a size-byte image, 0 if there is no such chunk; the number of chunks. */
@@ -229,7 +281,12 @@ struct fwg_state;
 
 struct fwg_state *fwg_state_new(void);
 void fwg_state_free(struct fwg_state *st);
+/*
+ * The consortium: genesis, with the members that joined since (FWG_TX_MEMBER) appended to its members;
+ * fwg_state_member_active() says whether members[i] is still one.
+ */
 const struct fwg_genesis *fwg_state_genesis(const struct fwg_state *st);
+int fwg_state_member_active(const struct fwg_state *st, unsigned int i);
 
 /*
  * Checks that a decoded transaction may follow the state: its signer is registered (genesis members, device
