@@ -174,3 +174,12 @@ $(BUILD)/tests/sync_test: tests/agent/sync_test.c agent/sync.c agent/store.c age
 		agent/sync.c agent/store.c $(BUILD)/chain/client.o $(BUILD)/chain/libledger.a $(ULIBS)
 
 EXTRA_BINS += $(BUILD)/tests/sync_test
+
+$(BUILD)/tests/follow_test: tests/agent/follow_test.c agent/follow.c agent/proto.c agent/follow.h agent/proto.h \
+			    $(BUILD)/chain/libledger.a $(LIBFWG) $(KSELFTEST)
+	@echo "  CC      $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UCFLAGS) -Wno-unused-parameter -Wno-sign-compare -I$(BUILD)/kselftest -Iagent -Ichain -o $@ $< \
+		agent/follow.c agent/proto.c $(BUILD)/chain/libledger.a $(ULIBS)
+
+EXTRA_BINS += $(BUILD)/tests/follow_test

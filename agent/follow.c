@@ -18,7 +18,7 @@ struct rotation {
 	uint64_t height;
 	struct fwgate_rotate_stmt stmt;
 	int refused;
-	char why[160];
+	char why[256];
 };
 
 static struct rotation rot[FWG_FOLLOW_MAX];
@@ -118,4 +118,13 @@ unsigned int fwg_follow_list(struct fwg_follow_info *out, unsigned int max)
 		snprintf(out[i].why, sizeof(out[i].why), "%s", rot[i].why);
 	}
 	return i;
+}
+
+void fwg_follow_reset(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_rot; i++)
+		free(rot[i].raw);
+	nr_rot = 0;
 }

@@ -32,8 +32,10 @@ struct fwg_follow_info {
 	uint64_t prev_epoch, next_epoch, height;
 	uint8_t prev[FWGATE_ID_LEN], next[FWGATE_ID_LEN];
 	int refused;
-	char why[160];
+	char why[256];
 };
 unsigned int fwg_follow_list(struct fwg_follow_info *out, unsigned int max);
+/* Forgets every rotation kept. */
+void fwg_follow_reset(void);
 
 #endif
