@@ -2,7 +2,8 @@
 /*
  * The consortium's trust transactions, for tests/agent/trust.sh: a device type's policy line, a member
  * joining, a policy rotation, each signed with the key files given and submitted to a node. A policy is
- * "M.pub:C1.pub,C2.pub,...:Q". (The consortium's own commands for these are fwgate's.)
+ * "M.pub:C1.pub,C2.pub,...:Q"; a NODE of "-" writes the transaction to stdout instead (fuzz seeds). (The
+ * consortium's own commands for these are fwgate's.)
  *
  *   trust_tool line NODE TYPE POLICY SIGNER.key...
  *   trust_tool join NODE checker|manufacturer NAME KEY.pub SIGNER.key...
@@ -70,6 +71,8 @@ static int submit(const char *node, uint8_t type, const void *stmt, size_t stmt_
 
 	if (!n)
 		fatalx("%s: can not encode it", fwg_tx_type_name(type));
+	if (!strcmp(node, "-"))
+		return fwrite(buf, 1, n, stdout) == n ? 0 : 1;
 	status = fwg_node_submit(node, buf, n, answer, sizeof(answer));
 	printf("%s: %ld %s\n", fwg_tx_type_name(type), status, answer);
 	return status == 200 ? 0 : 1;
