@@ -60,7 +60,7 @@ BINS     := $(BUILD)/bin/fwgate $(BUILD)/bin/fwgatectl
 
 KSELFTEST := $(BUILD)/kselftest/kselftest_harness.h
 FUZZERS := $(BUILD)/fuzz/fuzz_der $(BUILD)/fuzz/fuzz_files $(BUILD)/fuzz/fuzz_policy $(BUILD)/fuzz/fuzz_key \
-	$(BUILD)/fuzz/fuzz_chunks $(BUILD)/fuzz/fuzz_policy_enc
+	$(BUILD)/fuzz/fuzz_chunks $(BUILD)/fuzz/fuzz_policy_enc $(BUILD)/fuzz/fuzz_policy_encoding
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I$(TOP)/include/uapi -Ilib -Ikmod $(NL_CFLAGS)
 FUZZ_LIB := lib/files.c lib/keys.c lib/log.c lib/policy.c lib/crypto_openssl.c
@@ -183,6 +183,12 @@ $(BUILD)/fuzz/fuzz_der: tests/fuzz/fuzz_der.c kmod/der.h
 	@echo "  FUZZ    $@"
 	$(Q)mkdir -p $(@D)
 	$(Q)clang $(FUZZ_CFLAGS) -o $@ $<
+
+$(BUILD)/fuzz/fuzz_policy_encoding: tests/fuzz/fuzz_policy_encoding.c kmod/policy-encoding.h \
+		include/uapi/linux/fwgate.h include/uapi/linux/fwgate_netlink.h
+	@echo "  FUZZ    $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< -lcrypto
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB) $(wildcard lib/*.h)
 	@echo "  FUZZ    $@"

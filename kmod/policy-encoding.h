@@ -146,7 +146,7 @@ static inline int fwgate_policy_decode(const u8 *buf, size_t len, struct fwgate_
 	}
 	for (i = 2; i <= out->k; i++) {
 		if (memcmp(out->key[i - 1].id, out->key[i].id, FWGATE_ID_LEN) >= 0) {
-			*why = "policy encoding: checker keys not in ascending id order, or repeated";
+			*why = "policy encoding: checker key ids not ascending, or repeated";
 			return -EINVAL;
 		}
 	}

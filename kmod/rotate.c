@@ -171,7 +171,8 @@ static int signatures_check(const struct rotation *r, const struct fwgate_policy
 		}
 		err = fwgate_sig_verify(key, &r->stmt, sizeof(r->stmt), s->sig, s->sig_len);
 		if (err == -EINVAL) {
-			fwgate_refuse(req, s->attr, "signature length does not fit the signer's key");
+			fwgate_refuse(req, s->attr,
+				      "signature length does not fit the signer's key");
 			return err;
 		}
 		if (err) {
@@ -236,8 +237,8 @@ static int stmt_check(const struct fwgate_rotate_stmt *s, const struct fwgate_po
 	return 0;
 }
 
-static int rotate(struct genl_info *info, struct rotation *r, struct fwgate_policy *next,
-		  struct fwgate_request *req)
+static int rotation_apply(struct genl_info *info, struct rotation *r, struct fwgate_policy *next,
+			  struct fwgate_request *req)
 {
 	const struct nlattr *stmt_attr, *enc_attr;
 	struct fwgate_policy *cur;
@@ -268,7 +269,8 @@ static int rotate(struct genl_info *info, struct rotation *r, struct fwgate_poli
 		goto out;
 	}
 	if (!fwgate_state_attached()) {
-		fwgate_refuse(req, NULL, "no rollback state store declared to seal the next policy");
+		fwgate_refuse(req, NULL,
+			      "no rollback state store declared to seal the next policy");
 		err = -ENODEV;
 		goto out;
 	}
@@ -279,12 +281,14 @@ static int rotate(struct genl_info *info, struct rotation *r, struct fwgate_poli
 	if (err)
 		goto out;
 	if (next->epoch != be64_to_cpu(r->stmt.next_epoch)) {
-		fwgate_refuse(req, enc_attr, "policy-encoding epoch is not the rotation's next_epoch");
+		fwgate_refuse(req, enc_attr,
+			      "policy-encoding epoch is not the rotation's next_epoch");
 		err = -EINVAL;
 		goto out;
 	}
 	if (memcmp(r->stmt.next, next->digest, FWGATE_ID_LEN)) {
-		fwgate_refuse(req, stmt_attr, "rotation next is not the SHA-256 of policy-encoding");
+		fwgate_refuse(req, stmt_attr,
+			      "rotation next is not the SHA-256 of policy-encoding");
 		err = -EBADMSG;
 		goto out;
 	}
@@ -293,7 +297,8 @@ static int rotate(struct genl_info *info, struct rotation *r, struct fwgate_poli
 		goto out;
 	err = fwgate_state_seal(next->epoch, next->digest);
 	if (err) {
-		fwgate_refuse(req, NULL, "sealing the next policy failed: the policy in force stays");
+		fwgate_refuse(req, NULL,
+			      "sealing the next policy failed: the policy in force stays");
 		err = err == -ENOMEM ? err : -EIO;
 		goto out;
 	}
@@ -320,7 +325,7 @@ int fwgate_nl_policy_rotate_doit(struct sk_buff *skb, struct genl_info *info)
 
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	next = kzalloc(sizeof(*next), GFP_KERNEL);
-	err = r && next ? rotate(info, r, next, &req) : -ENOMEM;
+	err = r && next ? rotation_apply(info, r, next, &req) : -ENOMEM;
 	kfree(r);
 	if (!err)
 		return 0;

@@ -846,6 +846,8 @@ struct policy {
 	const struct key *manufacturer;
 	const struct key *checker[FWGATE_MAX_CHECKERS + 1];
 	unsigned int k;
+	uint64_t epoch;		/* 0: not sent, the kernel's default of 1 */
+	bool send_epoch;	/* send it even when 0 */
 };
 
 struct key_info {
@@ -863,6 +865,8 @@ struct policy_info {
 	struct key_info manufacturer;
 	struct key_info checker[FWGATE_MAX_CHECKERS];
 	int k;
+	uint64_t epoch, sealed_epoch;
+	uint8_t digest[FWGATE_ID_LEN], sealed_digest[FWGATE_ID_LEN];
 };
 
 struct update_info {
@@ -986,6 +990,8 @@ static void policy_encode(struct encoder *e, const struct policy *p)
 	put_str(e, FWGATE_A_OTYPE, p->otype);
 	put(e, FWGATE_A_DEVICE_ID, p->device_id, FWGATE_ID_LEN);
 	put_u32(e, FWGATE_A_THRESHOLD, p->threshold);
+	if (p->epoch || p->send_epoch)
+		put(e, FWGATE_A_EPOCH, &p->epoch, sizeof(p->epoch));
 	nest = nest_open(e, FWGATE_A_MANUFACTURER, &outer);
 	if (nest) {
 		key_put(e, p->manufacturer);
@@ -1035,6 +1041,10 @@ static int parse_policy(uint8_t cmd, struct nlmsghdr *nlh, struct nlattr **tb, v
 	attr_bin(p->device_id, sizeof(p->device_id), tb[FWGATE_A_DEVICE_ID]);
 	p->threshold = attr_u32(tb[FWGATE_A_THRESHOLD]);
 	p->locked = tb[FWGATE_A_LOCKED] ? nla_get_u8(tb[FWGATE_A_LOCKED]) : -1;
+	p->epoch = tb[FWGATE_A_EPOCH] ? nla_get_u64(tb[FWGATE_A_EPOCH]) : 0;
+	p->sealed_epoch = tb[FWGATE_A_SEALED_EPOCH] ? nla_get_u64(tb[FWGATE_A_SEALED_EPOCH]) : 0;
+	attr_bin(p->digest, sizeof(p->digest), tb[FWGATE_A_DIGEST]);
+	attr_bin(p->sealed_digest, sizeof(p->sealed_digest), tb[FWGATE_A_SEALED_DIGEST]);
 	if (tb[FWGATE_A_MANUFACTURER])
 		parse_key(tb[FWGATE_A_MANUFACTURER], &p->manufacturer);
 	nlmsg_for_each_attr(pos, nlh, GENL_HDRLEN, rem)
@@ -1847,6 +1857,7 @@ static int state_device_set(const struct world *w)
 enum world_mode {
 	WORLD_FRESH,	/* reload the module, wipe the store, reset the targets */
 	WORLD_RELOAD,	/* reload the module, keep what is on the disks */
+	WORLD_REBOOT,	/* as WORLD_RELOAD, but declare nothing and set no policy */
 	WORLD_ATTACH,	/* use the module as it is */
 };
 
@@ -1890,6 +1901,8 @@ static void world_init(struct __test_metadata *_metadata, struct world *w, enum 
 		target_track(w, LABEL_B, w->b.path);
 		return;
 	}
+	if (mode == WORLD_REBOOT)
+		return;
 	ASSERT_EQ(0, state_device_set(w));
 	ASSERT_EQ(0, target_declare(w, LABEL_A, w->a.path, GROUP, w->a.path));
 	ASSERT_EQ(0, target_declare(w, LABEL_B, w->b.path, GROUP, w->b.path));
@@ -2233,6 +2246,7 @@ WORLD_FIXTURE(target)
 WORLD_FIXTURE(state)
 WORLD_FIXTURE(event)
 WORLD_FIXTURE(claim)
+WORLD_FIXTURE(anchor)
 FIXTURE(locked) { struct world w; };
 
 /* ------------------------------------------------------------- tooling */
@@ -4166,6 +4180,852 @@ TEST_F_TIMEOUT(claim, refused_lock_releases_every_claim, 120)
 	image_free(&img);
 }
 
+/* ---------------------------------------------------------------- anchor */
+
+static int key_id_cmp(const void *a, const void *b)
+{
+	const struct key *const *x = a, *const *y = b;
+
+	return memcmp((*x)->id, (*y)->id, FWGATE_ID_LEN);
+}
+
+static size_t key_encoding(const struct key *k, uint8_t *out)
+{
+	struct fwgate_policy_key kh = { .alg = k->alg, .len = htobe16(k->len) };
+
+	memcpy(out, &kh, sizeof(kh));
+	memcpy(out + sizeof(kh), k->data, k->len);
+	return sizeof(kh) + k->len;
+}
+
+/*
+ * @p's canonical encoding, written here from the format's description and not
+ * from the kernel's encoder: the digests the kernel reports must match it.
+ * With @sorted false the checkers stay in @p's order.
+ */
+static size_t policy_encoding_as(const struct policy *p, uint8_t *buf, bool sorted)
+{
+	const struct key *order[FWGATE_MAX_CHECKERS + 1];
+	struct fwgate_policy_hdr h = {
+		.epoch = htobe64(p->epoch ?: 1),
+		.threshold = htobe32(p->threshold),
+		.checkers = htobe32(p->k),
+	};
+	size_t n = sizeof(h);
+	unsigned int i;
+
+	memcpy(h.magic, FWGATE_MAGIC_POLICY, FWGATE_MAGIC_LEN);
+	memcpy(buf, &h, sizeof(h));
+	memcpy(order, p->checker, p->k * sizeof(order[0]));
+	if (sorted)
+		qsort(order, p->k, sizeof(order[0]), key_id_cmp);
+	n += key_encoding(p->manufacturer, buf + n);
+	for (i = 0; i < p->k; i++)
+		n += key_encoding(order[i], buf + n);
+	return n;
+}
+
+static size_t policy_encoding(const struct policy *p, uint8_t *buf)
+{
+	return policy_encoding_as(p, buf, true);
+}
+
+static void policy_digest(const struct policy *p, uint8_t out[FWGATE_ID_LEN])
+{
+	static uint8_t buf[FWGATE_MAX_POLICY_LEN];
+
+	sha256(buf, policy_encoding(p, buf), out);
+}
+
+#define MAX_SIGNERS	(2 * (1 + FWGATE_MAX_CHECKERS))
+
+struct rotation {
+	struct fwgate_rotate_stmt stmt;
+	uint8_t enc[FWGATE_MAX_POLICY_LEN + 16];
+	size_t enc_len;
+	struct {
+		uint8_t id[FWGATE_ID_LEN];
+		uint8_t sig[FWGATE_MAX_SIG_LEN];
+		size_t len;
+	} signer[MAX_SIGNERS];
+	unsigned int n;
+	struct policy next;
+};
+
+/* The statement from @cur to @next at the epoch after @cur's, unsigned. */
+static void rotation_init(struct rotation *r, const struct policy *cur, const struct policy *next)
+{
+	uint64_t epoch = cur->epoch ?: 1;
+
+	memset(r, 0, sizeof(*r));
+	r->next = *next;
+	r->next.epoch = epoch + 1;
+	memcpy(r->stmt.magic, FWGATE_MAGIC_ROTATE, FWGATE_MAGIC_LEN);
+	policy_digest(cur, r->stmt.prev);
+	r->stmt.prev_epoch = htobe64(epoch);
+	r->enc_len = policy_encoding(&r->next, r->enc);
+	sha256(r->enc, r->enc_len, r->stmt.next);
+	r->stmt.next_epoch = htobe64(epoch + 1);
+	r->stmt.issued = htobe64(1700000000);
+}
+
+static void rotation_sign(struct rotation *r, const struct key *k)
+{
+	if (r->n == MAX_SIGNERS)
+		fatal("too many signers for a test rotation");
+	memcpy(r->signer[r->n].id, k->id, FWGATE_ID_LEN);
+	r->signer[r->n].len = sign(k->pkey, &r->stmt, sizeof(r->stmt), r->signer[r->n].sig);
+	r->n++;
+}
+
+static bool policy_holds(const struct policy *p, const struct key *k)
+{
+	unsigned int i;
+
+	if (p->manufacturer == k)
+		return true;
+	for (i = 0; i < p->k; i++)
+		if (p->checker[i] == k)
+			return true;
+	return false;
+}
+
+/* What the rules ask: @cur's manufacturer, its first q checkers, every key the next policy adds. */
+static void rotation_sign_all(struct rotation *r, const struct policy *cur)
+{
+	unsigned int i;
+
+	rotation_sign(r, cur->manufacturer);
+	for (i = 0; i < cur->threshold; i++)
+		rotation_sign(r, cur->checker[i]);
+	if (!policy_holds(cur, r->next.manufacturer))
+		rotation_sign(r, r->next.manufacturer);
+	for (i = 0; i < r->next.k; i++)
+		if (!policy_holds(cur, r->next.checker[i]))
+			rotation_sign(r, r->next.checker[i]);
+}
+
+static int policy_rotate(struct world *w, const struct rotation *r)
+{
+	struct encoder e = { msg_new(&w->nl, FWGATE_CMD_POLICY_ROTATE, 0), NULL, 0 };
+	struct nlattr *nest;
+	unsigned int i;
+	int outer, err;
+
+	put(&e, FWGATE_A_ROTATE_STATEMENT, &r->stmt, sizeof(r->stmt));
+	put(&e, FWGATE_A_POLICY_ENCODING, r->enc, r->enc_len);
+	for (i = 0; i < r->n; i++) {
+		nest = nest_open(&e, FWGATE_A_SIGNER, &outer);
+		put(&e, FWGATE_A_SIGNER_KEY_ID, r->signer[i].id, FWGATE_ID_LEN);
+		put(&e, FWGATE_A_SIGNER_SIGNATURE, r->signer[i].sig, r->signer[i].len);
+		nest_close(&e, nest, outer);
+	}
+	w->reply.parse = NULL;
+	err = fwnl_transact(&w->nl, e.msg, &w->reply);
+	if (!err)
+		w->policy = r->next;
+	return err;
+}
+
+/* Rotates the world's policy to @next, signed as the rules ask. */
+static int rotate_to(struct world *w, const struct policy *next)
+{
+	static struct rotation r;
+
+	rotation_init(&r, &w->policy, next);
+	rotation_sign_all(&r, &w->policy);
+	return policy_rotate(w, &r);
+}
+
+/* The default policy with its first checker replaced by one it lacks. */
+static void policy_next(const struct policy *cur, struct policy *next)
+{
+	*next = *cur;
+	next->checker[0] = unknown_checker(0);
+}
+
+/* k = 3, q = 2: checkers 0, 1 and 2. */
+static void policy_small(struct policy *p)
+{
+	policy_default(p);
+	p->k = 3;
+	p->threshold = 2;
+}
+
+/* A rotation the kernel must refuse with @err and an extack saying @says; nothing changes. */
+static bool rotation_refused(struct world *w, const struct rotation *r, int err, const char *says)
+{
+	struct policy_info before, after;
+	struct world_snap snap;
+	struct reply refusal;
+	bool ok;
+
+	if (policy_get(w, &before))
+		fatal("POLICY_GET failed");
+	world_snap(w, &snap);
+	ok = refusal_ok(w, &snap, "POLICY_ROTATE", w->reply.msg, policy_rotate(w, r), err);
+	refusal = w->reply;
+	if (!strstr(refusal.msg, says)) {
+		fprintf(stderr, "# extack \"%s\" does not say \"%s\"\n", refusal.msg, says);
+		ok = false;
+	}
+	if (policy_get(w, &after))
+		fatal("POLICY_GET failed");
+	/* The caller looks at the refusal, not at this POLICY_GET. */
+	w->reply = refusal;
+	if (after.epoch != before.epoch || after.sealed_epoch != before.sealed_epoch ||
+	    memcmp(after.digest, before.digest, FWGATE_ID_LEN) ||
+	    memcmp(after.sealed_digest, before.sealed_digest, FWGATE_ID_LEN)) {
+		fprintf(stderr, "# a refused rotation changed the policy or the anchor\n");
+		ok = false;
+	}
+	return ok && last_error_is(err, refusal.msg);
+}
+
+/* A reboot, as far as the module can tell: unload, load, nothing declared. */
+static void reboot_module(struct __test_metadata *_metadata, struct world *w)
+{
+	world_fini(w);
+	world_init(_metadata, w, WORLD_REBOOT);
+}
+
+static uint64_t sealed_epoch(void)
+{
+	return sysfs_u64("policy/sealed_epoch");
+}
+
+TEST_F(anchor, policy_reports_epoch_and_digest)
+{
+	struct world *w = &self->w;
+	uint8_t digest[FWGATE_ID_LEN];
+	struct policy_info got;
+	struct policy p;
+
+	ASSERT_EQ(0, policy_get(w, &got));
+	policy_digest(&w->policy, digest);
+	EXPECT_EQ(1U, got.epoch);
+	EXPECT_EQ(0, memcmp(digest, got.digest, FWGATE_ID_LEN));
+	EXPECT_EQ(0U, got.sealed_epoch) TH_LOG("nothing is sealed before the first lock");
+
+	/* The epoch is part of the digest, and the checkers' order is not. */
+	p = w->policy;
+	p.epoch = 7;
+	p.checker[0] = w->policy.checker[1];
+	p.checker[1] = w->policy.checker[0];
+	ASSERT_EQ(0, policy_set(w, &p, NULL)) TH_LOG("%s", w->reply.msg);
+	ASSERT_EQ(0, policy_get(w, &got));
+	policy_digest(&p, digest);
+	EXPECT_EQ(7U, got.epoch);
+	EXPECT_EQ(0, memcmp(digest, got.digest, FWGATE_ID_LEN));
+	EXPECT_EQ(7U, sysfs_u64("policy/epoch"));
+
+	p.epoch = 0;
+	ASSERT_EQ(0, policy_set(w, &p, NULL));
+	memset(&got, 0, sizeof(got));
+	EXPECT_EQ(0, policy_get(w, &got));
+	EXPECT_EQ(1U, got.epoch) TH_LOG("no epoch attribute means epoch 1");
+}
+
+TEST_F(anchor, rejects_epoch_zero)
+{
+	struct world *w = &self->w;
+	struct policy p = w->policy;
+
+	p.epoch = 0;
+	p.send_epoch = true;
+	EXPECT_TRUE(policy_refused(w, &p, EINVAL));
+	EXPECT_STREQ("epoch is 0", w->reply.msg);
+	EXPECT_LE(0, w->reply.offset) TH_LOG("the extack names no attribute");
+
+	p.epoch = UINT64_MAX;
+	ASSERT_EQ(0, policy_set(w, &p, NULL)) TH_LOG("%s", w->reply.msg);
+	EXPECT_EQ(UINT64_MAX, sysfs_u64("policy/epoch"));
+}
+
+TEST_F(anchor, rotation_seals_the_next_policy)
+{
+	struct world *w = &self->w;
+	uint8_t digest[FWGATE_ID_LEN];
+	struct state_copy copy[2];
+	struct policy_info got;
+	bool joined = false, left = false;
+	struct policy next;
+	int newest, i;
+
+	policy_next(&w->policy, &next);
+	ASSERT_EQ(0, rotate_to(w, &next)) TH_LOG("%s", w->reply.msg);
+	ASSERT_EQ(0, policy_get(w, &got));
+	policy_digest(&w->policy, digest);
+	EXPECT_EQ(2U, got.epoch);
+	EXPECT_EQ(0, memcmp(digest, got.digest, FWGATE_ID_LEN));
+	EXPECT_EQ(2U, got.sealed_epoch);
+	EXPECT_EQ(0, memcmp(digest, got.sealed_digest, FWGATE_ID_LEN));
+	EXPECT_EQ(2U, sealed_epoch());
+	/* The kernel keeps the checkers in the encoding's order, by id. */
+	ASSERT_EQ(TEST_K, got.k);
+	for (i = 0; i < TEST_K; i++) {
+		joined |= !memcmp(unknown_checker(0)->id, got.checker[i].id, FWGATE_ID_LEN);
+		left |= !memcmp(keys.checker[0].id, got.checker[i].id, FWGATE_ID_LEN);
+	}
+	EXPECT_TRUE(joined);
+	EXPECT_FALSE(left);
+
+	newest = state_read(w, copy);
+	ASSERT_LE(0, newest);
+	EXPECT_EQ(2U, be64toh(copy[newest].rec.sealed_epoch));
+	EXPECT_EQ(0, memcmp(digest, copy[newest].rec.sealed_digest, FWGATE_ID_LEN));
+	EXPECT_TRUE(copy[!newest].valid) TH_LOG("a seal must leave the previous record intact");
+}
+
+TEST_F(anchor, checker_rotated_out_no_longer_counts)
+{
+	struct world *w = &self->w;
+	struct fwgate_update_stmt s;
+	struct update_info u;
+	struct policy small, next;
+	struct image img;
+	struct bundle b;
+
+	policy_small(&small);
+	ASSERT_EQ(0, policy_set(w, &small, NULL));
+	image_make(&img, IMAGE_LEN, 1);
+	stmt_for_image(&s, &img, 2, GROUP);
+	/* Approved by checker 0 and checker 1: a quorum of {0, 1, 2}. */
+	ASSERT_EQ(0, submit_verdicts(w, &s, FWGATE_VERDICT_APPROVE, 0, 2, &u));
+	ASSERT_EQ(FWGATE_UPDATE_APPROVED, u.state);
+
+	/* Checker 0 leaves, checker 3 joins: {1, 2, 3}, q = 2. */
+	next = small;
+	next.checker[0] = &keys.checker[3];
+	ASSERT_EQ(0, rotate_to(w, &next)) TH_LOG("%s", w->reply.msg);
+	ASSERT_EQ(0, update_lookup(w, img.id, &u));
+	EXPECT_EQ(FWGATE_UPDATE_PENDING, u.state);
+	EXPECT_EQ(1, u.approvals);
+	EXPECT_TRUE(begin_refused(w, LABEL_A, &s, EACCES));
+
+	/* The checker rotated out counts zero now. */
+	bundle_init(&b, &s, &keys.manufacturer);
+	bundle_add(&b, &keys.checker[0], FWGATE_VERDICT_APPROVE);
+	EXPECT_TRUE(bundle_refused(w, &b, ENOKEY));
+
+	/* Checker 1 and the new checker 3: a quorum of the new set. */
+	bundle_init(&b, &s, &keys.manufacturer);
+	bundle_add(&b, &keys.checker[3], FWGATE_VERDICT_APPROVE);
+	ASSERT_EQ(0, bundle_submit(w, &b, NULL, &u)) TH_LOG("%s", w->reply.msg);
+	EXPECT_EQ(FWGATE_UPDATE_APPROVED, u.state);
+	EXPECT_EQ(0, install(LABEL_A, &s, &img));
+	EXPECT_TRUE(dev_holds(w->a.path, 0, img.data, img.len));
+	image_free(&img);
+}
+
+TEST_F(anchor, manufacturer_rotated_refuses_the_old_key)
+{
+	struct world *w = &self->w;
+	const struct key *m2 = &keys.checker[N_CHECKER_KEYS - 1];
+	struct fwgate_update_stmt s, s2;
+	struct update_info u;
+	struct image img, img2;
+	struct policy next;
+	struct bundle b;
+	unsigned int i;
+
+	image_make(&img, IMAGE_LEN, 1);
+	image_make(&img2, IMAGE_LEN, 2);
+	stmt_for_image(&s, &img, 2, GROUP);
+	ASSERT_EQ(0, approve(w, &s));
+
+	next = w->policy;
+	next.manufacturer = m2;
+	ASSERT_EQ(0, rotate_to(w, &next)) TH_LOG("%s", w->reply.msg);
+	EXPECT_TRUE(begin_refused(w, LABEL_A, &s, EKEYREJECTED));
+
+	/* A new update signed by the old key is refused ... */
+	stmt_for_image(&s2, &img2, 3, GROUP);
+	bundle_init(&b, &s2, &keys.manufacturer);
+	for (i = 0; i < w->policy.threshold; i++)
+		bundle_add(&b, w->policy.checker[i], FWGATE_VERDICT_APPROVE);
+	EXPECT_TRUE(bundle_refused(w, &b, EKEYREJECTED));
+
+	/* ... and one signed by the new key installs. */
+	memcpy(s2.m_id, m2->id, FWGATE_ID_LEN);
+	bundle_init(&b, &s2, m2);
+	for (i = 0; i < w->policy.threshold; i++)
+		bundle_add(&b, w->policy.checker[i], FWGATE_VERDICT_APPROVE);
+	ASSERT_EQ(0, bundle_submit(w, &b, NULL, &u)) TH_LOG("%s", w->reply.msg);
+	EXPECT_EQ(FWGATE_UPDATE_APPROVED, u.state);
+	EXPECT_EQ(0, install(LABEL_A, &s2, &img2));
+	EXPECT_TRUE(dev_holds(w->a.path, 0, img2.data, img2.len));
+	image_free(&img);
+	image_free(&img2);
+}
+
+TEST_F(anchor, rotation_refused_without_the_checkers_quorum)
+{
+	struct world *w = &self->w;
+	static struct rotation r;
+	struct policy next;
+	unsigned int i;
+
+	policy_next(&w->policy, &next);
+	rotation_init(&r, &w->policy, &next);
+	rotation_sign(&r, w->policy.manufacturer);
+	for (i = 0; i < w->policy.threshold - 1; i++)
+		rotation_sign(&r, w->policy.checker[i]);
+	rotation_sign(&r, next.checker[0]);
+	/* A key only the next policy holds does not make up the quorum. */
+	EXPECT_TRUE(rotation_refused(w, &r, EKEYREJECTED, "fewer than the threshold of checkers"));
+}
+
+TEST_F(anchor, rotation_refused_without_a_new_key_signature)
+{
+	struct world *w = &self->w;
+	static struct rotation r;
+	struct policy next;
+	unsigned int i;
+
+	policy_next(&w->policy, &next);
+	rotation_init(&r, &w->policy, &next);
+	rotation_sign(&r, w->policy.manufacturer);
+	for (i = 0; i < w->policy.k; i++)
+		rotation_sign(&r, w->policy.checker[i]);
+	EXPECT_TRUE(rotation_refused(w, &r, EKEYREJECTED, "a checker key the next policy adds"));
+
+	next = w->policy;
+	next.manufacturer = &keys.checker[N_CHECKER_KEYS - 1];
+	rotation_init(&r, &w->policy, &next);
+	rotation_sign(&r, w->policy.manufacturer);
+	for (i = 0; i < w->policy.k; i++)
+		rotation_sign(&r, w->policy.checker[i]);
+	EXPECT_TRUE(rotation_refused(w, &r, EKEYREJECTED, "the next manufacturer key"));
+}
+
+TEST_F(anchor, rotation_refused_without_the_manufacturer)
+{
+	struct world *w = &self->w;
+	static struct rotation r;
+	struct policy next;
+	unsigned int i;
+
+	policy_next(&w->policy, &next);
+	rotation_init(&r, &w->policy, &next);
+	for (i = 0; i < w->policy.k; i++)
+		rotation_sign(&r, w->policy.checker[i]);
+	rotation_sign(&r, next.checker[0]);
+	EXPECT_TRUE(rotation_refused(w, &r, EKEYREJECTED, "manufacturer key in force"));
+}
+
+TEST_F(anchor, rotation_refused_with_a_bad_signature)
+{
+	struct world *w = &self->w;
+	static struct rotation r;
+	struct policy next;
+
+	policy_next(&w->policy, &next);
+	rotation_init(&r, &w->policy, &next);
+	rotation_sign_all(&r, &w->policy);
+	r.signer[1].sig[10] ^= 1;
+	EXPECT_TRUE(rotation_refused(w, &r, EKEYREJECTED, "does not verify"));
+
+	rotation_init(&r, &w->policy, &next);
+	rotation_sign_all(&r, &w->policy);
+	rotation_sign(&r, &keys.untrusted);
+	EXPECT_TRUE(rotation_refused(w, &r, EINVAL, "in neither the policy in force nor the next"));
+
+	rotation_init(&r, &w->policy, &next);
+	rotation_sign_all(&r, &w->policy);
+	rotation_sign(&r, w->policy.manufacturer);
+	EXPECT_TRUE(rotation_refused(w, &r, EINVAL, "a key signs twice"));
+}
+
+/* One way to break the next policy's encoding, and what the extack must say. */
+struct bad_encoding {
+	const char *what;
+	size_t off;		/* the byte to set, or SIZE_MAX */
+	uint8_t byte;
+	int grow;		/* bytes added (zero) or removed at the end */
+	const char *says;
+};
+
+TEST_F(anchor, rotation_refused_for_a_malformed_encoding)
+{
+	/* Offsets: the header is 24 bytes, the manufacturer's key header follows. */
+	static const struct bad_encoding bad[] = {
+		{ "magic", 0, 'X', 0, "policy encoding: magic is not FWGPOL01" },
+		{ "threshold below majority", 19, 2, 0, "threshold below floor(k/2)+1" },
+		{ "threshold above k", 19, 6, 0, "threshold above checkers" },
+		{ "no checkers", 23, 0, 0, "checkers is not 1 to FWGATE_MAX_CHECKERS" },
+		{ "too many checkers", 23, 17, 0, "checkers is not 1 to FWGATE_MAX_CHECKERS" },
+		{ "reserved byte", 25, 1, 0, "reserved byte is not zero" },
+		{ "unknown algorithm", 24, 9, 0, "alg is unknown" },
+		{ "key length too long", 26, 0xff, 0, "len is 0 or above FWGATE_MAX_KEY_LEN" },
+		{ "trailing byte", SIZE_MAX, 0, 1, "trailing bytes" },
+		{ "truncated", SIZE_MAX, 0, -1, "truncated" },
+		{ "short header", SIZE_MAX, 0, -0x7fff, "shorter than its header" },
+		{ "malformed RSA key", 28, 0x31, 0, "" },
+	};
+	struct world *w = &self->w;
+	static struct rotation r;
+	struct policy next;
+	unsigned int i;
+
+	policy_next(&w->policy, &next);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		rotation_init(&r, &w->policy, &next);
+		if (bad[i].off != SIZE_MAX)
+			r.enc[bad[i].off] = bad[i].byte;
+		if (bad[i].grow > 0)
+			r.enc_len += bad[i].grow;
+		else if (bad[i].grow == -0x7fff)
+			r.enc_len = 10;
+		else
+			r.enc_len += bad[i].grow;
+		sha256(r.enc, r.enc_len, r.stmt.next);
+		rotation_sign_all(&r, &w->policy);
+		EXPECT_TRUE(rotation_refused(w, &r, EINVAL, bad[i].says))
+			TH_LOG("%s: extack \"%s\"", bad[i].what, w->reply.msg);
+		EXPECT_LE(0, w->reply.offset) TH_LOG("%s: the extack names no attribute", bad[i].what);
+	}
+}
+
+TEST_F(anchor, rotation_refused_for_a_noncanonical_encoding)
+{
+	struct world *w = &self->w;
+	static struct rotation r;
+	struct policy next;
+
+	/* Checkers out of id order. */
+	policy_next(&w->policy, &next);
+	rotation_init(&r, &w->policy, &next);
+	qsort(r.next.checker, r.next.k, sizeof(r.next.checker[0]), key_id_cmp);
+	{
+		const struct key *t = r.next.checker[0];
+
+		r.next.checker[0] = r.next.checker[1];
+		r.next.checker[1] = t;
+	}
+	r.enc_len = policy_encoding_as(&r.next, r.enc, false);
+	sha256(r.enc, r.enc_len, r.stmt.next);
+	rotation_sign_all(&r, &w->policy);
+	EXPECT_TRUE(rotation_refused(w, &r, EINVAL, "ids not ascending, or repeated"));
+
+	/* A checker twice. */
+	policy_next(&w->policy, &next);
+	next.checker[2] = next.checker[1];
+	rotation_init(&r, &w->policy, &next);
+	rotation_sign_all(&r, &w->policy);
+	EXPECT_TRUE(rotation_refused(w, &r, EINVAL, "ids not ascending, or repeated"));
+
+	/* The manufacturer as a checker. */
+	policy_next(&w->policy, &next);
+	next.checker[0] = w->policy.manufacturer;
+	rotation_init(&r, &w->policy, &next);
+	rotation_sign_all(&r, &w->policy);
+	EXPECT_TRUE(rotation_refused(w, &r, EINVAL, "manufacturer key is also a checker"));
+}
+
+TEST_F(anchor, rotation_refused_when_it_does_not_follow_the_policy_in_force)
+{
+	struct world *w = &self->w;
+	static struct rotation r;
+	struct policy next;
+
+	policy_next(&w->policy, &next);
+	rotation_init(&r, &w->policy, &next);
+	r.stmt.prev[0] ^= 1;
+	rotation_sign_all(&r, &w->policy);
+	EXPECT_TRUE(rotation_refused(w, &r, EINVAL, "prev is not the digest of the policy in force"));
+
+	rotation_init(&r, &w->policy, &next);
+	r.stmt.next[0] ^= 1;
+	rotation_sign_all(&r, &w->policy);
+	EXPECT_TRUE(rotation_refused(w, &r, EBADMSG, "next is not the SHA-256 of policy-encoding"));
+
+	rotation_init(&r, &w->policy, &next);
+	r.stmt.next_epoch = htobe64(3);
+	rotation_sign_all(&r, &w->policy);
+	EXPECT_TRUE(rotation_refused(w, &r, EINVAL, "next_epoch is not prev_epoch + 1"));
+
+	/* The encoding says epoch 3, the statement 2. */
+	rotation_init(&r, &w->policy, &next);
+	r.next.epoch = 3;
+	r.enc_len = policy_encoding(&r.next, r.enc);
+	sha256(r.enc, r.enc_len, r.stmt.next);
+	rotation_sign_all(&r, &w->policy);
+	EXPECT_TRUE(rotation_refused(w, &r, EINVAL, "epoch is not the rotation's next_epoch"));
+
+	rotation_init(&r, &w->policy, &next);
+	r.stmt.magic[7]++;
+	rotation_sign_all(&r, &w->policy);
+	EXPECT_TRUE(rotation_refused(w, &r, EINVAL, "rotation magic is not FWGROT01"));
+}
+
+TEST_F(anchor, rotation_refused_for_an_older_or_equal_epoch)
+{
+	struct world *w = &self->w;
+	static struct rotation r, again;
+	struct policy cur = w->policy, next;
+
+	policy_next(&w->policy, &next);
+	rotation_init(&r, &w->policy, &next);
+	rotation_sign_all(&r, &w->policy);
+	ASSERT_EQ(0, policy_rotate(w, &r)) TH_LOG("%s", w->reply.msg);
+	/* The same rotation again: its epoch is the one in force. */
+	EXPECT_TRUE(rotation_refused(w, &r, ESTALE, "not above the epoch in force"));
+
+	/* Back to the first policy's keys at epoch 2, from epoch 1: a rollback. */
+	rotation_init(&again, &cur, &cur);
+	rotation_sign_all(&again, &cur);
+	EXPECT_TRUE(rotation_refused(w, &again, ESTALE, "not above the epoch in force"));
+
+	/* Forward to the first policy's keys at epoch 3 is a rotation like any. */
+	cur.epoch = 0;
+	ASSERT_EQ(0, rotate_to(w, &cur)) TH_LOG("%s", w->reply.msg);
+	EXPECT_EQ(3U, sysfs_u64("policy/epoch"));
+	EXPECT_EQ(3U, sealed_epoch());
+}
+
+TEST_F(anchor, rotation_needs_a_state_store)
+{
+	struct world *w = &self->w;
+	static struct rotation r;
+	struct policy next;
+
+	reboot_module(_metadata, w);
+	ASSERT_EQ(0, policy_set(w, &w->policy, NULL));
+	policy_next(&w->policy, &next);
+	rotation_init(&r, &w->policy, &next);
+	rotation_sign_all(&r, &w->policy);
+	EXPECT_TRUE(rotation_refused(w, &r, ENODEV, "no rollback state store"));
+}
+
+TEST_F(anchor, sealed_policy_survives_a_reboot_and_refuses_another)
+{
+	struct world *w = &self->w;
+	struct policy first = w->policy, next;
+
+	policy_next(&w->policy, &next);
+	ASSERT_EQ(0, rotate_to(w, &next)) TH_LOG("%s", w->reply.msg);
+	next = w->policy;
+
+	reboot_module(_metadata, w);
+	ASSERT_EQ(0, state_device_set(w));
+	EXPECT_EQ(2U, sealed_epoch());
+	/* /etc/fwgate/policy still holds the first policy: refused, naming the anchor. */
+	EXPECT_TRUE(policy_refused(w, &first, EPERM));
+	EXPECT_NE(NULL, strstr(w->reply.msg, "not the sealed policy: epoch 2"))
+		TH_LOG("extack \"%s\"", w->reply.msg);
+	EXPECT_TRUE(last_error_is(EPERM, "not the sealed policy: epoch 2"));
+	/* Its keys at the sealed epoch are another policy still. */
+	first.epoch = 2;
+	EXPECT_TRUE(policy_refused(w, &first, EPERM));
+	EXPECT_EQ(0, policy_set(w, &next, NULL)) TH_LOG("%s", w->reply.msg);
+	EXPECT_EQ(2U, sysfs_u64("policy/epoch"));
+}
+
+TEST_F(anchor, lock_refused_for_a_policy_that_is_not_sealed)
+{
+	struct world *w = &self->w;
+	struct policy first = w->policy, next;
+
+	policy_next(&w->policy, &next);
+	ASSERT_EQ(0, rotate_to(w, &next)) TH_LOG("%s", w->reply.msg);
+	next = w->policy;
+
+	/* The policy comes before the store: only the lock can tell. */
+	reboot_module(_metadata, w);
+	ASSERT_EQ(0, policy_set(w, &first, NULL)) TH_LOG("%s", w->reply.msg);
+	ASSERT_EQ(0, state_device_set(w));
+	ASSERT_EQ(0, target_declare(w, LABEL_A, w->a.path, GROUP, w->a.path));
+	EXPECT_EQ(-EPERM, policy_lock(w));
+	EXPECT_NE(NULL, strstr(w->reply.msg, "not the sealed policy: epoch 2"))
+		TH_LOG("extack \"%s\"", w->reply.msg);
+	EXPECT_FALSE(module_locked());
+	EXPECT_EQ(2U, sealed_epoch());
+	EXPECT_TRUE(sysfs_refused(w, "1", "policy/locked", EPERM));
+	EXPECT_FALSE(module_locked());
+	/* Rotations start from the sealed policy only. */
+	EXPECT_EQ(-EPERM, rotate_to(w, &next));
+	EXPECT_EQ(0, policy_set(w, &next, NULL)) TH_LOG("%s", w->reply.msg);
+}
+
+TEST_F(anchor, torn_reseal_leaves_the_previous_anchor)
+{
+	struct world *w = &self->w;
+	struct policy p2, p3;
+	struct state_copy copy[2];
+	int newest;
+
+	policy_next(&w->policy, &p2);
+	ASSERT_EQ(0, rotate_to(w, &p2)) TH_LOG("%s", w->reply.msg);
+	p2 = w->policy;
+	p3 = p2;
+	p3.checker[1] = unknown_checker(1);
+	ASSERT_EQ(0, rotate_to(w, &p3)) TH_LOG("%s", w->reply.msg);
+	p3 = w->policy;
+	newest = state_read(w, copy);
+	ASSERT_LE(0, newest);
+	ASSERT_TRUE(copy[!newest].valid);
+	EXPECT_EQ(3U, be64toh(copy[newest].rec.sealed_epoch));
+	EXPECT_EQ(2U, be64toh(copy[!newest].rec.sealed_epoch));
+
+	/* The power went while the seal of epoch 3 was being written. */
+	world_fini(w);
+	ASSERT_EQ(0, module_unload());
+	copy[newest].rec.sealed_digest[5] ^= 0x10;
+	ASSERT_EQ(0, dev_io(w->state.path, (uint64_t)newest * FWGATE_STATE_COPY_SIZE,
+			    &copy[newest].rec, sizeof(copy[newest].rec), true));
+	world_init(_metadata, w, WORLD_REBOOT);
+	ASSERT_EQ(0, state_device_set(w));
+	EXPECT_EQ(2U, sealed_epoch());
+	EXPECT_TRUE(policy_refused(w, &p3, EPERM));
+	EXPECT_EQ(0, policy_set(w, &p2, NULL)) TH_LOG("%s", w->reply.msg);
+}
+
+TEST_F(anchor, reads_a_version_1_record_as_unsealed)
+{
+	struct world *w = &self->w;
+	struct fwgate_state_record rec;
+	struct state_copy copy[2];
+	int newest;
+
+	world_fini(w);
+	ASSERT_EQ(0, module_unload());
+	memset(&rec, 0, sizeof(rec));
+	memcpy(rec.magic, FWGATE_STATE_MAGIC_V1, FWGATE_MAGIC_LEN);
+	rec.seq = htobe64(5);
+	rec.count = htobe32(1);
+	snprintf(rec.entry[0].name, sizeof(rec.entry[0].name), "%s", GROUP);
+	rec.entry[0].floor = htobe64(7);
+	/* What fwgate.ko before FWGSTA02 wrote: a CRC over the shorter record. */
+	rec.crc = htobe32(crc32(crc32(0, Z_NULL, 0), (const Bytef *)&rec, FWGATE_STATE_V1_LEN));
+	ASSERT_EQ(0, dev_fill(w->state.path, 0, 0, 2 * FWGATE_STATE_COPY_SIZE));
+	ASSERT_EQ(0, dev_io(w->state.path, 0, &rec, FWGATE_STATE_V1_LEN, true));
+
+	world_init(_metadata, w, WORLD_RELOAD);
+	EXPECT_EQ(7U, target_floor(LABEL_A));
+	EXPECT_EQ(0U, sealed_epoch());
+	newest = state_read(w, copy);
+	ASSERT_LE(0, newest) TH_LOG("attaching rewrites the record as FWGSTA02");
+	EXPECT_EQ(6U, be64toh(copy[newest].rec.seq));
+	EXPECT_EQ(0U, be64toh(copy[newest].rec.sealed_epoch));
+}
+
+/* ---------------------------------------------------------------- reboot */
+
+/*
+ * Two boots on one disk, driven by tests/kernel/anchor-reboot.sh: phase 1
+ * locks (sealing epoch 1), then rotates again and again until the power is
+ * cut at a random moment; phase 2 finds the anchor of the last rotation that
+ * reached the disk, or of the one before, never neither, and only that
+ * policy accepted. Skipped without FWGATE_REBOOT_PHASE.
+ */
+FIXTURE(reboot) { struct world w; };
+FIXTURE_SETUP(reboot) {}
+FIXTURE_TEARDOWN(reboot) { world_fini(&self->w); }
+
+static int reboot_phase(void)
+{
+	const char *phase = getenv("FWGATE_REBOOT_PHASE");
+
+	return phase ? atoi(phase) : 0;
+}
+
+/* The policy of epoch @n in the chain phase 1 rotates along: checker 0 comes and goes. */
+static void policy_at(uint64_t n, struct policy *p)
+{
+	policy_default(p);
+	if (!(n & 1))
+		p->checker[0] = unknown_checker(0);
+	p->epoch = n;
+}
+
+TEST_F_TIMEOUT(reboot, phase1_power_cut_during_rotations, 120)
+{
+	struct world *w = &self->w;
+	struct policy next;
+	unsigned int ms;
+	uint64_t n;
+	pid_t pid;
+	int fd;
+
+	if (reboot_phase() != 1)
+		SKIP(return, "tests/kernel/anchor-reboot.sh runs this (FWGATE_REBOOT_PHASE=1)");
+	world_init(_metadata, w, WORLD_FRESH);
+	ASSERT_EQ(0, policy_lock(w)) TH_LOG("POLICY_LOCK: %s", w->reply.msg);
+	ASSERT_EQ(1U, sealed_epoch());
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		for (n = 1;; n++) {
+			policy_at(n + 1, &next);
+			if (rotate_to(w, &next)) {
+				printf("# rotation to epoch %llu refused: %s\n",
+				       (unsigned long long)n + 1, w->reply.msg);
+				_exit(1);
+			}
+			printf("# rotated to epoch %llu\n", (unsigned long long)n + 1);
+			fflush(stdout);
+		}
+	}
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)sizeof(ms), read(fd, &ms, sizeof(ms)));
+	close(fd);
+	usleep((500 + ms % 2500) * 1000);
+	fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	printf("# power cut\n");
+	fflush(stdout);
+	/* Rotations go on; the console gets the line out before the cut. */
+	usleep(300 * 1000);
+	ASSERT_EQ(1, write(fd, "b", 1));
+	pause();
+}
+
+TEST_F(reboot, phase2_anchor_is_the_old_or_the_new_policy)
+{
+	struct world *w = &self->w;
+	struct state_copy copy[2];
+	struct policy p, edited;
+	uint64_t e, other;
+	char says[64];
+	int newest;
+
+	if (reboot_phase() != 2)
+		SKIP(return, "tests/kernel/anchor-reboot.sh runs this (FWGATE_REBOOT_PHASE=2)");
+	world_init(_metadata, w, WORLD_REBOOT);
+	/* The copies as the power cut left them: declaring the store writes one. */
+	newest = state_read(w, copy);
+	ASSERT_LE(0, newest) TH_LOG("no valid copy: the anchor is gone");
+	e = be64toh(copy[newest].rec.sealed_epoch);
+	other = be64toh(copy[!newest].rec.sealed_epoch);
+	printf("# after the cut: copy %d (seq %llu) seals epoch %llu; copy %d is %s, epoch %llu\n",
+	       newest, (unsigned long long)be64toh(copy[newest].rec.seq),
+	       (unsigned long long)e, !newest, copy[!newest].valid ? "valid" : "torn",
+	       (unsigned long long)other);
+	ASSERT_LE(2U, e) TH_LOG("phase 1 made no rotation before the cut");
+	if (copy[!newest].valid)
+		EXPECT_EQ(e - 1, other);
+
+	ASSERT_EQ(0, state_device_set(w));
+	EXPECT_EQ(e, sealed_epoch());
+	/* An edited /etc/fwgate/policy: another checker, the genesis epoch. */
+	policy_default(&edited);
+	edited.checker[2] = &keys.checker[N_CHECKER_KEYS - 1];
+	EXPECT_TRUE(policy_refused(w, &edited, EPERM));
+	snprintf(says, sizeof(says), "not the sealed policy: epoch %llu", (unsigned long long)e);
+	EXPECT_NE(NULL, strstr(w->reply.msg, says)) TH_LOG("extack \"%s\"", w->reply.msg);
+	policy_at(e - 1, &p);
+	EXPECT_TRUE(policy_refused(w, &p, EPERM));
+	policy_at(e + 1, &p);
+	EXPECT_TRUE(policy_refused(w, &p, EPERM));
+	policy_at(e, &p);
+	ASSERT_EQ(0, policy_set(w, &p, NULL)) TH_LOG("%s", w->reply.msg);
+	ASSERT_EQ(0, policy_lock(w)) TH_LOG("POLICY_LOCK: %s", w->reply.msg);
+	EXPECT_EQ(e, sealed_epoch());
+}
+
 /* ---------------------------------------------------------------- locked */
 
 /*
@@ -4456,6 +5316,45 @@ TEST_F(locked, still_installs_on_mtd_target)
 	ASSERT_EQ(0, target_view("flash", &v));
 	EXPECT_STREQ("valid", v.state);
 	EXPECT_TRUE(dev_holds(w->flash, 0, img.data, img.len));
+	image_free(&img);
+}
+
+TEST_F(locked, sealed_the_policy_at_the_first_lock)
+{
+	struct world *w = &self->w;
+	uint8_t digest[FWGATE_ID_LEN];
+	struct policy_info got;
+
+	ASSERT_EQ(0, policy_get(w, &got));
+	policy_digest(&w->policy, digest);
+	EXPECT_EQ(1U, got.sealed_epoch);
+	EXPECT_EQ(0, memcmp(digest, got.sealed_digest, FWGATE_ID_LEN));
+	EXPECT_EQ(0, memcmp(digest, got.digest, FWGATE_ID_LEN));
+}
+
+/* Last: it changes the policy the other locked tests expect. */
+TEST_F(locked, rotation_is_the_one_way_to_change_the_policy)
+{
+	struct world *w = &self->w;
+	struct fwgate_update_stmt s;
+	struct policy_info got;
+	struct policy next;
+	struct image img;
+
+	policy_next(&w->policy, &next);
+	EXPECT_TRUE(policy_refused(w, &next, EPERM));
+	ASSERT_EQ(0, rotate_to(w, &next)) TH_LOG("%s", w->reply.msg);
+	ASSERT_EQ(0, policy_get(w, &got));
+	EXPECT_EQ(1, got.locked);
+	EXPECT_EQ(2U, got.epoch);
+	EXPECT_EQ(2U, got.sealed_epoch);
+	EXPECT_EQ(0, memcmp(got.digest, got.sealed_digest, FWGATE_ID_LEN));
+
+	/* Approved by the new set, it installs through the lock's claim. */
+	image_make(&img, IMAGE_LEN, 9);
+	stmt_for_image(&s, &img, target_floor(LABEL_A) + 1, GROUP);
+	ASSERT_EQ(0, approve(w, &s)) TH_LOG("%s", w->reply.msg);
+	EXPECT_EQ(0, install(LABEL_A, &s, &img));
 	image_free(&img);
 }
 

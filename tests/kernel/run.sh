@@ -10,6 +10,7 @@
 # FWGATE_KO         the module built for this kernel (build/modules/KVER/fwgate.ko)
 # FWGATE_TEST_BIN   the test program (build/tests/fwgate_test)
 # FWGATE_TEST_KEYS  keys from "fwgate_test --gen-keys DIR" on the host (build/tests/keys)
+# FWGATE_TEST_ARGS  run fwgate_test once with these arguments, not the two runs
 set -u
 
 kver=${FWGATE_KVER:-$(uname -r)}
@@ -51,7 +52,12 @@ until grep -qsx PARTNAME=scratch /sys/class/block/*/uevent; do
 done
 
 echo "# fwgate kernel tests on $kver with $FWGATE_KO"
+# FWGATE_TEST_ARGS: one run with these arguments instead (tests/kernel/anchor-reboot.sh).
+if [ -n "${FWGATE_TEST_ARGS:-}" ]; then
+	# shellcheck disable=SC2086 # word splitting wanted: the arguments
+	exec "$bin" $FWGATE_TEST_ARGS 2>&1
+fi
 rc=0
-"$bin" -F locked 2>&1 || rc=1
+"$bin" -F locked -F reboot 2>&1 || rc=1
 "$bin" -f locked 2>&1 || rc=1
 exit $rc

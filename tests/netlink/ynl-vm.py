@@ -372,10 +372,29 @@ def main():
     tap(documented == live, 'sysfs: the documented files are the live tree, targets/<name>/ included',
         f'undocumented: {sorted(live - documented)}\nmissing: {sorted(documented - live)}')
 
+    # The trust anchor: nothing sealed before the lock; a rotation's encoding is decoded strictly.
+    r = ynl_do('policy-get')
+    got = r.json[0] if r.json else {}
+    digest = hx(got.get('digest', ''))
+    tap(got.get('epoch') == 1 and len(digest) == 64 and got.get('sealed-epoch') == 0,
+        'policy-get reports epoch 1, the digest, and no anchor before the lock', r.why())
+    stmt = (b'FWGROT01' + bytes.fromhex(digest or '00' * 32) + (1).to_bytes(8, 'big') +
+            bytes(32) + (2).to_bytes(8, 'big') + bytes(8))
+    refused('policy-rotate with an encoding of another magic: extack names policy-encoding',
+            'policy-rotate', {'rotate-statement': stmt.hex(),
+                              'policy-encoding': (b'FWGPOL02' + bytes(16)).hex(),
+                              'signer': [{'key-id': mfr['id'].hex(), 'signature': '00'}]}, 22,
+            bad='.policy-encoding', msg='policy encoding: magic')
+    refused('policy-rotate without a signer: extack names the missing type', 'policy-rotate',
+            {'rotate-statement': stmt.hex(), 'policy-encoding': '00'}, 22, missing='signer')
+
     r = ynl_do('policy-lock')
     tap(r.rc == 0 and r.error is None, 'policy-lock', r.why())
     r = ynl_do('policy-get')
     tap(r.json and r.json[0].get('locked') == 1, 'policy-get reports the lock', r.why())
+    got = r.json[0] if r.json else {}
+    tap(got.get('sealed-epoch') == 1 and hx(got.get('sealed-digest')) == digest,
+        'the first lock seals the policy: sealed-epoch and sealed-digest are its own', r.why())
     refused('policy-set once locked is EPERM with a message', 'policy-set', policy, 1,
             msg='locked')
 
