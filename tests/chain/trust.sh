@@ -204,5 +204,24 @@ end_to_end() {
 }
 t "chain.other_node_verifies_every_trust_transaction" end_to_end
 
+audit() {
+	# A device's id: the SHA-256 of its 65-byte point, the end of its public key's DER.
+	dev1_id=$(openssl pkey -pubin -in dev1.pub -outform DER | tail -c 65 | sha256sum | cut -c1-64) &&
+	"$F" audit --node "$n2" >audit.txt && cat audit.txt &&
+	grep -q "^Policy history" audit.txt && grep -q "^  router   epoch 3 .*rotate: manufacturer acme2, 2 of" audit.txt &&
+	grep -q "^  $dev1_id by acme, lost-or-stolen" audit.txt &&
+	"$F" audit --node "$n2" --json >audit.json &&
+	[ "$(jq '.policy_history | length' audit.json)" = 3 ] &&
+	[ "$(jq -r '.policy_history[1].epoch' audit.json)" = 2 ] &&
+	[ "$(jq -r '.policy_history[1].digest' audit.json)" = "$(sha256sum p2.enc | cut -c1-64)" ] &&
+	[ "$(jq -r '.policy_history[1].signed_by | sort | join(",")' audit.json)" = "acme,c1,c2,c4" ] &&
+	[ "$(jq -r '.policy_history[2].manufacturer' audit.json)" = acme2 ] &&
+	[ "$(jq -r '.revoked_devices[0].device' audit.json)" = "$dev1_id" ] &&
+	[ "$(jq -r '.revoked_devices[0].reason' audit.json)" = lost-or-stolen ] &&
+	[ "$(jq -r '[.membership_changes[] | .name + ":" + .change] | join(",")' audit.json)" = "c4:join,acme2:join,c1:leave" ] &&
+	[ "$(jq -r '.members[] | select(.name == "c1") | .current' audit.json)" = false ]
+}
+t "audit.shows_policy_history_revocations_and_membership" audit
+
 echo "1..$n"
 [ $failed -eq 0 ]
