@@ -335,6 +335,8 @@ struct fwg_policy_epoch {
 	const uint8_t *enc;			/* the policy's encoding (struct fwgate_policy_hdr, ...) */
 	size_t enc_len;
 	uint64_t height;			/* the block of the policy or rotate transaction that brought it */
+	const struct fwgate_rotate_stmt *rotate;	/* epoch > 1: the rotation that brought it, */
+	const struct fwg_sigset *sigs;		/* and its signatures (policy-rotate's input); else NULL */
 };
 
 /*

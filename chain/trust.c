@@ -26,6 +26,8 @@ struct epoch {
 	uint8_t *enc;
 	size_t enc_len;
 	uint64_t height;
+	struct fwgate_rotate_stmt rotate;	/* the rotation that brought it; epoch 1: none */
+	struct fwg_sigset *sigs;		/* its signatures, what the kernel's policy-rotate checks */
 };
 
 /* A device type's policy line with one manufacturer: its newest policy, and every epoch's digest. */
@@ -62,8 +64,10 @@ void fwg_trust_free(struct fwg_trust *t)
 	uint64_t e;
 
 	for (i = 0; i < t->nr_line; i++) {
-		for (e = 0; e < t->line[i].epoch; e++)
+		for (e = 0; e < t->line[i].epoch; e++) {
 			free(t->line[i].hist[e].enc);
+			free(t->line[i].hist[e].sigs);
+		}
 		free(t->line[i].hist);
 	}
 	free(t->line);
@@ -538,9 +542,19 @@ static int line_push(struct line *l, const struct fwg_tx *tx, const uint8_t dige
 		return -ENOMEM;
 	l->hist = h;
 	h += l->epoch;
+	memset(h, 0, sizeof(*h));
 	h->enc = malloc(tx->payload_len);
 	if (!h->enc)
 		return -ENOMEM;
+	if (tx->type == FWG_TX_ROTATE) {
+		h->rotate = tx->s.rotate;
+		h->sigs = malloc(sizeof(*h->sigs));
+		if (!h->sigs) {
+			free(h->enc);
+			return -ENOMEM;
+		}
+		*h->sigs = *tx->sigs;
+	}
 	memcpy(h->enc, tx->payload, tx->payload_len);
 	h->enc_len = tx->payload_len;
 	h->height = height;
@@ -562,6 +576,8 @@ static void epoch_out(const struct line *l, uint64_t e, struct fwg_policy_epoch 
 	out->enc = h->enc;
 	out->enc_len = h->enc_len;
 	out->height = h->height;
+	out->rotate = e > 1 ? &h->rotate : NULL;
+	out->sigs = h->sigs;
 }
 
 int fwg_state_policy(const struct fwg_state *st, const uint8_t digest[FWGATE_ID_LEN], int next,

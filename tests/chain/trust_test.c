@@ -557,6 +557,25 @@ static int rotation_follows_the_newest_policy_without_fork(void)
 			   "rotate.prev: no policy on the chain has this digest"));
 	/* c0 rotated out, c3 in. */
 	CHECK(!submit(st, buf, rotate_tx(0, "012", 2, 1, 0, "123", 2, "m0 c0 c1 c3")));
+	/* What fwgated looks up: the encoding of a sealed digest, and the rotation that follows it. */
+	{
+		struct fwg_policy_epoch pe;
+		struct fwg_policy_err perr;
+		struct fwg_policy p1;
+		uint8_t d1[FWGATE_ID_LEN], d2[FWGATE_ID_LEN];
+
+		policy(&p1, 0, "012", 2);
+		CHECK(!fwg_policy_digest(&p1, 1, d1, &perr));
+		CHECK(!fwg_state_policy(st, d1, 0, &pe) && pe.epoch == 1 && pe.newest == 2 && !pe.rotate && !pe.sigs);
+		CHECK(!strcmp(pe.o_type, "router"));
+		CHECK(!fwg_state_policy(st, d1, 1, &pe) && pe.epoch == 2 && pe.rotate && pe.sigs && pe.sigs->count == 4);
+		CHECK(!memcmp(pe.rotate->prev, d1, FWGATE_ID_LEN) && !memcmp(pe.rotate->next, pe.digest, FWGATE_ID_LEN));
+		fwg_sha256(pe.enc, pe.enc_len, d2);
+		CHECK(!memcmp(d2, pe.digest, FWGATE_ID_LEN));
+		CHECK(fwg_state_policy(st, pe.digest, 1, &pe) == -ENOENT);
+		CHECK(!fwg_state_line(st, "router", mpub[0].id, 0, &pe) && pe.epoch == 2);
+		CHECK(fwg_state_line(st, "switch", NULL, 0, &pe) == -ENOENT);
+	}
 	/* The same prev again, to another next: a fork, refused. */
 	CHECK(refused_with(submit(st, buf, rotate_tx(0, "012", 2, 1, 0, "124", 2, "m0 c0 c1")),
 			   "epoch 1 of device type \"router\"'s line was rotated already; its newest policy is at epoch 2"));
