@@ -324,6 +324,34 @@ void fwg_state_set_threads(struct fwg_state *st, unsigned int threads);
 const uint8_t *fwg_state_tip(const struct fwg_state *st);
 
 /*
+ * Policy lines (chain/trust.c): one epoch of a device type's line, as the chain holds it. enc points into
+ * the state and lives as long as it.
+ */
+struct fwg_policy_epoch {
+	char o_type[FWGATE_NAME_LEN];
+	uint64_t epoch, newest;			/* this one's, and the line's newest */
+	uint8_t digest[FWGATE_ID_LEN];		/* SHA-256 of enc */
+	uint8_t m_id[FWGATE_ID_LEN];		/* the manufacturer key of that epoch */
+	const uint8_t *enc;			/* the policy's encoding (struct fwgate_policy_hdr, ...) */
+	size_t enc_len;
+	uint64_t height;			/* the block of the policy or rotate transaction that brought it */
+	const struct fwgate_rotate_stmt *rotate;	/* epoch > 1: the rotation that brought it, */
+	const struct fwg_sigset *sigs;		/* and its signatures (policy-rotate's input); else NULL */
+};
+
+/*
+ * The policy with this digest (next 0), or the one that followed it by rotation (next 1): what a device
+ * with a sealed digest looks up. 0, or -ENOENT.
+ */
+int fwg_state_policy(const struct fwg_state *st, const uint8_t digest[FWGATE_ID_LEN], int next,
+		     struct fwg_policy_epoch *out);
+/* The newest epoch of the index-th line of o_type (NULL: any) with manufacturer m_id (NULL: any); -ENOENT. */
+int fwg_state_line(const struct fwg_state *st, const char *o_type, const uint8_t *m_id, size_t index,
+		   struct fwg_policy_epoch *out);
+/* The index-th revoked device and the block that revoked it; returns how many there are, 0 past the end. */
+size_t fwg_state_revoked(const struct fwg_state *st, size_t index, uint8_t o_id[FWGATE_ID_LEN], uint64_t *height);
+
+/*
  * An in-chain image: its size, its number of chunks and how many of them the chain holds; 0, or -ENOENT if
  * the chain holds no chunk of it.
  */

@@ -19,10 +19,15 @@
 #define fail_ref(err, ...) failk(err, FWG_ERR_REFERENCE, __VA_ARGS__)
 #define fail_replay(err, ...) failk(err, FWG_ERR_REPLAY, __VA_ARGS__)
 
-/* One epoch of a line: what a device sealed at that epoch names, and who was its manufacturer. */
+/* One epoch of a line: what a device sealed at that epoch names, its encoding, where the chain has it. */
 struct epoch {
 	uint8_t digest[FWGATE_ID_LEN];
 	uint8_t m_id[FWGATE_ID_LEN];
+	uint8_t *enc;
+	size_t enc_len;
+	uint64_t height;
+	struct fwgate_rotate_stmt rotate;	/* the rotation that brought it; epoch 1: none */
+	struct fwg_sigset *sigs;		/* its signatures, what the kernel's policy-rotate checks */
 };
 
 /* A device type's policy line with one manufacturer: its newest policy, and every epoch's digest. */
@@ -56,8 +61,15 @@ void fwg_trust_free(struct fwg_trust *t)
 
 	if (!t)
 		return;
-	for (i = 0; i < t->nr_line; i++)
+	uint64_t e;
+
+	for (i = 0; i < t->nr_line; i++) {
+		for (e = 0; e < t->line[i].epoch; e++) {
+			free(t->line[i].hist[e].enc);
+			free(t->line[i].hist[e].sigs);
+		}
 		free(t->line[i].hist);
+	}
 	free(t->line);
 	free(t->rev);
 	free(t);
@@ -522,17 +534,92 @@ int fwg_trust_check(struct fwg_state *st, const struct fwg_tx *tx, int check_sig
 
 /* ------------------------------------------------------------------------------------------ apply */
 
-static int line_push(struct line *l, const uint8_t digest[FWGATE_ID_LEN])
+static int line_push(struct line *l, const struct fwg_tx *tx, const uint8_t digest[FWGATE_ID_LEN], uint64_t height)
 {
 	struct epoch *h = realloc(l->hist, (l->epoch + 1) * sizeof(*h));
 
 	if (!h)
 		return -ENOMEM;
 	l->hist = h;
-	memcpy(h[l->epoch].digest, digest, FWGATE_ID_LEN);
-	memcpy(h[l->epoch].m_id, l->cur.manufacturer.id, FWGATE_ID_LEN);
+	h += l->epoch;
+	memset(h, 0, sizeof(*h));
+	h->enc = malloc(tx->payload_len);
+	if (!h->enc)
+		return -ENOMEM;
+	if (tx->type == FWG_TX_ROTATE) {
+		h->rotate = tx->s.rotate;
+		h->sigs = malloc(sizeof(*h->sigs));
+		if (!h->sigs) {
+			free(h->enc);
+			return -ENOMEM;
+		}
+		*h->sigs = *tx->sigs;
+	}
+	memcpy(h->enc, tx->payload, tx->payload_len);
+	h->enc_len = tx->payload_len;
+	h->height = height;
+	memcpy(h->digest, digest, FWGATE_ID_LEN);
+	memcpy(h->m_id, l->cur.manufacturer.id, FWGATE_ID_LEN);
 	l->epoch++;
 	return 0;
+}
+
+static void epoch_out(const struct line *l, uint64_t e, struct fwg_policy_epoch *out)
+{
+	const struct epoch *h = &l->hist[e - 1];
+
+	memcpy(out->o_type, l->o_type, FWGATE_NAME_LEN);
+	out->epoch = e;
+	out->newest = l->epoch;
+	memcpy(out->digest, h->digest, FWGATE_ID_LEN);
+	memcpy(out->m_id, h->m_id, FWGATE_ID_LEN);
+	out->enc = h->enc;
+	out->enc_len = h->enc_len;
+	out->height = h->height;
+	out->rotate = e > 1 ? &h->rotate : NULL;
+	out->sigs = h->sigs;
+}
+
+int fwg_state_policy(const struct fwg_state *st, const uint8_t digest[FWGATE_ID_LEN], int next,
+		     struct fwg_policy_epoch *out)
+{
+	const struct line *l = line_by_digest(fwg_state_trust(st), digest, &out->epoch);
+
+	if (!l || out->epoch + !!next > l->epoch)
+		return -ENOENT;
+	epoch_out(l, out->epoch + !!next, out);
+	return 0;
+}
+
+int fwg_state_line(const struct fwg_state *st, const char *o_type, const uint8_t *m_id, size_t index,
+		   struct fwg_policy_epoch *out)
+{
+	const struct fwg_trust *t = fwg_state_trust(st);
+	size_t i;
+
+	for (i = 0; i < t->nr_line; i++) {
+		const struct line *l = &t->line[i];
+
+		if ((o_type && strncmp(l->o_type, o_type, FWGATE_NAME_LEN)) ||
+		    (m_id && memcmp(l->cur.manufacturer.id, m_id, FWGATE_ID_LEN)))
+			continue;
+		if (index--)
+			continue;
+		epoch_out(l, l->epoch, out);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+size_t fwg_state_revoked(const struct fwg_state *st, size_t index, uint8_t o_id[FWGATE_ID_LEN], uint64_t *height)
+{
+	const struct fwg_trust *t = fwg_state_trust(st);
+
+	if (index >= t->nr_rev)
+		return 0;
+	memcpy(o_id, t->rev[index].o_id, FWGATE_ID_LEN);
+	*height = t->rev[index].height;
+	return t->nr_rev;
 }
 
 int fwg_trust_apply(struct fwg_state *st, const struct fwg_tx *tx)
@@ -554,7 +641,8 @@ int fwg_trust_apply(struct fwg_state *st, const struct fwg_tx *tx)
 		l = &t->line[t->nr_line];
 		memset(l, 0, sizeof(*l));
 		memcpy(l->o_type, tx->s.line.o_type, FWGATE_NAME_LEN);
-		if (fwg_policy_decode(tx->payload, tx->payload_len, &l->cur, &epoch, &perr) || line_push(l, tx->s.line.digest))
+		if (fwg_policy_decode(tx->payload, tx->payload_len, &l->cur, &epoch, &perr) ||
+		    line_push(l, tx, tx->s.line.digest, fwg_state_height(st)))
 			return -EINVAL;
 		t->nr_line++;
 		return 0;
@@ -562,7 +650,7 @@ int fwg_trust_apply(struct fwg_state *st, const struct fwg_tx *tx)
 		l = line_by_digest(t, tx->s.rotate.prev, &epoch);
 		if (!l || fwg_policy_decode(tx->payload, tx->payload_len, &l->cur, &epoch, &perr))
 			return -EINVAL;
-		return line_push(l, tx->s.rotate.next);
+		return line_push(l, tx, tx->s.rotate.next, fwg_state_height(st));
 	case FWG_TX_REVOKE:
 		p = realloc(t->rev, (t->nr_rev + 1) * sizeof(*t->rev));
 		if (!p)
