@@ -184,10 +184,3 @@ $(BUILD)/tests/follow_test: tests/agent/follow_test.c agent/follow.c agent/proto
 
 EXTRA_BINS += $(BUILD)/tests/follow_test
 
-# tests/agent/trust.sh's consortium: policy line, member join, rotation, submitted to a node.
-$(BUILD)/tests/trust_tool: tests/agent/trust_tool.c $(BUILD)/chain/client.o $(BUILD)/chain/libledger.a $(LIBFWG)
-	@echo "  CC      $@"
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(UCFLAGS) -Ichain -o $@ $< $(BUILD)/chain/client.o $(BUILD)/chain/libledger.a $(ULIBS) -lcurl
-
-EXTRA_BINS += $(BUILD)/tests/trust_tool

@@ -85,17 +85,36 @@ publish() {
 	done
 }
 
-T=$TOP/build/tests/trust_tool
-P1=acme.pub:anssi.pub,bsi.pub,ncsc.pub:2
-P2=acme.pub:anssi.pub,bsi.pub,enisa.pub:2
-P3=acme2.pub:anssi.pub,bsi.pub,enisa.pub:2
+# join ROLE NAME SIGNERS...: NAME joins the ledger, proposed by acme, signed by NAME and SIGNERS.
+join() {
+	role=$1 name=$2
+	shift 2
+	"$F" member add --role "$role" --name "$name" --member-key "$name.pub" --key acme.key --out "join-$name.tx" &&
+	for k in "$name" "$@"; do "$F" member sign --key "$k.key" "join-$name.tx" || return 1; done &&
+	"$F" member submit --node "$N1" "join-$name.tx"
+}
+
 # The device type's policy line (its genesis policy, signed by all its keys), and the two members to come.
 (
 	cd "$W/keys" &&
-	$T line "$N1" headunit $P1 acme.key anssi.key bsi.key ncsc.key &&
-	$T join "$N1" checker enisa enisa.pub acme.key anssi.key bsi.key enisa.key &&
-	$T join "$N1" manufacturer acme2 acme2.pub acme.key anssi.key bsi.key acme2.key
+	"$F" policy create --manufacturer acme.pub --checker anssi.pub --checker bsi.pub --checker ncsc.pub \
+		--threshold 2 --out p1.enc &&
+	"$F" policy publish --type headunit --key acme.key --out line.tx p1.enc &&
+	for k in anssi bsi ncsc; do "$F" policy sign --key "$k.key" line.tx || exit 1; done &&
+	"$F" policy submit --node "$N1" line.tx &&
+	join checker enisa anssi bsi &&
+	join manufacturer acme2 anssi bsi
 ) >>"$W/setup.log" 2>&1 || fail "policy line and members: $(tail -n 2 "$W/setup.log")"
+
+# rotate NAME NEXT.enc SIGNERS...: the rotation of the line to NEXT, proposed by acme (the manufacturer in force),
+# signed by SIGNERS, submitted.
+rotate() {
+	name=$1 next=$2
+	shift 2
+	"$F" rotate propose --node "$N1" --type headunit --next "$next" --key acme.key --out "$name.tx" &&
+	for k in "$@"; do "$F" rotate sign --key "$k.key" "$name.tx" || return 1; done &&
+	"$F" rotate submit --node "$N1" "$name.tx"
+}
 
 # The host answers the guest's requests: the guest creates $W/want-X, the host $W/done-X.
 serve() {
@@ -110,14 +129,18 @@ serve() {
 		# Firmware 2, approved by ncsc and anssi while ncsc is still a checker; then ncsc leaves and enisa
 		# joins, signed by acme, a quorum of the current checkers (anssi, bsi) and the new key (enisa).
 		publish 2 acme chain ncsc anssi &&
-		$T rotate "$N1" $P1 1 $P2 acme.key anssi.key bsi.key enisa.key
+		"$F" policy create --manufacturer acme.pub --checker anssi.pub --checker bsi.pub --checker enisa.pub \
+			--threshold 2 --epoch 2 --out p2.enc &&
+		rotate rot1 p2.enc anssi bsi enisa
 		;;
 	new-quorum)
 		publish 3 acme chain enisa bsi
 		;;
 	rot2)
 		# The manufacturer's key: acme2 replaces acme, signed by acme, a quorum and acme2.
-		$T rotate "$N1" $P2 2 $P3 acme.key anssi.key enisa.key acme2.key
+		"$F" policy create --manufacturer acme2.pub --checker anssi.pub --checker bsi.pub --checker enisa.pub \
+			--threshold 2 --epoch 3 --out p3.enc &&
+		rotate rot2 p3.enc anssi enisa acme2
 		;;
 	old-key)
 		# The node refuses an update by a rotated-out manufacturer key: the device gets it by hand.
