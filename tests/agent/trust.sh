@@ -8,7 +8,7 @@
 #      The consortium rotates ncsc out and enisa in (epoch 2): fwgated carries the rotation to the kernel, which
 #      re-seals. An update approved by ncsc and anssi is not installed (the kernel too counts one approval);
 #      one approved by enisa and bsi is. The manufacturer key is rotated (epoch 3): an update signed with the
-#      old key is refused by the kernel.
+#      new key installs, one signed with the old key is refused by the kernel.
 #   boot 2. /etc/fwgate/policy is edited (an attacker's checkers): fwgated logs REFUSED and the sealed epoch-3
 #      policy stays in force; the kernel refuses the edited policy too (EPERM, naming the sealed anchor).
 # usage: tests/agent/trust.sh KVER   (needs make; root)
@@ -142,6 +142,9 @@ serve() {
 			--threshold 2 --epoch 3 --out p3.enc &&
 		rotate rot2 p3.enc anssi enisa acme2
 		;;
+	new-key)
+		publish 5 acme2 chain anssi enisa
+		;;
 	old-key)
 		# The node refuses an update by a rotated-out manufacturer key: the device gets it by hand.
 		publish 4 acme offline anssi bsi &&
@@ -157,7 +160,7 @@ serve() {
 
 watch_requests() {
 	for _ in $(seq 3600); do
-		for r in enrol rot1 new-quorum rot2 old-key edit; do
+		for r in enrol rot1 new-quorum rot2 new-key old-key edit; do
 			if [ -f "$W/want-$r" ] && [ ! -f "$W/done-$r" ]; then
 				echo "== $r" >>"$W/setup.log"
 				( serve $r ) >>"$W/setup.log" 2>&1 || echo "$r failed" >"$W/failed-$r"
@@ -257,6 +260,7 @@ t "firmware 3, approved by enisa (new) and bsi, is installed on rootfs_b" "ask n
 t "rootfs_b holds firmware 3 byte for byte" "cmp -s -n 1048576 \$W/fw3.img /dev/vda3"
 t "the manufacturer key is rotated (epoch 3)" "ask rot2 && wait_for 90 'pol \".epoch == 3 and .sealed_epoch == 3 and .sealed\"'"
 \$C policy -c /tmp/fwgated.conf --json | jq -r .digest >\$W/digest-3
+t "firmware 5, signed with the new manufacturer key and approved by anssi and enisa, is installed" "ask new-key && wait_for 120 'installed 5' && cmp -s -n 1048576 \$W/fw5.img /dev/vda3"
 t "firmware 4, signed with the old manufacturer key and approved, is refused by the kernel" "ask old-key && ! \$C bundle \$W/fw4.stmt \$W/fw4.anssi \$W/fw4.bsi >/tmp/fw4.out 2>&1 && cat /tmp/fw4.out | sed 's/^/# /' && ! installed 4"
 stop_agent
 mkdir -p \$W/state && cp -a /tmp/fwgate/device.key /tmp/fwgate/policy \$W/state/
