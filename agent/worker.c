@@ -957,6 +957,18 @@ static struct dl_rate dl_rate(void)
 	return r;
 }
 
+/* The chain's rotations fwgate.ko refused: the policy stays, and the administrator should know why. */
+static void ctl_rotations(FILE *f)
+{
+	static struct fwg_follow_info r[FWG_FOLLOW_MAX];
+	unsigned int i, n = fwg_follow_list(r, FWG_FOLLOW_MAX);
+
+	for (i = 0; i < n; i++)
+		if (r[i].refused)
+			fprintf(f, "rotation   to epoch %" PRIu64 " (block %" PRIu64 ") REFUSED by fwgate.ko: %s\n",
+				r[i].next_epoch, r[i].height, r[i].why);
+}
+
 static void ctl_status(FILE *f)
 {
 	const struct fwg_store_head *h = fwg_sync_head(w.sync);
@@ -977,6 +989,8 @@ static void ctl_status(FILE *f)
 	fprintf(f, "store      %" PRIu64 " bytes\n", fwg_sync_store_size(w.sync));
 	fprintf(f, "updates    %u\n", w.nr_upd);
 	fprintf(f, "acks       %u waiting for inclusion\n", w.nr_pend);
+	fprintf(f, "policy     epoch %" PRIu64 "\n", w.p->epoch);
+	ctl_rotations(f);
 	if (w.dl_total) {
 		struct dl_rate r = dl_rate();
 

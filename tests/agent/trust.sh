@@ -277,6 +277,11 @@ mkdir -p /tmp/fwgate && cp -a \$W/state/device.key \$W/state/policy /tmp/fwgate/
 t "the host writes an edited policy: the attacker's two checkers" "ask edit && cp \$W/policy.edited /tmp/policy"
 \$C state-device PARTLABEL=fwstate
 t "after the reboot, the kernel refuses the edited policy: EPERM, naming the sealed anchor" "! \$C policy load /tmp/policy 2>/tmp/load.err && grep -q 'sealed' /tmp/load.err && sed 's/^/# /' /tmp/load.err"
+# A cached policy file is used only if it hashes to its name: tampered with, it is ignored and fwgated says so.
+cached=/tmp/fwgate/policy/\$(cat \$W/digest-3).policy
+cp \$cached /tmp/cached.good && sed -i 's/^threshold 2\$/threshold 3/' \$cached
+t "a tampered cached policy is ignored: fwgated does not start, and says which file and what to restore" "! timeout 60 \$D -c /tmp/fwgated.conf >/tmp/tamper.log 2>&1 && grep -q 'policy.*: not the policy of its name at epoch 3' /tmp/tamper.log && grep -q 'restore that directory' /tmp/tamper.log && ! grep -q 1 /sys/kernel/fwgate/policy/locked"
+cp /tmp/cached.good \$cached
 start_agent
 t "fwgated refuses the edited policy file, loudly" "wait_for 60 'grep -q \"policy /tmp/policy: REFUSED\" /tmp/fwgated.log'"
 t "and puts the sealed epoch-3 policy in force, locked" "wait_for 60 'pol \".locked and .epoch == 3 and .sealed\"'"
