@@ -25,6 +25,7 @@
 #include "keys.h"
 #include "log.h"
 #include "nl.h"
+#include "sysfs.h"
 #include "anchor.h"
 
 /* mkdir -p of @path's directory, each new level 0711 (the state directory's mode: fwgated's, root's). */
@@ -241,10 +242,21 @@ int fwgctl_policy_show(int argc, char **argv)
 	}
 	fwg_nl_close(nl);
 	if (err) {
-		if (json)
-			printf("{\"version\": 1, \"epoch\": null}\n");
-		else
+		/* Before fwgated gives it back at a boot, the anchor is in the store: sysfs shows it. */
+		char se[32] = "0", sd[2 * FWGATE_ID_LEN + 8] = "";
+
+		fwg_sysfs_read("policy/sealed_epoch", se, sizeof(se));
+		fwg_sysfs_read("policy/sealed_digest", sd, sizeof(sd));
+		if (json) {
+			printf("{\"version\": 1, \"epoch\": null, \"sealed_epoch\": %llu", strtoull(se, NULL, 10));
+			if (strtoull(se, NULL, 10))
+				fwg_json_kv(stdout, 0, "sealed_digest", sd);
+			printf("}\n");
+		} else if (strtoull(se, NULL, 10)) {
+			printf("policy: none in fwgate.ko; the state store's sealed policy: epoch %s, digest %s\n", se, sd);
+		} else {
 			printf("policy: none in fwgate.ko\n");
+		}
 		return 0;
 	}
 	if (json) {

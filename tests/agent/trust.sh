@@ -276,6 +276,7 @@ n=100
 mkdir -p /tmp/fwgate && cp -a \$W/state/device.key \$W/state/policy /tmp/fwgate/ || exit 1
 t "the host writes an edited policy: the attacker's two checkers" "ask edit && cp \$W/policy.edited /tmp/policy"
 \$C state-device PARTLABEL=fwstate
+t "before fwgated starts, fwgatectl policy shows the anchor sealed in the state store" "\$C policy --json | jq -e '.epoch == null and .sealed_epoch == 3' >/dev/null && \$C policy | grep -q \"sealed policy: epoch 3, digest \\\$(cat \$W/digest-3)\""
 t "after the reboot, the kernel refuses the edited policy: EPERM, naming the sealed anchor" "! \$C policy load /tmp/policy 2>/tmp/load.err && grep -q 'sealed' /tmp/load.err && sed 's/^/# /' /tmp/load.err"
 # A cached policy file is used only if it hashes to its name: tampered with, it is ignored and fwgated says so.
 cached=/tmp/fwgate/policy/\$(cat \$W/digest-3).policy
