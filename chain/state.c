@@ -34,6 +34,7 @@ struct device {
 	struct fwg_key *key;
 	char o_type[FWGATE_NAME_LEN];
 	uint8_t m_id[FWGATE_ID_LEN];	/* who certified it */
+	uint64_t revoked;		/* the height + 1 of the block that revoked it, or 0 */
 };
 
 /* An image in the chain: what its chunks must add up to, and how many are in. */
@@ -431,6 +432,7 @@ static int apply_devcert(struct fwg_state *st, const struct fwg_tx *tx)
 		st->dev_cap = cap;
 	}
 	d = &st->dev[st->nr_dev];
+	memset(d, 0, sizeof(*d));
 	d->key = fwg_pubkey_decode(FWGATE_KEY_P256, tx->s.devcert.pubkey, sizeof(tx->s.devcert.pubkey));
 	memcpy(d->o_type, tx->s.devcert.o_type, FWGATE_NAME_LEN);
 	memcpy(d->m_id, tx->s.devcert.m_id, FWGATE_ID_LEN);
@@ -567,6 +569,21 @@ void fwg_state_member_leave(struct fwg_state *st, unsigned int i)
 {
 	if (i < FWG_MAX_MEMBERS)
 		st->member_left[i] = 1;
+}
+
+uint64_t fwg_state_device_revoked(const struct fwg_state *st, const uint8_t o_id[FWGATE_ID_LEN])
+{
+	struct slot *s = lookup(&st->devices, o_id);
+
+	return s ? st->dev[s->val - 1].revoked : 0;
+}
+
+void fwg_state_device_revoke(struct fwg_state *st, const uint8_t o_id[FWGATE_ID_LEN])
+{
+	struct slot *s = lookup(&st->devices, o_id);
+
+	if (s)
+		st->dev[s->val - 1].revoked = st->height + 1;
 }
 
 int fwg_state_device_maker(const struct fwg_state *st, const uint8_t o_id[FWGATE_ID_LEN],

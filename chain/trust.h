@@ -43,6 +43,9 @@ struct fwg_key *fwg_state_member_key(const struct fwg_state *st, unsigned int i)
 unsigned int fwg_state_nr_members(const struct fwg_state *st);	/* current ones */
 int fwg_state_member_join(struct fwg_state *st, const struct fwg_member *m);
 void fwg_state_member_leave(struct fwg_state *st, unsigned int i);
+/* A device's revocation: the height + 1 of the block that revoked it, or 0; recording it. */
+uint64_t fwg_state_device_revoked(const struct fwg_state *st, const uint8_t o_id[FWGATE_ID_LEN]);
+void fwg_state_device_revoke(struct fwg_state *st, const uint8_t o_id[FWGATE_ID_LEN]);
 /* The manufacturer that certified a device; 0 or -ENOENT. */
 int fwg_state_device_maker(const struct fwg_state *st, const uint8_t o_id[FWGATE_ID_LEN],
 			   uint8_t m_id[FWGATE_ID_LEN]);

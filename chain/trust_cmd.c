@@ -217,7 +217,8 @@ static int show_policy(const uint8_t *enc, size_t len, const struct fwg_policy *
 	hex_of(d, hex);
 	printf("digest       %s\nepoch        %llu\n", hex, (unsigned long long)epoch);
 	if (on_chain)
-		printf("type         %.31s\nblock        %llu\n", on_chain->o_type, (unsigned long long)on_chain->height);
+		printf("type         %.31s\nblock        %llu\n", on_chain->o_type,
+		       (unsigned long long)on_chain->height);
 	printf("threshold    %u of %u\n", p->threshold, p->k);
 	hex_of(p->manufacturer.id, hex);
 	printf("manufacturer %s\n", hex);
@@ -429,7 +430,8 @@ static int policy_publish(int argc, char **argv)
 		fatalx("--type: \"%s\" is longer than %d bytes", o.type, FWGATE_NAME_LEN - 1);
 	enc = read_policy(argv[optind], &p, &epoch, &len);
 	if (epoch != 1)
-		fatalx("%s: epoch %llu; a line starts with its epoch-1 policy", argv[optind], (unsigned long long)epoch);
+		fatalx("%s: epoch %llu; a line starts with its epoch-1 policy", argv[optind],
+		       (unsigned long long)epoch);
 	memcpy(ls.magic, FWG_MAGIC_LINE, sizeof(ls.magic));
 	strcpy(ls.o_type, o.type);
 	fwg_sha256(enc, len, ls.digest);
