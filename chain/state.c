@@ -312,6 +312,8 @@ static int check_signed(struct fwg_state *st, const struct fwg_tx *tx, int check
 
 	if (fwg_state_seen(st, tx))
 		return failk(err, FWG_ERR_REPLAY, "%s: replay, this signed statement is already in the ledger", what);
+	if (fwg_trust_check_device(st, tx, err))
+		return -1;
 	switch (tx->type) {
 	case FWG_TX_UPDATE:
 		if (check_update(st, &tx->s.update, what, err))
@@ -344,11 +346,6 @@ static int check_signed(struct fwg_state *st, const struct fwg_tx *tx, int check
 		s = lookup(&st->devices, tx->type == FWG_TX_ACK ? tx->s.ack.o_id : tx->s.nack.o_id);
 		if (!s)
 			return fail_signer(err, "%s.o_id: no device certificate in the ledger for this device", what);
-		if (fwg_trust_revoked(st, tx->type == FWG_TX_ACK ? tx->s.ack.o_id : tx->s.nack.o_id))
-			return fail_signer(err, "%s.o_id: this device was revoked by its manufacturer (block %llu); "
-					   "its acks and nacks are refused", what, (unsigned long long)
-					   fwg_trust_revoked(st, tx->type == FWG_TX_ACK ? tx->s.ack.o_id :
-							     tx->s.nack.o_id) - 1);
 		if (!lookup(&st->updates, tx->type == FWG_TX_ACK ? tx->s.ack.u_id : tx->s.nack.u_id))
 			return fail_ref(err, "%s.u_id: no update with this image digest in the ledger", what);
 		break;
@@ -505,6 +502,8 @@ int fwg_state_apply(struct fwg_state *st, const struct fwg_tx *tx)
 		return apply_genesis(st, tx);
 	msg_digest(tx, d);
 	err = insert(&st->msgs, d, st->height + 1);
+	if (!err && tx->type >= FWG_TX_POLICY && tx->type <= FWG_TX_MEMBER)
+		err = fwg_trust_apply(st, tx);
 	if (!err && tx->type == FWG_TX_UPDATE) {
 		err = insert(&st->updates, tx->s.update.u_id, 1);
 		pair_key(tx->s.update.u_id, tx->s.update.m_id, FWGATE_ID_LEN, d);
@@ -515,8 +514,6 @@ int fwg_state_apply(struct fwg_state *st, const struct fwg_tx *tx)
 		err = apply_blob(st, tx);
 	if (!err && tx->type == FWG_TX_DEVCERT)
 		err = apply_devcert(st, tx);
-	if (!err && tx->type >= FWG_TX_POLICY && tx->type <= FWG_TX_MEMBER)
-		err = fwg_trust_apply(st, tx);
 	return err;
 }
 

@@ -228,6 +228,22 @@ uint64_t fwg_trust_revoked(const struct fwg_state *st, const uint8_t o_id[FWGATE
 	return fwg_state_device_revoked(st, o_id);
 }
 
+int fwg_trust_check_device(const struct fwg_state *st, const struct fwg_tx *tx, struct fwg_err *err)
+{
+	const uint8_t *o_id;
+	uint64_t h;
+
+	if (tx->type != FWG_TX_ACK && tx->type != FWG_TX_NACK && tx->type != FWG_TX_RUNNING)
+		return 0;
+	/* A running ack is an ack statement under another magic. */
+	o_id = tx->type == FWG_TX_NACK ? tx->s.nack.o_id : tx->s.ack.o_id;
+	h = fwg_trust_revoked(st, o_id);
+	if (h)
+		return fail_signer(err, "%s.o_id: this device was revoked by its manufacturer (block %llu); its acks "
+				   "and nacks are refused", fwg_tx_type_name(tx->type), (unsigned long long)h - 1);
+	return 0;
+}
+
 int fwg_trust_line_checker(const struct fwg_state *st, const char *o_type, const uint8_t m_id[FWGATE_ID_LEN],
 			   const uint8_t checker[FWGATE_ID_LEN], uint64_t *epoch)
 {
