@@ -34,6 +34,7 @@ struct device {
 	struct fwg_key *key;
 	char o_type[FWGATE_NAME_LEN];
 	uint8_t m_id[FWGATE_ID_LEN];	/* who certified it */
+	uint64_t revoked;		/* the height + 1 of the block that revoked it, or 0 */
 };
 
 /* An image in the chain: what its chunks must add up to, and how many are in. */
@@ -311,6 +312,8 @@ static int check_signed(struct fwg_state *st, const struct fwg_tx *tx, int check
 
 	if (fwg_state_seen(st, tx))
 		return failk(err, FWG_ERR_REPLAY, "%s: replay, this signed statement is already in the ledger", what);
+	if (fwg_trust_check_device(st, tx, err))
+		return -1;
 	switch (tx->type) {
 	case FWG_TX_UPDATE:
 		if (check_update(st, &tx->s.update, what, err))
@@ -343,11 +346,6 @@ static int check_signed(struct fwg_state *st, const struct fwg_tx *tx, int check
 		s = lookup(&st->devices, tx->type == FWG_TX_ACK ? tx->s.ack.o_id : tx->s.nack.o_id);
 		if (!s)
 			return fail_signer(err, "%s.o_id: no device certificate in the ledger for this device", what);
-		if (fwg_trust_revoked(st, tx->type == FWG_TX_ACK ? tx->s.ack.o_id : tx->s.nack.o_id))
-			return fail_signer(err, "%s.o_id: this device was revoked by its manufacturer (block %llu); "
-					   "its acks and nacks are refused", what, (unsigned long long)
-					   fwg_trust_revoked(st, tx->type == FWG_TX_ACK ? tx->s.ack.o_id :
-							     tx->s.nack.o_id) - 1);
 		if (!lookup(&st->updates, tx->type == FWG_TX_ACK ? tx->s.ack.u_id : tx->s.nack.u_id))
 			return fail_ref(err, "%s.u_id: no update with this image digest in the ledger", what);
 		break;
@@ -431,6 +429,7 @@ static int apply_devcert(struct fwg_state *st, const struct fwg_tx *tx)
 		st->dev_cap = cap;
 	}
 	d = &st->dev[st->nr_dev];
+	memset(d, 0, sizeof(*d));
 	d->key = fwg_pubkey_decode(FWGATE_KEY_P256, tx->s.devcert.pubkey, sizeof(tx->s.devcert.pubkey));
 	memcpy(d->o_type, tx->s.devcert.o_type, FWGATE_NAME_LEN);
 	memcpy(d->m_id, tx->s.devcert.m_id, FWGATE_ID_LEN);
@@ -503,6 +502,8 @@ int fwg_state_apply(struct fwg_state *st, const struct fwg_tx *tx)
 		return apply_genesis(st, tx);
 	msg_digest(tx, d);
 	err = insert(&st->msgs, d, st->height + 1);
+	if (!err && tx->type >= FWG_TX_POLICY && tx->type <= FWG_TX_MEMBER)
+		err = fwg_trust_apply(st, tx);
 	if (!err && tx->type == FWG_TX_UPDATE) {
 		err = insert(&st->updates, tx->s.update.u_id, 1);
 		pair_key(tx->s.update.u_id, tx->s.update.m_id, FWGATE_ID_LEN, d);
@@ -513,8 +514,6 @@ int fwg_state_apply(struct fwg_state *st, const struct fwg_tx *tx)
 		err = apply_blob(st, tx);
 	if (!err && tx->type == FWG_TX_DEVCERT)
 		err = apply_devcert(st, tx);
-	if (!err && tx->type >= FWG_TX_POLICY && tx->type <= FWG_TX_MEMBER)
-		err = fwg_trust_apply(st, tx);
 	return err;
 }
 
@@ -567,6 +566,21 @@ void fwg_state_member_leave(struct fwg_state *st, unsigned int i)
 {
 	if (i < FWG_MAX_MEMBERS)
 		st->member_left[i] = 1;
+}
+
+uint64_t fwg_state_device_revoked(const struct fwg_state *st, const uint8_t o_id[FWGATE_ID_LEN])
+{
+	struct slot *s = lookup(&st->devices, o_id);
+
+	return s ? st->dev[s->val - 1].revoked : 0;
+}
+
+void fwg_state_device_revoke(struct fwg_state *st, const uint8_t o_id[FWGATE_ID_LEN])
+{
+	struct slot *s = lookup(&st->devices, o_id);
+
+	if (s)
+		st->dev[s->val - 1].revoked = st->height + 1;
 }
 
 int fwg_state_device_maker(const struct fwg_state *st, const uint8_t o_id[FWGATE_ID_LEN],

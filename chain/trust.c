@@ -222,14 +222,25 @@ static struct line *line_by_maker(const struct fwg_trust *t, const char *o_type,
 	return NULL;
 }
 
+/* On every ack and nack: the device table's own slot, not a walk of the revocations. */
 uint64_t fwg_trust_revoked(const struct fwg_state *st, const uint8_t o_id[FWGATE_ID_LEN])
 {
-	const struct fwg_trust *t = fwg_state_trust(st);
-	size_t i;
+	return fwg_state_device_revoked(st, o_id);
+}
 
-	for (i = 0; t && i < t->nr_rev; i++)
-		if (!memcmp(t->rev[i].o_id, o_id, FWGATE_ID_LEN))
-			return t->rev[i].height + 1;
+int fwg_trust_check_device(const struct fwg_state *st, const struct fwg_tx *tx, struct fwg_err *err)
+{
+	const uint8_t *o_id;
+	uint64_t h;
+
+	if (tx->type != FWG_TX_ACK && tx->type != FWG_TX_NACK && tx->type != FWG_TX_RUNNING)
+		return 0;
+	/* A running ack is an ack statement under another magic. */
+	o_id = tx->type == FWG_TX_NACK ? tx->s.nack.o_id : tx->s.ack.o_id;
+	h = fwg_trust_revoked(st, o_id);
+	if (h)
+		return fail_signer(err, "%s.o_id: this device was revoked by its manufacturer (block %llu); its acks "
+				   "and nacks are refused", fwg_tx_type_name(tx->type), (unsigned long long)h - 1);
 	return 0;
 }
 
@@ -264,8 +275,8 @@ int fwg_trust_check_update(const struct fwg_state *st, const struct fwgate_updat
 			continue;
 		for (e = 0; e < l->epoch; e++)
 			if (!memcmp(l->hist[e].m_id, u->m_id, FWGATE_ID_LEN))
-				return fail_signer(err, "%s.m_id: this manufacturer key was rotated out of the policy of "
-						   "device type \"%.31s\" (now at epoch %llu)", what, u->o_type,
+				return fail_signer(err, "%s.m_id: this manufacturer key was rotated out of the "
+						   "policy of device type \"%.31s\" (now at epoch %llu)", what, u->o_type,
 						   (unsigned long long)l->epoch);
 	}
 	return 0;
@@ -348,7 +359,8 @@ static int check_line(struct fwg_state *st, const struct fwg_tx *tx, int check_s
 	int ret = -1;
 
 	if (!tp)
-		return fail_ref(err, "policy.o_type: \"%.31s\" is not a device type of the consortium", tx->s.line.o_type);
+		return fail_ref(err, "policy.o_type: \"%.31s\" is not a device type of the consortium",
+				tx->s.line.o_type);
 	l = line_by_digest(t, tx->s.line.digest, &epoch);
 	if (l)
 		return fail_replay(err, "policy.digest: this policy is already on the chain (device type \"%.31s\", "
@@ -480,14 +492,15 @@ static int check_member(struct fwg_state *st, const struct fwg_tx *tx, int check
 		if (idx >= 0)
 			return fail_replay(err, "member.key_id: already a member (\"%.31s\")", g->members[idx].name);
 		if (g->nr_members >= FWG_MAX_MEMBERS)
-			return fail(err, "member: the ledger has recorded %d members, the most it holds", FWG_MAX_MEMBERS);
+			return fail(err, "member: the ledger has recorded %d members, the most it holds",
+				    FWG_MAX_MEMBERS);
 		joining.alg = m->alg;
 		joining.len = tx->payload_len;
 		memcpy(joining.data, tx->payload, tx->payload_len);
 		memcpy(joining.id, m->key_id, FWGATE_ID_LEN);
 		if (!fwg_sigset_find(tx->sigs, m->key_id))
-			return fail_signer(err, "member.sigs: the joining key did not sign (nobody joins with a key they "
-					   "do not hold)");
+			return fail_signer(err, "member.sigs: the joining key did not sign (nobody joins with a "
+					   "key they do not hold)");
 	} else {
 		if (idx < 0 || g->members[idx].role != m->role)
 			return fail_ref(err, "member.key_id: not a current member of role %u", m->role);
@@ -495,8 +508,8 @@ static int check_member(struct fwg_state *st, const struct fwg_tx *tx, int check
 			return fail(err, "member.key_id: the last member can not leave");
 		for (l = 0; l < t->nr_line; l++)
 			if (fwg_policy_has_key(&t->line[l].cur, m->key_id))
-				return fail_ref(err, "member.key_id: still in the policy of device type \"%.31s\" (epoch "
-						"%llu); rotate it out first", t->line[l].o_type,
+				return fail_ref(err, "member.key_id: still in the policy of device type \"%.31s\" "
+						"(epoch %llu); rotate it out first", t->line[l].o_type,
 						(unsigned long long)t->line[l].epoch);
 	}
 	for (i = 0; i < tx->sigs->count; i++) {
@@ -658,6 +671,7 @@ int fwg_trust_apply(struct fwg_state *st, const struct fwg_tx *tx)
 		t->rev = p;
 		memcpy(t->rev[t->nr_rev].o_id, tx->s.revoke.o_id, FWGATE_ID_LEN);
 		t->rev[t->nr_rev++].height = fwg_state_height(st);
+		fwg_state_device_revoke(st, tx->s.revoke.o_id);
 		return 0;
 	case FWG_TX_MEMBER:
 		if (tx->s.member.action == FWG_MEMBER_LEAVE) {

@@ -24,6 +24,8 @@ int fwg_trust_apply(struct fwg_state *st, const struct fwg_tx *tx);
 int fwg_trust_unique_key(const struct fwg_tx *tx, uint8_t out[FWGATE_ID_LEN]);
 /* The height + 1 of the block that revoked a device, or 0. */
 uint64_t fwg_trust_revoked(const struct fwg_state *st, const uint8_t o_id[FWGATE_ID_LEN]);
+/* Refuses an ack, a nack or a running ack by a revoked device; 0 for every other transaction. */
+int fwg_trust_check_device(const struct fwg_state *st, const struct fwg_tx *tx, struct fwg_err *err);
 /*
  * Whether a checker's verdict on an update of (o_type, m_id) counts: 1 if the checker is in the newest
  * policy of that type's line with that manufacturer, 0 if not (*epoch says which), -1 if no line has
@@ -43,6 +45,9 @@ struct fwg_key *fwg_state_member_key(const struct fwg_state *st, unsigned int i)
 unsigned int fwg_state_nr_members(const struct fwg_state *st);	/* current ones */
 int fwg_state_member_join(struct fwg_state *st, const struct fwg_member *m);
 void fwg_state_member_leave(struct fwg_state *st, unsigned int i);
+/* A device's revocation: the height + 1 of the block that revoked it, or 0; recording it. */
+uint64_t fwg_state_device_revoked(const struct fwg_state *st, const uint8_t o_id[FWGATE_ID_LEN]);
+void fwg_state_device_revoke(struct fwg_state *st, const uint8_t o_id[FWGATE_ID_LEN]);
 /* The manufacturer that certified a device; 0 or -ENOENT. */
 int fwg_state_device_maker(const struct fwg_state *st, const uint8_t o_id[FWGATE_ID_LEN],
 			   uint8_t m_id[FWGATE_ID_LEN]);

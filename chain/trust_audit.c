@@ -161,8 +161,9 @@ void fwg_trust_audit_text(FILE *f, const struct fwg_trust_audit *ta)
 			continue;
 		fwg_hex(e->digest, 8, hex);
 		fprintf(f, "  %-8.31s epoch %-3llu %s.. block %-5llu %s  %s manufacturer %s, %u of %s; signed by %s\n",
-			e->o_type, (unsigned long long)e->epoch, hex, (unsigned long long)e->height, when(e->time_ms, t),
-			e->type == FWG_TX_POLICY ? "line:  " : "rotate:", e->who, e->threshold, e->checkers, e->signers);
+			e->o_type, (unsigned long long)e->epoch, hex, (unsigned long long)e->height,
+			when(e->time_ms, t), e->type == FWG_TX_POLICY ? "line:  " : "rotate:", e->who, e->threshold,
+			e->checkers, e->signers);
 		n++;
 	}
 	if (!n)

@@ -217,7 +217,8 @@ static int show_policy(const uint8_t *enc, size_t len, const struct fwg_policy *
 	hex_of(d, hex);
 	printf("digest       %s\nepoch        %llu\n", hex, (unsigned long long)epoch);
 	if (on_chain)
-		printf("type         %.31s\nblock        %llu\n", on_chain->o_type, (unsigned long long)on_chain->height);
+		printf("type         %.31s\nblock        %llu\n", on_chain->o_type,
+		       (unsigned long long)on_chain->height);
 	printf("threshold    %u of %u\n", p->threshold, p->k);
 	hex_of(p->manufacturer.id, hex);
 	printf("manufacturer %s\n", hex);
@@ -230,8 +231,7 @@ static int show_policy(const uint8_t *enc, size_t len, const struct fwg_policy *
 
 static int policy_create(int argc, char **argv)
 {
-	static const char args[] = "create {--manufacturer M.pub --checker C.pub... [--threshold Q] | --from POLICY} "
-				   "[--epoch N] --out P.enc";
+	static const char args[] = FWG_POLICY_CREATE;
 	static uint8_t enc[FWG_POLICY_ENC_MAX];
 	struct fwg_policy_err err;
 	struct fwg_policy p = {};
@@ -269,8 +269,7 @@ static int policy_create(int argc, char **argv)
 
 static int policy_show(int argc, char **argv)
 {
-	static const char args[] = "show [--json] {P.enc | --node URL [--genesis HASH] --type T [--manufacturer M.pub] "
-				   "[--out P.enc]}";
+	static const char args[] = FWG_POLICY_SHOW;
 	struct fwg_policy_epoch pe;
 	struct fwg_policy_err err;
 	struct fwg_pubkey m;
@@ -357,7 +356,7 @@ static int sign_tx(int argc, char **argv, unsigned int type)
 	int ret;
 
 	if (topts_parse(argc, argv, &o) || optind != argc - 1)
-		usage(argv[0], "sign --key K.key|- TX");
+		usage(argv[0], FWG_SIGN);
 	need(o.key, "key");
 	if (fwg_read_file(argv[optind], &buf, &len, FWG_TX_MAX))
 		return 1;
@@ -386,7 +385,7 @@ static int submit_files(int argc, char **argv, const char *cmd)
 	int i, ret = 0;
 
 	if (topts_parse(argc, argv, &o) || optind == argc)
-		usage(cmd, "submit --node URL TX...");
+		usage(cmd, FWG_SUBMIT);
 	need(o.node, "node");
 	for (i = optind; i < argc; i++) {
 		if (fwg_read_file(argv[i], &buf, &len, FWG_TX_MAX))
@@ -409,7 +408,7 @@ static int submit_files(int argc, char **argv, const char *cmd)
 
 static int policy_publish(int argc, char **argv)
 {
-	static const char args[] = "publish --type T --key K.key|- --out LINE.tx P.enc";
+	static const char args[] = FWG_POLICY_PUBLISH;
 	static struct fwg_sigset set;
 	struct fwg_line_stmt ls = {};
 	struct fwg_policy p;
@@ -429,7 +428,8 @@ static int policy_publish(int argc, char **argv)
 		fatalx("--type: \"%s\" is longer than %d bytes", o.type, FWGATE_NAME_LEN - 1);
 	enc = read_policy(argv[optind], &p, &epoch, &len);
 	if (epoch != 1)
-		fatalx("%s: epoch %llu; a line starts with its epoch-1 policy", argv[optind], (unsigned long long)epoch);
+		fatalx("%s: epoch %llu; a line starts with its epoch-1 policy", argv[optind],
+		       (unsigned long long)epoch);
 	memcpy(ls.magic, FWG_MAGIC_LINE, sizeof(ls.magic));
 	strcpy(ls.o_type, o.type);
 	fwg_sha256(enc, len, ls.digest);
@@ -456,8 +456,7 @@ static int policy_submit(int argc, char **argv)
 
 static int rotate_propose(int argc, char **argv)
 {
-	static const char args[] = "propose {--current CUR.enc | --node URL [--genesis HASH] --type T "
-				   "[--manufacturer M.pub]} --next NEXT.enc --key K.key|- --out ROT.tx";
+	static const char args[] = FWG_ROTATE_PROPOSE;
 	static struct fwg_sigset set;
 	struct fwgate_rotate_stmt stmt;
 	struct fwg_policy_epoch pe;
@@ -516,7 +515,7 @@ static int rotate_submit(int argc, char **argv)
 /* The signatures a rotation has, and whose are still missing, against the policy in force. */
 static int rotate_show(int argc, char **argv)
 {
-	static const char args[] = "show [--current CUR.enc] ROT.tx";
+	static const char args[] = FWG_ROTATE_SHOW;
 	char hex[2 * FWGATE_ID_LEN + 1];
 	struct fwg_policy_err perr;
 	struct fwg_policy cur, next;
@@ -562,7 +561,7 @@ static int rotate_show(int argc, char **argv)
 
 int fwg_revoke_cmd(int argc, char **argv)
 {
-	static const char args[] = "--key M.key|- --device ID|D.pub [--reason R] [--node URL] [--out TX]";
+	static const char args[] = FWG_REVOKE_ARGS;
 	static uint8_t buf[FWG_TX_MAX];
 	struct fwgate_revoke_stmt v = {};
 	struct fwg_pubkey pub;
@@ -628,8 +627,8 @@ static unsigned int role_arg(const char *role)
 
 static int member_change(int argc, char **argv, int action)
 {
-	static const char add_args[] = "add --role R --name N --member-key NEW.pub --key K.key|- --out MB.tx";
-	static const char remove_args[] = "remove --role R --member-key OLD.pub|ID --key K.key|- --out MB.tx";
+	static const char add_args[] = FWG_MEMBER_ADD;
+	static const char remove_args[] = FWG_MEMBER_REMOVE;
 	static struct fwg_sigset set;
 	struct fwg_member_stmt ms = {};
 	struct fwg_pubkey pub = {};

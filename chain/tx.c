@@ -19,6 +19,10 @@ static const struct {
 	int multi;		/* statement, payload, signature set (fwg_tx_encode_multi) */
 } kinds[__FWG_TX_MAX] = {
 	[FWG_TX_GENESIS] = { "genesis", NULL, 0 },
+	[FWG_TX_POLICY] = { "policy", FWG_MAGIC_LINE, sizeof(struct fwg_line_stmt), 1 },
+	[FWG_TX_ROTATE] = { "rotate", FWGATE_MAGIC_ROTATE, sizeof(struct fwgate_rotate_stmt), 1 },
+	[FWG_TX_REVOKE] = { "revoke", FWGATE_MAGIC_REVOKE, sizeof(struct fwgate_revoke_stmt) },
+	[FWG_TX_MEMBER] = { "member", FWG_MAGIC_MEMBER, sizeof(struct fwg_member_stmt), 1 },
 	[FWG_TX_UPDATE] = { "update", FWGATE_MAGIC_UPDATE, sizeof(struct fwgate_update_stmt) },
 	[FWG_TX_APPROVE] = { "approve", FWGATE_MAGIC_APPROVE, sizeof(struct fwgate_verdict_stmt) },
 	[FWG_TX_REJECT] = { "reject", FWGATE_MAGIC_REJECT, sizeof(struct fwgate_verdict_stmt) },
@@ -26,20 +30,16 @@ static const struct {
 	[FWG_TX_NACK] = { "nack", FWGATE_MAGIC_NACK, sizeof(struct fwgate_nack_stmt) },
 	[FWG_TX_DEVCERT] = { "devcert", FWGATE_MAGIC_DEVCERT, sizeof(struct fwgate_devcert_stmt) },
 	[FWG_TX_BLOB] = { "blob", FWG_MAGIC_BLOB, sizeof(struct fwg_blob_stmt) },
-	[FWG_TX_POLICY] = { "policy", FWG_MAGIC_LINE, sizeof(struct fwg_line_stmt), 1 },
-	[FWG_TX_ROTATE] = { "rotate", FWGATE_MAGIC_ROTATE, sizeof(struct fwgate_rotate_stmt), 1 },
-	[FWG_TX_REVOKE] = { "revoke", FWGATE_MAGIC_REVOKE, sizeof(struct fwgate_revoke_stmt) },
-	[FWG_TX_MEMBER] = { "member", FWG_MAGIC_MEMBER, sizeof(struct fwg_member_stmt), 1 },
 };
-
-int fwg_tx_multi(unsigned int type)
-{
-	return type < __FWG_TX_MAX && kinds[type].multi;
-}
 
 const char *fwg_tx_type_name(unsigned int type)
 {
 	return type && type < __FWG_TX_MAX ? kinds[type].name : "unknown";
+}
+
+int fwg_tx_multi(unsigned int type)
+{
+	return type < __FWG_TX_MAX && kinds[type].multi;
 }
 
 const char *fwg_nack_reason_name(unsigned int reason)

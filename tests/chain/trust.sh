@@ -11,7 +11,7 @@ set -u
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 W=$(mktemp -d /tmp/fwgate-trust.XXXXXX)
-BASE=${FWGATE_TRUST_PORT:-24990}
+BASE=${FWGATE_TRUST_PORT:-25890}
 . "$TOP/tests/chain/cluster.sh"
 F=$TOP/build/bin/fwgate
 n1=$(node_url 1)
@@ -79,7 +79,12 @@ line() {
 	"$F" policy show --node "$n2" --type router --json >line.json &&
 	[ "$(jq -r .epoch line.json)" = 1 ] &&
 	[ "$(jq -r .digest line.json)" = "$("$F" policy show --json p1.enc | jq -r .digest)" ] &&
-	[ "$(jq -r .digest line.json)" = "$(sha256sum p1.enc | cut -c1-64)" ]
+	[ "$(jq -r .digest line.json)" = "$(sha256sum p1.enc | cut -c1-64)" ] &&
+	# A device's policy file (what fwgate provision writes) encodes to the same bytes.
+	"$F" keygen --alg p256 devp &&
+	"$F" provision --manufacturer "$K/acme.pub" --checker "$K/c3.pub" --checker "$K/c1.pub" \
+		--checker "$K/c2.pub" --threshold 2 --type router --device-key devp.pub --out devpolicy &&
+	"$F" policy create --from devpolicy --out pf.enc && cmp pf.enc p1.enc
 }
 t "policy.line_published_signed_by_all_its_keys" line
 
@@ -159,10 +164,12 @@ revoke() {
 	"$F" revoke --key "$K/acme.key" --device dev1.pub --reason 2 --node "$n2" --out rev.tx &&
 	"$F" ack --key dev1.key --update u.stmt --culprit "$K/acme.pub" --out nack1 &&
 	refused 403 "nack.o_id: this device was revoked by its manufacturer" nack1 &&
+	sleep 1 && "$F" ack --key dev1.key --update u.stmt --out ack2 &&
+	refused 403 "ack.o_id: this device was revoked by its manufacturer" ack2 &&
 	"$F" revoke --key "$K/acme.key" --device dev1.pub --reason 3 --out rev2.tx &&
 	refused 409 "revoke.o_id: this device was revoked already" rev2.tx
 }
-t "revoke.device_revoked_its_nack_refused_stranger_refused" revoke
+t "revoke.device_revoked_its_ack_and_nack_refused_stranger_refused" revoke
 
 manufacturer() {
 	"$F" member add --role manufacturer --name acme2 --member-key "$K/acme2.pub" --key "$K/acme.key" --out j2.tx &&
