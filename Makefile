@@ -60,11 +60,11 @@ BINS     := $(BUILD)/bin/fwgate $(BUILD)/bin/fwgatectl
 
 KSELFTEST := $(BUILD)/kselftest/kselftest_harness.h
 FUZZERS := $(BUILD)/fuzz/fuzz_der $(BUILD)/fuzz/fuzz_files $(BUILD)/fuzz/fuzz_policy $(BUILD)/fuzz/fuzz_key \
-	$(BUILD)/fuzz/fuzz_chunks $(BUILD)/fuzz/fuzz_policy_encoding
+	$(BUILD)/fuzz/fuzz_chunks $(BUILD)/fuzz/fuzz_policy_enc $(BUILD)/fuzz/fuzz_policy_encoding
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I$(TOP)/include/uapi -Ilib -Ikmod $(NL_CFLAGS)
-FUZZ_LIB := lib/files.c lib/keys.c lib/log.c lib/crypto_openssl.c
-FUZZ_LIB_MBED := lib/files.c lib/keys.c lib/log.c lib/mbed/crypto_mbedtls.c
+FUZZ_LIB := lib/files.c lib/keys.c lib/log.c lib/policy.c lib/crypto_openssl.c
+FUZZ_LIB_MBED := lib/files.c lib/keys.c lib/log.c lib/policy.c lib/mbed/crypto_mbedtls.c
 
 # Subsystems (bpf/, chain/, ...) add their rules in a build.mk and their outputs to EXTRA_BINS.
 .DEFAULT_GOAL := all
@@ -138,10 +138,14 @@ $(BUILD)/bin/fwgate: chain/fwgate.c $(LIBFWG)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UCFLAGS) -o $@ $< $(ULIBS)
 
-$(BUILD)/bin/fwgatectl: agent/fwgatectl.c agent/bootstate.c agent/bootstate.h $(LIBFWG) $(BPF_LIB)
+FWGATECTL_SRC := agent/fwgatectl.c agent/fwgatectl_trust.c agent/anchor.c agent/conf.c agent/bootstate.c
+
+# chain/build.mk comes later: its library by path.
+$(BUILD)/bin/fwgatectl: $(FWGATECTL_SRC) $(wildcard agent/*.h) $(LIBFWG) $(BPF_LIB) $(BUILD)/chain/libledger.a
 	@echo "  CC      $@"
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(UCFLAGS) $(BPF_CFLAGS) -Iagent -o $@ $< agent/bootstate.c $(BPF_LIB) $(ULIBS) $(BPF_LIBS)
+	$(Q)$(CC) $(UCFLAGS) $(BPF_CFLAGS) -Iagent -Ichain -o $@ $(FWGATECTL_SRC) $(BPF_LIB) \
+		$(BUILD)/chain/libledger.a $(ULIBS) $(BPF_LIBS)
 
 $(BUILD)/tests/fwgate_test: tests/kernel/fwgate_test.c include/uapi/linux/fwgate.h $(KSELFTEST)
 	@echo "  CC      $@"

@@ -22,6 +22,7 @@
 #include "cmd.h"
 #include "exit.h"
 #include "files.h"
+#include "fwgatectl_trust.h"
 #include "jsonout.h"
 #include "keys.h"
 #include "log.h"
@@ -415,6 +416,8 @@ static int cmd_policy(int argc, char **argv)
 
 	if (argc >= 2 && !strcmp(argv[1], "lock"))
 		return policy_lock(argc, argv);
+	if (argc == 1 || strcmp(argv[1], "load"))
+		return fwgctl_policy_show(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "load"))
 		cmd_usage(argv, argv[1], "not load nor lock");
 	if (argc != 3)
@@ -718,8 +721,11 @@ static int cmd_boot(int argc, char **argv)
 
 static const struct fwg_cmd commands[] = {
 	{ "status", cmd_status, "policy, targets, updates and counters (the default)", "[--json]" },
-	{ "policy", cmd_policy, "load a policy file; lock seals the write guard, locks the policy and raises the "
-	  "kernel's one-way switches", "load FILE | lock [--pin DIR] [--signed-modules] [--allow-dm] [--no-guard]" },
+	{ "policy", cmd_policy, "show the policy in force, its sealed anchor and history; load a policy file; lock "
+	  "seals the write guard, locks the policy and raises the kernel's one-way switches",
+	  "[show] [-c CONFIG] [--json] | load FILE | lock [--pin DIR] [--signed-modules] [--allow-dm] [--no-guard]" },
+	{ "enrol", fwgctl_enrol, "make this device's own P-256 key (first provisioning) and print its public key",
+	  "[-c CONFIG] [--pubout FILE]" },
 	{ "target", cmd_target, "declare a target (before lock)", "NAME SPEC [GROUP]" },
 	{ "state-device", cmd_state_device, "declare the rollback state store", "SPEC" },
 	{ "bundle", cmd_bundle, "submit an approval bundle", "U.stmt [C.verdict...]" },

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -51,5 +52,7 @@ int main(int argc, char **argv)
 		log_warnx("worker: no policy from the monitor on fd %d", FWG_WORKER_SOCK_FD);
 		return 1;
 	}
+	p.epoch = msg.epoch;
+	memcpy(p.digest, msg.digest, FWGATE_ID_LEN);
 	return fwg_worker_main(&c, &p, FWG_WORKER_SOCK_FD, fcntl(FWG_WORKER_CTL_FD, F_GETFD) >= 0 ? FWG_WORKER_CTL_FD : -1);
 }

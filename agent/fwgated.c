@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <grp.h>
 #include <libgen.h>
 #include <malloc.h>
@@ -46,6 +47,7 @@
 #include "queue.h"
 #include "seal.h"
 #include "sysfs.h"
+#include "anchor.h"
 #include "bpfload.h"
 #include "sdnotify.h"
 
@@ -183,13 +185,22 @@ static int provision(void)
 		return -1;
 	}
 	if (err || !kp.k) {
+		/* Under a sealed anchor the policy file is only the enrolment input (agent/anchor.h). */
+		if (fwg_trust_choose(&m.c, &m.p))
+			return -1;
 		err = fwg_nl_policy_set(m.nl, &m.p);
 		if (err) {
 			log_warnx("policy %s: the kernel refuses it: %s (%s)", m.c.policy, fwg_nl_error(m.nl),
 				  strerror(-err));
 			return -1;
 		}
-		log_info("policy %s: set in fwgate.ko", m.c.policy);
+		if (fwg_nl_policy_get(m.nl, &kp)) {
+			log_warnx("policy: set, but fwgate.ko's can not be read back: %s", fwg_nl_error(m.nl));
+			return -1;
+		}
+		log_info("policy %s: set in fwgate.ko, epoch %" PRIu64, kp.sealed_epoch ? "(sealed)" : m.c.policy,
+			 kp.epoch);
+		m.p = kp;
 	} else {
 		/* The kernel decides what installs; the agent follows the policy it enforces, all of it. */
 		if (policy_differs(&kp, &m.p))
@@ -202,6 +213,9 @@ static int provision(void)
 		}
 		m.p = kp;
 	}
+	/* Not fatal: the kernel holds the policy; only a later boot needs the cache, and says so. */
+	if (fwg_trust_remember(&m.c, &m.p, "enrolled", NULL))
+		log_warnx("policy: not kept in %s/" FWG_TRUST_DIR "/: the next boot may not find it", m.c.state_dir);
 	return 0;
 }
 
@@ -317,6 +331,8 @@ static int spawn_worker(void)
 		return -1;
 	}
 	pm.len = n;
+	pm.epoch = m.p.epoch;
+	memcpy(pm.digest, m.p.digest, FWGATE_ID_LEN);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
 		log_warn("socketpair");
 		return -1;
@@ -802,6 +818,21 @@ static void switch_retry(void)
 	boot_phase(FWG_BOOT_TRIAL);
 }
 
+/* A rotation from the chain: the kernel checks it and re-seals; the worker learns the policy then in force. */
+static void rotate(const struct fwg_msg_rotate *r)
+{
+	static struct fwg_msg_rotated d;
+
+	memset(&d, 0, sizeof(d));
+	d.type = FWG_MSG_ROTATE_DONE;
+	d.err = fwg_trust_rotate(m.nl, &m.c, r->tx, r->len, &d.p, d.msg, sizeof(d.msg));
+	if (d.err)
+		d.p = m.p;
+	else
+		m.p = d.p;
+	send_w(&d, sizeof(d));
+}
+
 static void from_worker(void)
 {
 	static uint8_t buf[sizeof(struct fwg_msg_bundle) + FWG_MSG_DATA_MAX];
@@ -838,6 +869,9 @@ static void from_worker(void)
 		break;
 	case FWG_MSG_UNWRAP:
 		unwrap((const void *)buf);
+		break;
+	case FWG_MSG_ROTATE:
+		rotate((const void *)buf);
 		break;
 	default:
 		log_warnx("worker: a malformed message of %zd bytes; ignored", n);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <endian.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "keys.h"
@@ -20,6 +21,7 @@ int fwg_msg_check(const void *buf, size_t len)
 	const struct fwg_msg_begin *bg = buf;
 	const struct fwg_msg_sign *s = buf;
 	const struct fwg_msg_end *e = buf;
+	const struct fwg_msg_rotate *r = buf;
 	uint32_t type, i;
 
 	if (len < sizeof(type))
@@ -52,6 +54,9 @@ int fwg_msg_check(const void *buf, size_t len)
 		return len == sizeof(struct fwg_msg_id) ? (int)type : -1;
 	case FWG_MSG_UNWRAP:
 		return len == sizeof(struct fwg_msg_unwrap) ? (int)type : -1;
+	case FWG_MSG_ROTATE:
+		return len >= offsetof(struct fwg_msg_rotate, tx) && r->len <= sizeof(r->tx) &&
+		       len == offsetof(struct fwg_msg_rotate, tx) + r->len ? (int)type : -1;
 	}
 	return -1;
 }

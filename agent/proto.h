@@ -31,6 +31,7 @@ enum fwg_msg_type {
 	FWG_MSG_SIGN,		/* struct fwg_msg_sign: sign an ack or nack and queue it */
 	FWG_MSG_INCLUDED,	/* struct fwg_msg_id: a queued transaction is in a verified block */
 	FWG_MSG_UNWRAP,		/* struct fwg_msg_unwrap: open this device's entry of a sealed image */
+	FWG_MSG_ROTATE,		/* struct fwg_msg_rotate: hand a policy rotation of the chain to the kernel */
 	/* monitor -> worker */
 	FWG_MSG_BUNDLE_DONE,	/* struct fwg_msg_result */
 	FWG_MSG_BEGIN_DONE,	/* struct fwg_msg_result: slot chosen, or the kernel's refusal */
@@ -40,6 +41,7 @@ enum fwg_msg_type {
 	FWG_MSG_POLICY,		/* struct fwg_msg_policy: the first message, the policy the kernel enforces */
 	FWG_MSG_UNWRAP_DONE,	/* struct fwg_msg_unwrapped: the image's content key, or an error */
 	FWG_MSG_SIGN_FAILED,	/* struct fwg_msg_sign, as asked: not signed or not queued (ask again) */
+	FWG_MSG_ROTATE_DONE,	/* struct fwg_msg_rotated: the policy then in force, or the kernel's refusal */
 };
 
 /*
@@ -62,7 +64,23 @@ struct fwg_msg_unwrapped {
 struct fwg_msg_policy {
 	uint32_t type;
 	uint32_t len;
+	uint64_t epoch;		/* the policy's, and its digest: the rotations the worker follows start there */
+	uint8_t digest[FWGATE_ID_LEN];
 	char text[32768];	/* a trust-policy file (lib/files.h) */
+};
+
+/* A FWG_TX_ROTATE transaction as the chain holds it; the monitor decodes it (chain/tx.c) for the kernel. */
+struct fwg_msg_rotate {
+	uint32_t type;
+	uint32_t len;
+	uint8_t tx[FWG_MSG_DATA_MAX];
+};
+
+struct fwg_msg_rotated {
+	uint32_t type;
+	int32_t err;		/* 0 or -errno */
+	char msg[256];
+	struct fwg_policy p;	/* the policy in force afterwards, epoch and digest included */
 };
 
 struct fwg_msg_bundle {

@@ -12,10 +12,13 @@
 #include "http.h"
 #include "keys.h"
 #include "log.h"
+#include "policy.h"
 #include "sync.h"
 
 /* Blocks are committed to the store at least this often while a long sync runs. */
 #define COMMIT_EVERY	4096
+/* Keys of the policies rotations lead to (agent/follow.h), kept from the block that carries the rotation on. */
+#define MAX_KNOWN	(4 * (1 + FWGATE_MAX_CHECKERS))
 
 struct fwg_sync {
 	struct fwg_policy policy;
@@ -27,6 +30,9 @@ struct fwg_sync {
 	fwg_sync_tx_fn fn;
 	void *arg;
 	struct fwg_tx tx;		/* scratch: struct fwg_tx is large */
+	struct fwg_pubkey known[MAX_KNOWN];
+	uint8_t known_m[MAX_KNOWN];	/* 1: a manufacturer key */
+	unsigned int nr_known;
 
 	/* one run */
 	struct fwg_sync_result *r;
@@ -59,7 +65,58 @@ static const struct fwg_pubkey *checker_key(const struct fwg_sync *s, const uint
 	for (i = 0; i < s->policy.k; i++)
 		if (!memcmp(s->policy.checkers[i].id, id, FWGATE_ID_LEN))
 			return &s->policy.checkers[i];
+	for (i = 0; i < s->nr_known; i++)
+		if (!s->known_m[i] && !memcmp(s->known[i].id, id, FWGATE_ID_LEN))
+			return &s->known[i];
 	return NULL;
+}
+
+static const struct fwg_pubkey *manufacturer_key(const struct fwg_sync *s, const uint8_t *id)
+{
+	unsigned int i;
+
+	if (!memcmp(s->policy.manufacturer.id, id, FWGATE_ID_LEN))
+		return &s->policy.manufacturer;
+	for (i = 0; i < s->nr_known; i++)
+		if (s->known_m[i] && !memcmp(s->known[i].id, id, FWGATE_ID_LEN))
+			return &s->known[i];
+	return NULL;
+}
+
+static void know(struct fwg_sync *s, const struct fwg_pubkey *k, int m)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nr_known; i++)
+		if (s->known_m[i] == m && !memcmp(s->known[i].id, k->id, FWGATE_ID_LEN))
+			return;
+	if (s->nr_known < MAX_KNOWN) {
+		s->known[s->nr_known] = *k;
+		s->known_m[s->nr_known++] = m;
+	}
+}
+
+/*
+ * A rotation names the next policy's keys: from its block on, their updates and verdicts are kept, so that
+ * they are there when the kernel puts that policy in force. Whether it does is the kernel's decision; a key
+ * kept for nothing only costs a few records.
+ */
+static void learn(struct fwg_sync *s, const uint8_t *raw, size_t len)
+{
+	struct fwg_policy_err pe;
+	struct fwg_policy next;
+	struct fwg_err e;
+	uint64_t epoch;
+	uint32_t i;
+
+	if (fwg_tx_decode(raw, len, &s->tx, &e))
+		return;
+	if (!fwg_policy_decode(s->tx.payload, s->tx.payload_len, &next, &epoch, &pe)) {
+		know(s, &next.manufacturer, 1);
+		for (i = 0; i < next.k; i++)
+			know(s, &next.checkers[i], 0);
+	}
+	fwg_tx_release(&s->tx);
 }
 
 /* An update statement meant for this device: its manufacturer, its type, all devices or this one. */
@@ -67,7 +124,7 @@ static int update_for_us(const struct fwg_sync *s, const struct fwgate_update_st
 {
 	static const uint8_t zero[FWGATE_ID_LEN];
 
-	return !memcmp(u->m_id, s->policy.manufacturer.id, FWGATE_ID_LEN) &&
+	return manufacturer_key(s, u->m_id) &&
 	       !strncmp(u->o_type, s->policy.otype, FWGATE_NAME_LEN) &&
 	       (!memcmp(u->o_id, zero, FWGATE_ID_LEN) || !memcmp(u->o_id, s->device_id, FWGATE_ID_LEN));
 }
@@ -93,7 +150,7 @@ static const struct fwg_pubkey *relevant(const struct fwg_sync *s, const uint8_t
 		if (len < sizeof(v.update))
 			return NULL;
 		memcpy(&v.update, raw, sizeof(v.update));
-		return update_for_us(s, &v.update) ? &s->policy.manufacturer : NULL;
+		return update_for_us(s, &v.update) ? manufacturer_key(s, v.update.m_id) : NULL;
 	case FWG_TX_APPROVE:
 	case FWG_TX_REJECT:
 		if (len < sizeof(v))
@@ -118,6 +175,9 @@ static const struct fwg_pubkey *relevant(const struct fwg_sync *s, const uint8_t
 			return NULL;
 		fwg_sha256(raw + offsetof(struct fwgate_devcert_stmt, pubkey), 65, id);
 		return !memcmp(id, s->device_id, FWGATE_ID_LEN) ? &none : NULL;
+	case FWG_TX_ROTATE:
+		/* Checked by the nodes, and again by fwgate.ko before it takes effect. */
+		return &none;
 	}
 	return NULL;
 }
@@ -178,6 +238,7 @@ static int add_block(const uint8_t *buf, size_t len, void *arg)
 	struct fwg_sync *s = arg;
 	uint8_t (*leaves)[FWGATE_ID_LEN] = NULL;
 	uint64_t mark = s->store.log_len;
+	unsigned int known = s->nr_known;
 	const struct fwg_pubkey *key;
 	struct fwg_block b;
 	struct fwg_err e;
@@ -207,6 +268,9 @@ static int add_block(const uint8_t *buf, size_t len, void *arg)
 		}
 		memcpy(s->head.genesis, b.hash, FWGATE_ID_LEN);
 	}
+	for (i = 0; i < b.hdr.nr_tx; i++)
+		if (b.tx_len[i] >= 2 && b.tx[i][1] == FWG_TX_ROTATE)
+			learn(s, b.tx[i], b.tx_len[i]);
 	/*
 	 * Every relevant transaction must verify before any is stored or handed to the agent: the agent takes
 	 * them as included (an ack leaves the monitor's queue), and a block that fails is not.
@@ -231,6 +295,8 @@ static int add_block(const uint8_t *buf, size_t len, void *arg)
 	/* The head does not move past this block: neither may the log. */
 	if (err && s->store.log_len != mark)
 		fwg_store_rewind(&s->store, mark);
+	if (err)
+		s->nr_known = known;
 	if (!err) {
 		s->head.next++;
 		memcpy(s->head.tip, b.hash, FWGATE_ID_LEN);

@@ -22,6 +22,7 @@
 
 #include "client.h"
 #include "fetch.h"
+#include "follow.h"
 #include "http.h"
 #include "jsonout.h"
 #include "keys.h"
@@ -78,7 +79,8 @@ struct pending {
 
 static struct worker {
 	const struct fwg_conf *c;
-	const struct fwg_policy *p;
+	const struct fwg_policy *p;	/* &pol: the policy fwgate.ko enforces, rotations included */
+	struct fwg_policy pol;
 	int sock, ctl;
 	struct fwg_sync *sync;
 
@@ -128,7 +130,7 @@ static void handle_async(const uint8_t *buf, size_t len);
 /* Waits for a message of @type, handling the others as they come. */
 static int wait_msg(uint32_t type, void *out, size_t len)
 {
-	static uint8_t buf[sizeof(struct fwg_msg_submit) + 64];
+	static uint8_t buf[sizeof(struct fwg_msg_rotated) + sizeof(struct fwg_msg_submit) + 64];
 	uint32_t t;
 	ssize_t n;
 
@@ -340,8 +342,6 @@ static void add_report(const struct fwg_tx *tx, const uint8_t *id, uint64_t heig
 static int on_tx(const struct fwg_tx *tx, const uint8_t *raw, size_t len, const uint8_t id[FWGATE_ID_LEN],
 		 uint64_t height, void *arg)
 {
-	(void)raw;
-	(void)len;
 	(void)arg;
 	switch (tx->type) {
 	case FWG_TX_UPDATE:
@@ -358,6 +358,9 @@ static int on_tx(const struct fwg_tx *tx, const uint8_t *raw, size_t len, const 
 		break;
 	case FWG_TX_DEVCERT:
 		w.certified = 1;
+		break;
+	case FWG_TX_ROTATE:
+		fwg_follow_add(raw, len, height);
 		break;
 	}
 	return 0;
@@ -726,9 +729,62 @@ static void install(struct upd *u)
 	}
 }
 
+/* Whether a checker is one of the policy in force: after a rotation, only their verdicts count. */
+static int trusted(const uint8_t *checker)
+{
+	uint32_t i;
+
+	for (i = 0; i < w.p->k; i++)
+		if (!memcmp(w.p->checkers[i].id, checker, FWGATE_ID_LEN))
+			return 1;
+	return 0;
+}
+
 static int approved(const struct upd *u)
 {
-	return u->approvals >= w.p->threshold && u->rejections < w.p->k / 2 + 1;
+	unsigned int i, a = 0, r = 0;
+
+	for (i = 0; i < u->nv; i++)
+		if (trusted(u->v[i].checker))
+			u->v[i].kind == FWGATE_VERDICT_APPROVE ? a++ : r++;
+	return a >= w.p->threshold && r < w.p->k / 2 + 1;
+}
+
+static int apply_rotation(const uint8_t *raw, size_t len, struct fwg_policy *out, char *msg, size_t msg_len,
+			  void *arg)
+{
+	static struct fwg_msg_rotate r;
+	static struct fwg_msg_rotated d;
+
+	(void)arg;
+	if (len > sizeof(r.tx)) {
+		snprintf(msg, msg_len, "a %zu-byte transaction", len);
+		return -EMSGSIZE;
+	}
+	r.type = FWG_MSG_ROTATE;
+	r.len = len;
+	memcpy(r.tx, raw, len);
+	send_msg(&r, offsetof(struct fwg_msg_rotate, tx) + len);
+	wait_msg(FWG_MSG_ROTATE_DONE, &d, sizeof(d));
+	snprintf(msg, msg_len, "%s", d.msg);
+	if (!d.err)
+		*out = d.p;
+	return d.err;
+}
+
+/*
+ * The chain's rotations from the policy in force, through the monitor to the kernel. After one, every
+ * update not installed is judged again: its bundle goes to the kernel with the new policy's verdicts only.
+ */
+static void follow(void)
+{
+	unsigned int i;
+
+	if (!fwg_follow_run(&w.pol, apply_rotation, NULL))
+		return;
+	for (i = 0; i < w.nr_upd; i++)
+		if (!w.upd[i]->installed && w.upd[i]->kernel != -ESTALE)
+			w.upd[i]->kernel = 0;
 }
 
 /* Hands new quorums to the kernel, then installs the newest approved update of each group. */
@@ -740,6 +796,7 @@ static void act(void)
 	struct upd *u, *best;
 	uint64_t have;
 
+	follow();
 	b = malloc(sizeof(*b));
 	if (!b)
 		return;
@@ -752,8 +809,9 @@ static void act(void)
 		b->stmt = u->stmt;
 		b->sig_len = u->sig_len;
 		memcpy(b->sig, u->sig, u->sig_len);
-		b->nv = u->nv;
-		memcpy(b->v, u->v, sizeof(b->v));
+		for (j = 0; j < u->nv; j++)
+			if (trusted(u->v[j].checker))
+				b->v[b->nv++] = u->v[j];
 		send_msg(b, sizeof(*b));
 		wait_msg(FWG_MSG_BUNDLE_DONE, &r, sizeof(r));
 		if (r.err == -ESTALE) {
@@ -910,6 +968,18 @@ static struct dl_rate dl_rate(void)
 	return r;
 }
 
+/* The chain's rotations fwgate.ko refused: the policy stays, and the administrator should know why. */
+static void ctl_rotations(FILE *f)
+{
+	static struct fwg_follow_info r[FWG_FOLLOW_MAX];
+	unsigned int i, n = fwg_follow_list(r, FWG_FOLLOW_MAX);
+
+	for (i = 0; i < n; i++)
+		if (r[i].refused)
+			fprintf(f, "rotation   to epoch %" PRIu64 " (block %" PRIu64 ") REFUSED by fwgate.ko: %s\n",
+				r[i].next_epoch, r[i].height, r[i].why);
+}
+
 static void ctl_status(FILE *f)
 {
 	const struct fwg_store_head *h = fwg_sync_head(w.sync);
@@ -930,6 +1000,8 @@ static void ctl_status(FILE *f)
 	fprintf(f, "store      %" PRIu64 " bytes\n", fwg_sync_store_size(w.sync));
 	fprintf(f, "updates    %u\n", w.nr_upd);
 	fprintf(f, "acks       %u waiting for inclusion\n", w.nr_pend);
+	fprintf(f, "policy     epoch %" PRIu64 "\n", w.p->epoch);
+	ctl_rotations(f);
 	if (w.dl_total) {
 		struct dl_rate r = dl_rate();
 
@@ -1162,7 +1234,8 @@ int fwg_worker_main(const struct fwg_conf *c, const struct fwg_policy *p, int so
 
 	memset(&w, 0, sizeof(w));
 	w.c = c;
-	w.p = p;
+	w.pol = *p;
+	w.p = &w.pol;
 	w.sock = sock;
 	w.ctl = ctl;
 	w.node = -1;

@@ -23,6 +23,7 @@
 #include "keys.h"
 #include "ledger.h"
 #include "log.h"
+#include "trust_audit.h"
 
 #define SHORT_HEX	16	/* hex digits of an id in tables */
 #define HEX_LEN		(2 * FWGATE_ID_LEN + 1)
@@ -175,6 +176,7 @@ struct audit {
 	struct nack *nk;
 	size_t nr_dev, cap_dev, nr_upd, cap_upd, nr_vd, cap_vd, nr_nk, cap_nk;
 	struct idmap devices, uids, stmts, acked;
+	struct fwg_trust_audit *trust;		/* policy history, revocations, membership */
 };
 
 #define fail(a, ...) ({ snprintf((a)->err->msg, sizeof((a)->err->msg), __VA_ARGS__); -1; })
@@ -376,6 +378,11 @@ static int add_tx(struct audit *a, const struct fwg_block_hdr *h, const uint8_t 
 		return add_ack(a, h);
 	case FWG_TX_NACK:
 		return add_nack(a, h);
+	case FWG_TX_POLICY:
+	case FWG_TX_ROTATE:
+	case FWG_TX_REVOKE:
+	case FWG_TX_MEMBER:
+		return fwg_trust_audit_tx(a->trust, a->st, &a->tx, h);
 	}
 	return 0;
 }
@@ -418,6 +425,7 @@ static void audit_free(struct audit *a)
 	free(a->uids.e);
 	free(a->stmts.e);
 	free(a->acked.e);
+	fwg_trust_audit_free(a->trust);
 	if (a->st)
 		fwg_state_free(a->st);
 	free(a);
@@ -782,6 +790,7 @@ static void print_text(FILE *f, const struct audit *a, const struct grid *t)
 		a->nr_upd, a->nr_vd, a->nr_dev, a->nr_nk, a->nacks_unknown);
 	for (i = 0; i < NR_GRIDS; i++)
 		grid_text(f, &t[i]);
+	fwg_trust_audit_text(f, a->trust);
 }
 
 /* ------------------------------------------------------------------ JSON */
@@ -936,6 +945,7 @@ static void print_json(FILE *f, const struct audit *a)
 		jadd(e, "name", json_object_new_string(a->g->members[i].name));
 		jadd(e, "role", json_object_new_string(role_name(a->g->members[i].role)));
 		jadd(e, "id", jid(a->g->members[i].key.id));
+		jadd(e, "current", json_object_new_boolean(fwg_state_member_active(a->st, i)));
 		json_object_array_add(mem, e);
 		if (a->g->members[i].role == FWG_ROLE_MANUFACTURER)
 			json_object_array_add(mfr, json_member(a, i));
@@ -955,6 +965,7 @@ static void print_json(FILE *f, const struct audit *a)
 		json_object_array_add(nk, json_nack(a, &a->nk[j]));
 	jadd(o, "nacks", nk);
 	jadd(o, "nacks_naming_unknown", json_object_new_int64(a->nacks_unknown));
+	fwg_trust_audit_json(o, a->trust);
 	fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
@@ -1181,6 +1192,9 @@ int fwg_audit_cmd(int argc, char **argv)
 	if (!a)
 		fatalx("out of memory");
 	a->err = &err;
+	a->trust = fwg_trust_audit_new();
+	if (!a->trust)
+		fatalx("out of memory");
 	a->st = fwg_state_new();
 	fwg_state_set_threads(a->st, sysconf(_SC_NPROCESSORS_ONLN));
 	if (fwg_node_follow_pinned(node, pin, a->st, add_block, a, &err)) {

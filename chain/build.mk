@@ -2,14 +2,14 @@
 # The ledger (Documentation/fwgate/ledger.rst): its codec and state as a library, fwgate-node, the fwgate CLI's
 # extra libraries, unit tests, and libFuzzer targets for every decoder.
 
-CHAIN_SRC	:= chain/tx.c chain/block.c chain/state.c chain/seal.c
+CHAIN_SRC	:= chain/tx.c chain/block.c chain/state.c chain/seal.c chain/trust.c
 CHAIN_CLIENT	:= $(BUILD)/chain/client.o
 CHAIN_OBJ	:= $(patsubst chain/%.c,$(BUILD)/chain/%.o,$(CHAIN_SRC))
 CHAIN_LIB	:= $(BUILD)/chain/libledger.a
 CHAIN_NET_LIBS	:= -lmicrohttpd -lcurl -ljson-c -lpthread
 CHAIN_FUZZERS	:= $(BUILD)/fuzz/fuzz_tx $(BUILD)/fuzz/fuzz_block $(BUILD)/fuzz/fuzz_proof $(BUILD)/fuzz/fuzz_seal
 
-EXTRA_BINS += $(BUILD)/bin/fwgate-node $(BUILD)/tests/ledger_test
+EXTRA_BINS += $(BUILD)/bin/fwgate-node $(BUILD)/tests/ledger_test $(BUILD)/tests/trust_test
 
 $(BUILD)/chain/%.o: chain/%.c $(wildcard chain/*.h) $(wildcard lib/*.h) include/uapi/linux/fwgate.h
 	@echo "  CC      $@"
@@ -20,8 +20,9 @@ $(CHAIN_LIB): $(CHAIN_OBJ)
 	$(Q)$(AR) rcs $@ $^
 
 # The CLI's rule is in the Makefile; it also needs the ledger, libcurl for --node, and `fwgate audit`.
-CHAIN_AUDIT	:= $(BUILD)/chain/audit.o
-$(BUILD)/bin/fwgate: $(CHAIN_LIB) $(CHAIN_CLIENT) $(CHAIN_AUDIT) chain/ledger.h chain/client.h chain/audit.h
+CHAIN_AUDIT	:= $(BUILD)/chain/audit.o $(BUILD)/chain/trust_audit.o $(BUILD)/chain/trust_cmd.o
+$(BUILD)/bin/fwgate: $(CHAIN_LIB) $(CHAIN_CLIENT) $(CHAIN_AUDIT) chain/ledger.h chain/client.h chain/audit.h \
+	chain/trust_cmd.h
 $(BUILD)/bin/fwgate: ULIBS := $(CHAIN_AUDIT) $(CHAIN_CLIENT) $(CHAIN_LIB) $(ULIBS) -lcurl -ljson-c
 
 $(BUILD)/bin/fwgate-node: $(BUILD)/chain/node.o $(BUILD)/chain/cache.o $(BUILD)/chain/etcd.o $(CHAIN_CLIENT) $(CHAIN_LIB) $(LIBFWG)
@@ -30,6 +31,11 @@ $(BUILD)/bin/fwgate-node: $(BUILD)/chain/node.o $(BUILD)/chain/cache.o $(BUILD)/
 	$(Q)$(CC) $(UCFLAGS) -o $@ $(filter %.o,$^) $(CHAIN_LIB) $(ULIBS) $(CHAIN_NET_LIBS)
 
 $(BUILD)/tests/ledger_test: tests/chain/ledger_test.c $(CHAIN_LIB) $(LIBFWG)
+	@echo "  CC      $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UCFLAGS) -Ichain -o $@ $< $(CHAIN_LIB) $(ULIBS)
+
+$(BUILD)/tests/trust_test: tests/chain/trust_test.c $(CHAIN_LIB) $(LIBFWG)
 	@echo "  CC      $@"
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UCFLAGS) -Ichain -o $@ $< $(CHAIN_LIB) $(ULIBS)

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "nl.h"
 #include "progress.h"
+#include "trust_cmd.h"
 
 #define OUT_MAX FWG_TX_MAX
 
@@ -993,6 +994,10 @@ static const struct fwg_cmd commands[] = {
 	{ "seal", cmd_seal, "encrypt an image once, its key wrapped for each recipient's P-256 key",
 	  "--image IMG --recipient D.pub... --out SEALED" },
 	{ "unseal", cmd_unseal, "decrypt a sealed image with a recipient's key", "--key D.key --image SEALED --out IMG" },
+	{ "policy", fwg_policy_cmd, "encode, show and publish a trust policy (its line on the chain)", FWG_POLICY_ARGS },
+	{ "rotate", fwg_rotate_cmd, "propose, sign and submit a policy rotation", FWG_ROTATE_ARGS },
+	{ "revoke", fwg_revoke_cmd, "revoke a device certificate (manufacturer)", FWG_REVOKE_ARGS },
+	{ "member", fwg_member_cmd, "propose, sign and submit a ledger member joining or leaving", FWG_MEMBER_ARGS },
 };
 
 int main(int argc, char **argv)

@@ -13,6 +13,7 @@
 #include <linux/fwgate.h>
 
 #include "keys.h"
+#include "policy.h"
 
 #define FWG_TX_VERSION		1
 #define FWG_TX_MAX		65536	/* bytes, any transaction */
@@ -46,25 +47,7 @@ enum fwg_tx_type {
 	__FWG_TX_MAX
 };
 
-/*
- * A signature set, for statements that several keys sign (rotation, membership, withdrawal by checkers):
- * after the statement, u8 count (1 to FWG_SIGSET_MAX), then count entries of key_id[32], be16 sig_len, sig;
- * entries in strictly ascending order of key_id, so a set has one encoding and no key signs twice. Every
- * signature is over the same statement bytes. The decoder checks the shape only; who must sign is the
- * validator's business.
- */
-#define FWG_SIGSET_MAX		40
-
-struct fwg_sig {
-	uint8_t key_id[FWGATE_ID_LEN];
-	uint16_t len;
-	uint8_t sig[FWGATE_MAX_SIG_LEN];
-};
-
-struct fwg_sigset {
-	unsigned int count;
-	struct fwg_sig sig[FWG_SIGSET_MAX];
-};
+/* Signature sets (struct fwg_sigset, FWG_SIGSET_MAX) are in lib/policy.h: the policy rotation rule needs them. */
 
 /*
  * In-chain images: an image of `size` bytes travels as ceil(size / FWG_BLOB_CHUNK) blob transactions, chunk
@@ -83,6 +66,46 @@ struct fwg_blob_stmt {
 	uint32_t index;				/* be32: this chunk, 0 to count - 1 */
 	uint32_t count;				/* be32: ceil(size / FWG_BLOB_CHUNK) */
 	uint8_t digest[FWGATE_ID_LEN];		/* SHA-256 of this chunk's bytes */
+} __attribute__((packed));
+
+/*
+ * Trust transactions (issue 12; Documentation/fwgate/ledger.rst, "Trust"). FWG_TX_POLICY, FWG_TX_ROTATE and
+ * FWG_TX_MEMBER are multi-signed: after their statement, be16 payload_len, the payload the statement commits
+ * to by its digest, then a signature set (lib/policy.h) whose signatures are all over the statement alone.
+ * FWG_TX_REVOKE (struct fwgate_revoke_stmt) is signed once, by the manufacturer, as the other kinds are.
+ *
+ * FWG_TX_POLICY starts a device type's policy line: its payload is the epoch-1 policy's encoding
+ * (struct fwgate_policy_hdr), which must be the genesis policy of o_type with that manufacturer, and every
+ * key of the policy signs. FWG_TX_ROTATE's statement is struct fwgate_rotate_stmt, its payload the next
+ * policy's encoding. Not kernel ABI: the kernel sees only the rotation statement and the encoding.
+ */
+#define FWG_MAGIC_LINE		"FWGPLN01"	/* a device type's policy line starts */
+#define FWG_MAGIC_MEMBER	"FWGMBR01"	/* a ledger member joins or leaves */
+
+struct fwg_line_stmt {
+	uint8_t magic[8];			/* FWG_MAGIC_LINE */
+	char o_type[FWGATE_NAME_LEN];		/* the device type, NUL-padded */
+	uint8_t digest[FWGATE_ID_LEN];		/* SHA-256 of the policy encoding, the payload */
+} __attribute__((packed));
+
+enum fwg_member_action {
+	FWG_MEMBER_JOIN = 1,
+	FWG_MEMBER_LEAVE,
+};
+
+/*
+ * A member joins (the payload is its key's encoding, key_id its SHA-256, and the new key signs too) or
+ * leaves (no payload). Signed by more than half of the current members, whatever their role.
+ */
+struct fwg_member_stmt {
+	uint8_t magic[8];			/* FWG_MAGIC_MEMBER */
+	uint8_t action;				/* enum fwg_member_action */
+	uint8_t role;				/* enum fwg_role: the joining member's; a leaving one's as registered */
+	uint8_t alg;				/* join: enum fwgate_key_alg; leave: 0 */
+	uint8_t reserved;			/* 0 */
+	char name[FWGATE_NAME_LEN];		/* join: the member's name; leave: all zero */
+	uint8_t key_id[FWGATE_ID_LEN];		/* the member's key id */
+	uint64_t issued;			/* be64 UNIX seconds: tells two joins of one key apart */
 } __attribute__((packed));
 
 enum fwg_role {
@@ -127,6 +150,10 @@ struct fwg_tx {
 		struct fwgate_nack_stmt nack;
 		struct fwgate_devcert_stmt devcert;
 		struct fwg_blob_stmt blob;
+		struct fwg_line_stmt line;
+		struct fwgate_rotate_stmt rotate;
+		struct fwgate_revoke_stmt revoke;
+		struct fwg_member_stmt member;
 	} s;
 	uint32_t sig_len;
 	uint8_t sig[FWGATE_MAX_SIG_LEN];
@@ -134,6 +161,9 @@ struct fwg_tx {
 	uint32_t chunk_len;
 	const uint8_t *chunks;			/* update: the image's hash list, inside the decoded buffer */
 	size_t chunks_len;
+	const uint8_t *payload;			/* multi-signed kinds: the payload, inside the decoded buffer */
+	size_t payload_len;
+	struct fwg_sigset *sigs;		/* multi-signed kinds; fwg_tx_release() frees it */
 	unsigned int nr_urls;			/* update: mirror URLs, NUL-terminated */
 	char urls[FWG_MAX_URLS][FWG_MAX_URL_LEN + 1];
 	struct fwg_genesis *genesis;		/* genesis only; fwg_tx_release() frees it */
@@ -182,6 +212,11 @@ size_t fwg_tx_encode_signed(uint8_t type, const void *stmt, size_t stmt_len, con
 /* Signs stmt with key and encodes the transaction. */
 size_t fwg_tx_sign(struct fwg_key *key, uint8_t type, const void *stmt, size_t stmt_len, const char *const *urls,
 		   unsigned int nr_urls, const uint8_t *chunks, size_t chunks_len, uint8_t *buf, size_t len);
+/* A multi-signed transaction (policy, rotate, member): statement, payload, signature set (sorted here). */
+size_t fwg_tx_encode_multi(uint8_t type, const void *stmt, size_t stmt_len, const uint8_t *payload,
+			   size_t payload_len, struct fwg_sigset *sigs, uint8_t *buf, size_t len);
+/* True for the kinds fwg_tx_encode_multi() encodes. */
+int fwg_tx_multi(unsigned int type);
 size_t fwg_genesis_encode(const struct fwg_genesis *g, uint8_t *buf, size_t len);
 
 /* The length of chunk index of a size-byte image, 0 if there is no such chunk; the number of chunks. */
@@ -246,7 +281,12 @@ struct fwg_state;
 
 struct fwg_state *fwg_state_new(void);
 void fwg_state_free(struct fwg_state *st);
+/*
+ * The consortium: genesis, with the members that joined since (FWG_TX_MEMBER) appended to its members;
+ * fwg_state_member_active() says whether members[i] is still one.
+ */
 const struct fwg_genesis *fwg_state_genesis(const struct fwg_state *st);
+int fwg_state_member_active(const struct fwg_state *st, unsigned int i);
 
 /*
  * Checks that a decoded transaction may follow the state: its signer is registered (genesis members, device
@@ -282,6 +322,34 @@ uint64_t fwg_state_height(const struct fwg_state *st);	/* blocks applied */
 /* Verify the signatures of large blocks on this many threads (default 1). */
 void fwg_state_set_threads(struct fwg_state *st, unsigned int threads);
 const uint8_t *fwg_state_tip(const struct fwg_state *st);
+
+/*
+ * Policy lines (chain/trust.c): one epoch of a device type's line, as the chain holds it. enc points into
+ * the state and lives as long as it.
+ */
+struct fwg_policy_epoch {
+	char o_type[FWGATE_NAME_LEN];
+	uint64_t epoch, newest;			/* this one's, and the line's newest */
+	uint8_t digest[FWGATE_ID_LEN];		/* SHA-256 of enc */
+	uint8_t m_id[FWGATE_ID_LEN];		/* the manufacturer key of that epoch */
+	const uint8_t *enc;			/* the policy's encoding (struct fwgate_policy_hdr, ...) */
+	size_t enc_len;
+	uint64_t height;			/* the block of the policy or rotate transaction that brought it */
+	const struct fwgate_rotate_stmt *rotate;	/* epoch > 1: the rotation that brought it, */
+	const struct fwg_sigset *sigs;		/* and its signatures (policy-rotate's input); else NULL */
+};
+
+/*
+ * The policy with this digest (next 0), or the one that followed it by rotation (next 1): what a device
+ * with a sealed digest looks up. 0, or -ENOENT.
+ */
+int fwg_state_policy(const struct fwg_state *st, const uint8_t digest[FWGATE_ID_LEN], int next,
+		     struct fwg_policy_epoch *out);
+/* The newest epoch of the index-th line of o_type (NULL: any) with manufacturer m_id (NULL: any); -ENOENT. */
+int fwg_state_line(const struct fwg_state *st, const char *o_type, const uint8_t *m_id, size_t index,
+		   struct fwg_policy_epoch *out);
+/* The index-th revoked device and the block that revoked it; returns how many there are, 0 past the end. */
+size_t fwg_state_revoked(const struct fwg_state *st, size_t index, uint8_t o_id[FWGATE_ID_LEN], uint64_t *height);
 
 /*
  * An in-chain image: its size, its number of chunks and how many of them the chain holds; 0, or -ENOENT if

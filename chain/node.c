@@ -311,6 +311,23 @@ static size_t dedupe(struct req **batch, size_t n, struct req **out)
 	return m;
 }
 
+/*
+ * A trust transaction (policy, rotate, revoke, member) changes what the transactions after it may be: a
+ * revocation refuses the device's acks, a rotation a removed checker's verdicts, a leave the member's
+ * statements. Each was checked against the chain before the batch, not after the others, so a trust
+ * transaction goes in a block of its own and the rest of the batch waits for the next block (settle()
+ * checks it again then). How many requests at the front of the batch go in the next block:
+ */
+static size_t trust_prefix(struct req **batch, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (batch[i]->len > 1 && batch[i]->tx[1] >= FWG_TX_POLICY && batch[i]->tx[1] <= FWG_TX_MEMBER)
+			return i ? i : 1;
+	return n;
+}
+
 /* A halted node appends nothing: every request waiting gets a 503 that says why. */
 static size_t halt_batch(struct req **batch, size_t n)
 {
@@ -461,7 +478,7 @@ static void *appender(void *arg)
 		last = node.nr_blocks ? node.blocks[node.nr_blocks - 1].time_ms : 0;
 		/* Another node's clock may be ahead of ours: compare without subtracting. */
 		if (!node.halted && (n || (node.nr_blocks && now_ms() >= last + node.heartbeat_ms)) &&
-		    append(batch, n) == 1) {
+		    append(batch, trust_prefix(batch, n)) == 1) {
 			n = settle(batch, n);
 		} else if (n) {
 			sync_chain();

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ledger.h"
+#include "trust.h"
 
 #define failk(err, k, ...) ({ (err)->kind = (k); snprintf((err)->msg, sizeof((err)->msg), __VA_ARGS__); -1; })
 #define fail(err, ...) failk(err, FWG_ERR_FORMAT, __VA_ARGS__)
@@ -32,6 +33,8 @@ struct table {
 struct device {
 	struct fwg_key *key;
 	char o_type[FWGATE_NAME_LEN];
+	uint8_t m_id[FWGATE_ID_LEN];	/* who certified it */
+	uint64_t revoked;		/* the height + 1 of the block that revoked it, or 0 */
 };
 
 /* An image in the chain: what its chunks must add up to, and how many are in. */
@@ -43,6 +46,8 @@ struct blob {
 struct fwg_state {
 	struct fwg_genesis *genesis;
 	struct fwg_key *member_key[FWG_MAX_MEMBERS];
+	uint8_t member_left[FWG_MAX_MEMBERS];	/* by FWG_TX_MEMBER; genesis->members also holds who joined */
+	struct fwg_trust *trust;		/* policy lines, revocations: chain/trust.c */
 	struct table msgs;	/* SHA-256 of every signed statement appended */
 	struct table ids;	/* T_id -> height */
 	struct table updates;	/* U_id -> 1 */
@@ -114,7 +119,15 @@ static int insert(struct table *t, const uint8_t *key, uint64_t val)
 
 struct fwg_state *fwg_state_new(void)
 {
-	return calloc(1, sizeof(struct fwg_state));
+	struct fwg_state *st = calloc(1, sizeof(struct fwg_state));
+
+	if (st)
+		st->trust = fwg_trust_new();
+	if (st && !st->trust) {
+		free(st);
+		return NULL;
+	}
+	return st;
 }
 
 void fwg_state_free(struct fwg_state *st)
@@ -138,6 +151,7 @@ void fwg_state_free(struct fwg_state *st)
 	free(st->devices.s);
 	free(st->installed.s);
 	free(st->genesis);
+	fwg_trust_free(st->trust);
 	free(st);
 }
 
@@ -161,7 +175,7 @@ static int member(const struct fwg_state *st, const uint8_t *id, unsigned int ro
 	unsigned int i;
 
 	for (i = 0; i < st->genesis->nr_members; i++)
-		if (st->genesis->members[i].role == role &&
+		if ((st->genesis->members[i].role == role || !role) && !st->member_left[i] &&
 		    !memcmp(st->genesis->members[i].key.id, id, FWGATE_ID_LEN))
 			return i;
 	return -1;
@@ -205,7 +219,7 @@ void fwg_tx_unique_key(const struct fwg_tx *tx, uint8_t out[FWGATE_ID_LEN])
 		chunk_key(&tx->s.blob, out);
 	else if (tx->type == FWG_TX_GENESIS)
 		memset(out, 0, FWGATE_ID_LEN);
-	else
+	else if (fwg_trust_unique_key(tx, out))
 		msg_digest(tx, out);
 }
 
@@ -226,7 +240,7 @@ static int check_update(const struct fwg_state *st, const struct fwgate_update_s
 		return fail_signer(err, "%s.m_id: not a manufacturer of the consortium", what);
 	if (!type_policy(st, u->o_type))
 		return fail_ref(err, "%s.o_type: \"%.31s\" is not a device type of the consortium", what, u->o_type);
-	return 0;
+	return fwg_trust_check_update(st, u, what, err);
 }
 
 /*
@@ -296,6 +310,9 @@ static struct fwg_key *signer_key(const struct fwg_state *st, const struct fwg_t
 	case FWG_TX_BLOB:
 		m = member(st, tx->s.blob.m_id, FWG_ROLE_MANUFACTURER);
 		break;
+	case FWG_TX_REVOKE:
+		m = member(st, tx->s.revoke.m_id, FWG_ROLE_MANUFACTURER);
+		break;
 	case FWG_TX_ACK:
 	case FWG_TX_RUNNING:
 	case FWG_TX_NACK:
@@ -313,10 +330,13 @@ static int check_signed(struct fwg_state *st, const struct fwg_tx *tx, int check
 	struct fwg_key *key = NULL;
 	struct slot *s;
 	unsigned int i;
+	uint64_t epoch;
 	int m;
 
 	if (fwg_state_seen(st, tx))
 		return failk(err, FWG_ERR_REPLAY, "%s: replay, this signed statement is already in the ledger", what);
+	if (fwg_trust_check_device(st, tx, err))
+		return -1;
 	switch (tx->type) {
 	case FWG_TX_UPDATE:
 		if (check_update(st, &tx->s.update, what, err))
@@ -330,11 +350,17 @@ static int check_signed(struct fwg_state *st, const struct fwg_tx *tx, int check
 		fwg_sha256(&tx->s.verdict.update, sizeof(tx->s.verdict.update), d);
 		if (!lookup(&st->msgs, d))
 			return fail_ref(err, "%s.update: this update statement is not in the ledger", what);
-		tp = type_policy(st, tx->s.verdict.update.o_type);
+		m = fwg_trust_line_checker(st, tx->s.verdict.update.o_type, tx->s.verdict.update.m_id,
+					   tx->s.verdict.checker_id, &epoch);
+		if (!m)
+			return fail_signer(err, "%s.checker_id: not among the checkers of device type \"%.31s\"'s "
+					   "policy in force (epoch %llu)", what, tx->s.verdict.update.o_type,
+					   (unsigned long long)epoch);
+		tp = m > 0 ? NULL : type_policy(st, tx->s.verdict.update.o_type);
 		for (i = 0; tp && i < tp->k; i++)
 			if (!memcmp(tp->checkers[i], tx->s.verdict.checker_id, FWGATE_ID_LEN))
 				break;
-		if (!tp || i == tp->k)
+		if (m < 0 && (!tp || i == tp->k))
 			return fail_signer(err, "%s.checker_id: not among the checkers of device type \"%.31s\"", what,
 				    tx->s.verdict.update.o_type);
 		break;
@@ -362,6 +388,14 @@ static int check_signed(struct fwg_state *st, const struct fwg_tx *tx, int check
 		break;
 	case FWG_TX_BLOB:
 		if (check_blob(st, &tx->s.blob, err))
+			return -1;
+		break;
+	case FWG_TX_POLICY:
+	case FWG_TX_ROTATE:
+	case FWG_TX_MEMBER:
+		return fwg_trust_check(st, tx, check_sig, err);	/* multi-signed: it verifies each signature */
+	case FWG_TX_REVOKE:
+		if (fwg_trust_check(st, tx, check_sig, err))
 			return -1;
 		break;
 	}
@@ -421,8 +455,10 @@ static int apply_devcert(struct fwg_state *st, const struct fwg_tx *tx)
 		st->dev_cap = cap;
 	}
 	d = &st->dev[st->nr_dev];
+	memset(d, 0, sizeof(*d));
 	d->key = fwg_pubkey_decode(FWGATE_KEY_P256, tx->s.devcert.pubkey, sizeof(tx->s.devcert.pubkey));
 	memcpy(d->o_type, tx->s.devcert.o_type, FWGATE_NAME_LEN);
+	memcpy(d->m_id, tx->s.devcert.m_id, FWGATE_ID_LEN);
 	fwg_sha256(tx->s.devcert.pubkey, sizeof(tx->s.devcert.pubkey), id);
 	st->nr_dev++;
 	return insert(&st->devices, id, st->nr_dev);
@@ -492,6 +528,8 @@ int fwg_state_apply(struct fwg_state *st, const struct fwg_tx *tx)
 		return apply_genesis(st, tx);
 	msg_digest(tx, d);
 	err = insert(&st->msgs, d, st->height + 1);
+	if (!err && tx->type >= FWG_TX_POLICY && tx->type <= FWG_TX_MEMBER)
+		err = fwg_trust_apply(st, tx);
 	if (!err && tx->type == FWG_TX_UPDATE) {
 		err = insert(&st->updates, tx->s.update.u_id, 1);
 		pair_key(tx->s.update.u_id, tx->s.update.m_id, FWGATE_ID_LEN, d);
@@ -508,6 +546,83 @@ int fwg_state_apply(struct fwg_state *st, const struct fwg_tx *tx)
 		err = insert(&st->installed, d, be64toh(tx->s.ack.version) + (be64toh(tx->s.ack.version) != UINT64_MAX));
 	}
 	return err;
+}
+
+/* ------------------------------------------------------------------ for chain/trust.c */
+
+struct fwg_trust *fwg_state_trust(const struct fwg_state *st)
+{
+	return st->trust;
+}
+
+int fwg_state_member(const struct fwg_state *st, const uint8_t id[FWGATE_ID_LEN], unsigned int role)
+{
+	return member(st, id, role);
+}
+
+struct fwg_key *fwg_state_member_key(const struct fwg_state *st, unsigned int i)
+{
+	return i < FWG_MAX_MEMBERS ? st->member_key[i] : NULL;
+}
+
+unsigned int fwg_state_nr_members(const struct fwg_state *st)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; st->genesis && i < st->genesis->nr_members; i++)
+		n += !st->member_left[i];
+	return n;
+}
+
+int fwg_state_member_active(const struct fwg_state *st, unsigned int i)
+{
+	return st->genesis && i < st->genesis->nr_members && !st->member_left[i];
+}
+
+int fwg_state_member_join(struct fwg_state *st, const struct fwg_member *m)
+{
+	unsigned int i = st->genesis->nr_members;
+
+	if (i >= FWG_MAX_MEMBERS)
+		return -ENOSPC;
+	st->member_key[i] = fwg_pubkey_decode(m->key.alg, m->key.data, m->key.len);
+	if (!st->member_key[i])
+		return -EINVAL;
+	st->genesis->members[i] = *m;
+	st->genesis->nr_members++;
+	return 0;
+}
+
+void fwg_state_member_leave(struct fwg_state *st, unsigned int i)
+{
+	if (i < FWG_MAX_MEMBERS)
+		st->member_left[i] = 1;
+}
+
+uint64_t fwg_state_device_revoked(const struct fwg_state *st, const uint8_t o_id[FWGATE_ID_LEN])
+{
+	struct slot *s = lookup(&st->devices, o_id);
+
+	return s ? st->dev[s->val - 1].revoked : 0;
+}
+
+void fwg_state_device_revoke(struct fwg_state *st, const uint8_t o_id[FWGATE_ID_LEN])
+{
+	struct slot *s = lookup(&st->devices, o_id);
+
+	if (s)
+		st->dev[s->val - 1].revoked = st->height + 1;
+}
+
+int fwg_state_device_maker(const struct fwg_state *st, const uint8_t o_id[FWGATE_ID_LEN],
+			   uint8_t m_id[FWGATE_ID_LEN])
+{
+	struct slot *s = lookup(&st->devices, o_id);
+
+	if (!s)
+		return -ENOENT;
+	memcpy(m_id, st->dev[s->val - 1].m_id, FWGATE_ID_LEN);
+	return 0;
 }
 
 void fwg_state_add_id(struct fwg_state *st, const uint8_t id[FWGATE_ID_LEN], uint64_t height)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ledger.h"
+#include "trust.h"
 
 #define fail(err, ...) ({ (err)->kind = FWG_ERR_FORMAT; snprintf((err)->msg, sizeof((err)->msg), __VA_ARGS__); -1; })
 
@@ -15,8 +16,13 @@ static const struct {
 	const char *name;
 	const char *magic;
 	size_t stmt_len;
+	int multi;		/* statement, payload, signature set (fwg_tx_encode_multi) */
 } kinds[__FWG_TX_MAX] = {
 	[FWG_TX_GENESIS] = { "genesis", NULL, 0 },
+	[FWG_TX_POLICY] = { "policy", FWG_MAGIC_LINE, sizeof(struct fwg_line_stmt), 1 },
+	[FWG_TX_ROTATE] = { "rotate", FWGATE_MAGIC_ROTATE, sizeof(struct fwgate_rotate_stmt), 1 },
+	[FWG_TX_REVOKE] = { "revoke", FWGATE_MAGIC_REVOKE, sizeof(struct fwgate_revoke_stmt) },
+	[FWG_TX_MEMBER] = { "member", FWG_MAGIC_MEMBER, sizeof(struct fwg_member_stmt), 1 },
 	[FWG_TX_UPDATE] = { "update", FWGATE_MAGIC_UPDATE, sizeof(struct fwgate_update_stmt) },
 	[FWG_TX_APPROVE] = { "approve", FWGATE_MAGIC_APPROVE, sizeof(struct fwgate_verdict_stmt) },
 	[FWG_TX_REJECT] = { "reject", FWGATE_MAGIC_REJECT, sizeof(struct fwgate_verdict_stmt) },
@@ -30,6 +36,11 @@ static const struct {
 const char *fwg_tx_type_name(unsigned int type)
 {
 	return type && type < __FWG_TX_MAX ? kinds[type].name : "unknown";
+}
+
+int fwg_tx_multi(unsigned int type)
+{
+	return type < __FWG_TX_MAX && kinds[type].multi;
 }
 
 const char *fwg_nack_reason_name(unsigned int reason)
@@ -290,6 +301,11 @@ static int stmt_fields_ok(const struct fwg_tx *tx, struct fwg_err *err)
 			return fail(err, "blob.index: %u, not below count %u", be32toh(tx->s.blob.index), count);
 		return 0;
 	}
+	case FWG_TX_POLICY:
+	case FWG_TX_ROTATE:
+	case FWG_TX_REVOKE:
+	case FWG_TX_MEMBER:
+		return 0;	/* fwg_trust_tx_ok(), once the payload is read */
 	}
 	if (!name_ok(u->o_type))
 		return fail(err, "%s.o_type: not 1-31 printable bytes, NUL-padded", what);
@@ -299,6 +315,31 @@ static int stmt_fields_ok(const struct fwg_tx *tx, struct fwg_err *err)
 		return fail(err, "%s.version: zero", what);
 	if (!u->size)
 		return fail(err, "%s.size: zero; an image has at least one byte", what);
+	return 0;
+}
+
+/* The rest of a multi-signed transaction: be16 payload_len, payload, signature set. */
+static int multi_decode(struct rd *r, const uint8_t *buf, size_t len, struct fwg_tx *tx, struct fwg_err *err)
+{
+	const char *what = kinds[tx->type].name;
+	char field[32];
+	size_t off;
+
+	tx->payload_len = get16(r);
+	if (r->short_read)
+		return fail(err, "%s.payload_len: missing", what);
+	tx->payload = get(r, tx->payload_len);
+	if (!tx->payload)
+		return fail(err, "%s.payload: %zu bytes declared, beyond the transaction", what, tx->payload_len);
+	tx->sigs = malloc(sizeof(*tx->sigs));
+	if (!tx->sigs)
+		return fail(err, "%s: out of memory", what);
+	off = len - r->left;
+	snprintf(field, sizeof(field), "%s.sigs", what);
+	if (fwg_sigset_decode(buf, len, &off, tx->sigs, field, err))
+		return -1;
+	r->p = buf + off;
+	r->left = len - off;
 	return 0;
 }
 
@@ -338,6 +379,11 @@ int fwg_tx_decode(const uint8_t *buf, size_t len, struct fwg_tx *tx, struct fwg_
 		return fail(err, "%s.magic: not %s", kinds[tx->type].name, kinds[tx->type].magic);
 	if (stmt_fields_ok(tx, err))
 		return -1;
+	if (kinds[tx->type].multi) {
+		if (multi_decode(&r, buf, len, tx, err))
+			goto bad;
+		goto end;
+	}
 	tx->sig_len = get16(&r);
 	if (r.short_read || !tx->sig_len)
 		return fail(err, "%s.signature: missing (unsigned transaction)", kinds[tx->type].name);
@@ -379,8 +425,10 @@ int fwg_tx_decode(const uint8_t *buf, size_t len, struct fwg_tx *tx, struct fwg_
 			return fail(err, "blob.digest: not the SHA-256 of the chunk");
 	}
 end:
-	if (!r.left)
+	if (!r.left && (tx->type < FWG_TX_POLICY || tx->type > FWG_TX_MEMBER || !fwg_trust_tx_ok(tx, err)))
 		return 0;
+	if (!r.left)
+		goto bad;
 	fail(err, "%s: %zu trailing bytes", kinds[tx->type].name, r.left);
 bad:
 	fwg_tx_release(tx);
@@ -391,6 +439,8 @@ void fwg_tx_release(struct fwg_tx *tx)
 {
 	free(tx->genesis);
 	tx->genesis = NULL;
+	free(tx->sigs);
+	tx->sigs = NULL;
 }
 
 static int sig_cmp(const void *a, const void *b)
@@ -477,7 +527,7 @@ size_t fwg_tx_encode_signed(uint8_t type, const void *stmt, size_t stmt_len, con
 	unsigned int i;
 
 	/* A blob carries its chunk: fwg_blob_encode(). */
-	if (type <= FWG_TX_GENESIS || type >= __FWG_TX_MAX || type == FWG_TX_BLOB ||
+	if (type <= FWG_TX_GENESIS || type >= __FWG_TX_MAX || type == FWG_TX_BLOB || kinds[type].multi ||
 	    stmt_len != kinds[type].stmt_len || sig_len > FWGATE_MAX_SIG_LEN || nr_urls > FWG_MAX_URLS ||
 	    ((nr_urls || chunks_len) && type != FWG_TX_UPDATE))
 		return 0;
@@ -519,6 +569,28 @@ size_t fwg_sigset_encode(struct fwg_sigset *set, uint8_t *buf, size_t len)
 		put(&w, set->sig[i].sig, set->sig[i].len);
 	}
 	return w.off <= len ? w.off : 0;
+}
+
+size_t fwg_tx_encode_multi(uint8_t type, const void *stmt, size_t stmt_len, const uint8_t *payload,
+			   size_t payload_len, struct fwg_sigset *sigs, uint8_t *buf, size_t len)
+{
+	struct wr w = { buf, len, 0 };
+	size_t n;
+
+	if (!fwg_tx_multi(type) || stmt_len != kinds[type].stmt_len || payload_len > UINT16_MAX)
+		return 0;
+	put8(&w, FWG_TX_VERSION);
+	put8(&w, type);
+	put(&w, stmt, stmt_len);
+	put16(&w, payload_len);
+	put(&w, payload, payload_len);
+	if (w.off >= len)
+		return 0;
+	n = fwg_sigset_encode(sigs, buf + w.off, len - w.off);
+	if (!n)
+		return 0;
+	w.off += n;
+	return w.off <= FWG_TX_MAX ? w.off : 0;
 }
 
 size_t fwg_tx_sign(struct fwg_key *key, uint8_t type, const void *stmt, size_t stmt_len, const char *const *urls,

@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "nl.h"
+#include "policy.h"
 
 struct fwg_nl {
 	struct nl_sock *sk;
@@ -201,7 +202,8 @@ int fwg_nl_policy_set(struct fwg_nl *nl, const struct fwg_policy *p)
 	if (nla_put_string(msg, FWGATE_A_OTYPE, p->otype) ||
 	    nla_put(msg, FWGATE_A_DEVICE_ID, FWGATE_ID_LEN, p->device_id) ||
 	    nla_put_u32(msg, FWGATE_A_THRESHOLD, p->threshold) ||
-	    put_key(msg, FWGATE_A_MANUFACTURER, &p->manufacturer))
+	    put_key(msg, FWGATE_A_MANUFACTURER, &p->manufacturer) ||
+	    (p->epoch && nla_put_u64(msg, FWGATE_A_EPOCH, p->epoch)))
 		goto err;
 	for (i = 0; i < p->k; i++)
 		if (put_key(msg, FWGATE_A_CHECKER, &p->checkers[i]))
@@ -243,6 +245,14 @@ static int parse_policy(struct nlattr **tb, struct nlmsghdr *nlh, void *arg)
 	p->locked = tb[FWGATE_A_LOCKED] ? nla_get_u8(tb[FWGATE_A_LOCKED]) : 0;
 	if (get_key(tb[FWGATE_A_MANUFACTURER], &p->manufacturer))
 		return -EPROTO;
+	if (tb[FWGATE_A_EPOCH])
+		p->epoch = nla_get_u64(tb[FWGATE_A_EPOCH]);
+	if (tb[FWGATE_A_SEALED_EPOCH])
+		p->sealed_epoch = nla_get_u64(tb[FWGATE_A_SEALED_EPOCH]);
+	if (tb[FWGATE_A_DIGEST] && nla_len(tb[FWGATE_A_DIGEST]) == FWGATE_ID_LEN)
+		memcpy(p->digest, nla_data(tb[FWGATE_A_DIGEST]), FWGATE_ID_LEN);
+	if (tb[FWGATE_A_SEALED_DIGEST] && nla_len(tb[FWGATE_A_SEALED_DIGEST]) == FWGATE_ID_LEN)
+		memcpy(p->sealed_digest, nla_data(tb[FWGATE_A_SEALED_DIGEST]), FWGATE_ID_LEN);
 	/* The checkers: every FWGATE_A_CHECKER, in order. */
 	nlmsg_for_each_attr(pos, nlh, GENL_HDRLEN, rem) {
 		if (nla_type(pos) != FWGATE_A_CHECKER)
@@ -446,4 +456,32 @@ int fwg_nl_event(struct fwg_nl *nl, struct fwg_event *ev)
 	if (err < 0)
 		snprintf(nl->error, sizeof(nl->error), "%s", nl_geterror(err));
 	return err < 0 ? -EIO : 0;
+}
+
+int fwg_nl_policy_rotate(struct fwg_nl *nl, const struct fwgate_rotate_stmt *stmt, const uint8_t *enc, size_t len,
+			 const struct fwg_sigset *sigs)
+{
+	/* Up to FWG_SIGSET_MAX signatures of 384 bytes and a 10 KiB encoding: more than nlmsg_alloc()'s page. */
+	struct nl_msg *msg = nlmsg_alloc_size(4096 + len + sigs->count * (FWGATE_ID_LEN + FWGATE_MAX_SIG_LEN + 16));
+	struct nlattr *nest;
+	unsigned int i;
+
+	if (!msg)
+		return -ENOMEM;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0, 0, FWGATE_CMD_POLICY_ROTATE,
+			 FWGATE_FAMILY_VERSION) ||
+	    nla_put(msg, FWGATE_A_ROTATE_STATEMENT, sizeof(*stmt), stmt) ||
+	    nla_put(msg, FWGATE_A_POLICY_ENCODING, len, enc))
+		goto err;
+	for (i = 0; i < sigs->count; i++) {
+		nest = nla_nest_start(msg, FWGATE_A_SIGNER);
+		if (!nest || nla_put(msg, FWGATE_A_SIGNER_KEY_ID, FWGATE_ID_LEN, sigs->sig[i].key_id) ||
+		    nla_put(msg, FWGATE_A_SIGNER_SIGNATURE, sigs->sig[i].len, sigs->sig[i].sig))
+			goto err;
+		nla_nest_end(msg, nest);
+	}
+	return transact(nl, msg, NULL, NULL);
+err:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
 }

@@ -21,7 +21,14 @@ struct fwg_policy {
 	int locked;
 	struct fwg_pubkey manufacturer;
 	struct fwg_pubkey checkers[FWGATE_MAX_CHECKERS];
+	/* Not in a policy file. policy-set sends a non-zero epoch; policy-get fills all four. */
+	uint64_t epoch;				/* 1 at enrolment, one more at each rotation */
+	uint8_t digest[FWGATE_ID_LEN];		/* SHA-256 of the policy's encoding (lib/policy.h) */
+	uint64_t sealed_epoch;			/* the state store's anchor; 0 when it holds none */
+	uint8_t sealed_digest[FWGATE_ID_LEN];
 };
+
+struct fwg_sigset;
 
 struct fwg_verdict {
 	uint32_t kind;			/* enum fwgate_verdict_kind */
@@ -72,6 +79,12 @@ int fwg_nl_fd(const struct fwg_nl *nl);
 int fwg_nl_policy_set(struct fwg_nl *nl, const struct fwg_policy *p);
 int fwg_nl_policy_get(struct fwg_nl *nl, struct fwg_policy *p);
 int fwg_nl_policy_lock(struct fwg_nl *nl);
+/*
+ * policy-rotate: the statement, the next policy's encoding and the signatures over the statement; the kernel
+ * checks the rotation rule and re-seals (Documentation/netlink/specs/fwgate.yaml).
+ */
+int fwg_nl_policy_rotate(struct fwg_nl *nl, const struct fwgate_rotate_stmt *stmt, const uint8_t *enc, size_t len,
+			 const struct fwg_sigset *sigs);
 int fwg_nl_bundle_submit(struct fwg_nl *nl, const struct fwgate_update_stmt *stmt,
 			 const uint8_t *sig, uint32_t sig_len, const struct fwg_verdict *v,
 			 unsigned int nv, struct fwg_update_info *out);

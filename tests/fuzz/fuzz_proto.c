@@ -2,11 +2,13 @@
 /*
  * libFuzzer target: the monitor's check of what fwgated's unprivileged worker sends it (agent/proto.c). A
  * message it accepts must be safe to use as its type's struct: every length within its buffer (bundles'
- * signatures, an install's hash list).
+ * signatures, an install's hash list). A rotation's transaction is then decoded as the monitor decodes it
+ * for the kernel (agent/anchor.c).
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger.h"
 #include "proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -27,6 +29,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < bg->chunks_len; i++)
 			sink ^= bg->chunks[i];
 		(void)sink;
+		return 0;
+	}
+	if (type == FWG_MSG_ROTATE) {
+		const struct fwg_msg_rotate *r = (const void *)buf;
+		struct fwg_err e;
+		struct fwg_tx tx;
+
+		if (!fwg_tx_decode(r->tx, r->len, &tx, &e))
+			fwg_tx_release(&tx);
 		return 0;
 	}
 	if (type != FWG_MSG_BUNDLE)

@@ -21,6 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (tx.type == FWG_TX_GENESIS) {
 		n = fwg_genesis_encode(tx.genesis, out, sizeof(out));
+	} else if (fwg_tx_multi(tx.type)) {
+		n = fwg_tx_encode_multi(tx.type, tx.msg, tx.msg_len, tx.payload, tx.payload_len, tx.sigs, out,
+					sizeof(out));
 	} else if (tx.type == FWG_TX_BLOB) {
 		n = fwg_blob_encode(&tx.s.blob, tx.sig, tx.sig_len, tx.chunk, out, sizeof(out));
 	} else {
