@@ -446,6 +446,8 @@ static int install_end(struct install **sp, bool commit)
 		}
 	} else {
 		reason = s->reason ?: "install aborted";
+		if (s->err == -ECANCELED)
+			why = s->err;
 	}
 
 	mutex_lock(&fwgate_mutex);
