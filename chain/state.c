@@ -50,6 +50,7 @@ struct fwg_state {
 	struct table devices;	/* O_id -> index in dev */
 	struct device *dev;
 	size_t nr_dev, dev_cap;
+	struct fwg_controls *controls;	/* per update: its manufacturer, type, withdrawal and pause */
 	struct table blobs;	/* U_id -> index in blob */
 	struct table chunks;	/* SHA-256(U_id || be32 index) -> height * FWG_BLOCK_MAX_TX + index in block */
 	struct blob *blob;
@@ -127,6 +128,7 @@ void fwg_state_free(struct fwg_state *st)
 	for (i = 0; i < st->nr_dev; i++)
 		fwg_key_free(st->dev[i].key);
 	free(st->dev);
+	fwg_controls_free(st->controls);
 	free(st->blob);
 	free(st->blobs.s);
 	free(st->chunks.s);
@@ -338,6 +340,8 @@ static int check_signed(struct fwg_state *st, const struct fwg_tx *tx, int check
 		if (check_blob(st, &tx->s.blob, err))
 			return -1;
 		break;
+	case FWG_TX_CONTROL:
+		return fwg_controls_check(st->controls, st, tx, check_sig, err);
 	}
 	key = signer_key(st, tx);
 	if (check_sig && (!key || fwg_verify_pkey(key, tx->msg, tx->msg_len, tx->sig, tx->sig_len)))
@@ -471,12 +475,33 @@ int fwg_state_apply(struct fwg_state *st, const struct fwg_tx *tx)
 		pair_key(tx->s.update.u_id, tx->s.update.m_id, FWGATE_ID_LEN, d);
 		if (!err)
 			err = insert(&st->published, d, be64toh(tx->s.update.size) + 1);
+		if (!err)
+			err = fwg_controls_note_update(&st->controls, &tx->s.update);
 	}
+	if (!err && tx->type == FWG_TX_CONTROL)
+		err = fwg_controls_apply(st->controls, tx);
 	if (!err && tx->type == FWG_TX_BLOB)
 		err = apply_blob(st, tx);
 	if (!err && tx->type == FWG_TX_DEVCERT)
 		err = apply_devcert(st, tx);
 	return err;
+}
+
+int fwg_state_control(const struct fwg_state *st, const uint8_t u_id[FWGATE_ID_LEN], struct fwg_control_info *out)
+{
+	return fwg_controls_get(st->controls, u_id, out);
+}
+
+struct fwg_key *fwg_state_member_key(const struct fwg_state *st, const uint8_t *id, unsigned int role)
+{
+	int m = member(st, id, role);
+
+	return m < 0 ? NULL : st->member_key[m];
+}
+
+const struct fwg_type_policy *fwg_state_type(const struct fwg_state *st, const char *o_type)
+{
+	return type_policy(st, o_type);
 }
 
 void fwg_state_add_id(struct fwg_state *st, const uint8_t id[FWGATE_ID_LEN], uint64_t height)

@@ -24,6 +24,8 @@ static const struct {
 	[FWG_TX_NACK] = { "nack", FWGATE_MAGIC_NACK, sizeof(struct fwgate_nack_stmt) },
 	[FWG_TX_DEVCERT] = { "devcert", FWGATE_MAGIC_DEVCERT, sizeof(struct fwgate_devcert_stmt) },
 	[FWG_TX_BLOB] = { "blob", FWG_MAGIC_BLOB, sizeof(struct fwg_blob_stmt) },
+	/* Three magics: fwg_control_decode() checks it. */
+	[FWG_TX_CONTROL] = { "control", NULL, sizeof(struct fwgate_control_stmt) },
 };
 
 const char *fwg_tx_type_name(unsigned int type)
@@ -39,6 +41,9 @@ const char *fwg_nack_reason_name(unsigned int reason)
 		[FWGATE_NACK_BAD_SIGNATURE] = "bad-signature",
 		[FWGATE_NACK_REFUSED] = "refused",
 		[FWGATE_NACK_ROLLBACK] = "rollback",
+		[FWGATE_NACK_HEALTH] = "health",
+		[FWGATE_NACK_BOOT] = "boot",
+		[FWGATE_NACK_WITHDRAWN] = "withdrawn",
 	};
 
 	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "unknown";
@@ -261,7 +266,7 @@ static int stmt_fields_ok(const struct fwg_tx *tx, struct fwg_err *err)
 	case FWG_TX_NACK:
 		if (memcmp(&tx->s.nack.reserved, zero, 4))
 			return fail(err, "nack.reserved: not zero");
-		if (be32toh(tx->s.nack.reason) > FWGATE_NACK_ROLLBACK)
+		if (be32toh(tx->s.nack.reason) > FWGATE_NACK_WITHDRAWN)
 			return fail(err, "nack.reason: %u is not a known reason", be32toh(tx->s.nack.reason));
 		return 0;
 	case FWG_TX_DEVCERT:
@@ -327,6 +332,15 @@ int fwg_tx_decode(const uint8_t *buf, size_t len, struct fwg_tx *tx, struct fwg_
 		return fail(err, "%s: statement truncated (%zu bytes expected)", kinds[tx->type].name, stmt_len);
 	tx->msg_len = stmt_len;
 	memcpy(&tx->s, tx->msg, stmt_len);
+	if (tx->type == FWG_TX_CONTROL) {
+		size_t off = len - r.left;
+
+		if (fwg_control_decode(buf, len, &off, tx, err))
+			return -1;
+		r.p = buf + off;
+		r.left = len - off;
+		goto end;
+	}
 	if (memcmp(tx->msg, kinds[tx->type].magic, FWGATE_MAGIC_LEN))
 		return fail(err, "%s.magic: not %s", kinds[tx->type].name, kinds[tx->type].magic);
 	if (stmt_fields_ok(tx, err))
@@ -470,7 +484,7 @@ size_t fwg_tx_encode_signed(uint8_t type, const void *stmt, size_t stmt_len, con
 	unsigned int i;
 
 	/* A blob carries its chunk: fwg_blob_encode(). */
-	if (type <= FWG_TX_GENESIS || type >= __FWG_TX_MAX || type == FWG_TX_BLOB ||
+	if (type <= FWG_TX_GENESIS || type >= __FWG_TX_MAX || type == FWG_TX_BLOB || type == FWG_TX_CONTROL ||
 	    stmt_len != kinds[type].stmt_len || sig_len > FWGATE_MAX_SIG_LEN || nr_urls > FWG_MAX_URLS ||
 	    ((nr_urls || chunks_len) && type != FWG_TX_UPDATE))
 		return 0;
