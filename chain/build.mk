@@ -21,8 +21,11 @@ $(CHAIN_LIB): $(CHAIN_OBJ)
 
 # The CLI's rule is in the Makefile; it also needs the ledger, libcurl for --node, and `fwgate audit`.
 CHAIN_AUDIT	:= $(BUILD)/chain/audit.o
-$(BUILD)/bin/fwgate: $(CHAIN_LIB) $(CHAIN_CLIENT) $(CHAIN_AUDIT) chain/ledger.h chain/client.h chain/audit.h
-$(BUILD)/bin/fwgate: ULIBS := $(CHAIN_AUDIT) $(CHAIN_CLIENT) $(CHAIN_LIB) $(ULIBS) -lcurl -ljson-c
+CHAIN_CONTROL_CMD := $(BUILD)/chain/control_cmd.o
+$(BUILD)/bin/fwgate: $(CHAIN_LIB) $(CHAIN_CLIENT) $(CHAIN_AUDIT) $(CHAIN_CONTROL_CMD) chain/ledger.h chain/client.h \
+	chain/audit.h chain/control_cmd.h
+$(BUILD)/bin/fwgate: ULIBS := $(CHAIN_AUDIT) $(CHAIN_CONTROL_CMD) $(CHAIN_CLIENT) $(CHAIN_LIB) $(ULIBS) -lcurl \
+	-ljson-c
 
 $(BUILD)/bin/fwgate-node: $(BUILD)/chain/node.o $(BUILD)/chain/cache.o $(BUILD)/chain/etcd.o $(CHAIN_CLIENT) $(CHAIN_LIB) $(LIBFWG)
 	@echo "  LD      $@"

@@ -18,6 +18,7 @@
 
 #include "audit.h"
 #include "client.h"
+#include "control_cmd.h"
 #include "exit.h"
 #include "cmd.h"
 #include "files.h"
@@ -963,6 +964,21 @@ static int cmd_unseal(int argc, char **argv)
 	return err;
 }
 
+/* `fwgate rollout COMMAND`: one table, each command in the file of its feature. */
+static const struct fwg_cmd rollout_commands[] = {
+	{ "pause", fwg_rollout_pause_cmd, "pause an update's rollout: devices do not begin it (manufacturer)",
+	  FWG_CONTROL_ARGS },
+	{ "resume", fwg_rollout_resume_cmd, "resume a paused rollout (manufacturer)", FWG_CONTROL_ARGS },
+	{ "withdraw", fwg_rollout_withdraw_cmd,
+	  "withdraw an update for good (manufacturer, or the threshold of its type's checkers)", FWG_CONTROL_ARGS },
+};
+
+static int cmd_rollout(int argc, char **argv)
+{
+	return fwg_cmd_main("fwgate rollout", rollout_commands,
+			    sizeof(rollout_commands) / sizeof(rollout_commands[0]), argc, argv, NULL);
+}
+
 static const struct fwg_cmd commands[] = {
 	{ "keygen", cmd_keygen, "generate a key pair NAME.key (0600) and NAME.pub", "[--alg rsa3072|p256] NAME" },
 	{ "provision", cmd_provision, "write a device's trust-policy file",
@@ -993,6 +1009,7 @@ static const struct fwg_cmd commands[] = {
 	{ "seal", cmd_seal, "encrypt an image once, its key wrapped for each recipient's P-256 key",
 	  "--image IMG --recipient D.pub... --out SEALED" },
 	{ "unseal", cmd_unseal, "decrypt a sealed image with a recipient's key", "--key D.key --image SEALED --out IMG" },
+	{ "rollout", cmd_rollout, "pause, resume or withdraw an update's rollout", "COMMAND [OPTION]..." },
 };
 
 int main(int argc, char **argv)
