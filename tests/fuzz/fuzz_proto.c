@@ -2,7 +2,7 @@
 /*
  * libFuzzer target: the monitor's check of what fwgated's unprivileged worker sends it (agent/proto.c). A
  * message it accepts must be safe to use as its type's struct: every length within its buffer (bundles'
- * signatures, an install's hash list).
+ * signatures, an install's hash list, a control statement's signatures).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +26,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* What install_begin() hands to the kernel: the hash list it points at. */
 		for (i = 0; i < bg->chunks_len; i++)
 			sink ^= bg->chunks[i];
+		(void)sink;
+		return 0;
+	}
+	if (type == FWG_MSG_CONTROL) {
+		const struct fwg_msg_control *c = (const void *)buf;
+
+		/* What control() hands to netlink: every signature byte of the first n. */
+		for (i = 0; i < c->n; i++)
+			for (uint32_t j = 0; j < c->sig[i].sig_len; j++)
+				sink ^= c->sig[i].sig[j];
 		(void)sink;
 		return 0;
 	}
