@@ -150,7 +150,7 @@ int fwgate_control_submit(const struct fwgate_control_stmt *s,
 	if (kind == FWGATE_CONTROL_WITHDRAW && !(signers & SIGNER_MANUFACTURER) &&
 	    hweight32(signers) < p->threshold) {
 		fwgate_refuse(req, fwgate_req_attr(req, FWGATE_A_CONTROL_SIG),
-			      "a withdrawal needs the manufacturer's signature or the threshold of checkers'");
+			      "a withdrawal needs the manufacturer's or the threshold of checkers' signatures");
 		return -EACCES;
 	}
 
@@ -167,7 +167,7 @@ int fwgate_control_submit(const struct fwgate_control_stmt *s,
 	if (!c)
 		c = control_add(s->u_id);
 	if (!c) {
-		fwgate_refuse(req, NULL, "control table is full of withdrawals and tracked updates");
+		fwgate_refuse(req, NULL, "control table is full: withdrawals and tracked updates");
 		return -ENOSPC;
 	}
 

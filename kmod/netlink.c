@@ -359,7 +359,8 @@ static int control_sigs_from_nl(struct genl_info *info, struct fwgate_control_si
 		if (nla_type(pos) != FWGATE_A_CONTROL_SIG)
 			continue;
 		if (*n == FWGATE_MAX_CHECKERS + 1) {
-			fwgate_refuse(req, pos, "more than FWGATE_MAX_CHECKERS + 1 control signatures");
+			fwgate_refuse(req, pos,
+				      "more than FWGATE_MAX_CHECKERS + 1 control signatures");
 			return -EINVAL;
 		}
 		err = nla_parse_nested(tb, FWGATE_A_CONTROL_SIG_MAX, pos,
