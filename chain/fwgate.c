@@ -1009,7 +1009,9 @@ static const struct fwg_cmd commands[] = {
 	{ "seal", cmd_seal, "encrypt an image once, its key wrapped for each recipient's P-256 key",
 	  "--image IMG --recipient D.pub... --out SEALED" },
 	{ "unseal", cmd_unseal, "decrypt a sealed image with a recipient's key", "--key D.key --image SEALED --out IMG" },
-	{ "rollout", cmd_rollout, "pause, resume or withdraw an update's rollout", "COMMAND [OPTION]..." },
+	/* lib/cmd.c sees --help after any command word: the synopsis names what each subcommand takes. */
+	{ "rollout", cmd_rollout, "pause, resume or withdraw an update's rollout (fwgate rollout help)",
+	  "pause|resume|withdraw " FWG_CONTROL_ARGS },
 };
 
 int main(int argc, char **argv)
