@@ -451,6 +451,11 @@ static int install_end(struct install **sp, bool commit)
 	}
 
 	mutex_lock(&fwgate_mutex);
+	/* A withdrawal sets cancelled under the mutex: this is the last word on it. */
+	if (!reason && READ_ONCE(s->cancelled)) {
+		reason = "update was withdrawn during the install";
+		why = -ECANCELED;
+	}
 	if (!reason) {
 		u = fwgate_update_find(s->u_id);
 		if (!u || u->state != FWGATE_UPDATE_APPROVED)
