@@ -69,7 +69,7 @@ EXTRA_BINS += $(BUILD)/tests/fetch_test $(BUILD)/fuzz/fuzz_seal_stream $(BUILD)/
 FWGATED_OBJ := $(BUILD)/agent/fwgated.o $(BUILD)/agent/bpfload.o $(BUILD)/agent/proto.o $(BUILD)/agent/anchor.o \
 	       $(AGENT_OBJ)
 WORKER_OBJ  := $(BUILD)/agent/fwgated-worker.o $(BUILD)/agent/worker.o $(BUILD)/agent/sync.o \
-	       $(BUILD)/agent/store.o $(BUILD)/agent/follow.o $(FETCH_OBJ) $(BUILD)/agent/conf.o
+	       $(BUILD)/agent/control.o $(BUILD)/agent/store.o $(BUILD)/agent/follow.o $(FETCH_OBJ) $(BUILD)/agent/conf.o
 # AGENT_STATIC=1 (the default) links them as static PIEs: a process then maps only the library pages it uses,
 # and none of the dynamic loader's; about 1.6 MiB less per process (Documentation/fwgate/fwgated.rst, "Memory").
 # Static glibc resolves users and hosts with the "files" and "dns" sources only. AGENT_STATIC=0: shared libraries.
@@ -93,9 +93,9 @@ AGENT_BPF_LIB := $(BUILD)/bpf/libfwgbpf.a
 
 $(BUILD)/agent/fwgated.o $(BUILD)/agent/bpfload.o $(BUILD)/agent/proto.o $(BUILD)/agent/fwgated-worker.o \
 $(BUILD)/agent/worker.o $(BUILD)/agent/sync.o $(BUILD)/agent/store.o $(BUILD)/agent/anchor.o \
-$(BUILD)/agent/follow.o: UCFLAGS += -Ichain $(BPF_CFLAGS)
+$(BUILD)/agent/follow.o $(BUILD)/agent/control.o: UCFLAGS += -Ichain $(BPF_CFLAGS)
 $(BUILD)/agent/fwgated.o $(BUILD)/agent/worker.o $(BUILD)/agent/sync.o $(BUILD)/agent/anchor.o \
-$(BUILD)/agent/follow.o: $(wildcard chain/*.h)
+$(BUILD)/agent/follow.o $(BUILD)/agent/control.o: $(wildcard chain/*.h)
 $(BUILD)/agent/fwgated.o $(BUILD)/agent/bpfload.o: $(AGENT_BPF_LIB)
 
 $(BUILD)/bin/fwgated: $(FWGATED_OBJ) $(BUILD)/chain/libledger.a $(LIBFWG_MBED) $(AGENT_BPF_LIB)
@@ -129,7 +129,7 @@ EXTRA_BINS += $(BUILD)/tests/crypto_tool_mbedtls $(BUILD)/tests/crypto_backends_
 EXTRA_BINS += $(BUILD)/bin/fwgated $(BUILD)/bin/fwgated-worker
 
 # tests/agent/bench: fwgated's sync code on the host, and chain/etcd.c to load its chain into etcd.
-SYNC_BENCH_OBJ := $(BUILD)/agent/sync.o $(BUILD)/agent/store.o $(BUILD)/chain/client.o $(BUILD)/chain/etcd.o
+SYNC_BENCH_OBJ := $(BUILD)/agent/sync.o $(BUILD)/agent/control.o $(BUILD)/agent/store.o $(BUILD)/chain/client.o $(BUILD)/chain/etcd.o
 
 $(BUILD)/tests/sync_bench: tests/agent/sync_bench.c $(SYNC_BENCH_OBJ) $(BUILD)/chain/libledger.a $(LIBFWG)
 	@echo "  CC      $@"
@@ -150,7 +150,8 @@ EXTRA_BINS += $(BUILD)/tests/sync_bench $(BUILD)/tests/sync_bench_mbedtls
 
 # libFuzzer targets for what the agent reads: the node's block stream and head (sync), its own store files.
 AGENT_FUZZERS := $(BUILD)/fuzz/fuzz_sync $(BUILD)/fuzz/fuzz_store $(BUILD)/fuzz/fuzz_proto
-AGENT_FUZZ_SRC := agent/sync.c agent/store.c agent/proto.c chain/client.c chain/tx.c chain/block.c chain/state.c chain/trust.c \
+AGENT_FUZZ_SRC := agent/sync.c agent/control.c agent/store.c agent/proto.c chain/client.c chain/tx.c chain/block.c \
+		  chain/state.c chain/trust.c chain/control.c \
 		  lib/http.c
 
 $(AGENT_FUZZERS): $(BUILD)/fuzz/%: tests/fuzz/%.c $(AGENT_FUZZ_SRC) agent/sync.h agent/store.h chain/ledger.h \
@@ -171,13 +172,13 @@ EXTRA_BINS += $(BUILD)/fuzz/fuzz_key_mbedtls
 fuzzers: $(AGENT_FUZZERS)
 EXTRA_BINS += $(AGENT_FUZZERS)
 
-$(BUILD)/tests/sync_test: tests/agent/sync_test.c agent/sync.c agent/store.c agent/sync.h agent/store.h \
+$(BUILD)/tests/sync_test: tests/agent/sync_test.c agent/sync.c agent/control.c agent/store.c agent/sync.h agent/store.h \
 			  $(BUILD)/chain/client.o $(BUILD)/chain/libledger.a $(LIBFWG) $(KSELFTEST)
 	@echo "  CC      $@"
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UCFLAGS) -Wno-unused-parameter -Wno-unused-result -Wno-sign-compare -I$(BUILD)/kselftest -Iagent -Ichain \
 		-o $@ $< \
-		agent/sync.c agent/store.c $(BUILD)/chain/client.o $(BUILD)/chain/libledger.a $(ULIBS)
+		agent/sync.c agent/control.c agent/store.c $(BUILD)/chain/client.o $(BUILD)/chain/libledger.a $(ULIBS)
 
 EXTRA_BINS += $(BUILD)/tests/sync_test
 

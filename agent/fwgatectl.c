@@ -49,9 +49,9 @@ static int nl_fail(struct fwg_nl *nl, const char *what, int err)
 
 static const char *update_state(uint32_t s)
 {
-	static const char *const names[] = { "?", "pending", "approved", "rejected" };
+	static const char *const names[] = { "?", "pending", "approved", "rejected", "withdrawn" };
 
-	return s < 4 ? names[s] : "?";
+	return s < 5 ? names[s] : "?";
 }
 
 static const char *target_state(uint32_t s)

@@ -662,6 +662,17 @@ static void bundle(const struct fwg_msg_bundle *b)
 	reply(FWG_MSG_BUNDLE_DONE, b->stmt.u_id, err, u.state, err ? msg : NULL);
 }
 
+static void control(const struct fwg_msg_control *c)
+{
+	struct fwg_update_info u = {};
+	char msg[300];
+	int err;
+
+	err = fwg_nl_update_control(m.nl, &c->stmt, c->sig, c->n, &u);
+	snprintf(msg, sizeof(msg), "%s (%s)", err ? fwg_nl_error(m.nl) : "", err ? strerror(-err) : "");
+	reply(FWG_MSG_CONTROL_DONE, c->stmt.u_id, err, u.state, err ? msg : NULL);
+}
+
 /* The slot of the update's group that is not running: the bootloader's, else the one written least recently. */
 static int pick_slot(const char *group, char *slot, char *other)
 {
@@ -872,6 +883,9 @@ static void from_worker(void)
 		break;
 	case FWG_MSG_ROTATE:
 		rotate((const void *)buf);
+		break;
+	case FWG_MSG_CONTROL:
+		control((const void *)buf);
 		break;
 	default:
 		log_warnx("worker: a malformed message of %zd bytes; ignored", n);

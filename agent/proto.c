@@ -22,6 +22,7 @@ int fwg_msg_check(const void *buf, size_t len)
 	const struct fwg_msg_sign *s = buf;
 	const struct fwg_msg_end *e = buf;
 	const struct fwg_msg_rotate *r = buf;
+	const struct fwg_msg_control *c = buf;
 	uint32_t type, i;
 
 	if (len < sizeof(type))
@@ -44,9 +45,9 @@ int fwg_msg_check(const void *buf, size_t len)
 	case FWG_MSG_DATA:
 		return len > sizeof(type) && len <= sizeof(type) + FWG_MSG_DATA_MAX ? (int)type : -1;
 	case FWG_MSG_END:
-		return len == sizeof(*e) && e->abort <= 1 && e->reason <= FWGATE_NACK_ROLLBACK ? (int)type : -1;
+		return len == sizeof(*e) && e->abort <= 1 && e->reason <= FWGATE_NACK_WITHDRAWN ? (int)type : -1;
 	case FWG_MSG_SIGN:
-		if (len != sizeof(*s) || s->nack > 1 || (s->nack && (!s->reason || s->reason > FWGATE_NACK_ROLLBACK)) ||
+		if (len != sizeof(*s) || s->nack > 1 || (s->nack && (!s->reason || s->reason > FWGATE_NACK_WITHDRAWN)) ||
 		    !terminated(s->target, sizeof(s->target)))
 			return -1;
 		return type;
@@ -57,6 +58,13 @@ int fwg_msg_check(const void *buf, size_t len)
 	case FWG_MSG_ROTATE:
 		return len >= offsetof(struct fwg_msg_rotate, tx) && r->len <= sizeof(r->tx) &&
 		       len == offsetof(struct fwg_msg_rotate, tx) + r->len ? (int)type : -1;
+	case FWG_MSG_CONTROL:
+		if (len != sizeof(*c) || !c->n || c->n > FWGATE_MAX_CHECKERS + 1)
+			return -1;
+		for (i = 0; i < c->n; i++)
+			if (!c->sig[i].sig_len || c->sig[i].sig_len > FWGATE_MAX_SIG_LEN)
+				return -1;
+		return type;
 	}
 	return -1;
 }

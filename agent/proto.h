@@ -42,6 +42,8 @@ enum fwg_msg_type {
 	FWG_MSG_UNWRAP_DONE,	/* struct fwg_msg_unwrapped: the image's content key, or an error */
 	FWG_MSG_SIGN_FAILED,	/* struct fwg_msg_sign, as asked: not signed or not queued (ask again) */
 	FWG_MSG_ROTATE_DONE,	/* struct fwg_msg_rotated: the policy then in force, or the kernel's refusal */
+	FWG_MSG_CONTROL,	/* worker -> monitor, struct fwg_msg_control: hand a control statement to the kernel */
+	FWG_MSG_CONTROL_DONE,	/* monitor -> worker, struct fwg_msg_result: state is the update's, 0 if untracked */
 };
 
 /*
@@ -90,6 +92,14 @@ struct fwg_msg_bundle {
 	uint8_t sig[FWGATE_MAX_SIG_LEN];
 	uint32_t nv;
 	struct fwg_verdict v[FWGATE_MAX_CHECKERS];
+};
+
+/* A withdrawal, pause or resume and its signatures, as the chain holds them (agent/control.c). */
+struct fwg_msg_control {
+	uint32_t type;
+	struct fwgate_control_stmt stmt;
+	uint32_t n;
+	struct fwg_control_sig sig[FWGATE_MAX_CHECKERS + 1];
 };
 
 struct fwg_msg_begin {

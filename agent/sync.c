@@ -13,6 +13,7 @@
 #include "keys.h"
 #include "log.h"
 #include "policy.h"
+#include "control.h"
 #include "sync.h"
 
 /* Blocks are committed to the store at least this often while a long sync runs. */
@@ -135,6 +136,8 @@ static int update_for_us(const struct fwg_sync *s, const struct fwgate_update_st
  * this device or its manufacturer, whose signer the node checked against its certificate.
  */
 static const struct fwg_pubkey none;
+/* A control transaction: a signature set, checked by fwg_ctl_verify(). */
+static const struct fwg_pubkey control_signers;
 
 static const struct fwg_pubkey *relevant(const struct fwg_sync *s, const uint8_t *raw, size_t len)
 {
@@ -178,6 +181,8 @@ static const struct fwg_pubkey *relevant(const struct fwg_sync *s, const uint8_t
 	case FWG_TX_ROTATE:
 		/* Checked by the nodes, and again by fwgate.ko before it takes effect. */
 		return &none;
+	case FWG_TX_CONTROL:
+		return fwg_ctl_relevant(&s->policy, raw - 2, len + 2) ? &control_signers : NULL;
 	}
 	return NULL;
 }
@@ -191,7 +196,10 @@ static int check(struct fwg_sync *s, const struct fwg_block *b, uint32_t i, cons
 
 	if (fwg_tx_decode(b->tx[i], b->tx_len[i], &s->tx, &e))
 		return fail(s, FWG_SYNC_INVALID, "block %" PRIu64 " tx %u: %s", h, i, e.msg);
-	bad = key != &none && fwg_verify(key, s->tx.msg, s->tx.msg_len, s->tx.sig, s->tx.sig_len);
+	if (key == &control_signers)
+		bad = fwg_ctl_verify(&s->policy, &s->tx);
+	else
+		bad = key != &none && fwg_verify(key, s->tx.msg, s->tx.msg_len, s->tx.sig, s->tx.sig_len);
 	fwg_tx_release(&s->tx);
 	if (bad)
 		return fail(s, FWG_SYNC_INVALID, "block %" PRIu64 " tx %u: %s signature does not verify with the "

@@ -28,6 +28,7 @@
 #include "keys.h"
 #include "log.h"
 #include "proto.h"
+#include "control.h"
 #include "sync.h"
 #include "worker.h"
 
@@ -361,6 +362,9 @@ static int on_tx(const struct fwg_tx *tx, const uint8_t *raw, size_t len, const 
 		break;
 	case FWG_TX_ROTATE:
 		fwg_follow_add(raw, len, height);
+		break;
+	case FWG_TX_CONTROL:
+		fwg_ctl_add(tx);
 		break;
 	}
 	return 0;
@@ -740,6 +744,33 @@ static int trusted(const uint8_t *checker)
 	return 0;
 }
 
+static int hand_control(const struct fwg_msg_control *m, void *arg)
+{
+	struct fwg_msg_result r;
+
+	(void)arg;
+	if (send_msg(m, sizeof(*m)))
+		return -EPIPE;
+	wait_msg(FWG_MSG_CONTROL_DONE, &r, sizeof(r));
+	return r.err;
+}
+
+/* Controls to the kernel; a nack, once, of each withdrawn update that no target of ours holds. */
+static void controls(void)
+{
+	unsigned int i;
+	struct upd *u;
+
+	fwg_ctl_feed(hand_control, NULL);
+	if (!w.synced_once)
+		return;
+	for (i = 0; i < w.nr_upd; i++) {
+		u = w.upd[i];
+		if (fwg_ctl_withdrawn(u->stmt.u_id) && !u->installed && !u->acked)
+			nack(u, FWGATE_NACK_WITHDRAWN);
+	}
+}
+
 static int approved(const struct upd *u)
 {
 	unsigned int i, a = 0, r = 0;
@@ -837,6 +868,7 @@ static void act(void)
 	}
 	free(b);
 	reconcile_acks();
+	controls();
 	for (i = 0; i < w.nr_upd; i++) {
 		const char *group = w.upd[i]->stmt.target;
 
@@ -854,7 +886,8 @@ static void act(void)
 				continue;
 			if (u->installed && be64toh(u->stmt.version) > have)
 				have = be64toh(u->stmt.version);
-			if (u->kernel == 1 && !u->installed && !gave_up(u) &&
+			if (u->kernel == 1 && !u->installed && !gave_up(u) && !fwg_ctl_withdrawn(u->stmt.u_id) &&
+			    !fwg_ctl_paused(u->stmt.u_id) &&
 			    (!best || be64toh(u->stmt.version) > be64toh(best->stmt.version)))
 				best = u;
 		}

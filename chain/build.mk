@@ -2,7 +2,7 @@
 # The ledger (Documentation/fwgate/ledger.rst): its codec and state as a library, fwgate-node, the fwgate CLI's
 # extra libraries, unit tests, and libFuzzer targets for every decoder.
 
-CHAIN_SRC	:= chain/tx.c chain/block.c chain/state.c chain/seal.c chain/trust.c
+CHAIN_SRC	:= chain/tx.c chain/block.c chain/state.c chain/seal.c chain/trust.c chain/control.c
 CHAIN_CLIENT	:= $(BUILD)/chain/client.o
 CHAIN_OBJ	:= $(patsubst chain/%.c,$(BUILD)/chain/%.o,$(CHAIN_SRC))
 CHAIN_LIB	:= $(BUILD)/chain/libledger.a
@@ -20,9 +20,9 @@ $(CHAIN_LIB): $(CHAIN_OBJ)
 	$(Q)$(AR) rcs $@ $^
 
 # The CLI's rule is in the Makefile; it also needs the ledger, libcurl for --node, and `fwgate audit`.
-CHAIN_AUDIT	:= $(BUILD)/chain/audit.o $(BUILD)/chain/trust_audit.o $(BUILD)/chain/trust_cmd.o
+CHAIN_AUDIT	:= $(BUILD)/chain/audit.o $(BUILD)/chain/trust_audit.o $(BUILD)/chain/trust_cmd.o $(BUILD)/chain/control_cmd.o
 $(BUILD)/bin/fwgate: $(CHAIN_LIB) $(CHAIN_CLIENT) $(CHAIN_AUDIT) chain/ledger.h chain/client.h chain/audit.h \
-	chain/trust_cmd.h
+	chain/trust_cmd.h chain/control_cmd.h
 $(BUILD)/bin/fwgate: ULIBS := $(CHAIN_AUDIT) $(CHAIN_CLIENT) $(CHAIN_LIB) $(ULIBS) -lcurl -ljson-c
 
 $(BUILD)/bin/fwgate-node: $(BUILD)/chain/node.o $(BUILD)/chain/cache.o $(BUILD)/chain/etcd.o $(CHAIN_CLIENT) $(CHAIN_LIB) $(LIBFWG)

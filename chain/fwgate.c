@@ -18,6 +18,7 @@
 
 #include "audit.h"
 #include "client.h"
+#include "control_cmd.h"
 #include "exit.h"
 #include "cmd.h"
 #include "files.h"
@@ -964,6 +965,21 @@ static int cmd_unseal(int argc, char **argv)
 	return err;
 }
 
+/* `fwgate rollout COMMAND`: one table, each command in the file of its feature. */
+static const struct fwg_cmd rollout_commands[] = {
+	{ "pause", fwg_rollout_pause_cmd, "pause an update's rollout: devices do not begin it (manufacturer)",
+	  FWG_CONTROL_ARGS },
+	{ "resume", fwg_rollout_resume_cmd, "resume a paused rollout (manufacturer)", FWG_CONTROL_ARGS },
+	{ "withdraw", fwg_rollout_withdraw_cmd,
+	  "withdraw an update for good (manufacturer, or the threshold of its type's checkers)", FWG_CONTROL_ARGS },
+};
+
+static int cmd_rollout(int argc, char **argv)
+{
+	return fwg_cmd_main("fwgate rollout", rollout_commands,
+			    sizeof(rollout_commands) / sizeof(rollout_commands[0]), argc, argv, NULL);
+}
+
 static const struct fwg_cmd commands[] = {
 	{ "keygen", cmd_keygen, "generate a key pair NAME.key (0600) and NAME.pub", "[--alg rsa3072|p256] NAME" },
 	{ "provision", cmd_provision, "write a device's trust-policy file",
@@ -998,6 +1014,9 @@ static const struct fwg_cmd commands[] = {
 	{ "rotate", fwg_rotate_cmd, "propose, sign and submit a policy rotation", FWG_ROTATE_ARGS },
 	{ "revoke", fwg_revoke_cmd, "revoke a device certificate (manufacturer)", FWG_REVOKE_ARGS },
 	{ "member", fwg_member_cmd, "propose, sign and submit a ledger member joining or leaving", FWG_MEMBER_ARGS },
+	/* lib/cmd.c sees --help after any command word: the synopsis names what each subcommand takes. */
+	{ "rollout", cmd_rollout, "pause, resume or withdraw an update's rollout (fwgate rollout help)",
+	  "pause|resume|withdraw " FWG_CONTROL_ARGS },
 };
 
 int main(int argc, char **argv)

@@ -154,6 +154,7 @@ struct fwg_tx {
 		struct fwgate_rotate_stmt rotate;
 		struct fwgate_revoke_stmt revoke;
 		struct fwg_member_stmt member;
+		struct fwgate_control_stmt control;
 	} s;
 	uint32_t sig_len;
 	uint8_t sig[FWGATE_MAX_SIG_LEN];
@@ -164,6 +165,8 @@ struct fwg_tx {
 	const uint8_t *payload;			/* multi-signed kinds: the payload, inside the decoded buffer */
 	size_t payload_len;
 	struct fwg_sigset *sigs;		/* multi-signed kinds; fwg_tx_release() frees it */
+	const uint8_t *sigset;			/* control: its signature set, inside the decoded buffer */
+	size_t sigset_len;
 	unsigned int nr_urls;			/* update: mirror URLs, NUL-terminated */
 	char urls[FWG_MAX_URLS][FWG_MAX_URL_LEN + 1];
 	struct fwg_genesis *genesis;		/* genesis only; fwg_tx_release() frees it */
@@ -360,5 +363,47 @@ int fwg_state_blob(const struct fwg_state *st, const uint8_t u_id[FWGATE_ID_LEN]
 /* Where chunk index of an in-chain image lies: block height and index in the block; 0 or -ENOENT. */
 int fwg_state_blob_chunk(const struct fwg_state *st, const uint8_t u_id[FWGATE_ID_LEN], uint32_t index,
 			 uint64_t *height, uint32_t *tx_index);
+
+/* ------------------------------------------------------------------ controls (chain/control.c) */
+
+/*
+ * FWG_TX_CONTROL: version, type, the 88-byte struct fwgate_control_stmt (magic FWGWDR01, FWGPAU01 or FWGRSM01),
+ * then a signature set over the statement. A pause or resume is signed by the update's manufacturer alone; a
+ * withdrawal by the manufacturer or by at least the threshold of the checkers of the update's device type.
+ */
+enum fwg_control_kind {
+	FWG_CONTROL_WITHDRAW = 1,
+	FWG_CONTROL_PAUSE,
+	FWG_CONTROL_RESUME,
+};
+
+struct fwg_control_info {
+	int withdrawn, paused;
+	uint64_t seq;		/* of the pause or resume in force, 0 if none */
+};
+
+struct fwg_controls;
+
+/* The kind a statement's magic names, 0 for none; its name ("withdraw", ...). */
+int fwg_control_kind(const struct fwgate_control_stmt *s);
+const char *fwg_control_name(int kind);
+/* For fwg_tx_decode: after the statement at *off, its signature set (shape only); sets tx->sigset. */
+int fwg_control_decode(const uint8_t *buf, size_t len, size_t *off, struct fwg_tx *tx, struct fwg_err *err);
+/* A control transaction from its statement and signatures (sorted first); 0 if it does not fit. */
+size_t fwg_control_encode(const struct fwgate_control_stmt *s, struct fwg_sigset *set, uint8_t *buf, size_t len);
+/* The signature set of a decoded control transaction. */
+int fwg_control_sigs(const struct fwg_tx *tx, struct fwg_sigset *set);
+/* What a state records of each update's controls; *cp is allocated on the first update. */
+int fwg_controls_note_update(struct fwg_controls **cp, const struct fwgate_update_stmt *u);
+int fwg_controls_check(const struct fwg_controls *c, const struct fwg_state *st, const struct fwg_tx *tx,
+		       int check_sig, struct fwg_err *err);
+int fwg_controls_apply(struct fwg_controls *c, const struct fwg_tx *tx);
+int fwg_controls_get(const struct fwg_controls *c, const uint8_t u_id[FWGATE_ID_LEN], struct fwg_control_info *out);
+void fwg_controls_free(struct fwg_controls *c);
+/* Where the chain stands on an update's controls: 0, or -ENOENT for an update the chain does not have. */
+int fwg_state_control(const struct fwg_state *st, const uint8_t u_id[FWGATE_ID_LEN], struct fwg_control_info *out);
+/* A consortium member's key by id and role (enum fwg_role), a device type's policy; NULL if none. */
+struct fwg_key *fwg_state_member_key_by_id(const struct fwg_state *st, const uint8_t *id, unsigned int role);
+const struct fwg_type_policy *fwg_state_type(const struct fwg_state *st, const char *o_type);
 
 #endif

@@ -56,6 +56,7 @@ struct fwg_state {
 	struct table installed;	/* SHA-256(O_id || U_id) -> the version of the device's installed ack + 1 */
 	struct device *dev;
 	size_t nr_dev, dev_cap;
+	struct fwg_controls *controls;	/* per update: its manufacturer, type, withdrawal and pause */
 	struct table blobs;	/* U_id -> index in blob */
 	struct table chunks;	/* SHA-256(U_id || be32 index) -> height * FWG_BLOCK_MAX_TX + index in block */
 	struct blob *blob;
@@ -141,6 +142,7 @@ void fwg_state_free(struct fwg_state *st)
 	for (i = 0; i < st->nr_dev; i++)
 		fwg_key_free(st->dev[i].key);
 	free(st->dev);
+	fwg_controls_free(st->controls);
 	free(st->blob);
 	free(st->blobs.s);
 	free(st->chunks.s);
@@ -398,6 +400,8 @@ static int check_signed(struct fwg_state *st, const struct fwg_tx *tx, int check
 		if (fwg_trust_check(st, tx, check_sig, err))
 			return -1;
 		break;
+	case FWG_TX_CONTROL:
+		return fwg_controls_check(st->controls, st, tx, check_sig, err);
 	}
 	key = signer_key(st, tx);
 	if (check_sig && (!key || fwg_verify_pkey(key, tx->msg, tx->msg_len, tx->sig, tx->sig_len)))
@@ -535,7 +539,11 @@ int fwg_state_apply(struct fwg_state *st, const struct fwg_tx *tx)
 		pair_key(tx->s.update.u_id, tx->s.update.m_id, FWGATE_ID_LEN, d);
 		if (!err)
 			err = insert(&st->published, d, be64toh(tx->s.update.size) + 1);
+		if (!err)
+			err = fwg_controls_note_update(&st->controls, &tx->s.update);
 	}
+	if (!err && tx->type == FWG_TX_CONTROL)
+		err = fwg_controls_apply(st->controls, tx);
 	if (!err && tx->type == FWG_TX_BLOB)
 		err = apply_blob(st, tx);
 	if (!err && tx->type == FWG_TX_DEVCERT)
@@ -623,6 +631,23 @@ int fwg_state_device_maker(const struct fwg_state *st, const uint8_t o_id[FWGATE
 		return -ENOENT;
 	memcpy(m_id, st->dev[s->val - 1].m_id, FWGATE_ID_LEN);
 	return 0;
+}
+
+int fwg_state_control(const struct fwg_state *st, const uint8_t u_id[FWGATE_ID_LEN], struct fwg_control_info *out)
+{
+	return fwg_controls_get(st->controls, u_id, out);
+}
+
+struct fwg_key *fwg_state_member_key_by_id(const struct fwg_state *st, const uint8_t *id, unsigned int role)
+{
+	int m = member(st, id, role);
+
+	return m < 0 ? NULL : st->member_key[m];
+}
+
+const struct fwg_type_policy *fwg_state_type(const struct fwg_state *st, const char *o_type)
+{
+	return type_policy(st, o_type);
 }
 
 void fwg_state_add_id(struct fwg_state *st, const uint8_t id[FWGATE_ID_LEN], uint64_t height)

@@ -31,6 +31,8 @@ static const struct {
 	[FWG_TX_DEVCERT] = { "devcert", FWGATE_MAGIC_DEVCERT, sizeof(struct fwgate_devcert_stmt) },
 	[FWG_TX_BLOB] = { "blob", FWG_MAGIC_BLOB, sizeof(struct fwg_blob_stmt) },
 	[FWG_TX_RUNNING] = { "running", FWGATE_MAGIC_RUNNING, sizeof(struct fwgate_ack_stmt) },
+	/* Three magics: fwg_control_decode() checks it. */
+	[FWG_TX_CONTROL] = { "control", NULL, sizeof(struct fwgate_control_stmt) },
 };
 
 const char *fwg_tx_type_name(unsigned int type)
@@ -375,6 +377,15 @@ int fwg_tx_decode(const uint8_t *buf, size_t len, struct fwg_tx *tx, struct fwg_
 		return fail(err, "%s: statement truncated (%zu bytes expected)", kinds[tx->type].name, stmt_len);
 	tx->msg_len = stmt_len;
 	memcpy(&tx->s, tx->msg, stmt_len);
+	if (tx->type == FWG_TX_CONTROL) {
+		size_t off = len - r.left;
+
+		if (fwg_control_decode(buf, len, &off, tx, err))
+			return -1;
+		r.p = buf + off;
+		r.left = len - off;
+		goto end;
+	}
 	if (memcmp(tx->msg, kinds[tx->type].magic, FWGATE_MAGIC_LEN))
 		return fail(err, "%s.magic: not %s", kinds[tx->type].name, kinds[tx->type].magic);
 	if (stmt_fields_ok(tx, err))
@@ -528,6 +539,7 @@ size_t fwg_tx_encode_signed(uint8_t type, const void *stmt, size_t stmt_len, con
 
 	/* A blob carries its chunk: fwg_blob_encode(). */
 	if (type <= FWG_TX_GENESIS || type >= __FWG_TX_MAX || type == FWG_TX_BLOB || kinds[type].multi ||
+	    type == FWG_TX_CONTROL ||
 	    stmt_len != kinds[type].stmt_len || sig_len > FWGATE_MAX_SIG_LEN || nr_urls > FWG_MAX_URLS ||
 	    ((nr_urls || chunks_len) && type != FWG_TX_UPDATE))
 		return 0;

@@ -49,7 +49,7 @@ static void updates_evict_stale(void)
 	struct fwgate_update *u, *tmp;
 
 	list_for_each_entry_safe(u, tmp, &updates, node)
-		if (u->state != FWGATE_UPDATE_REJECTED &&
+		if (u->state != FWGATE_UPDATE_REJECTED && u->state != FWGATE_UPDATE_WITHDRAWN &&
 		    be64_to_cpu(u->stmt.version) <= fwgate_floor(u->stmt.target))
 			update_free(u);
 }
@@ -165,7 +165,9 @@ static int verdicts_verify(const struct fwgate_policy *p,
 
 static void update_reassess(const struct fwgate_policy *p, struct fwgate_update *u)
 {
-	if (hweight32(u->rejected_by) >= fwgate_majority(p->k))
+	if (u->state == FWGATE_UPDATE_WITHDRAWN || fwgate_control_withdrawn(u->stmt.u_id))
+		u->state = FWGATE_UPDATE_WITHDRAWN;
+	else if (hweight32(u->rejected_by) >= fwgate_majority(p->k))
 		u->state = FWGATE_UPDATE_REJECTED;
 	else if (u->state == FWGATE_UPDATE_PENDING &&
 		 hweight32(u->approved_by) >= p->threshold)

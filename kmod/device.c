@@ -34,12 +34,15 @@ struct install {
 	int err;			/* first failure; commit then fails */
 	const char *reason;		/* why, when it is not an I/O error */
 	bool io_failed;			/* err is the target's: a write failed */
+	bool cancelled;			/* withdrawn: fwgate_install_cancel() */
 	u8 *chunks;			/* the hash list, one digest a chunk */
 	struct shash_desc *hash;	/* of the filling chunk */
 };
 
 /* Guarded by fwgate_mutex: at most one install in the whole system. */
 static bool install_running;
+/* The install running, for fwgate_install_cancel(); guarded by fwgate_mutex. */
+static struct install *running;
 
 static void install_free(struct install *s)
 {
@@ -110,6 +113,7 @@ static int begin_check(const struct fwgate_install_begin *b,
 {
 	struct fwgate_update *u;
 	struct fwgate_target *t;
+	int err;
 
 	*tp = NULL;
 	if (install_running) {
@@ -126,6 +130,9 @@ static int begin_check(const struct fwgate_install_begin *b,
 		return -ENODEV;
 	}
 	*tp = t;
+	err = fwgate_control_begin(b->u_id, reason);
+	if (err)
+		return err;
 	u = fwgate_update_find(b->u_id);
 	if (!u || u->state != FWGATE_UPDATE_APPROVED) {
 		*reason = u && u->state == FWGATE_UPDATE_REJECTED ?
@@ -243,11 +250,12 @@ static long install_begin(struct install **sp, void __user *arg)
 		install_free(s);
 		return refuse(t, b.u_id, b.version, err, reason);
 	}
+	memcpy(s->u_id, b.u_id, sizeof(s->u_id));
 	install_running = true;
+	running = s;
 	mutex_unlock(&fwgate_mutex);
 
 	s->target = t;
-	memcpy(s->u_id, b.u_id, sizeof(s->u_id));
 	s->size = b.size;
 	s->version = b.version;
 	*sp = s;
@@ -345,6 +353,10 @@ static ssize_t install_write(struct install *s, const char __user *buf, size_t l
 	unsigned int off, n;
 	int err;
 
+	if (READ_ONCE(s->cancelled) && !s->err) {
+		s->err = -ECANCELED;
+		s->reason = "update was withdrawn during the install";
+	}
 	if (s->err) {
 		err = s->err;
 		goto out;
@@ -412,6 +424,10 @@ static int install_end(struct install **sp, bool commit)
 	struct fwgate_update *u;
 	int err = 0, why = -EBADMSG;
 
+	if (READ_ONCE(s->cancelled) && !s->err) {
+		s->err = -ECANCELED;
+		s->reason = "update was withdrawn during the install";
+	}
 	if (commit) {
 		if (!s->err && s->written != s->size)
 			reason = "stream is shorter than the declared size";
@@ -434,9 +450,16 @@ static int install_end(struct install **sp, bool commit)
 		}
 	} else {
 		reason = s->reason ?: "install aborted";
+		if (s->err == -ECANCELED)
+			why = s->err;
 	}
 
 	mutex_lock(&fwgate_mutex);
+	/* A withdrawal sets cancelled under the mutex: this is the last word on it. */
+	if (!reason && READ_ONCE(s->cancelled)) {
+		reason = "update was withdrawn during the install";
+		why = -ECANCELED;
+	}
 	if (!reason) {
 		u = fwgate_update_find(s->u_id);
 		if (!u || u->state != FWGATE_UPDATE_APPROVED ||
@@ -463,6 +486,7 @@ static int install_end(struct install **sp, bool commit)
 		pr_info("installed version %llu on %s\n", s->version, s->target->name);
 	}
 	install_running = false;
+	running = NULL;
 	fwgate_io_close(&s->io);
 	mutex_unlock(&fwgate_mutex);
 
@@ -479,6 +503,13 @@ static void install_status(struct install *s, struct fwgate_install_status *st)
 		st->written = s->written;
 		st->state = s->err ? FWGATE_TARGET_INVALID : FWGATE_TARGET_WRITING;
 	}
+}
+
+void fwgate_install_cancel(const u8 *u_id)
+{
+	lockdep_assert_held(&fwgate_mutex);
+	if (running && !memcmp(running->u_id, u_id, FWGATE_ID_LEN))
+		WRITE_ONCE(running->cancelled, true);
 }
 
 /* Per open file; its lock serialises the calls on one file. */
@@ -510,8 +541,8 @@ static ssize_t fwgate_write(struct file *file, const char __user *buf,
 
 	mutex_lock(&f->lock);
 	ret = f->install ? install_write(f->install, buf, len) : -EBADFD;
-	/* A chunk the list does not name ends the install there and then. */
-	if (ret == -EILSEQ)
+	/* A chunk the list does not name, or a withdrawal, ends the install there and then. */
+	if (ret == -EILSEQ || ret == -ECANCELED)
 		install_end(&f->install, false);
 	mutex_unlock(&f->lock);
 	return ret;

@@ -395,6 +395,100 @@ int fwgate_approval_init(void);
  */
 void fwgate_approval_exit(void);
 
+/* -------------------------------------------------------------- controls */
+
+/**
+ * enum fwgate_control_kind - what a control statement does, from its magic
+ * @FWGATE_CONTROL_WITHDRAW: %FWGATE_MAGIC_WITHDRAW: withdraws the update
+ * @FWGATE_CONTROL_PAUSE: %FWGATE_MAGIC_PAUSE: pauses its rollout
+ * @FWGATE_CONTROL_RESUME: %FWGATE_MAGIC_RESUME: resumes its rollout
+ */
+enum fwgate_control_kind {
+	FWGATE_CONTROL_WITHDRAW = 1,
+	FWGATE_CONTROL_PAUSE,
+	FWGATE_CONTROL_RESUME,
+};
+
+/**
+ * struct fwgate_control_sig - one signature over a control statement
+ * @signer: the signer's key id
+ * @sig: the signature
+ * @sig_len: its length
+ * @attr: its nest, for refusals
+ */
+struct fwgate_control_sig {
+	const u8 *signer;
+	const u8 *sig;
+	u32 sig_len;
+	const struct nlattr *attr;
+};
+
+/**
+ * fwgate_control_submit() - verify a control statement and apply it
+ * @s: the statement
+ * @sig: its signatures
+ * @n: their number
+ * @out: set to the update it names, or NULL when the kernel does not track it
+ * @req: the update-control request, for refusals
+ *
+ * A withdrawal makes the update WITHDRAWN and cancels an install of it in
+ * progress; a pause or resume with a higher seq replaces the one in force.
+ * Call with fwgate_mutex held.
+ *
+ * Return: 0, or the errno of a refusal (see Documentation/fwgate/kernel.rst).
+ */
+int fwgate_control_submit(const struct fwgate_control_stmt *s,
+			  const struct fwgate_control_sig *sig, unsigned int n,
+			  struct fwgate_update **out, struct fwgate_request *req);
+
+/**
+ * fwgate_control_begin() - whether control statements let an install begin
+ * @u_id: the update
+ * @reason: set to why not
+ *
+ * Call with fwgate_mutex held.
+ *
+ * Return: 0, -EKEYREVOKED for a withdrawn update, -EAGAIN for a paused one.
+ */
+int fwgate_control_begin(const u8 *u_id, const char **reason);
+
+/**
+ * fwgate_control_withdrawn() - whether an update was withdrawn
+ * @u_id: the update
+ *
+ * Call with fwgate_mutex held.
+ *
+ * Return: true once a verified withdrawal named it.
+ */
+bool fwgate_control_withdrawn(const u8 *u_id);
+
+/**
+ * fwgate_control_get() - an update's pause state, for dumps
+ * @u_id: the update
+ * @paused: set to whether a pause is in force
+ * @seq: set to the seq of the pause or resume in force, 0 if none
+ *
+ * Call with fwgate_mutex held.
+ */
+void fwgate_control_get(const u8 *u_id, bool *paused, u64 *seq);
+
+/**
+ * fwgate_controls_flush() - forget every control statement
+ *
+ * Their signatures were verified against the policy being replaced. Call
+ * with fwgate_mutex held.
+ */
+void fwgate_controls_flush(void);
+
+/**
+ * fwgate_install_cancel() - cancel the install of a withdrawn update
+ * @u_id: the update
+ *
+ * The install's next write or its commit fails with -ECANCELED and leaves
+ * the target INVALID. Call with fwgate_mutex held.
+ */
+void fwgate_install_cancel(const u8 *u_id);
+
 /* --------------------------------------------------------------- targets */
 
 /**

@@ -17,8 +17,14 @@
 #include <linux/fwgate.h>
 #include <linux/fwgate.h>
 #include <linux/fwgate.h>
+#include <linux/fwgate.h>
 
 /* Common nested types */
+const struct nla_policy fwgate_control_sig_nl_policy[FWGATE_A_CONTROL_SIG_SIGNATURE + 1] = {
+	[FWGATE_A_CONTROL_SIG_SIGNER] = NLA_POLICY_EXACT_LEN(FWGATE_ID_LEN),
+	[FWGATE_A_CONTROL_SIG_SIGNATURE] = { .type = NLA_BINARY, },
+};
+
 const struct nla_policy fwgate_key_nl_policy[FWGATE_A_KEY_ID + 1] = {
 	[FWGATE_A_KEY_ALG] = NLA_POLICY_RANGE(NLA_U32, 1, 2),
 	[FWGATE_A_KEY_DATA] = { .type = NLA_BINARY, },
@@ -59,6 +65,12 @@ static const struct nla_policy fwgate_policy_rotate_nl_policy[FWGATE_A_SIGNER + 
 	[FWGATE_A_ROTATE_STATEMENT] = NLA_POLICY_EXACT_LEN(FWGATE_ROTATE_STMT_LEN),
 	[FWGATE_A_POLICY_ENCODING] = { .type = NLA_BINARY, },
 	[FWGATE_A_SIGNER] = NLA_POLICY_NESTED(fwgate_signer_nl_policy),
+};
+
+/* FWGATE_CMD_UPDATE_CONTROL - do */
+static const struct nla_policy fwgate_update_control_nl_policy[FWGATE_A_CONTROL_SIG + 1] = {
+	[FWGATE_A_CONTROL] = NLA_POLICY_EXACT_LEN(FWGATE_CONTROL_STMT_LEN),
+	[FWGATE_A_CONTROL_SIG] = NLA_POLICY_NESTED(fwgate_control_sig_nl_policy),
 };
 
 /* Ops table for fwgate */
@@ -104,6 +116,13 @@ static const struct genl_split_ops fwgate_nl_ops[] = {
 		.doit		= fwgate_nl_policy_rotate_doit,
 		.policy		= fwgate_policy_rotate_nl_policy,
 		.maxattr	= FWGATE_A_SIGNER,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= FWGATE_CMD_UPDATE_CONTROL,
+		.doit		= fwgate_nl_update_control_doit,
+		.policy		= fwgate_update_control_nl_policy,
+		.maxattr	= FWGATE_A_CONTROL_SIG,
 		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 };

@@ -18,8 +18,10 @@
 #include <linux/fwgate.h>
 #include <linux/fwgate.h>
 #include <linux/fwgate.h>
+#include <linux/fwgate.h>
 
 /* Common nested types */
+extern const struct nla_policy fwgate_control_sig_nl_policy[FWGATE_A_CONTROL_SIG_SIGNATURE + 1];
 extern const struct nla_policy fwgate_key_nl_policy[FWGATE_A_KEY_ID + 1];
 extern const struct nla_policy fwgate_signer_nl_policy[FWGATE_A_SIGNER_SIGNATURE + 1];
 extern const struct nla_policy fwgate_verdict_nl_policy[FWGATE_A_VERDICT_SIGNATURE + 1];
@@ -35,6 +37,7 @@ int fwgate_nl_update_get_dumpit(struct sk_buff *skb,
 int fwgate_nl_target_get_dumpit(struct sk_buff *skb,
 				struct netlink_callback *cb);
 int fwgate_nl_policy_rotate_doit(struct sk_buff *skb, struct genl_info *info);
+int fwgate_nl_update_control_doit(struct sk_buff *skb, struct genl_info *info);
 
 enum {
 	FWGATE_NLGRP_EVENTS,

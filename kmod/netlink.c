@@ -221,6 +221,8 @@ static int put_update(struct sk_buff *skb, const struct fwgate_update *u,
 		      const struct fwgate_bundle_result *res)
 {
 	struct nlattr *nest = nla_nest_start(skb, FWGATE_A_UPDATE);
+	bool paused;
+	u64 seq;
 
 	if (!nest ||
 	    nla_put(skb, FWGATE_A_UPDATE_ID, FWGATE_ID_LEN, u->stmt.u_id) ||
@@ -232,6 +234,10 @@ static int put_update(struct sk_buff *skb, const struct fwgate_update *u,
 	    nla_put_u32(skb, FWGATE_A_UPDATE_STATE, u->state) ||
 	    nla_put_u32(skb, FWGATE_A_UPDATE_APPROVALS, hweight32(u->approved_by)) ||
 	    nla_put_u32(skb, FWGATE_A_UPDATE_REJECTIONS, hweight32(u->rejected_by)))
+		return -EMSGSIZE;
+	fwgate_control_get(u->stmt.u_id, &paused, &seq);
+	if (nla_put_u8(skb, FWGATE_A_UPDATE_PAUSED, paused) ||
+	    nla_put_u64_64bit(skb, FWGATE_A_UPDATE_CONTROL_SEQ, seq, FWGATE_A_UPDATE_PAD))
 		return -EMSGSIZE;
 	if (res && (nla_put_u32(skb, FWGATE_A_UPDATE_ACCEPTED, res->accepted) ||
 		    nla_put_u32(skb, FWGATE_A_UPDATE_IGNORED, res->ignored)))
@@ -343,6 +349,101 @@ int fwgate_nl_bundle_submit_doit(struct sk_buff *skb, struct genl_info *info)
 	if (err) {
 		nlmsg_free(msg);
 		return refuse(&req, FWGATE_CMD_BUNDLE_SUBMIT, err, "bundle refused");
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* -------------------------------------------------------------- controls */
+
+static int control_sigs_from_nl(struct genl_info *info, struct fwgate_control_sig *sig,
+				unsigned int *n, struct fwgate_request *req)
+{
+	struct nlattr *tb[FWGATE_A_CONTROL_SIG_MAX + 1];
+	struct nlattr *pos;
+	int rem, err;
+
+	*n = 0;
+	nlmsg_for_each_attr(pos, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(pos) != FWGATE_A_CONTROL_SIG)
+			continue;
+		if (*n == FWGATE_MAX_CHECKERS + 1) {
+			fwgate_refuse(req, pos,
+				      "more than FWGATE_MAX_CHECKERS + 1 control signatures");
+			return -EINVAL;
+		}
+		err = nla_parse_nested(tb, FWGATE_A_CONTROL_SIG_MAX, pos,
+				       fwgate_control_sig_nl_policy, req->extack);
+		if (err)
+			return err;
+		if (fwgate_require(req, pos, tb, FWGATE_A_CONTROL_SIG_SIGNER,
+				   "control signature without signer") ||
+		    fwgate_require(req, pos, tb, FWGATE_A_CONTROL_SIG_SIGNATURE,
+				   "control signature without signature"))
+			return -EINVAL;
+		if (nla_len(tb[FWGATE_A_CONTROL_SIG_SIGNATURE]) > FWGATE_MAX_SIG_LEN) {
+			fwgate_refuse(req, tb[FWGATE_A_CONTROL_SIG_SIGNATURE],
+				      "control signature longer than FWGATE_MAX_SIG_LEN");
+			return -EINVAL;
+		}
+		sig[*n] = (struct fwgate_control_sig) {
+			.signer = nla_data(tb[FWGATE_A_CONTROL_SIG_SIGNER]),
+			.sig = nla_data(tb[FWGATE_A_CONTROL_SIG_SIGNATURE]),
+			.sig_len = nla_len(tb[FWGATE_A_CONTROL_SIG_SIGNATURE]),
+			.attr = pos,
+		};
+		(*n)++;
+	}
+	if (!*n) {
+		fwgate_refuse(req, NULL, "control without a signature");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int update_control(struct genl_info *info, struct fwgate_request *req,
+			  struct fwgate_control_sig *sig, struct sk_buff *msg)
+{
+	struct fwgate_update *u;
+	unsigned int n;
+	void *hdr;
+	int err;
+
+	if (fwgate_require(req, NULL, info->attrs, FWGATE_A_CONTROL, "control without statement"))
+		return -EINVAL;
+	err = control_sigs_from_nl(info, sig, &n, req);
+	if (err)
+		return err;
+
+	mutex_lock(&fwgate_mutex);
+	err = fwgate_control_submit(nla_data(info->attrs[FWGATE_A_CONTROL]), sig, n, &u, req);
+	if (!err) {
+		hdr = genlmsg_put_reply(msg, info, &fwgate_nl_family, 0, FWGATE_CMD_UPDATE_CONTROL);
+		if (!hdr || (u && put_update(msg, u, NULL)))
+			err = -EMSGSIZE;
+		else
+			genlmsg_end(msg, hdr);
+	}
+	mutex_unlock(&fwgate_mutex);
+	return err;
+}
+
+int fwgate_nl_update_control_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct fwgate_request req = { .extack = info->extack, .attrs = info->attrs };
+	struct fwgate_control_sig *sig;
+	struct sk_buff *msg;
+	int err;
+
+	sig = kcalloc(FWGATE_MAX_CHECKERS + 1, sizeof(*sig), GFP_KERNEL);
+	msg = genlmsg_new(GENLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (sig && msg)
+		err = update_control(info, &req, sig, msg);
+	else
+		err = -ENOMEM;
+	kfree(sig);
+	if (err) {
+		nlmsg_free(msg);
+		return refuse(&req, FWGATE_CMD_UPDATE_CONTROL, err, "control refused");
 	}
 	return genlmsg_reply(msg, info);
 }

@@ -108,6 +108,7 @@ int fwgate_policy_replace(struct fwgate_policy *p, struct fwgate_request *req)
 	fwgate_policy = p;
 	/* Recorded verdicts were counted against the old keys. */
 	fwgate_updates_flush();
+	fwgate_controls_flush();
 	mutex_unlock(&fwgate_mutex);
 
 	kfree_sensitive(old);

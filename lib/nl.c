@@ -337,6 +337,38 @@ err:
 	return -EMSGSIZE;
 }
 
+/* The update nest is there only when the kernel tracks the update. */
+static int parse_control(struct nlattr **tb, struct nlmsghdr *nlh, void *arg)
+{
+	(void)nlh;
+	memset(arg, 0, sizeof(struct fwg_update_info));
+	return tb[FWGATE_A_UPDATE] ? get_update(tb[FWGATE_A_UPDATE], arg) : 0;
+}
+
+int fwg_nl_update_control(struct fwg_nl *nl, const struct fwgate_control_stmt *s,
+			  const struct fwg_control_sig *sig, unsigned int n, struct fwg_update_info *out)
+{
+	struct nl_msg *msg = request(nl, FWGATE_CMD_UPDATE_CONTROL, 0);
+	struct nlattr *nest;
+	unsigned int i;
+
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put(msg, FWGATE_A_CONTROL, sizeof(*s), s))
+		goto err;
+	for (i = 0; i < n; i++) {
+		nest = nla_nest_start(msg, FWGATE_A_CONTROL_SIG);
+		if (!nest || nla_put(msg, FWGATE_A_CONTROL_SIG_SIGNER, FWGATE_ID_LEN, sig[i].signer) ||
+		    nla_put(msg, FWGATE_A_CONTROL_SIG_SIGNATURE, sig[i].sig_len, sig[i].sig))
+			goto err;
+		nla_nest_end(msg, nest);
+	}
+	return transact(nl, msg, parse_control, out);
+err:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
 struct each_update {
 	int (*fn)(const struct fwg_update_info *, void *);
 	void *arg;

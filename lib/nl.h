@@ -38,6 +38,13 @@ struct fwg_verdict {
 	uint8_t sig[FWGATE_MAX_SIG_LEN];
 };
 
+/* One signature of a control statement (update-control). */
+struct fwg_control_sig {
+	uint8_t signer[FWGATE_ID_LEN];
+	uint32_t sig_len;
+	uint8_t sig[FWGATE_MAX_SIG_LEN];
+};
+
 struct fwg_update_info {
 	uint8_t u_id[FWGATE_ID_LEN];
 	uint64_t version;
@@ -88,6 +95,9 @@ int fwg_nl_policy_rotate(struct fwg_nl *nl, const struct fwgate_rotate_stmt *stm
 int fwg_nl_bundle_submit(struct fwg_nl *nl, const struct fwgate_update_stmt *stmt,
 			 const uint8_t *sig, uint32_t sig_len, const struct fwg_verdict *v,
 			 unsigned int nv, struct fwg_update_info *out);
+/* Withdraw, pause or resume; @out is zeroed when the kernel does not track the update yet. */
+int fwg_nl_update_control(struct fwg_nl *nl, const struct fwgate_control_stmt *s,
+			  const struct fwg_control_sig *sig, unsigned int n, struct fwg_update_info *out);
 int fwg_nl_updates(struct fwg_nl *nl, int (*fn)(const struct fwg_update_info *, void *), void *arg);
 int fwg_nl_targets(struct fwg_nl *nl, int (*fn)(const struct fwg_target_info *, void *), void *arg);
 /* Blocks for the next event on a socket opened with events = 1. */

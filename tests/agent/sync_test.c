@@ -281,6 +281,80 @@ TEST_F(sync, keeps_nothing_of_a_block_whose_later_transaction_fails)
 	free(raw);
 }
 
+/* A block after @prev_block (a stream's last) holding one control transaction, signed with junk as @key_id. */
+static uint8_t *control_block(const uint8_t *prev_block, size_t prev_len, const uint8_t *key_id, size_t *out)
+{
+	static struct fwg_sigset set;
+	struct fwgate_control_stmt c = {};
+	uint8_t tx[2048], *blk, *framed;
+	struct fwg_block_hdr hdr = {};
+	const uint8_t *txs[1] = { tx };
+	struct fwg_block prev;
+	struct fwg_err e;
+	uint32_t len;
+	size_t blen;
+
+	if (fwg_block_decode(prev_block, prev_len, &prev, &e))
+		return NULL;
+	memcpy(c.magic, FWGATE_MAGIC_WITHDRAW, FWGATE_MAGIC_LEN);
+	memset(c.u_id, 0xab, FWGATE_ID_LEN);
+	set.count = 1;
+	memcpy(set.sig[0].key_id, key_id, FWGATE_ID_LEN);
+	set.sig[0].len = 384;
+	memset(set.sig[0].sig, 0x55, 384);
+	len = fwg_control_encode(&c, &set, tx, sizeof(tx));
+	hdr.height = prev.hdr.height + 1;
+	memcpy(hdr.prev, prev.hash, FWGATE_ID_LEN);
+	hdr.time_ms = prev.hdr.time_ms + 1;
+	fwg_block_release(&prev);
+	blk = len ? fwg_block_encode(&hdr, txs, &len, 1, &blen) : NULL;
+	if (!blk)
+		return NULL;
+	framed = malloc(4 + blen);
+	framed[0] = blen >> 24;
+	framed[1] = blen >> 16;
+	framed[2] = blen >> 8;
+	framed[3] = blen;
+	memcpy(framed + 4, blk, blen);
+	free(blk);
+	*out = 4 + blen;
+	return framed;
+}
+
+TEST_F(sync, ignores_controls_of_other_keys_and_refuses_a_forged_one_of_its_manufacturer)
+{
+	static const uint8_t stranger[FWGATE_ID_LEN] = { 0x77 };
+	const uint8_t *st, *last;
+	struct fwg_sync_result r;
+	uint8_t *b10, *b11;
+	size_t n, l9, l10, l11;
+	struct seen a = {};
+	struct fwg_sync *s;
+
+	st = stream(self, &n);
+	last = nth_block(st, 9, &l9);
+	b10 = control_block(last + 4, l9, stranger, &l10);
+	ASSERT_NE(NULL, b10);
+	s = fwg_sync_new(&self->p, self->p.device_id, NULL, self->dir, count, &a);
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, fwg_sync_feed(s, st, n, &r)) TH_LOG("%s", r.msg);
+	/* Signed by a key the policy does not hold: only hashed, as another device type's would be. */
+	EXPECT_EQ(0, fwg_sync_feed(s, b10, l10, &r)) TH_LOG("%s", r.msg);
+	EXPECT_EQ(11, fwg_sync_head(s)->next);
+	EXPECT_EQ(0, a.types[FWG_TX_CONTROL]);
+	/* Claimed by the policy's manufacturer with a signature that does not verify: a bad block. */
+	b11 = control_block(b10 + 4, l10 - 4, self->p.manufacturer.id, &l11);
+	ASSERT_NE(NULL, b11);
+	EXPECT_NE(0, fwg_sync_feed(s, b11, l11, &r));
+	EXPECT_EQ(FWG_SYNC_INVALID, r.status);
+	EXPECT_NE(NULL, strstr(r.msg, "block 11 tx 0")) TH_LOG("%s", r.msg);
+	EXPECT_EQ(11, fwg_sync_head(s)->next);
+	EXPECT_EQ(0, a.types[FWG_TX_CONTROL]);
+	fwg_sync_free(s);
+	free(b10);
+	free(b11);
+}
+
 static int records;
 
 static int count_record(const uint8_t *tx, size_t len, uint64_t height, const uint8_t *proof, size_t plen,

@@ -694,6 +694,121 @@ static void seed(const char *dir, const char *sub, const char *name, const void 
 		fatal("%s", path);
 }
 
+static struct fwgate_control_stmt control(const char *magic, uint64_t seq, uint64_t issued)
+{
+	struct fwgate_control_stmt c = {};
+
+	memcpy(c.magic, magic, FWGATE_MAGIC_LEN);
+	memset(c.u_id, 0xab, FWGATE_ID_LEN);
+	memset(c.reason, 0x22, FWGATE_ID_LEN);
+	c.seq = htobe64(seq);
+	c.issued = htobe64(issued);
+	return c;
+}
+
+/* A control transaction signed by keys[i], each under the id ids[i] (normally its own). */
+static size_t control_tx(const struct fwgate_control_stmt *c, struct fwg_key *const *keys,
+			 const struct fwg_pubkey *const *ids, unsigned int n)
+{
+	static struct fwg_sigset set;
+	size_t len;
+	unsigned int i;
+
+	memset(&set, 0, sizeof(set));
+	set.count = n;
+	for (i = 0; i < n; i++) {
+		len = sizeof(set.sig[i].sig);
+		if (fwg_sign(keys[i], c, sizeof(*c), set.sig[i].sig, &len))
+			fatalx("sign");
+		set.sig[i].len = len;
+		memcpy(set.sig[i].key_id, ids[i]->id, FWGATE_ID_LEN);
+	}
+	return fwg_control_encode(c, &set, buf, sizeof(buf));
+}
+
+static int control_roundtrips_and_rejects_malformed(void)
+{
+	struct fwgate_control_stmt c = control(FWGATE_MAGIC_WITHDRAW, 0, 1);
+	static struct fwg_sigset set;
+	struct fwg_err err;
+	struct fwg_tx t;
+	size_t n;
+
+	n = control_tx(&c, (struct fwg_key *[]){ ckey[1], ckey[0] }, (const struct fwg_pubkey *[]){ &cpub[1], &cpub[0] }, 2);
+	CHECK(n && !fwg_tx_decode(buf, n, &t, &err));
+	CHECK(t.type == FWG_TX_CONTROL && !memcmp(&t.s.control, &c, sizeof(c)) && t.msg_len == sizeof(c));
+	CHECK(!fwg_control_sigs(&t, &set) && set.count == 2 && fwg_sigset_find(&set, cpub[0].id));
+	CHECK(!strcmp(fwg_tx_type_name(FWG_TX_CONTROL), "control"));
+	CHECK(fwg_control_encode(&t.s.control, &set, buf + n, n) == n && !memcmp(buf, buf + n, n));
+	CHECK(fwg_tx_decode(buf, n - 1, &t, &err) && strstr(err.msg, "control.sigs[1]"));
+	buf[n] = 0;
+	CHECK(fwg_tx_decode(buf, n + 1, &t, &err) && strstr(err.msg, "trailing"));
+	CHECK(fwg_tx_decode(buf, 2 + sizeof(c), &t, &err) && strstr(err.msg, "control.sigs.count"));
+	memcpy(buf + 2, FWGATE_MAGIC_APPROVE, FWGATE_MAGIC_LEN);
+	CHECK(fwg_tx_decode(buf, n, &t, &err) && strstr(err.msg, "control.magic"));
+	/* A control can not travel with a single signature, as other kinds do. */
+	CHECK(!fwg_tx_sign(mkey, FWG_TX_CONTROL, &c, sizeof(c), NULL, 0, NULL, 0, buf, sizeof(buf)));
+	return 0;
+}
+
+static int control_follows_the_nodes_rules(void)
+{
+	struct fwg_state *st = ready_state();
+	struct fwg_control_info ci;
+	struct fwgate_control_stmt c;
+	int ok = 1;
+	size_t n;
+
+#define M (struct fwg_key *[]){ mkey }, (const struct fwg_pubkey *[]){ &mpub }, 1
+	c = control(FWGATE_MAGIC_WITHDRAW, 0, 1);
+	memset(c.u_id, 0xee, FWGATE_ID_LEN);
+	n = control_tx(&c, M);
+	ok &= refused_with(submit(st, buf, n), "control.u_id: no update");
+	c = control(FWGATE_MAGIC_PAUSE, 1, 1);
+	n = control_tx(&c, (struct fwg_key *[]){ ckey[0] }, (const struct fwg_pubkey *[]){ &cpub[0] }, 1);
+	ok &= refused_with(submit(st, buf, n), "control.sigs[0].key_id: not the update's manufacturer");
+	n = control_tx(&c, (struct fwg_key *[]){ mkey, ckey[0] }, (const struct fwg_pubkey *[]){ &mpub, &cpub[0] }, 2);
+	ok &= refused_with(submit(st, buf, n), "key_id: not the update's manufacturer");
+	c = control(FWGATE_MAGIC_PAUSE, 0, 1);
+	n = control_tx(&c, M);
+	ok &= refused_with(submit(st, buf, n), "control.seq: 0 is not above 0");
+	c = control(FWGATE_MAGIC_PAUSE, 1, 1);
+	n = control_tx(&c, M);
+	CHECK(!submit(st, buf, n));
+	CHECK(!fwg_state_control(st, c.u_id, &ci) && ci.paused && ci.seq == 1 && !ci.withdrawn);
+	ok &= refused_with(submit(st, buf, n), "replay");
+	c = control(FWGATE_MAGIC_RESUME, 1, 2);
+	n = control_tx(&c, M);
+	ok &= refused_with(submit(st, buf, n), "control.seq: 1 is not above 1");
+	c = control(FWGATE_MAGIC_RESUME, 2, 2);
+	n = control_tx(&c, M);
+	CHECK(!submit(st, buf, n));
+	CHECK(!fwg_state_control(st, c.u_id, &ci) && !ci.paused && ci.seq == 2);
+
+	c = control(FWGATE_MAGIC_WITHDRAW, 0, 3);
+	n = control_tx(&c, (struct fwg_key *[]){ ckey[0] }, (const struct fwg_pubkey *[]){ &cpub[0] }, 1);
+	ok &= refused_with(submit(st, buf, n), "1 checkers of \"router\" signed, below its threshold 2");
+	n = control_tx(&c, (struct fwg_key *[]){ ckey[0], ckey[2] }, (const struct fwg_pubkey *[]){ &cpub[0], &cpub[2] }, 2);
+	ok &= refused_with(submit(st, buf, n), "neither the update's manufacturer nor a checker of device type");
+	n = control_tx(&c, (struct fwg_key *[]){ other }, (const struct fwg_pubkey *[]){ &opub }, 1);
+	ok &= refused_with(submit(st, buf, n), "control.sigs[0].key_id: neither");
+	n = control_tx(&c, (struct fwg_key *[]){ other }, (const struct fwg_pubkey *[]){ &mpub }, 1);
+	ok &= refused_with(submit(st, buf, n), "control.sigs[0].sig: does not verify");
+	CHECK(!fwg_state_control(st, c.u_id, &ci) && !ci.withdrawn);
+	n = control_tx(&c, (struct fwg_key *[]){ ckey[0], ckey[1] }, (const struct fwg_pubkey *[]){ &cpub[0], &cpub[1] }, 2);
+	CHECK(!submit(st, buf, n));
+	CHECK(!fwg_state_control(st, c.u_id, &ci) && ci.withdrawn);
+	c = control(FWGATE_MAGIC_WITHDRAW, 0, 4);
+	n = control_tx(&c, M);
+	ok &= refused_with(submit(st, buf, n), "control.u_id: the update is already withdrawn");
+	c = control(FWGATE_MAGIC_RESUME, 3, 4);
+	n = control_tx(&c, M);
+	ok &= refused_with(submit(st, buf, n), "a withdrawal is final");
+#undef M
+	fwg_state_free(st);
+	return !ok;
+}
+
 /* Writes the fuzzers' seed corpus: one transaction of each kind, a block and a proof. */
 static int write_corpus(const char *dir)
 {
@@ -734,6 +849,16 @@ static int write_corpus(const char *dir)
 	seed(dir, "tx", "nack-boot", t[0], n);
 	n = blob_tx(mkey, mpub.id, u.u_id, 4096, 0, 0, t[0]);
 	seed(dir, "tx", "blob", t[0], n);
+	{
+		struct fwgate_control_stmt cs = control(FWGATE_MAGIC_WITHDRAW, 0, 1);
+
+		n = control_tx(&cs, (struct fwg_key *[]){ ckey[0], ckey[1] },
+			       (const struct fwg_pubkey *[]){ &cpub[0], &cpub[1] }, 2);
+		seed(dir, "tx", "control-withdraw", buf, n);
+		cs = control(FWGATE_MAGIC_PAUSE, 1, 1);
+		n = control_tx(&cs, (struct fwg_key *[]){ mkey }, (const struct fwg_pubkey *[]){ &mpub }, 1);
+		seed(dir, "tx", "control-pause", buf, n);
+	}
 	len[0] = genesis(t[0], sizeof(t[0]), 2);
 	b = fwg_block_encode(&h, tx, len, 6, &n);
 	seed(dir, "block", "genesis", b, n);
@@ -793,6 +918,8 @@ static const struct {
 	{ "state.blob_follows_its_update_and_manufacturer", state_blob_follows_its_update_and_manufacturer },
 	{ "chain.indexes_image_chunks", chain_indexes_image_chunks },
 	{ "seal.opens_for_each_recipient_only", seal_opens_for_each_recipient_only },
+	{ "control.roundtrips_and_rejects_malformed", control_roundtrips_and_rejects_malformed },
+	{ "control.follows_the_nodes_rules", control_follows_the_nodes_rules },
 };
 
 int main(int argc, char **argv)

@@ -874,6 +874,8 @@ struct update_info {
 	uint64_t version, size;
 	char target[FWGATE_NAME_LEN];
 	int state, approvals, rejections, accepted, ignored;	/* -1: not sent */
+	int paused;						/* -1: not sent */
+	uint64_t control_seq;
 };
 
 struct update_list {
@@ -952,6 +954,9 @@ static void parse_update(struct nlattr *nest, struct update_info *u)
 	u->rejections = attr_u32(tb[FWGATE_A_UPDATE_REJECTIONS]);
 	u->accepted = attr_u32(tb[FWGATE_A_UPDATE_ACCEPTED]);
 	u->ignored = attr_u32(tb[FWGATE_A_UPDATE_IGNORED]);
+	u->paused = tb[FWGATE_A_UPDATE_PAUSED] ? nla_get_u8(tb[FWGATE_A_UPDATE_PAUSED]) : -1;
+	if (tb[FWGATE_A_UPDATE_CONTROL_SEQ])
+		u->control_seq = nla_get_u64(tb[FWGATE_A_UPDATE_CONTROL_SEQ]);
 }
 
 static void parse_target(struct nlattr *nest, struct target_info *t)
@@ -1237,6 +1242,78 @@ static int submit_filler(struct world *w, unsigned int i, uint64_t version)
 	stmt_filler(&s, i, version);
 	bundle_init(&b, &s, &keys.manufacturer);
 	return bundle_submit(w, &b, NULL, NULL);
+}
+
+/* A control statement and the signatures sent with it. */
+struct control {
+	struct fwgate_control_stmt stmt;
+	struct {
+		uint8_t signer[FWGATE_ID_LEN];
+		uint8_t sig[FWGATE_MAX_SIG_LEN];
+		size_t sig_len;
+	} sig[FWGATE_MAX_CHECKERS + 2];
+	unsigned int n;
+};
+
+static void control_init(struct control *c, const char *magic, const uint8_t u_id[FWGATE_ID_LEN],
+			 uint64_t seq)
+{
+	memset(c, 0, sizeof(*c));
+	memcpy(c->stmt.magic, magic, FWGATE_MAGIC_LEN);
+	memcpy(c->stmt.u_id, u_id, FWGATE_ID_LEN);
+	sha256_str("advisory", c->stmt.reason);
+	c->stmt.seq = htobe64(seq);
+	c->stmt.issued = htobe64(1700000000);
+}
+
+/* Adds @signer's signature over the statement, claimed to be @as's (normally @signer). */
+static void control_sign(struct control *c, const struct key *signer, const struct key *as)
+{
+	if (c->n == ARRAY_SIZE(c->sig))
+		fatal("too many signatures for a test control");
+	memcpy(c->sig[c->n].signer, as->id, FWGATE_ID_LEN);
+	c->sig[c->n].sig_len = sign(signer->pkey, &c->stmt, sizeof(c->stmt), c->sig[c->n].sig);
+	c->n++;
+}
+
+static void control_encode(struct encoder *e, const struct control *c)
+{
+	struct nlattr *nest;
+	unsigned int i;
+	int outer;
+
+	put(e, FWGATE_A_CONTROL, &c->stmt, sizeof(c->stmt));
+	for (i = 0; i < c->n; i++) {
+		nest = nest_open(e, FWGATE_A_CONTROL_SIG, &outer);
+		if (!nest)
+			return;
+		put(e, FWGATE_A_CONTROL_SIG_SIGNER, c->sig[i].signer, FWGATE_ID_LEN);
+		put(e, FWGATE_A_CONTROL_SIG_SIGNATURE, c->sig[i].sig, c->sig[i].sig_len);
+		nest_close(e, nest, outer);
+	}
+}
+
+static int control_submit(struct world *w, const struct control *c, struct update_info *out)
+{
+	struct encoder e = { msg_new(&w->nl, FWGATE_CMD_UPDATE_CONTROL, 0), NULL, 0 };
+	struct update_info scratch;
+
+	control_encode(&e, c);
+	memset(out ?: &scratch, 0, sizeof(scratch));
+	w->reply.parse = parse_submit_reply;
+	w->reply.arg = out ?: &scratch;
+	return fwnl_transact(&w->nl, e.msg, &w->reply);
+}
+
+/* The manufacturer's withdrawal, pause or resume of @u_id. */
+static int control_by_manufacturer(struct world *w, const char *magic,
+				   const uint8_t u_id[FWGATE_ID_LEN], uint64_t seq)
+{
+	struct control c;
+
+	control_init(&c, magic, u_id, seq);
+	control_sign(&c, &keys.manufacturer, &keys.manufacturer);
+	return control_submit(w, &c, NULL);
 }
 
 static void policy_default(struct policy *p)
@@ -1960,7 +2037,9 @@ static bool updates_equal(const struct update_list *a, const struct update_list 
 			;
 		if (j == b->n || a->u[i].state != b->u[j].state ||
 		    a->u[i].approvals != b->u[j].approvals ||
-		    a->u[i].rejections != b->u[j].rejections)
+		    a->u[i].rejections != b->u[j].rejections ||
+		    a->u[i].paused != b->u[j].paused ||
+		    a->u[i].control_seq != b->u[j].control_seq)
 			return false;
 	}
 	return true;
@@ -2186,6 +2265,15 @@ static bool bundle_refused(struct world *w, const struct bundle *b, int err)
 			  bundle_submit(w, b, NULL, NULL), err);
 }
 
+static bool control_refused(struct world *w, const struct control *c, int err)
+{
+	struct world_snap snap;
+
+	world_snap(w, &snap);
+	return refusal_ok(w, &snap, "UPDATE_CONTROL", w->reply.msg,
+			  control_submit(w, c, NULL), err);
+}
+
 static bool request_refused(struct world *w, const struct fwgate_install_begin *req, int err)
 {
 	struct world_snap snap;
@@ -2247,6 +2335,7 @@ WORLD_FIXTURE(state)
 WORLD_FIXTURE(event)
 WORLD_FIXTURE(claim)
 WORLD_FIXTURE(anchor)
+WORLD_FIXTURE(control)
 FIXTURE(locked) { struct world w; };
 
 /* ------------------------------------------------------------- tooling */
@@ -5026,6 +5115,254 @@ TEST_F(reboot, phase2_anchor_is_the_old_or_the_new_policy)
 	EXPECT_EQ(e, sealed_epoch());
 }
 
+/* -------------------------------------------------------------- control */
+
+TEST_F(control, withdrawn_update_is_refused_at_begin)
+{
+	struct world *w = &self->w;
+	struct fwgate_update_stmt s;
+	struct update_info u;
+	struct control c;
+
+	stmt_filler(&s, 1, 2);
+	ASSERT_EQ(0, approve(w, &s)) TH_LOG("%s", w->reply.msg);
+	control_init(&c, FWGATE_MAGIC_WITHDRAW, s.u_id, 0);
+	control_sign(&c, &keys.manufacturer, &keys.manufacturer);
+	ASSERT_EQ(0, control_submit(w, &c, &u)) TH_LOG("%s", w->reply.msg);
+	EXPECT_EQ(FWGATE_UPDATE_WITHDRAWN, u.state);
+	EXPECT_TRUE(begin_refused(w, LABEL_A, &s, EKEYREVOKED));
+	EXPECT_TRUE(last_error_is(EKEYREVOKED, "withdrawn"));
+	/* Final: more approvals do not revive it, and a second withdrawal changes nothing. */
+	ASSERT_EQ(0, submit_verdicts(w, &s, FWGATE_VERDICT_APPROVE, TEST_Q, TEST_K - TEST_Q, &u));
+	EXPECT_EQ(FWGATE_UPDATE_WITHDRAWN, u.state);
+	EXPECT_EQ(0, control_submit(w, &c, &u));
+	EXPECT_TRUE(begin_refused(w, LABEL_A, &s, EKEYREVOKED));
+}
+
+TEST_F(control, withdrawal_before_the_bundle_is_remembered)
+{
+	struct world *w = &self->w;
+	struct fwgate_update_stmt s;
+	struct update_info u;
+
+	stmt_filler(&s, 1, 2);
+	ASSERT_EQ(0, control_by_manufacturer(w, FWGATE_MAGIC_WITHDRAW, s.u_id, 0))
+		TH_LOG("%s", w->reply.msg);
+	ASSERT_EQ(-ENOENT, update_lookup(w, s.u_id, &u));
+	ASSERT_EQ(0, submit_verdicts(w, &s, FWGATE_VERDICT_APPROVE, 0, TEST_Q, &u));
+	EXPECT_EQ(FWGATE_UPDATE_WITHDRAWN, u.state);
+	EXPECT_EQ(TEST_Q, u.approvals);
+	EXPECT_TRUE(begin_refused(w, LABEL_A, &s, EKEYREVOKED));
+}
+
+TEST_F_TIMEOUT(control, withdrawal_cancels_install_at_next_write, 120)
+{
+	struct world *w = &self->w;
+	uint64_t committed = counter(WRITES_COMMITTED);
+	size_t half = BIG_IMAGE_LEN / 2;
+	struct fwgate_update_stmt s;
+	struct image img;
+	int fd;
+
+	image_make(&img, BIG_IMAGE_LEN, 3);
+	fd = begin_approved(w, &img, 2, &s);
+	ASSERT_LE(0, fd) TH_LOG("%s", strerror(-fd));
+	/* More than a chunk: some of the image reached the target already. */
+	ASSERT_EQ(0, install_write(fd, img.data, half));
+	ASSERT_EQ(0, control_by_manufacturer(w, FWGATE_MAGIC_WITHDRAW, s.u_id, 0))
+		TH_LOG("%s", w->reply.msg);
+	EXPECT_EQ(-ECANCELED, install_write(fd, img.data + half, img.len - half));
+	EXPECT_EQ(-EBADFD, install_cmd(fd, FWGATE_IOC_COMMIT));
+	close(fd);
+	expect_invalidated(_metadata, w, 0, committed);
+	EXPECT_TRUE(last_error_is(ECANCELED, "withdrawn"));
+	image_free(&img);
+}
+
+TEST_F_TIMEOUT(control, withdrawal_cancels_install_at_commit, 120)
+{
+	struct world *w = &self->w;
+	uint64_t committed = counter(WRITES_COMMITTED);
+	struct fwgate_update_stmt s;
+	struct image img;
+	int fd;
+
+	image_make(&img, BIG_IMAGE_LEN, 4);
+	fd = begin_approved(w, &img, 2, &s);
+	ASSERT_LE(0, fd) TH_LOG("%s", strerror(-fd));
+	ASSERT_EQ(0, install_write(fd, img.data, img.len));
+	ASSERT_EQ(0, control_by_manufacturer(w, FWGATE_MAGIC_WITHDRAW, s.u_id, 0))
+		TH_LOG("%s", w->reply.msg);
+	EXPECT_EQ(-ECANCELED, install_cmd(fd, FWGATE_IOC_COMMIT));
+	close(fd);
+	expect_invalidated(_metadata, w, 0, committed);
+	EXPECT_FALSE(dev_holds(w->a.path, 0, img.data, img.len));
+	image_free(&img);
+}
+
+TEST_F(control, withdrawal_of_another_update_leaves_the_install_alone)
+{
+	struct world *w = &self->w;
+	struct fwgate_update_stmt s, other;
+	struct image img;
+	int fd;
+
+	image_make(&img, IMAGE_LEN, 5);
+	fd = begin_approved(w, &img, 2, &s);
+	ASSERT_LE(0, fd) TH_LOG("%s", strerror(-fd));
+	stmt_filler(&other, 1, 3);
+	ASSERT_EQ(0, control_by_manufacturer(w, FWGATE_MAGIC_WITHDRAW, other.u_id, 0));
+	EXPECT_EQ(0, install_write(fd, img.data, img.len));
+	EXPECT_EQ(0, install_cmd(fd, FWGATE_IOC_COMMIT));
+	close(fd);
+	EXPECT_TRUE(dev_holds(w->a.path, 0, img.data, img.len));
+	image_free(&img);
+}
+
+TEST_F(control, pause_refuses_begin_until_a_later_resume)
+{
+	struct world *w = &self->w;
+	struct fwgate_update_stmt s;
+	struct update_info u;
+	struct control c;
+	struct image img;
+
+	image_make(&img, IMAGE_LEN, 6);
+	stmt_for_image(&s, &img, 2, GROUP);
+	ASSERT_EQ(0, approve(w, &s)) TH_LOG("%s", w->reply.msg);
+	ASSERT_EQ(0, control_by_manufacturer(w, FWGATE_MAGIC_PAUSE, s.u_id, 5))
+		TH_LOG("%s", w->reply.msg);
+	ASSERT_EQ(0, update_lookup(w, s.u_id, &u));
+	EXPECT_EQ(1, u.paused);
+	EXPECT_EQ(5U, u.control_seq);
+	EXPECT_EQ(FWGATE_UPDATE_APPROVED, u.state);
+	EXPECT_TRUE(begin_refused(w, LABEL_A, &s, EAGAIN));
+	EXPECT_TRUE(last_error_is(EAGAIN, "paused"));
+
+	/* A resume that is not newer than the pause changes nothing. */
+	control_init(&c, FWGATE_MAGIC_RESUME, s.u_id, 5);
+	control_sign(&c, &keys.manufacturer, &keys.manufacturer);
+	EXPECT_TRUE(control_refused(w, &c, ESTALE));
+	EXPECT_TRUE(begin_refused(w, LABEL_A, &s, EAGAIN));
+
+	c.stmt.seq = htobe64(6);
+	c.n = 0;
+	control_sign(&c, &keys.manufacturer, &keys.manufacturer);
+	ASSERT_EQ(0, control_submit(w, &c, &u)) TH_LOG("%s", w->reply.msg);
+	EXPECT_EQ(0, u.paused);
+	EXPECT_EQ(6U, u.control_seq);
+	/* The replayed pause is older than the resume. */
+	EXPECT_EQ(-ESTALE, control_by_manufacturer(w, FWGATE_MAGIC_PAUSE, s.u_id, 5));
+	EXPECT_EQ(0, install(LABEL_A, &s, &img));
+	EXPECT_TRUE(dev_holds(w->a.path, 0, img.data, img.len));
+	image_free(&img);
+}
+
+TEST_F(control, pause_or_resume_needs_the_manufacturer)
+{
+	struct world *w = &self->w;
+	struct fwgate_update_stmt s;
+	struct control c;
+	unsigned int i;
+
+	stmt_filler(&s, 1, 2);
+	ASSERT_EQ(0, approve(w, &s)) TH_LOG("%s", w->reply.msg);
+	control_init(&c, FWGATE_MAGIC_PAUSE, s.u_id, 1);
+	for (i = 0; i < TEST_K; i++)
+		control_sign(&c, w->policy.checker[i], w->policy.checker[i]);
+	EXPECT_TRUE(control_refused(w, &c, EACCES));
+	EXPECT_TRUE(last_error_is(EACCES, "manufacturer"));
+}
+
+TEST_F(control, checker_withdrawal_needs_the_threshold)
+{
+	struct world *w = &self->w;
+	struct fwgate_update_stmt s;
+	struct update_info u;
+	struct control c;
+	unsigned int i;
+
+	stmt_filler(&s, 1, 2);
+	ASSERT_EQ(0, approve(w, &s)) TH_LOG("%s", w->reply.msg);
+	control_init(&c, FWGATE_MAGIC_WITHDRAW, s.u_id, 0);
+	for (i = 0; i < TEST_Q - 1; i++)
+		control_sign(&c, w->policy.checker[i], w->policy.checker[i]);
+	/* A key the policy does not hold counts zero. */
+	control_sign(&c, &keys.untrusted, &keys.untrusted);
+	EXPECT_TRUE(control_refused(w, &c, EACCES));
+	EXPECT_TRUE(last_error_is(EACCES, "threshold"));
+
+	control_sign(&c, w->policy.checker[TEST_Q - 1], w->policy.checker[TEST_Q - 1]);
+	ASSERT_EQ(0, control_submit(w, &c, &u)) TH_LOG("%s", w->reply.msg);
+	EXPECT_EQ(FWGATE_UPDATE_WITHDRAWN, u.state);
+	EXPECT_TRUE(begin_refused(w, LABEL_A, &s, EKEYREVOKED));
+}
+
+TEST_F(control, rejects_bad_signature)
+{
+	struct world *w = &self->w;
+	struct fwgate_update_stmt s;
+	struct update_info u;
+	struct control c;
+
+	stmt_filler(&s, 1, 2);
+	ASSERT_EQ(0, approve(w, &s)) TH_LOG("%s", w->reply.msg);
+	/* Another key's signature, claimed to be the manufacturer's. */
+	control_init(&c, FWGATE_MAGIC_WITHDRAW, s.u_id, 0);
+	control_sign(&c, &keys.untrusted, &keys.manufacturer);
+	EXPECT_TRUE(control_refused(w, &c, EKEYREJECTED));
+	/* The manufacturer's signature over another statement. */
+	control_init(&c, FWGATE_MAGIC_PAUSE, s.u_id, 1);
+	control_sign(&c, &keys.manufacturer, &keys.manufacturer);
+	memcpy(c.stmt.magic, FWGATE_MAGIC_WITHDRAW, FWGATE_MAGIC_LEN);
+	EXPECT_TRUE(control_refused(w, &c, EKEYREJECTED));
+	/* Truncated. */
+	control_init(&c, FWGATE_MAGIC_WITHDRAW, s.u_id, 0);
+	control_sign(&c, &keys.manufacturer, &keys.manufacturer);
+	c.sig[0].sig_len--;
+	EXPECT_TRUE(control_refused(w, &c, EINVAL));
+	ASSERT_EQ(0, update_lookup(w, s.u_id, &u));
+	EXPECT_EQ(FWGATE_UPDATE_APPROVED, u.state);
+}
+
+TEST_F(control, rejects_malformed_control)
+{
+	struct world *w = &self->w;
+	struct fwgate_update_stmt s;
+	struct control c;
+
+	stmt_filler(&s, 1, 2);
+	ASSERT_EQ(0, approve(w, &s)) TH_LOG("%s", w->reply.msg);
+	/* A checker's approval magic is not a control. */
+	control_init(&c, FWGATE_MAGIC_APPROVE, s.u_id, 0);
+	control_sign(&c, &keys.manufacturer, &keys.manufacturer);
+	EXPECT_TRUE(control_refused(w, &c, EINVAL));
+	/* The same signer twice. */
+	control_init(&c, FWGATE_MAGIC_WITHDRAW, s.u_id, 0);
+	control_sign(&c, w->policy.checker[0], w->policy.checker[0]);
+	control_sign(&c, w->policy.checker[0], w->policy.checker[0]);
+	EXPECT_TRUE(control_refused(w, &c, EINVAL));
+	/* No signature at all. */
+	control_init(&c, FWGATE_MAGIC_WITHDRAW, s.u_id, 0);
+	EXPECT_TRUE(control_refused(w, &c, EINVAL));
+	EXPECT_NE(NULL, strstr(w->reply.msg, "signature"));
+}
+
+TEST_F(control, pause_after_withdrawal_is_refused)
+{
+	struct world *w = &self->w;
+	struct fwgate_update_stmt s;
+	struct control c;
+
+	stmt_filler(&s, 1, 2);
+	ASSERT_EQ(0, approve(w, &s)) TH_LOG("%s", w->reply.msg);
+	ASSERT_EQ(0, control_by_manufacturer(w, FWGATE_MAGIC_WITHDRAW, s.u_id, 0));
+	control_init(&c, FWGATE_MAGIC_RESUME, s.u_id, 9);
+	control_sign(&c, &keys.manufacturer, &keys.manufacturer);
+	EXPECT_TRUE(control_refused(w, &c, ESTALE));
+	EXPECT_TRUE(begin_refused(w, LABEL_A, &s, EKEYREVOKED));
+}
+
 /* ---------------------------------------------------------------- locked */
 
 /*
@@ -5125,6 +5462,19 @@ TEST_F(locked, still_installs_approved_updates)
 	EXPECT_EQ(version, v.floor);
 	EXPECT_TRUE(dev_holds(w->b.path, 0, img.data, img.len));
 	image_free(&img);
+}
+
+TEST_F(locked, accepts_withdrawal)
+{
+	struct world *w = &self->w;
+	uint64_t version = target_floor(LABEL_B) + 1;
+	struct fwgate_update_stmt s;
+
+	stmt_filler(&s, 7, version);
+	ASSERT_EQ(0, approve(w, &s)) TH_LOG("%s", w->reply.msg);
+	ASSERT_EQ(0, control_by_manufacturer(w, FWGATE_MAGIC_WITHDRAW, s.u_id, 0))
+		TH_LOG("%s", w->reply.msg);
+	EXPECT_TRUE(begin_refused(w, LABEL_B, &s, EKEYREVOKED));
 }
 
 /* An ext4 file system, installed on rootfs_a as an approved update. */

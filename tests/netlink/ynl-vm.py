@@ -348,6 +348,36 @@ def main():
     refused('bundle-submit with a verdict without kind: extack names the missing type and nest',
             'bundle-submit', dict(b, verdict=[nokind]), 22, missing=1, nested=True)
 
+    # update-control: a pause by the manufacturer, a withdrawal by two checkers (q = 2), each signature a nest.
+    def control(magic, u_id, seq, signers):
+        c = struct.pack('>8s32s32sQQ', magic, u_id, bytes(32), seq, 1700000000)
+        return {'control': c.hex(),
+                'control-sig': [{'signer': k['id'].hex(), 'signature': sign(k, c).hex()} for k in signers]}
+
+    u_id = hashlib.sha256(image).digest()
+    r = ynl_do('update-control', control(b'FWGPAU01', u_id, 1, [mfr]))
+    upd = (r.json[0] if r.json else {}).get('update', {})
+    tap(upd.get('state') == 'approved' and upd.get('paused') == 1 and upd.get('control-seq') == 1,
+        'update-control: a pause signed by the manufacturer, the update nest says paused', r.why())
+    r = ynl_do('update-control', control(b'FWGWDR01', u_id, 0, checkers[:2]))
+    upd = (r.json[0] if r.json else {}).get('update', {})
+    tap(upd.get('state') == 'withdrawn', 'update-control: a withdrawal by two checkers', r.why())
+    r = ynl_dump('update-get')
+    ups = [m.get('update', {}) for m in (r.json[0] if r.json else [])]
+    tap(any(hx(u.get('id')) == u_id.hex() and u.get('state') == 'withdrawn' for u in ups),
+        'update-get dumps the update withdrawn', r.why())
+    c = control(b'FWGWDR01', hashlib.sha256(b'other').digest(), 0, checkers[:1])
+    refused('update-control: a withdrawal by one checker of q = 2 is EACCES, extack names control-sig',
+            'update-control', c, 13, bad='.control-sig')
+    refused('update-control without control: extack names the missing type', 'update-control',
+            {'control-sig': c['control-sig']}, 22, missing='control')
+    refused('update-control with a control of 87 bytes: policy table (exact-len: ERANGE), extack names it',
+            'update-control', dict(c, control=c['control'][:-2]), 34, bad='.control', by_module=False)
+    forged = control(b'FWGPAU01', u_id, 9, [mfr])
+    forged['control-sig'][0]['signature'] = sign(checkers[0], bytes.fromhex(forged['control'])).hex()
+    refused('update-control with a forged signature: EKEYREJECTED, extack names the nest', 'update-control',
+            forged, 129, bad='.control-sig')
+
     # The events group needs CAP_NET_ADMIN; the policy does not.
     r = Ynl(['--do', 'policy-get', '--subscribe', 'events'])
     tap(r.rc == 0 and r.json and r.json[0].get('otype') == OTYPE, 'cli.py joins events as root', r.why())

@@ -314,6 +314,9 @@ struct fwgate_control_stmt {
 	__be64	issued;
 } __attribute__((packed));
 
+/* The length of the "control" attribute. */
+#define FWGATE_CONTROL_STMT_LEN	sizeof(struct fwgate_control_stmt)
+
 #define FWGATE_ROLLOUT_MAX_STAGES	8
 #define FWGATE_ROLLOUT_SHARES		10000
 
@@ -398,11 +401,14 @@ enum fwgate_verdict_kind {
  * @FWGATE_UPDATE_PENDING: fewer than q distinct trusted approvals
  * @FWGATE_UPDATE_APPROVED: q approvals; may be installed
  * @FWGATE_UPDATE_REJECTED: a majority, floor(k/2)+1, rejected it; final
+ * @FWGATE_UPDATE_WITHDRAWN: a verified withdrawal (&struct
+ *	fwgate_control_stmt) names it; final for the boot
  */
 enum fwgate_update_state {
 	FWGATE_UPDATE_PENDING = 1,
 	FWGATE_UPDATE_APPROVED,
 	FWGATE_UPDATE_REJECTED,
+	FWGATE_UPDATE_WITHDRAWN,
 };
 
 /**
