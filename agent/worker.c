@@ -22,6 +22,7 @@
 
 #include "client.h"
 #include "fetch.h"
+#include "gate.h"
 #include "http.h"
 #include "jsonout.h"
 #include "keys.h"
@@ -52,6 +53,7 @@ struct upd {
 	int installed;		/* a target holds it */
 	unsigned int attempts;
 	int acked, nacked;	/* our own, seen in the chain */
+	int gate;		/* enum fwg_gate_verdict, as last logged */
 	int nack_sent;
 	uint32_t nack_reason;	/* wanted; asked again until queued */
 	char last_error[256];
@@ -80,6 +82,7 @@ static struct worker {
 	const struct fwg_policy *p;
 	int sock, ctl;
 	struct fwg_sync *sync;
+	struct fwg_rollouts rollouts;	/* plans, advances, pauses: agent/gate.c decides */
 
 	struct upd *upd[MAX_UPDATES];
 	unsigned int nr_upd;
@@ -353,6 +356,8 @@ static int on_tx(const struct fwg_tx *tx, const uint8_t *raw, size_t len, const 
 	case FWG_TX_DEVCERT:
 		w.certified = 1;
 		break;
+	default:
+		return fwg_rollouts_note(&w.rollouts, tx, height) ? -1 : 0;
 	}
 	return 0;
 }
@@ -725,6 +730,22 @@ static int approved(const struct upd *u)
 	return u->approvals >= w.p->threshold && u->rejections < w.p->k / 2 + 1;
 }
 
+/* Whether the rollout lets this device install @u now; says so in the log when that changes. */
+static int gate_open(struct upd *u)
+{
+	struct fwg_gate g;
+	char h16[17], why[96];
+
+	fwg_rollout_gate(&w.rollouts, u->stmt.u_id, w.p->device_id, time(NULL), &g);
+	if (g.verdict != u->gate) {
+		hexs(u->stmt.u_id, h16);
+		log_info("update %s version %" PRIu64 ": rollout %s, %s", h16, be64toh(u->stmt.version),
+			 fwg_gate_name(g.verdict), fwg_gate_describe(&g, why, sizeof(why)));
+		u->gate = g.verdict;
+	}
+	return g.verdict == FWG_GATE_OPEN;
+}
+
 /* Hands new quorums to the kernel, then installs the newest approved update of each group. */
 static void act(void)
 {
@@ -790,7 +811,7 @@ static void act(void)
 				continue;
 			if (u->installed && be64toh(u->stmt.version) > have)
 				have = be64toh(u->stmt.version);
-			if (u->kernel == 1 && !u->installed && !gave_up(u) &&
+			if (u->kernel == 1 && !u->installed && !gave_up(u) && gate_open(u) &&
 			    (!best || be64toh(u->stmt.version) > be64toh(best->stmt.version)))
 				best = u;
 		}
@@ -874,6 +895,8 @@ static const char *update_state(const struct upd *u)
 		return "rejected";
 	if (u->kernel < 0 || gave_up(u))
 		return "failed";
+	if (approved(u) && u->gate != FWG_GATE_OPEN)
+		return fwg_gate_name(u->gate);
 	if (approved(u))
 		return w.dl_total && !memcmp(w.dl_uid, u->stmt.u_id, FWGATE_ID_LEN) ? "installing" : "approved";
 	return "pending";

@@ -2,7 +2,7 @@
 # The ledger (Documentation/fwgate/ledger.rst): its codec and state as a library, fwgate-node, the fwgate CLI's
 # extra libraries, unit tests, and libFuzzer targets for every decoder.
 
-CHAIN_SRC	:= chain/tx.c chain/block.c chain/state.c chain/seal.c
+CHAIN_SRC	:= chain/tx.c chain/block.c chain/state.c chain/seal.c chain/rollout.c
 CHAIN_CLIENT	:= $(BUILD)/chain/client.o
 CHAIN_OBJ	:= $(patsubst chain/%.c,$(BUILD)/chain/%.o,$(CHAIN_SRC))
 CHAIN_LIB	:= $(BUILD)/chain/libledger.a

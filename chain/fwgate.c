@@ -570,9 +570,9 @@ static int nack(const struct opts *o, struct fwg_key *key, const struct fwg_pubk
 	unsigned int r;
 
 	for (r = 0; o->reason && strcmp(o->reason, fwg_nack_reason_name(r)); r++)
-		if (r == FWGATE_NACK_ROLLBACK)
+		if (r == FWGATE_NACK_WITHDRAWN)
 			fatalx("--reason: \"%s\" is none of unspecified, digest-mismatch, bad-signature, refused, "
-			       "rollback", o->reason);
+			       "rollback, health, boot, withdrawn", o->reason);
 	if (!o->reason)
 		r = FWGATE_NACK_REFUSED;
 	memcpy(n.magic, FWGATE_MAGIC_NACK, FWGATE_MAGIC_LEN);

@@ -127,6 +127,8 @@ struct fwg_tx {
 		struct fwgate_nack_stmt nack;
 		struct fwgate_devcert_stmt devcert;
 		struct fwg_blob_stmt blob;
+		struct fwgate_rollout_stmt rollout;
+		struct fwgate_advance_stmt advance;
 	} s;
 	uint32_t sig_len;
 	uint8_t sig[FWGATE_MAX_SIG_LEN];

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ledger.h"
+#include "rollout.h"
 
 #define failk(err, k, ...) ({ (err)->kind = (k); snprintf((err)->msg, sizeof((err)->msg), __VA_ARGS__); -1; })
 #define fail(err, ...) failk(err, FWG_ERR_FORMAT, __VA_ARGS__)
@@ -54,6 +55,7 @@ struct fwg_state {
 	struct table chunks;	/* SHA-256(U_id || be32 index) -> height * FWG_BLOCK_MAX_TX + index in block */
 	struct blob *blob;
 	size_t nr_blob, blob_cap;
+	struct fwg_rollouts rollouts;	/* plans and advances (chain/rollout.c) */
 	uint32_t tx_index;	/* of the transaction being applied, in its block */
 	uint64_t height;	/* blocks applied */
 	uint8_t tip[FWGATE_ID_LEN];
@@ -135,6 +137,7 @@ void fwg_state_free(struct fwg_state *st)
 	free(st->ids.s);
 	free(st->updates.s);
 	free(st->devices.s);
+	fwg_rollouts_free(&st->rollouts);
 	free(st->genesis);
 	free(st);
 }
@@ -254,6 +257,25 @@ static int check_blob(const struct fwg_state *st, const struct fwg_blob_stmt *b,
 	return 0;
 }
 
+/* A plan comes from the manufacturer who published its update; an advance from the one who signed the plan. */
+static int check_rollout(const struct fwg_state *st, const struct fwg_tx *tx, struct fwg_err *err)
+{
+	const struct fwgate_rollout_stmt *p = &tx->s.rollout;
+	uint8_t k[FWGATE_ID_LEN];
+
+	if (tx->type == FWG_TX_ROLLOUT) {
+		if (member(st, p->m_id, FWG_ROLE_MANUFACTURER) < 0)
+			return fail_signer(err, "rollout.m_id: not a manufacturer of the consortium");
+		pair_key(p->u_id, p->m_id, FWGATE_ID_LEN, k);
+		if (!lookup(&st->published, k))
+			return lookup(&st->updates, p->u_id) ?
+			       fail_signer(err, "rollout.m_id: the update with this u_id was published by another "
+					   "manufacturer") :
+			       fail_ref(err, "rollout.u_id: no update with this image digest in the ledger");
+	}
+	return fwg_rollouts_check(&st->rollouts, tx, err);
+}
+
 /* The key the transaction's signature must verify with, as the state knows it; NULL if it knows none. */
 static struct fwg_key *signer_key(const struct fwg_state *st, const struct fwg_tx *tx)
 {
@@ -274,6 +296,15 @@ static struct fwg_key *signer_key(const struct fwg_state *st, const struct fwg_t
 	case FWG_TX_BLOB:
 		m = member(st, tx->s.blob.m_id, FWG_ROLE_MANUFACTURER);
 		break;
+	case FWG_TX_ROLLOUT:
+		m = member(st, tx->s.rollout.m_id, FWG_ROLE_MANUFACTURER);
+		break;
+	case FWG_TX_ADVANCE: {
+		const struct fwg_rollout *r = fwg_rollouts_find(&st->rollouts, tx->s.advance.u_id);
+
+		m = r && r->has_plan ? member(st, r->plan.m_id, FWG_ROLE_MANUFACTURER) : -1;
+		break;
+	}
 	case FWG_TX_ACK:
 	case FWG_TX_NACK:
 		s = lookup(&st->devices, tx->type == FWG_TX_ACK ? tx->s.ack.o_id : tx->s.nack.o_id);
@@ -336,6 +367,11 @@ static int check_signed(struct fwg_state *st, const struct fwg_tx *tx, int check
 		break;
 	case FWG_TX_BLOB:
 		if (check_blob(st, &tx->s.blob, err))
+			return -1;
+		break;
+	case FWG_TX_ROLLOUT:
+	case FWG_TX_ADVANCE:
+		if (check_rollout(st, tx, err))
 			return -1;
 		break;
 	}
@@ -476,6 +512,8 @@ int fwg_state_apply(struct fwg_state *st, const struct fwg_tx *tx)
 		err = apply_blob(st, tx);
 	if (!err && tx->type == FWG_TX_DEVCERT)
 		err = apply_devcert(st, tx);
+	if (!err && (tx->type == FWG_TX_ROLLOUT || tx->type == FWG_TX_ADVANCE))
+		err = fwg_rollouts_note(&st->rollouts, tx, st->height);
 	return err;
 }
 

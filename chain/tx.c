@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ledger.h"
+#include "rollout.h"
 
 #define fail(err, ...) ({ (err)->kind = FWG_ERR_FORMAT; snprintf((err)->msg, sizeof((err)->msg), __VA_ARGS__); -1; })
 
@@ -24,6 +25,8 @@ static const struct {
 	[FWG_TX_NACK] = { "nack", FWGATE_MAGIC_NACK, sizeof(struct fwgate_nack_stmt) },
 	[FWG_TX_DEVCERT] = { "devcert", FWGATE_MAGIC_DEVCERT, sizeof(struct fwgate_devcert_stmt) },
 	[FWG_TX_BLOB] = { "blob", FWG_MAGIC_BLOB, sizeof(struct fwg_blob_stmt) },
+	[FWG_TX_ROLLOUT] = { "rollout", FWGATE_MAGIC_ROLLOUT, sizeof(struct fwgate_rollout_stmt) },
+	[FWG_TX_ADVANCE] = { "advance", FWGATE_MAGIC_ADVANCE, sizeof(struct fwgate_advance_stmt) },
 };
 
 const char *fwg_tx_type_name(unsigned int type)
@@ -39,6 +42,9 @@ const char *fwg_nack_reason_name(unsigned int reason)
 		[FWGATE_NACK_BAD_SIGNATURE] = "bad-signature",
 		[FWGATE_NACK_REFUSED] = "refused",
 		[FWGATE_NACK_ROLLBACK] = "rollback",
+		[FWGATE_NACK_HEALTH] = "health",
+		[FWGATE_NACK_BOOT] = "boot",
+		[FWGATE_NACK_WITHDRAWN] = "withdrawn",
 	};
 
 	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "unknown";
@@ -261,7 +267,7 @@ static int stmt_fields_ok(const struct fwg_tx *tx, struct fwg_err *err)
 	case FWG_TX_NACK:
 		if (memcmp(&tx->s.nack.reserved, zero, 4))
 			return fail(err, "nack.reserved: not zero");
-		if (be32toh(tx->s.nack.reason) > FWGATE_NACK_ROLLBACK)
+		if (be32toh(tx->s.nack.reason) > FWGATE_NACK_WITHDRAWN)
 			return fail(err, "nack.reason: %u is not a known reason", be32toh(tx->s.nack.reason));
 		return 0;
 	case FWG_TX_DEVCERT:
@@ -283,6 +289,10 @@ static int stmt_fields_ok(const struct fwg_tx *tx, struct fwg_err *err)
 			return fail(err, "blob.index: %u, not below count %u", be32toh(tx->s.blob.index), count);
 		return 0;
 	}
+	case FWG_TX_ROLLOUT:
+		return fwg_rollout_plan_ok(&tx->s.rollout, err);
+	case FWG_TX_ADVANCE:
+		return fwg_rollout_advance_ok(&tx->s.advance, err);
 	}
 	if (!name_ok(u->o_type))
 		return fail(err, "%s.o_type: not 1-31 printable bytes, NUL-padded", what);
