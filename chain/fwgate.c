@@ -27,6 +27,7 @@
 #include "log.h"
 #include "nl.h"
 #include "progress.h"
+#include "rollout_cmd.h"
 
 #define OUT_MAX FWG_TX_MAX
 
@@ -990,6 +991,7 @@ static const struct fwg_cmd commands[] = {
 	  "--node URL [--genesis HASH] [--json] TX_ID" },
 	{ "audit", fwg_audit_cmd, "verify the chain and report who vetted, installed and blamed what",
 	  FWG_AUDIT_ARGS },
+	{ "rollout", fwg_rollout_cmd, "staged rollouts: plan, advance, status (manufacturer)", FWG_ROLLOUT_ARGS },
 	{ "seal", cmd_seal, "encrypt an image once, its key wrapped for each recipient's P-256 key",
 	  "--image IMG --recipient D.pub... --out SEALED" },
 	{ "unseal", cmd_unseal, "decrypt a sealed image with a recipient's key", "--key D.key --image SEALED --out IMG" },
