@@ -278,7 +278,7 @@ static int cmd_advance(int argc, char **argv)
 	return ret;
 }
 
-static const char *rollout_state(const struct fwg_rollout *r)
+const char *fwg_rollout_state(const struct fwg_rollout *r)
 {
 	if (r->withdrawn)
 		return "withdrawn";
@@ -287,7 +287,7 @@ static const char *rollout_state(const struct fwg_rollout *r)
 	return "rolling out";
 }
 
-static struct json_object *json_counts(const struct fwg_coverage *c)
+struct json_object *fwg_coverage_json(const struct fwg_coverage *c)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -301,7 +301,7 @@ static struct json_object *json_counts(const struct fwg_coverage *c)
 }
 
 /* One rollout as JSON: its plan, which stages are open at @now, and each stage's coverage. */
-static struct json_object *json_rollout(const struct fwg_inv *inv, const struct fwg_rollout *r, uint64_t now)
+struct json_object *fwg_rollout_json(const struct fwg_inv *inv, const struct fwg_rollout *r, uint64_t now)
 {
 	struct json_object *o = json_object_new_object(), *stages = json_object_new_array(), *s;
 	int open = fwg_rollout_open_through(r, now);
@@ -314,12 +314,12 @@ static struct json_object *json_rollout(const struct fwg_inv *inv, const struct 
 	fwg_hex(r->digest, FWGATE_ID_LEN, h);
 	json_object_object_add(o, "plan", json_object_new_string(h));
 	json_object_object_add(o, "plan_height", json_object_new_int64(r->plan_height));
-	json_object_object_add(o, "state", json_object_new_string(rollout_state(r)));
+	json_object_object_add(o, "state", json_object_new_string(fwg_rollout_state(r)));
 	json_object_object_add(o, "advanced", json_object_new_int(r->advanced));
 	json_object_object_add(o, "open_through", json_object_new_int(open));
 	for (i = 0; i < be32toh(r->plan.stages); i++) {
 		fwg_inv_coverage(inv, r->u_id, i, &c);
-		s = json_counts(&c);
+		s = fwg_coverage_json(&c);
 		json_object_object_add(s, "stage", json_object_new_int(i));
 		json_object_object_add(s, "share", json_object_new_int(be32toh(r->plan.stage[i].share)));
 		json_object_object_add(s, "opens_at", json_object_new_int64(be64toh(r->plan.stage[i].opens_at)));
@@ -328,7 +328,7 @@ static struct json_object *json_rollout(const struct fwg_inv *inv, const struct 
 	}
 	json_object_object_add(o, "stages", stages);
 	fwg_inv_coverage(inv, r->u_id, -1, &c);
-	json_object_object_add(o, "total", json_counts(&c));
+	json_object_object_add(o, "total", fwg_coverage_json(&c));
 	return o;
 }
 
@@ -340,7 +340,7 @@ static void print_rollout(const struct fwg_inv *inv, const struct fwg_rollout *r
 	unsigned int i, prev = 0;
 
 	fwg_hex(r->u_id, FWGATE_ID_LEN, h);
-	printf("update %s: %s, plan of block %" PRIu64 ", stages 0-%d open%s\n", h, rollout_state(r),
+	printf("update %s: %s, plan of block %" PRIu64 ", stages 0-%d open%s\n", h, fwg_rollout_state(r),
 	       r->plan_height, open, open < 0 ? " (none)" : "");
 	printf("  %-5s %-13s %-6s %-20s %8s %8s %9s %9s %8s\n", "stage", "share", "open", "opens at", "devices",
 	       "running", "installed", "fell back", "refused");
@@ -387,7 +387,7 @@ static int cmd_status(int argc, char **argv)
 			continue;
 		shown++;
 		if (o.json)
-			json_object_array_add(arr, json_rollout(inv, &rs->r[i], now));
+			json_object_array_add(arr, fwg_rollout_json(inv, &rs->r[i], now));
 		else
 			print_rollout(inv, &rs->r[i], now);
 	}

@@ -296,11 +296,13 @@ has() {
 html_dom() {
 	dom_summary >"$W/dom" && cat "$W/dom" &&
 	has "title fwgate audit: audit-test" &&
-	has "table 7" &&
-	for id in updates coverage manufacturers devices nacks checkers verdicts; do has "table#$id 1" || return 1; done &&
+	has "table 9" &&
+	for id in updates coverage manufacturers devices nacks checkers verdicts inventory rollouts; do
+		has "table#$id 1" || return 1
+	done &&
 	has "rows#updates 3" && has "rows#manufacturers 2" && has "rows#devices 6" && has "rows#nacks 5" &&
 	has "rows#checkers 3" && has "rows#verdicts 7" && has "rows#coverage 9" &&
-	has "section 4" && has "svg 2" && has "svg.chart.coverage 1" && has "svg.chart.verdicts 1" &&
+	has "section 5" && has "svg 2" && has "svg.chart.coverage 1" && has "svg.chart.verdicts 1" &&
 	# One polyline per update, two bars per checker.
 	has "polyline.coverage-line 3" && has "rect.bar.approve 3" && has "rect.bar.reject 3"
 }

@@ -274,6 +274,13 @@ int main(int argc, char **argv)
 		default: usagex("rollout_fleet: unknown option");
 		}
 	}
+	if (!strcmp(argv[1], "kinds")) {
+		/* The transaction kinds this tree's ledger knows: the suite posts running acks only if it has them. */
+		for (c = 1; c < __FWG_TX_MAX; c++)
+			if (fwg_tx_type_name(c) && strcmp(fwg_tx_type_name(c), "unknown"))
+				printf("%s\n", fwg_tx_type_name(c));
+		return 0;
+	}
 	if (!strcmp(argv[1], "gate") && node && policy && store && devices)
 		return gate(node, policy, store, devices);
 	if (!strcmp(argv[1], "report") && node && mkey && update && devices)
