@@ -81,3 +81,13 @@ $(BUILD)/tests/rollout_fleet: tests/chain/rollout_fleet.c agent/gate.c agent/syn
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UCFLAGS) -Ichain -Iagent -o $@ $< agent/gate.c agent/sync.c agent/store.c $(CHAIN_CLIENT) \
 		$(CHAIN_LIB) $(ULIBS) -lcurl
+
+# The rollouts, the inventory and fwgated's gate over a sequence of transactions (tests/fuzz/fuzz_rollout.c).
+$(BUILD)/fuzz/fuzz_rollout: tests/fuzz/fuzz_rollout.c $(CHAIN_SRC) agent/gate.c agent/gate.h chain/rollout.h \
+			    chain/inventory.h $(FUZZ_LIB)
+	@echo "  FUZZ    $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)clang $(FUZZ_CFLAGS) -Ichain -Iagent -o $@ $< $(CHAIN_SRC) agent/gate.c $(FUZZ_LIB) -lcrypto
+
+fuzzers: $(BUILD)/fuzz/fuzz_rollout
+EXTRA_BINS += $(BUILD)/fuzz/fuzz_rollout

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "files.h"
 #include "gate.h"
 #include "inventory.h"
 #include "ledger.h"
@@ -454,6 +456,69 @@ static int inventory_tracks_versions_and_outcomes(void)
 	return 0;
 }
 
+/* Appends one signed transaction to a story: be16 length, then the bytes (tests/fuzz/fuzz_rollout.c). */
+static size_t story_add(uint8_t *story, size_t off, struct fwg_key *key, uint8_t type, const void *stmt,
+			size_t len, const char *dir, const char *name)
+{
+	size_t n = fwg_tx_sign(key, type, stmt, len, NULL, 0, type == FWG_TX_UPDATE ? chunks : NULL,
+			       type == FWG_TX_UPDATE ? sizeof(chunks) : 0, buf, sizeof(buf));
+	char path[4096];
+
+	/* A pause is in the story once the ledger has the control kind (FWG_TX_CONTROL, issue 15's withdraw). */
+	if (!n && type == FWG_TX_CONTROL)
+		return off;
+	if (!n)
+		fatalx("corpus: encode");
+	if (name) {
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		if (fwg_write_file(path, buf, n, 0644))
+			fatalx("corpus: %s", path);
+	}
+	story[off] = n >> 8;
+	story[off + 1] = n;
+	memcpy(story + off + 2, buf, n);
+	return off + 2 + n;
+}
+
+/* The seeds: a plan and an advance for fuzz_tx (DIR/tx), and a whole rollout story for fuzz_rollout. */
+static int write_corpus(const char *dir)
+{
+	static uint8_t story[8 * FWG_TX_MAX];
+	struct fwgate_update_stmt u = update(0xab);
+	struct fwgate_rollout_stmt p = plan(0xab);
+	struct fwgate_advance_stmt a = advance(&p, 1, 5);
+	struct fwgate_devcert_stmt c = {};
+	struct fwgate_control_stmt pause = control(FWGATE_MAGIC_PAUSE, 1);
+	struct fwg_key *dk = fwg_key_create(FWGATE_KEY_P256);
+	struct fwgate_ack_stmt ak;
+	struct fwgate_nack_stmt nk;
+	struct fwg_pubkey dp;
+	char path[4096], tx[4096];
+	size_t off = 0;
+
+	snprintf(tx, sizeof(tx), "%s/tx", dir);
+	snprintf(path, sizeof(path), "%s/rollout", dir);
+	if (!dk || fwg_key_encode(dk, &dp) || (mkdir(dir, 0755) && errno != EEXIST) || (mkdir(tx, 0755) && errno != EEXIST) ||
+	    (mkdir(path, 0755) && errno != EEXIST))
+		fatalx("corpus: %s", dir);
+	memcpy(c.magic, FWGATE_MAGIC_DEVCERT, FWGATE_MAGIC_LEN);
+	memcpy(c.m_id, mpub.id, FWGATE_ID_LEN);
+	name(c.o_type, "router");
+	memcpy(c.pubkey, dp.data, sizeof(c.pubkey));
+	ak = ack(FWGATE_MAGIC_ACK, 0xab, dp.id);
+	nk = nack(0xab, dp.id, FWGATE_NACK_HEALTH);
+	off = story_add(story, off, mkey, FWG_TX_UPDATE, &u, sizeof(u), tx, NULL);
+	off = story_add(story, off, mkey, FWG_TX_DEVCERT, &c, sizeof(c), tx, NULL);
+	off = story_add(story, off, mkey, FWG_TX_ROLLOUT, &p, sizeof(p), tx, "rollout");
+	off = story_add(story, off, mkey, FWG_TX_ADVANCE, &a, sizeof(a), tx, "advance");
+	off = story_add(story, off, dk, FWG_TX_ACK, &ak, sizeof(ak), tx, NULL);
+	off = story_add(story, off, dk, FWG_TX_NACK, &nk, sizeof(nk), tx, NULL);
+	off = story_add(story, off, mkey, FWG_TX_CONTROL, &pause, sizeof(pause), tx, NULL);
+	snprintf(path, sizeof(path), "%s/rollout/story", dir);
+	fwg_key_free(dk);
+	return fwg_write_file(path, story, off, 0644) ? 1 : 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -477,6 +542,8 @@ int main(int argc, char **argv)
 	if (!mkey || !okey || !ckey || fwg_key_encode(mkey, &mpub) || fwg_key_encode(okey, &opub) ||
 	    fwg_key_encode(ckey, &cpub))
 		fatalx("keygen");
+	if (argc == 3 && !strcmp(argv[1], "--corpus"))
+		return write_corpus(argv[2]);
 	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
 		n += argc < 2 || !strcmp(argv[1], tests[i].name);
 	printf("1..%u\n", n);
