@@ -950,6 +950,30 @@ static void ctl_status(FILE *f)
 	}
 }
 
+/* The device's own stage in the update's rollout, under the update's line; nothing without plan or pause. */
+static void ctl_rollout(FILE *f, const struct upd *u)
+{
+	struct fwg_gate g;
+	char why[96];
+
+	fwg_rollout_gate(&w.rollouts, u->stmt.u_id, w.p->device_id, time(NULL), &g);
+	if (g.planned || g.verdict != FWG_GATE_OPEN)
+		fprintf(f, "    rollout %s: %s\n", fwg_gate_name(g.verdict), fwg_gate_describe(&g, why, sizeof(why)));
+}
+
+static void ctl_rollout_json(FILE *f, const struct upd *u)
+{
+	struct fwg_gate g;
+
+	fwg_rollout_gate(&w.rollouts, u->stmt.u_id, w.p->device_id, time(NULL), &g);
+	fprintf(f, ", \"rollout\": {\"gate\": \"%s\", \"planned\": %s", fwg_gate_name(g.verdict),
+		g.planned ? "true" : "false");
+	if (g.planned)
+		fprintf(f, ", \"stage\": %u, \"stages\": %u, \"draw\": %u, \"open_through\": %d", g.stage, g.stages,
+			g.draw, g.open_through);
+	fprintf(f, "}");
+}
+
 static void ctl_updates(FILE *f, int verdicts)
 {
 	unsigned int i, j;
@@ -964,6 +988,7 @@ static void ctl_updates(FILE *f, int verdicts)
 		fprintf(f, "%-16s %8" PRIu64 " %-12.31s %4u %4u %-10s %" PRIu64 "%s%s\n", h, be64toh(u->stmt.version),
 			u->stmt.target, u->approvals, u->rejections, update_state(u), u->height,
 			u->last_error[0] ? "  " : "", u->last_error);
+		ctl_rollout(f, u);
 		for (j = 0; verdicts && j < u->nv; j++) {
 			hexs(u->v[j].checker, c);
 			fprintf(f, "    %s by checker %s in block %" PRIu64 "\n",
@@ -1063,6 +1088,7 @@ static void ctl_updates_json(FILE *f, int verdicts)
 		fwg_json_kv(f, 0, "state", update_state(u));
 		fprintf(f, ", \"height\": %" PRIu64, u->height);
 		fwg_json_kv(f, 0, "error", u->last_error);
+		ctl_rollout_json(f, u);
 		if (verdicts) {
 			fprintf(f, ", \"verdicts\": [");
 			for (j = 0; j < u->nv; j++) {
