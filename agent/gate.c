@@ -48,6 +48,8 @@ const char *fwg_gate_describe(const struct fwg_gate *g, char *buf, size_t len)
 		snprintf(buf, len, "no rollout plan: every device at once");
 	else if (g->open_through < 0)
 		snprintf(buf, len, "stage %u of %u (draw %u), no stage open yet", g->stage, g->stages, g->draw);
+	else if (!g->open_through)
+		snprintf(buf, len, "stage %u of %u (draw %u), stage 0 open", g->stage, g->stages, g->draw);
 	else
 		snprintf(buf, len, "stage %u of %u (draw %u), stages 0-%d open", g->stage, g->stages, g->draw,
 			 g->open_through);

@@ -340,8 +340,11 @@ static void print_rollout(const struct fwg_inv *inv, const struct fwg_rollout *r
 	unsigned int i, prev = 0;
 
 	fwg_hex(r->u_id, FWGATE_ID_LEN, h);
-	printf("update %s: %s, plan of block %" PRIu64 ", stages 0-%d open%s\n", h, fwg_rollout_state(r),
-	       r->plan_height, open, open < 0 ? " (none)" : "");
+	printf("update %s: %s, plan of block %" PRIu64 ", ", h, fwg_rollout_state(r), r->plan_height);
+	if (open > 0)
+		printf("stages 0-%d open\n", open);
+	else
+		printf("%s\n", open ? "no stage open yet" : "stage 0 open");
 	printf("  %-5s %-13s %-6s %-20s %8s %8s %9s %9s %8s\n", "stage", "share", "open", "opens at", "devices",
 	       "running", "installed", "fell back", "refused");
 	for (i = 0; i < be32toh(r->plan.stages); i++) {
