@@ -964,6 +964,22 @@ static int cmd_unseal(int argc, char **argv)
 	return err;
 }
 
+/* `fwgate rollout COMMAND`: one table, each command in the file of its feature. */
+static const struct fwg_cmd rollout_commands[] = {
+	{ "plan", fwg_rollout_plan_cmd, "sign a staged rollout plan for a published update (manufacturer)",
+	  FWG_ROLLOUT_PLAN_ARGS },
+	{ "advance", fwg_rollout_advance_cmd,
+	  "open a stage of the update's plan, and every stage before it (manufacturer)", FWG_ROLLOUT_ADVANCE_ARGS },
+	{ "status", fwg_rollout_status_cmd, "where each rollout stands: stages open, paused, coverage per stage",
+	  FWG_ROLLOUT_STATUS_ARGS },
+};
+
+static int cmd_rollout(int argc, char **argv)
+{
+	return fwg_cmd_main("fwgate rollout", rollout_commands,
+			    sizeof(rollout_commands) / sizeof(rollout_commands[0]), argc, argv, NULL);
+}
+
 static const struct fwg_cmd commands[] = {
 	{ "keygen", cmd_keygen, "generate a key pair NAME.key (0600) and NAME.pub", "[--alg rsa3072|p256] NAME" },
 	{ "provision", cmd_provision, "write a device's trust-policy file",
@@ -991,10 +1007,11 @@ static const struct fwg_cmd commands[] = {
 	  "--node URL [--genesis HASH] [--json] TX_ID" },
 	{ "audit", fwg_audit_cmd, "verify the chain and report who vetted, installed and blamed what",
 	  FWG_AUDIT_ARGS },
-	{ "rollout", fwg_rollout_cmd, "staged rollouts: plan, advance, status (manufacturer)", FWG_ROLLOUT_ARGS },
 	{ "seal", cmd_seal, "encrypt an image once, its key wrapped for each recipient's P-256 key",
 	  "--image IMG --recipient D.pub... --out SEALED" },
 	{ "unseal", cmd_unseal, "decrypt a sealed image with a recipient's key", "--key D.key --image SEALED --out IMG" },
+	{ "rollout", cmd_rollout, "plan, advance or show an update's staged rollout (fwgate rollout help)",
+	  "plan|advance|status ..." },
 };
 
 int main(int argc, char **argv)

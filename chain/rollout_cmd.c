@@ -15,7 +15,6 @@
 #include <json-c/json.h>
 
 #include "client.h"
-#include "cmd.h"
 #include "exit.h"
 #include "files.h"
 #include "inventory.h"
@@ -153,9 +152,7 @@ static void parse_stage(const char *arg, struct fwgate_rollout_stage *s)
 	s->opens_at = htobe64(at);
 }
 
-#define PLAN_ARGS "--key M.key --update U.stmt --stage PERCENT[@WHEN]... [--node URL] [--out PLAN]"
-
-static int cmd_plan(int argc, char **argv)
+int fwg_rollout_plan_cmd(int argc, char **argv)
 {
 	struct fwgate_rollout_stmt p = {};
 	struct fwgate_update_stmt u;
@@ -165,11 +162,11 @@ static int cmd_plan(int argc, char **argv)
 	struct ropts o;
 	unsigned int i;
 
-	parse(argc, argv, &o, PLAN_ARGS);
-	need(o.key, "key", "plan", PLAN_ARGS);
-	need(o.update, "update", "plan", PLAN_ARGS);
+	parse(argc, argv, &o, FWG_ROLLOUT_PLAN_ARGS);
+	need(o.key, "key", "plan", FWG_ROLLOUT_PLAN_ARGS);
+	need(o.update, "update", "plan", FWG_ROLLOUT_PLAN_ARGS);
 	if (!o.nr_stages)
-		usagex("fwgate rollout plan: at least one --stage; usage: fwgate rollout plan %s", PLAN_ARGS);
+		usagex("fwgate rollout plan: at least one --stage; usage: fwgate rollout plan %s", FWG_ROLLOUT_PLAN_ARGS);
 	load_update(o.update, &u);
 	memcpy(p.magic, FWGATE_MAGIC_ROLLOUT, FWGATE_MAGIC_LEN);
 	memcpy(p.u_id, u.u_id, FWGATE_ID_LEN);
@@ -235,9 +232,7 @@ static struct fwg_inv *read_chain(const struct ropts *o)
 	return r.inv;
 }
 
-#define ADVANCE_ARGS "--key M.key --update U.stmt --stage N --node URL [--out ADVANCE]"
-
-static int cmd_advance(int argc, char **argv)
+int fwg_rollout_advance_cmd(int argc, char **argv)
 {
 	struct fwgate_advance_stmt a = {};
 	struct fwgate_update_stmt u;
@@ -249,12 +244,12 @@ static int cmd_advance(int argc, char **argv)
 	char *end;
 	int ret;
 
-	parse(argc, argv, &o, ADVANCE_ARGS);
-	need(o.key, "key", "advance", ADVANCE_ARGS);
-	need(o.update, "update", "advance", ADVANCE_ARGS);
-	need(o.node, "node", "advance", ADVANCE_ARGS);
+	parse(argc, argv, &o, FWG_ROLLOUT_ADVANCE_ARGS);
+	need(o.key, "key", "advance", FWG_ROLLOUT_ADVANCE_ARGS);
+	need(o.update, "update", "advance", FWG_ROLLOUT_ADVANCE_ARGS);
+	need(o.node, "node", "advance", FWG_ROLLOUT_ADVANCE_ARGS);
 	if (o.nr_stages != 1)
-		usagex("fwgate rollout advance: one --stage N; usage: fwgate rollout advance %s", ADVANCE_ARGS);
+		usagex("fwgate rollout advance: one --stage N; usage: fwgate rollout advance %s", FWG_ROLLOUT_ADVANCE_ARGS);
 	stage = strtoul(o.stages[0], &end, 10);
 	if (end == o.stages[0] || *end || stage >= FWGATE_ROLLOUT_MAX_STAGES)
 		usagex("--stage \"%s\": not a stage index, 0 to %d", o.stages[0], FWGATE_ROLLOUT_MAX_STAGES - 1);
@@ -365,9 +360,7 @@ static void print_rollout(const struct fwg_inv *inv, const struct fwg_rollout *r
 	}
 }
 
-#define STATUS_ARGS "--node URL [--genesis HASH] [--update U.stmt] [--json]"
-
-static int cmd_status(int argc, char **argv)
+int fwg_rollout_status_cmd(int argc, char **argv)
 {
 	struct json_object *arr = NULL;
 	const struct fwg_rollouts *rs;
@@ -377,8 +370,8 @@ static int cmd_status(int argc, char **argv)
 	struct ropts o;
 	size_t i, shown = 0;
 
-	parse(argc, argv, &o, STATUS_ARGS);
-	need(o.node, "node", "status", STATUS_ARGS);
+	parse(argc, argv, &o, FWG_ROLLOUT_STATUS_ARGS);
+	need(o.node, "node", "status", FWG_ROLLOUT_STATUS_ARGS);
 	if (o.update)
 		load_update(o.update, &u);
 	inv = read_chain(&o);
@@ -403,18 +396,4 @@ static int cmd_status(int argc, char **argv)
 	}
 	fwg_inv_free(inv);
 	return o.update && !shown ? FWG_EXIT_FAIL : 0;
-}
-
-static const struct fwg_cmd rollout_cmds[] = {
-	{ "plan", cmd_plan, "sign a staged rollout plan for a published update (manufacturer)", PLAN_ARGS },
-	{ "advance", cmd_advance, "open a stage of the update's plan, and every stage before it (manufacturer)",
-	  ADVANCE_ARGS },
-	{ "status", cmd_status, "where each rollout stands: stages open, paused, coverage per stage",
-	  STATUS_ARGS },
-};
-
-int fwg_rollout_cmd(int argc, char **argv)
-{
-	return fwg_cmd_main("fwgate rollout", rollout_cmds, sizeof(rollout_cmds) / sizeof(rollout_cmds[0]), argc,
-			    argv, NULL);
 }

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * fwgate rollout: the manufacturer's staged rollouts (Documentation/fwgate/tools.rst, "rollout"). Its
- * subcommands are one table in chain/rollout_cmd.c; a subcommand that lives in another file (pause, resume,
- * withdraw) is declared here and takes one line of that table.
+ * `fwgate rollout plan|advance|status` (Documentation/fwgate/tools.rst, "fwgate rollout"): the manufacturer's
+ * staged rollouts. fwgate.c's table of `fwgate rollout` commands names them, with pause, resume and withdraw
+ * from chain/control_cmd.c.
  */
 #ifndef FWG_ROLLOUT_CMD_H
 #define FWG_ROLLOUT_CMD_H
 
 #include <stdint.h>
 
-#define FWG_ROLLOUT_ARGS "plan|advance|status ... (fwgate rollout --help)"
+#define FWG_ROLLOUT_PLAN_ARGS	"--key M.key --update U.stmt --stage PERCENT[@WHEN]... [--node URL] [--out PLAN]"
+#define FWG_ROLLOUT_ADVANCE_ARGS "--key M.key --update U.stmt --stage N --node URL [--out ADVANCE]"
+#define FWG_ROLLOUT_STATUS_ARGS	"--node URL [--genesis HASH] [--update U.stmt] [--json]"
 
 struct json_object;
 struct fwg_coverage;
@@ -23,7 +25,9 @@ struct json_object *fwg_rollout_json(const struct fwg_inv *inv, const struct fwg
 /* "rolling out", "paused" or "withdrawn". */
 const char *fwg_rollout_state(const struct fwg_rollout *r);
 
-/* `fwgate rollout SUBCOMMAND ...`; argv[0] is "rollout". */
-int fwg_rollout_cmd(int argc, char **argv);
+/* argv[0] is "plan", "advance" or "status". */
+int fwg_rollout_plan_cmd(int argc, char **argv);
+int fwg_rollout_advance_cmd(int argc, char **argv);
+int fwg_rollout_status_cmd(int argc, char **argv);
 
 #endif
