@@ -68,7 +68,7 @@ EXTRA_BINS += $(BUILD)/tests/fetch_test $(BUILD)/fuzz/fuzz_seal_stream $(BUILD)/
 # of lib/crypto.h, linked statically: OpenSSL alone would take more than their memory budget.
 FWGATED_OBJ := $(BUILD)/agent/fwgated.o $(BUILD)/agent/bpfload.o $(BUILD)/agent/proto.o $(BUILD)/agent/anchor.o \
 	       $(AGENT_OBJ)
-WORKER_OBJ  := $(BUILD)/agent/fwgated-worker.o $(BUILD)/agent/worker.o $(BUILD)/agent/sync.o \
+WORKER_OBJ  := $(BUILD)/agent/fwgated-worker.o $(BUILD)/agent/worker.o $(BUILD)/agent/sync.o $(BUILD)/agent/gate.o \
 	       $(BUILD)/agent/control.o $(BUILD)/agent/store.o $(BUILD)/agent/follow.o $(FETCH_OBJ) $(BUILD)/agent/conf.o
 # AGENT_STATIC=1 (the default) links them as static PIEs: a process then maps only the library pages it uses,
 # and none of the dynamic loader's; about 1.6 MiB less per process (Documentation/fwgate/fwgated.rst, "Memory").
@@ -93,9 +93,9 @@ AGENT_BPF_LIB := $(BUILD)/bpf/libfwgbpf.a
 
 $(BUILD)/agent/fwgated.o $(BUILD)/agent/bpfload.o $(BUILD)/agent/proto.o $(BUILD)/agent/fwgated-worker.o \
 $(BUILD)/agent/worker.o $(BUILD)/agent/sync.o $(BUILD)/agent/store.o $(BUILD)/agent/anchor.o \
-$(BUILD)/agent/follow.o $(BUILD)/agent/control.o: UCFLAGS += -Ichain $(BPF_CFLAGS)
+$(BUILD)/agent/follow.o $(BUILD)/agent/control.o $(BUILD)/agent/gate.o: UCFLAGS += -Ichain $(BPF_CFLAGS)
 $(BUILD)/agent/fwgated.o $(BUILD)/agent/worker.o $(BUILD)/agent/sync.o $(BUILD)/agent/anchor.o \
-$(BUILD)/agent/follow.o $(BUILD)/agent/control.o: $(wildcard chain/*.h)
+$(BUILD)/agent/follow.o $(BUILD)/agent/control.o $(BUILD)/agent/gate.o: $(wildcard chain/*.h)
 $(BUILD)/agent/fwgated.o $(BUILD)/agent/bpfload.o: $(AGENT_BPF_LIB)
 
 $(BUILD)/bin/fwgated: $(FWGATED_OBJ) $(BUILD)/chain/libledger.a $(LIBFWG_MBED) $(AGENT_BPF_LIB)
@@ -151,7 +151,7 @@ EXTRA_BINS += $(BUILD)/tests/sync_bench $(BUILD)/tests/sync_bench_mbedtls
 # libFuzzer targets for what the agent reads: the node's block stream and head (sync), its own store files.
 AGENT_FUZZERS := $(BUILD)/fuzz/fuzz_sync $(BUILD)/fuzz/fuzz_store $(BUILD)/fuzz/fuzz_proto
 AGENT_FUZZ_SRC := agent/sync.c agent/control.c agent/store.c agent/proto.c chain/client.c chain/tx.c chain/block.c \
-		  chain/state.c chain/trust.c chain/control.c \
+		  chain/state.c chain/trust.c chain/control.c chain/rollout.c \
 		  lib/http.c
 
 $(AGENT_FUZZERS): $(BUILD)/fuzz/%: tests/fuzz/%.c $(AGENT_FUZZ_SRC) agent/sync.h agent/store.h chain/ledger.h \

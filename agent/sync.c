@@ -34,6 +34,8 @@ struct fwg_sync {
 	struct fwg_pubkey known[MAX_KNOWN];
 	uint8_t known_m[MAX_KNOWN];	/* 1: a manufacturer key */
 	unsigned int nr_known;
+	uint8_t (*ours)[FWGATE_ID_LEN];	/* u_id of the updates for this device: their rollouts are relevant */
+	size_t nr_ours, cap_ours;
 
 	/* one run */
 	struct fwg_sync_result *r;
@@ -130,6 +132,34 @@ static int update_for_us(const struct fwg_sync *s, const struct fwgate_update_st
 	       (!memcmp(u->o_id, zero, FWGATE_ID_LEN) || !memcmp(u->o_id, s->device_id, FWGATE_ID_LEN));
 }
 
+static int ours(const struct fwg_sync *s, const uint8_t *u_id)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr_ours; i++)
+		if (!memcmp(s->ours[i], u_id, FWGATE_ID_LEN))
+			return 1;
+	return 0;
+}
+
+/* Remembers an update for this device (raw: its transaction) so that its rollout plan is relevant. */
+static void note_ours(struct fwg_sync *s, const uint8_t *raw, size_t len)
+{
+	const uint8_t *u_id = raw + 2 + offsetof(struct fwgate_update_stmt, u_id);
+	void *p;
+
+	if (len < 2 + sizeof(struct fwgate_update_stmt) || raw[1] != FWG_TX_UPDATE || ours(s, u_id))
+		return;
+	if (s->nr_ours == s->cap_ours) {
+		p = realloc(s->ours, (s->cap_ours ? 2 * s->cap_ours : 16) * FWGATE_ID_LEN);
+		if (!p)
+			return;
+		s->ours = p;
+		s->cap_ours = s->cap_ours ? 2 * s->cap_ours : 16;
+	}
+	memcpy(s->ours[s->nr_ours++], u_id, FWGATE_ID_LEN);
+}
+
 /*
  * Which key must have signed a relevant transaction: NULL for one that is not relevant, the device's
  * itself for its own acks (checked against the policy's id only), and &none for a peer's report naming
@@ -143,6 +173,7 @@ static const struct fwg_pubkey *relevant(const struct fwg_sync *s, const uint8_t
 {
 	struct fwgate_verdict_stmt v;
 	struct fwgate_nack_stmt n;
+	struct fwgate_advance_stmt adv;
 	struct fwgate_ack_stmt a;
 	uint8_t id[FWGATE_ID_LEN];
 
@@ -183,6 +214,16 @@ static const struct fwg_pubkey *relevant(const struct fwg_sync *s, const uint8_t
 		return &none;
 	case FWG_TX_CONTROL:
 		return fwg_ctl_relevant(&s->policy, raw - 2, len + 2) ? &control_signers : NULL;
+	case FWG_TX_ROLLOUT:
+		/* The node took the plan from the update's manufacturer only: ours signs our updates' plans. */
+		if (len < sizeof(struct fwgate_rollout_stmt))
+			return NULL;
+		return ours(s, raw + offsetof(struct fwgate_rollout_stmt, u_id)) ? &s->policy.manufacturer : NULL;
+	case FWG_TX_ADVANCE:
+		if (len < sizeof(adv))
+			return NULL;
+		memcpy(&adv, raw, sizeof(adv));
+		return ours(s, adv.u_id) ? &s->policy.manufacturer : NULL;
 	}
 	return NULL;
 }
@@ -287,6 +328,8 @@ static int add_block(const uint8_t *buf, size_t len, void *arg)
 		if (b.tx_len[i] < 2 || !(key = relevant(s, b.tx[i], b.tx_len[i])))
 			continue;
 		err = check(s, &b, i, key);
+		if (!err)
+			note_ours(s, b.tx[i], b.tx_len[i]);
 		if (!err && !leaves) {
 			leaves = malloc((size_t)b.hdr.nr_tx * FWGATE_ID_LEN);
 			if (!leaves) {
@@ -413,6 +456,7 @@ static int replay(const uint8_t *raw, size_t len, uint64_t height, const uint8_t
 		log_warnx("store: a record of block %" PRIu64 ": %s", height, e.msg);
 		return -1;
 	}
+	note_ours(s, raw, len);
 	fwg_tx_id(raw, len, id);
 	err = s->fn ? s->fn(&s->tx, raw, len, id, height, s->arg) : 0;
 	fwg_tx_release(&s->tx);
@@ -444,6 +488,7 @@ struct fwg_sync *fwg_sync_new(const struct fwg_policy *p, const uint8_t device_i
 	s->head = s->store.head;
 	return s;
 fail:
+	free(s->ours);
 	free(s);
 	return NULL;
 }
@@ -453,6 +498,7 @@ void fwg_sync_free(struct fwg_sync *s)
 	if (!s)
 		return;
 	fwg_store_close(&s->store);
+	free(s->ours);
 	free(s);
 }
 

@@ -23,6 +23,7 @@
 #include "client.h"
 #include "fetch.h"
 #include "follow.h"
+#include "gate.h"
 #include "http.h"
 #include "jsonout.h"
 #include "keys.h"
@@ -55,6 +56,7 @@ struct upd {
 	unsigned int attempts;
 	int acked, nacked;	/* our own, seen in the chain */
 	int running, fell_back;	/* our own running ack, our own nack health or boot, seen in the chain */
+	int gate;		/* enum fwg_gate_verdict, as last logged */
 	int nack_sent;
 	uint32_t nack_reason;	/* wanted; asked again until queued */
 	char last_error[256];
@@ -84,6 +86,7 @@ static struct worker {
 	struct fwg_policy pol;
 	int sock, ctl;
 	struct fwg_sync *sync;
+	struct fwg_rollouts rollouts;	/* plans, advances, pauses: agent/gate.c decides */
 
 	struct upd *upd[MAX_UPDATES];
 	unsigned int nr_upd;
@@ -365,7 +368,10 @@ static int on_tx(const struct fwg_tx *tx, const uint8_t *raw, size_t len, const 
 		break;
 	case FWG_TX_CONTROL:
 		fwg_ctl_add(tx);
-		break;
+		/* Pauses and withdrawals also hold the rollout gate (and fwgatectl's view of it). */
+		return fwg_rollouts_note(&w.rollouts, tx, height) ? -1 : 0;
+	default:
+		return fwg_rollouts_note(&w.rollouts, tx, height) ? -1 : 0;
 	}
 	return 0;
 }
@@ -818,6 +824,22 @@ static void follow(void)
 			w.upd[i]->kernel = 0;
 }
 
+/* Whether the rollout lets this device install @u now; says so in the log when that changes. */
+static int gate_open(struct upd *u)
+{
+	struct fwg_gate g;
+	char h16[17], why[96];
+
+	fwg_rollout_gate(&w.rollouts, u->stmt.u_id, w.p->device_id, time(NULL), &g);
+	if (g.verdict != u->gate) {
+		hexs(u->stmt.u_id, h16);
+		log_info("update %s version %" PRIu64 ": rollout %s, %s", h16, be64toh(u->stmt.version),
+			 fwg_gate_name(g.verdict), fwg_gate_describe(&g, why, sizeof(why)));
+		u->gate = g.verdict;
+	}
+	return g.verdict == FWG_GATE_OPEN;
+}
+
 /* Hands new quorums to the kernel, then installs the newest approved update of each group. */
 static void act(void)
 {
@@ -887,7 +909,7 @@ static void act(void)
 			if (u->installed && be64toh(u->stmt.version) > have)
 				have = be64toh(u->stmt.version);
 			if (u->kernel == 1 && !u->installed && !gave_up(u) && !fwg_ctl_withdrawn(u->stmt.u_id) &&
-			    !fwg_ctl_paused(u->stmt.u_id) &&
+			    !fwg_ctl_paused(u->stmt.u_id) && gate_open(u) &&
 			    (!best || be64toh(u->stmt.version) > be64toh(best->stmt.version)))
 				best = u;
 		}
@@ -976,6 +998,8 @@ static const char *update_state(const struct upd *u)
 		return "rejected";
 	if (u->kernel < 0 || gave_up(u))
 		return "failed";
+	if (approved(u) && u->gate != FWG_GATE_OPEN)
+		return fwg_gate_name(u->gate);
 	if (approved(u))
 		return w.dl_total && !memcmp(w.dl_uid, u->stmt.u_id, FWGATE_ID_LEN) ? "installing" : "approved";
 	return "pending";
@@ -1043,6 +1067,30 @@ static void ctl_status(FILE *f)
 	}
 }
 
+/* The device's own stage in the update's rollout, under the update's line; nothing without plan or pause. */
+static void ctl_rollout(FILE *f, const struct upd *u)
+{
+	struct fwg_gate g;
+	char why[96];
+
+	fwg_rollout_gate(&w.rollouts, u->stmt.u_id, w.p->device_id, time(NULL), &g);
+	if (g.planned || g.verdict != FWG_GATE_OPEN)
+		fprintf(f, "    rollout %s: %s\n", fwg_gate_name(g.verdict), fwg_gate_describe(&g, why, sizeof(why)));
+}
+
+static void ctl_rollout_json(FILE *f, const struct upd *u)
+{
+	struct fwg_gate g;
+
+	fwg_rollout_gate(&w.rollouts, u->stmt.u_id, w.p->device_id, time(NULL), &g);
+	fprintf(f, ", \"rollout\": {\"gate\": \"%s\", \"planned\": %s", fwg_gate_name(g.verdict),
+		g.planned ? "true" : "false");
+	if (g.planned)
+		fprintf(f, ", \"stage\": %u, \"stages\": %u, \"draw\": %u, \"open_through\": %d", g.stage, g.stages,
+			g.draw, g.open_through);
+	fprintf(f, "}");
+}
+
 static void ctl_updates(FILE *f, int verdicts)
 {
 	unsigned int i, j;
@@ -1057,6 +1105,7 @@ static void ctl_updates(FILE *f, int verdicts)
 		fprintf(f, "%-16s %8" PRIu64 " %-12.31s %4u %4u %-10s %" PRIu64 "%s%s\n", h, be64toh(u->stmt.version),
 			u->stmt.target, u->approvals, u->rejections, update_state(u), u->height,
 			u->last_error[0] ? "  " : "", u->last_error);
+		ctl_rollout(f, u);
 		for (j = 0; verdicts && j < u->nv; j++) {
 			hexs(u->v[j].checker, c);
 			fprintf(f, "    %s by checker %s in block %" PRIu64 "\n",
@@ -1156,6 +1205,7 @@ static void ctl_updates_json(FILE *f, int verdicts)
 		fwg_json_kv(f, 0, "state", update_state(u));
 		fprintf(f, ", \"height\": %" PRIu64, u->height);
 		fwg_json_kv(f, 0, "error", u->last_error);
+		ctl_rollout_json(f, u);
 		if (verdicts) {
 			fprintf(f, ", \"verdicts\": [");
 			for (j = 0; j < u->nv; j++) {

@@ -18,6 +18,8 @@
 #include <json-c/json.h>
 
 #include "audit.h"
+#include "inventory.h"
+#include "rollout_cmd.h"
 #include "client.h"
 #include "exit.h"
 #include "keys.h"
@@ -177,6 +179,7 @@ struct audit {
 	size_t nr_dev, cap_dev, nr_upd, cap_upd, nr_vd, cap_vd, nr_nk, cap_nk;
 	struct idmap devices, uids, stmts, acked;
 	struct fwg_trust_audit *trust;		/* policy history, revocations, membership */
+	struct fwg_inv *inv;			/* inventory, coverage by outcome, rollouts (chain/inventory.c) */
 };
 
 #define fail(a, ...) ({ snprintf((a)->err->msg, sizeof((a)->err->msg), __VA_ARGS__); -1; })
@@ -405,6 +408,8 @@ static int add_block(const uint8_t *buf, size_t len, void *arg)
 			break;
 		}
 		ret = add_tx(a, &b.hdr, b.tx_id[i]);
+		if (!ret && fwg_inv_add(a->inv, &a->tx, b.hdr.height))
+			ret = fail(a, "out of memory");
 		fwg_tx_release(&a->tx);
 	}
 	fwg_block_release(&b);
@@ -428,6 +433,7 @@ static void audit_free(struct audit *a)
 	fwg_trust_audit_free(a->trust);
 	if (a->st)
 		fwg_state_free(a->st);
+	fwg_inv_free(a->inv);
 	free(a);
 }
 
@@ -665,8 +671,79 @@ enum {
 	G_NACKS,
 	G_CHECKERS,
 	G_VERDICTS,
+	G_INVENTORY,
+	G_ROLLOUTS,
 	NR_GRIDS
 };
+
+static void grid_row(const struct fwg_inv_row *row, void *arg)
+{
+	struct grid *t = arg;
+	char h[HEX_LEN];
+
+	grid_cell(t, "%s", short_hex(row->o_id, h));
+	grid_cell(t, "%.31s", row->o_type);
+	grid_cell(t, "%.31s", row->target);
+	if (row->version)
+		grid_cell(t, "%llu", (unsigned long long)row->version);
+	else
+		grid_cell(t, "-");
+	grid_cell(t, "%llu", (unsigned long long)row->since);
+	grid_cell(t, "%s", row->state);
+}
+
+static void outcome_cells(struct grid *t, const struct fwg_coverage *c)
+{
+	grid_cell(t, "%u", c->fleet);
+	grid_cell(t, "%u", c->n[FWG_OUT_RUNNING]);
+	grid_cell(t, "%u", c->n[FWG_OUT_INSTALLED]);
+	grid_cell(t, "%u", c->n[FWG_OUT_FELL_BACK]);
+	grid_cell(t, "%u", c->n[FWG_OUT_REFUSED]);
+}
+
+/* Per device and target group, the version it runs since which block; per update and stage, the outcomes. */
+static void make_inventory_grids(const struct audit *a, struct grid *t)
+{
+	const struct fwg_rollouts *rs = fwg_inv_rollouts(a->inv);
+	const struct fwg_rollout *r;
+	struct fwg_coverage c;
+	char h[HEX_LEN];
+	unsigned int s, n;
+	size_t j;
+
+	grid_init(&t[G_INVENTORY], "inventory", "Inventory", "O_id", "type", "target", "version", "since block",
+		  "state", NULL);
+	fwg_inv_rows(a->inv, grid_row, &t[G_INVENTORY]);
+	grid_init(&t[G_ROLLOUTS], "rollouts", "Coverage by outcome and stage", "U_id", "version", "stage", "share",
+		  "open", "devices", "running", "installed", "fell back", "refused", NULL);
+	for (j = 0; j < a->nr_upd; j++) {
+		const struct update *u = &a->upd[j];
+		int open;
+
+		if (a->upd[j].same_image >= 0 || fwg_inv_coverage(a->inv, u->s.u_id, -1, &c))
+			continue;
+		r = fwg_rollouts_find(rs, u->s.u_id);
+		n = r && r->has_plan ? be32toh(r->plan.stages) : 0;
+		open = n ? fwg_rollout_open_through(r, a->last_ms / 1000) : -1;
+		grid_cell(&t[G_ROLLOUTS], "%s", short_hex(u->s.u_id, h));
+		grid_cell(&t[G_ROLLOUTS], "%llu", (unsigned long long)be64toh(u->s.version));
+		grid_cell(&t[G_ROLLOUTS], "all");
+		grid_cell(&t[G_ROLLOUTS], "%s", n ? "100%" : "no plan");
+		grid_cell(&t[G_ROLLOUTS], "%s", r && r->withdrawn ? "withdrawn" : r && r->has_control && r->paused ?
+			  "paused" : n ? "-" : "yes");
+		outcome_cells(&t[G_ROLLOUTS], &c);
+		for (s = 0; s < n; s++) {
+			fwg_inv_coverage(a->inv, u->s.u_id, s, &c);
+			grid_cell(&t[G_ROLLOUTS], "%s", short_hex(u->s.u_id, h));
+			grid_cell(&t[G_ROLLOUTS], "%llu", (unsigned long long)be64toh(u->s.version));
+			grid_cell(&t[G_ROLLOUTS], "%u", s);
+			grid_cell(&t[G_ROLLOUTS], "%u.%02u%%", be32toh(r->plan.stage[s].share) / 100,
+				  be32toh(r->plan.stage[s].share) % 100);
+			grid_cell(&t[G_ROLLOUTS], "%s", (int)s <= open ? "yes" : "no");
+			outcome_cells(&t[G_ROLLOUTS], &c);
+		}
+	}
+}
 
 static void make_grids(const struct audit *a, struct grid *t)
 {
@@ -777,6 +854,7 @@ static void make_grids(const struct audit *a, struct grid *t)
 			grid_cell(&t[G_VERDICTS], "%s", memcmp(v->report, no_report, FWGATE_ID_LEN) ?
 				  short_hex(v->report, h2) : "-");
 		}
+	make_inventory_grids(a, t);
 }
 
 static void print_text(FILE *f, const struct audit *a, const struct grid *t)
@@ -818,6 +896,33 @@ static struct json_object *jnames(const struct audit *a, uint64_t set)
 	return arr;
 }
 
+/* Coverage by outcome (installed, running, fell back, refused), and per stage when the update has a plan. */
+static void json_outcomes(const struct audit *a, const struct update *u, struct json_object *o)
+{
+	const struct fwg_rollout *r = fwg_rollouts_find(fwg_inv_rollouts(a->inv), u->s.u_id);
+	struct fwg_coverage c;
+
+	if (fwg_inv_coverage(a->inv, u->s.u_id, -1, &c))
+		return;
+	jadd(o, "outcomes", fwg_coverage_json(&c));
+	if (r && r->has_plan)
+		jadd(o, "rollout", fwg_rollout_json(a->inv, r, a->last_ms / 1000));
+}
+
+static void json_row(const struct fwg_inv_row *row, void *arg)
+{
+	struct json_object *o = json_object_new_object();
+
+	jadd(o, "o_id", jid(row->o_id));
+	jadd(o, "o_type", json_object_new_string_len(row->o_type, strnlen(row->o_type, FWGATE_NAME_LEN)));
+	jadd(o, "target", json_object_new_string_len(row->target, strnlen(row->target, FWGATE_NAME_LEN)));
+	jadd(o, "version", json_object_new_int64(row->version));
+	jadd(o, "u_id", jid(row->u_id));
+	jadd(o, "since", json_object_new_int64(row->since));
+	jadd(o, "state", json_object_new_string(row->state));
+	json_object_array_add(arg, o);
+}
+
 static struct json_object *json_update(const struct audit *a, const struct update *u)
 {
 	const struct fwg_type_policy *tp = &a->g->types[u->type];
@@ -854,6 +959,7 @@ static struct json_object *json_update(const struct audit *a, const struct updat
 		json_object_array_add(pts, p);
 	}
 	jadd(o, "coverage_series", pts);
+	json_outcomes(a, u, o);
 	return o;
 }
 
@@ -966,6 +1072,9 @@ static void print_json(FILE *f, const struct audit *a)
 	jadd(o, "nacks", nk);
 	jadd(o, "nacks_naming_unknown", json_object_new_int64(a->nacks_unknown));
 	fwg_trust_audit_json(o, a->trust);
+	e = json_object_new_array();
+	fwg_inv_rows(a->inv, json_row, e);
+	jadd(o, "inventory", e);
 	fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
@@ -1129,6 +1238,7 @@ static void print_html(FILE *f, const struct audit *a, const struct grid *t)
 		{ "s-manufacturers", "Manufacturers", { G_MANUFACTURERS, NR_GRIDS }, NULL },
 		{ "s-devices", "Devices", { G_DEVICES, G_NACKS }, NULL },
 		{ "s-checkers", "Checkers", { G_CHECKERS, G_VERDICTS }, svg_verdicts },
+		{ "s-inventory", "Inventory and rollouts", { G_INVENTORY, G_ROLLOUTS }, NULL },
 	};
 	unsigned int i, j;
 
@@ -1196,6 +1306,9 @@ int fwg_audit_cmd(int argc, char **argv)
 	if (!a->trust)
 		fatalx("out of memory");
 	a->st = fwg_state_new();
+	a->inv = fwg_inv_new();
+	if (!a->st || !a->inv)
+		fatalx("out of memory");
 	fwg_state_set_threads(a->st, sysconf(_SC_NPROCESSORS_ONLN));
 	if (fwg_node_follow_pinned(node, pin, a->st, add_block, a, &err)) {
 		ret = fwg_follow_failed(&err);

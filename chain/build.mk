@@ -2,7 +2,8 @@
 # The ledger (Documentation/fwgate/ledger.rst): its codec and state as a library, fwgate-node, the fwgate CLI's
 # extra libraries, unit tests, and libFuzzer targets for every decoder.
 
-CHAIN_SRC	:= chain/tx.c chain/block.c chain/state.c chain/seal.c chain/trust.c chain/control.c
+CHAIN_SRC	:= chain/tx.c chain/block.c chain/state.c chain/seal.c chain/trust.c chain/control.c chain/rollout.c \
+		   chain/inventory.c
 CHAIN_CLIENT	:= $(BUILD)/chain/client.o
 CHAIN_OBJ	:= $(patsubst chain/%.c,$(BUILD)/chain/%.o,$(CHAIN_SRC))
 CHAIN_LIB	:= $(BUILD)/chain/libledger.a
@@ -20,9 +21,10 @@ $(CHAIN_LIB): $(CHAIN_OBJ)
 	$(Q)$(AR) rcs $@ $^
 
 # The CLI's rule is in the Makefile; it also needs the ledger, libcurl for --node, and `fwgate audit`.
-CHAIN_AUDIT	:= $(BUILD)/chain/audit.o $(BUILD)/chain/trust_audit.o $(BUILD)/chain/trust_cmd.o $(BUILD)/chain/control_cmd.o
+CHAIN_AUDIT	:= $(BUILD)/chain/audit.o $(BUILD)/chain/trust_audit.o $(BUILD)/chain/trust_cmd.o $(BUILD)/chain/control_cmd.o \
+		   $(BUILD)/chain/rollout_cmd.o
 $(BUILD)/bin/fwgate: $(CHAIN_LIB) $(CHAIN_CLIENT) $(CHAIN_AUDIT) chain/ledger.h chain/client.h chain/audit.h \
-	chain/trust_cmd.h chain/control_cmd.h
+	chain/trust_cmd.h chain/control_cmd.h chain/rollout_cmd.h
 $(BUILD)/bin/fwgate: ULIBS := $(CHAIN_AUDIT) $(CHAIN_CLIENT) $(CHAIN_LIB) $(ULIBS) -lcurl -ljson-c
 
 $(BUILD)/bin/fwgate-node: $(BUILD)/chain/node.o $(BUILD)/chain/cache.o $(BUILD)/chain/etcd.o $(CHAIN_CLIENT) $(CHAIN_LIB) $(LIBFWG)
@@ -71,3 +73,29 @@ $(BUILD)/tests/readgen: tests/chain/readgen.c
 # fwgate_build_info's version label: dkms.conf's PACKAGE_VERSION (VERSION in the Makefile), the one place.
 $(BUILD)/chain/node.o: UCFLAGS += -DFWGATE_VERSION='"$(VERSION)"'
 $(BUILD)/chain/node.o: dkms.conf
+
+# Staged rollouts: the unit tests of chain/rollout.c, chain/inventory.c and fwgated's gate, and the fleet
+# simulation's device side (tests/chain/rollout.sh).
+EXTRA_BINS += $(BUILD)/tests/rollout_test $(BUILD)/tests/rollout_fleet
+
+$(BUILD)/tests/rollout_test: tests/chain/rollout_test.c agent/gate.c agent/gate.h $(CHAIN_LIB) $(LIBFWG)
+	@echo "  CC      $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UCFLAGS) -Ichain -Iagent -o $@ $< agent/gate.c $(CHAIN_LIB) $(ULIBS)
+
+$(BUILD)/tests/rollout_fleet: tests/chain/rollout_fleet.c agent/gate.c agent/sync.c agent/store.c agent/control.c $(CHAIN_CLIENT) \
+			      $(CHAIN_LIB) $(LIBFWG)
+	@echo "  CC      $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UCFLAGS) -Ichain -Iagent -o $@ $< agent/gate.c agent/sync.c agent/store.c agent/control.c $(CHAIN_CLIENT) \
+		$(CHAIN_LIB) $(ULIBS) -lcurl
+
+# The rollouts, the inventory and fwgated's gate over a sequence of transactions (tests/fuzz/fuzz_rollout.c).
+$(BUILD)/fuzz/fuzz_rollout: tests/fuzz/fuzz_rollout.c $(CHAIN_SRC) agent/gate.c agent/gate.h chain/rollout.h \
+			    chain/inventory.h $(FUZZ_LIB)
+	@echo "  FUZZ    $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)clang $(FUZZ_CFLAGS) -Ichain -Iagent -o $@ $< $(CHAIN_SRC) agent/gate.c $(FUZZ_LIB) -lcrypto
+
+fuzzers: $(BUILD)/fuzz/fuzz_rollout
+EXTRA_BINS += $(BUILD)/fuzz/fuzz_rollout

@@ -29,6 +29,7 @@
 #include "nl.h"
 #include "progress.h"
 #include "trust_cmd.h"
+#include "rollout_cmd.h"
 
 #define OUT_MAX FWG_TX_MAX
 
@@ -572,9 +573,9 @@ static int nack(const struct opts *o, struct fwg_key *key, const struct fwg_pubk
 	unsigned int r;
 
 	for (r = 0; o->reason && strcmp(o->reason, fwg_nack_reason_name(r)); r++)
-		if (r == FWGATE_NACK_ROLLBACK)
+		if (r == FWGATE_NACK_WITHDRAWN)
 			fatalx("--reason: \"%s\" is none of unspecified, digest-mismatch, bad-signature, refused, "
-			       "rollback", o->reason);
+			       "rollback, health, boot, withdrawn", o->reason);
 	if (!o->reason)
 		r = FWGATE_NACK_REFUSED;
 	memcpy(n.magic, FWGATE_MAGIC_NACK, FWGATE_MAGIC_LEN);
@@ -972,6 +973,12 @@ static const struct fwg_cmd rollout_commands[] = {
 	{ "resume", fwg_rollout_resume_cmd, "resume a paused rollout (manufacturer)", FWG_CONTROL_ARGS },
 	{ "withdraw", fwg_rollout_withdraw_cmd,
 	  "withdraw an update for good (manufacturer, or the threshold of its type's checkers)", FWG_CONTROL_ARGS },
+	{ "plan", fwg_rollout_plan_cmd, "sign a staged rollout plan for a published update (manufacturer)",
+	  FWG_ROLLOUT_PLAN_ARGS },
+	{ "advance", fwg_rollout_advance_cmd,
+	  "open a stage of the update's plan, and every stage before it (manufacturer)", FWG_ROLLOUT_ADVANCE_ARGS },
+	{ "status", fwg_rollout_status_cmd, "where each rollout stands: stages open, paused, coverage per stage",
+	  FWG_ROLLOUT_STATUS_ARGS },
 };
 
 static int cmd_rollout(int argc, char **argv)
@@ -1014,9 +1021,9 @@ static const struct fwg_cmd commands[] = {
 	{ "rotate", fwg_rotate_cmd, "propose, sign and submit a policy rotation", FWG_ROTATE_ARGS },
 	{ "revoke", fwg_revoke_cmd, "revoke a device certificate (manufacturer)", FWG_REVOKE_ARGS },
 	{ "member", fwg_member_cmd, "propose, sign and submit a ledger member joining or leaving", FWG_MEMBER_ARGS },
-	/* lib/cmd.c sees --help after any command word: the synopsis names what each subcommand takes. */
-	{ "rollout", cmd_rollout, "pause, resume or withdraw an update's rollout (fwgate rollout help)",
-	  "pause|resume|withdraw " FWG_CONTROL_ARGS },
+	/* lib/cmd.c sees --help after any command word: the synopsis names the subcommands. */
+	{ "rollout", cmd_rollout, "plan, advance, pause, resume, withdraw or show an update's rollout (fwgate rollout help)",
+	  "plan|advance|status|pause|resume|withdraw ..." },
 };
 
 int main(int argc, char **argv)

@@ -155,6 +155,8 @@ struct fwg_tx {
 		struct fwgate_revoke_stmt revoke;
 		struct fwg_member_stmt member;
 		struct fwgate_control_stmt control;
+		struct fwgate_rollout_stmt rollout;
+		struct fwgate_advance_stmt advance;
 	} s;
 	uint32_t sig_len;
 	uint8_t sig[FWGATE_MAX_SIG_LEN];

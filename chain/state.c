@@ -13,6 +13,7 @@
 
 #include "ledger.h"
 #include "trust.h"
+#include "rollout.h"
 
 #define failk(err, k, ...) ({ (err)->kind = (k); snprintf((err)->msg, sizeof((err)->msg), __VA_ARGS__); -1; })
 #define fail(err, ...) failk(err, FWG_ERR_FORMAT, __VA_ARGS__)
@@ -61,6 +62,7 @@ struct fwg_state {
 	struct table chunks;	/* SHA-256(U_id || be32 index) -> height * FWG_BLOCK_MAX_TX + index in block */
 	struct blob *blob;
 	size_t nr_blob, blob_cap;
+	struct fwg_rollouts rollouts;	/* plans and advances (chain/rollout.c) */
 	uint32_t tx_index;	/* of the transaction being applied, in its block */
 	uint64_t height;	/* blocks applied */
 	uint8_t tip[FWGATE_ID_LEN];
@@ -152,6 +154,7 @@ void fwg_state_free(struct fwg_state *st)
 	free(st->updates.s);
 	free(st->devices.s);
 	free(st->installed.s);
+	fwg_rollouts_free(&st->rollouts);
 	free(st->genesis);
 	fwg_trust_free(st->trust);
 	free(st);
@@ -292,6 +295,25 @@ static int check_running(const struct fwg_state *st, const struct fwgate_ack_stm
 	return 0;
 }
 
+/* A plan comes from the manufacturer who published its update; an advance from the one who signed the plan. */
+static int check_rollout(const struct fwg_state *st, const struct fwg_tx *tx, struct fwg_err *err)
+{
+	const struct fwgate_rollout_stmt *p = &tx->s.rollout;
+	uint8_t k[FWGATE_ID_LEN];
+
+	if (tx->type == FWG_TX_ROLLOUT) {
+		if (member(st, p->m_id, FWG_ROLE_MANUFACTURER) < 0)
+			return fail_signer(err, "rollout.m_id: not a manufacturer of the consortium");
+		pair_key(p->u_id, p->m_id, FWGATE_ID_LEN, k);
+		if (!lookup(&st->published, k))
+			return lookup(&st->updates, p->u_id) ?
+			       fail_signer(err, "rollout.m_id: the update with this u_id was published by another "
+					   "manufacturer") :
+			       fail_ref(err, "rollout.u_id: no update with this image digest in the ledger");
+	}
+	return fwg_rollouts_check(&st->rollouts, tx, err);
+}
+
 /* The key the transaction's signature must verify with, as the state knows it; NULL if it knows none. */
 static struct fwg_key *signer_key(const struct fwg_state *st, const struct fwg_tx *tx)
 {
@@ -315,6 +337,15 @@ static struct fwg_key *signer_key(const struct fwg_state *st, const struct fwg_t
 	case FWG_TX_REVOKE:
 		m = member(st, tx->s.revoke.m_id, FWG_ROLE_MANUFACTURER);
 		break;
+	case FWG_TX_ROLLOUT:
+		m = member(st, tx->s.rollout.m_id, FWG_ROLE_MANUFACTURER);
+		break;
+	case FWG_TX_ADVANCE: {
+		const struct fwg_rollout *r = fwg_rollouts_find(&st->rollouts, tx->s.advance.u_id);
+
+		m = r && r->has_plan ? member(st, r->plan.m_id, FWG_ROLE_MANUFACTURER) : -1;
+		break;
+	}
 	case FWG_TX_ACK:
 	case FWG_TX_RUNNING:
 	case FWG_TX_NACK:
@@ -402,6 +433,11 @@ static int check_signed(struct fwg_state *st, const struct fwg_tx *tx, int check
 		break;
 	case FWG_TX_CONTROL:
 		return fwg_controls_check(st->controls, st, tx, check_sig, err);
+	case FWG_TX_ROLLOUT:
+	case FWG_TX_ADVANCE:
+		if (check_rollout(st, tx, err))
+			return -1;
+		break;
 	}
 	key = signer_key(st, tx);
 	if (check_sig && (!key || fwg_verify_pkey(key, tx->msg, tx->msg_len, tx->sig, tx->sig_len)))
@@ -553,6 +589,8 @@ int fwg_state_apply(struct fwg_state *st, const struct fwg_tx *tx)
 		/* 0 marks a free slot: version 2^64 - 1, which no update can exceed, is kept as 2^64 - 2. */
 		err = insert(&st->installed, d, be64toh(tx->s.ack.version) + (be64toh(tx->s.ack.version) != UINT64_MAX));
 	}
+	if (!err && (tx->type == FWG_TX_ROLLOUT || tx->type == FWG_TX_ADVANCE))
+		err = fwg_rollouts_note(&st->rollouts, tx, st->height);
 	return err;
 }
 

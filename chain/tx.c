@@ -9,6 +9,7 @@
 
 #include "ledger.h"
 #include "trust.h"
+#include "rollout.h"
 
 #define fail(err, ...) ({ (err)->kind = FWG_ERR_FORMAT; snprintf((err)->msg, sizeof((err)->msg), __VA_ARGS__); -1; })
 
@@ -33,6 +34,8 @@ static const struct {
 	[FWG_TX_RUNNING] = { "running", FWGATE_MAGIC_RUNNING, sizeof(struct fwgate_ack_stmt) },
 	/* Three magics: fwg_control_decode() checks it. */
 	[FWG_TX_CONTROL] = { "control", NULL, sizeof(struct fwgate_control_stmt) },
+	[FWG_TX_ROLLOUT] = { "rollout", FWGATE_MAGIC_ROLLOUT, sizeof(struct fwgate_rollout_stmt) },
+	[FWG_TX_ADVANCE] = { "advance", FWGATE_MAGIC_ADVANCE, sizeof(struct fwgate_advance_stmt) },
 };
 
 const char *fwg_tx_type_name(unsigned int type)
@@ -308,6 +311,10 @@ static int stmt_fields_ok(const struct fwg_tx *tx, struct fwg_err *err)
 	case FWG_TX_REVOKE:
 	case FWG_TX_MEMBER:
 		return 0;	/* fwg_trust_tx_ok(), once the payload is read */
+	case FWG_TX_ROLLOUT:
+		return fwg_rollout_plan_ok(&tx->s.rollout, err);
+	case FWG_TX_ADVANCE:
+		return fwg_rollout_advance_ok(&tx->s.advance, err);
 	}
 	if (!name_ok(u->o_type))
 		return fail(err, "%s.o_type: not 1-31 printable bytes, NUL-padded", what);

@@ -201,6 +201,22 @@ nacks() {
 }
 t "audit.nacks_name_a_manufacturer_a_device_or_nobody" nacks
 
+# The inventory: each device and target group the chain has an ack for, at the version acked and the block of
+# its last ack; an update's outcomes: each device of its fleet by its last word (r1's nack of U1 is followed by
+# a second ack; cam1's ack of U3 by a rollback nack).
+inventory() {
+	expect '[.inventory[] | .target + ":" + (.version | tostring) + ":" + .state] ==
+		["fw:1:installed", "fw:1:installed", "fw:1:installed", "fw:1:installed", "cam:1:installed",
+		 "cam:1:installed"]' &&
+	expect "[.inventory[] | .o_id] == [\"$(id r1)\", \"$(id r2)\", \"$(id r3)\", \"$(id cam1)\", \"$(id cam1)\",
+		\"$(id cam2)\"]" &&
+	expect '.inventory[0].since == (.transactions as $t | [.inventory[].since] | max) and .inventory[1].since < .inventory[0].since' &&
+	expect '[.updates[].outcomes | [.devices, .installed, .running, .fell_back, .refused, .silent]] ==
+		[[4, 3, 0, 0, 0, 1], [4, 0, 0, 0, 2, 2], [2, 0, 0, 0, 2, 0]]' &&
+	expect '[.updates[] | has("rollout")] == [false, false, false]'
+}
+t "audit.inventory_and_outcomes_by_device" inventory
+
 # ------------------------------------------------------------------ the table
 
 # row SECTION FIRST_FIELD: the row of that section whose first field is FIRST_FIELD.
@@ -211,7 +227,8 @@ row() {
 table() {
 	"$F" audit --node "$N" >"$W/audit.txt" && cat "$W/audit.txt" &&
 	head -n 1 "$W/audit.txt" | grep -q '^fwgate audit of "audit-test": [0-9]* blocks, 29 transactions' &&
-	for s in Updates "Fleet coverage over time" Manufacturers Devices "Negative acks" Checkers "Verdict history"; do
+	for s in Updates "Fleet coverage over time" Manufacturers Devices "Negative acks" Checkers "Verdict history" \
+		Inventory "Coverage by outcome and stage"; do
 		grep -qx "$s" "$W/audit.txt" || { echo "no section $s"; return 1; }
 	done &&
 	u1=$(echo "$U1" | cut -c1-16) && u2=$(echo "$U2" | cut -c1-16) &&
@@ -296,11 +313,13 @@ has() {
 html_dom() {
 	dom_summary >"$W/dom" && cat "$W/dom" &&
 	has "title fwgate audit: audit-test" &&
-	has "table 7" &&
-	for id in updates coverage manufacturers devices nacks checkers verdicts; do has "table#$id 1" || return 1; done &&
+	has "table 9" &&
+	for id in updates coverage manufacturers devices nacks checkers verdicts inventory rollouts; do
+		has "table#$id 1" || return 1
+	done &&
 	has "rows#updates 3" && has "rows#manufacturers 2" && has "rows#devices 6" && has "rows#nacks 5" &&
 	has "rows#checkers 3" && has "rows#verdicts 7" && has "rows#coverage 9" &&
-	has "section 4" && has "svg 2" && has "svg.chart.coverage 1" && has "svg.chart.verdicts 1" &&
+	has "section 5" && has "svg 2" && has "svg.chart.coverage 1" && has "svg.chart.verdicts 1" &&
 	# One polyline per update, two bars per checker.
 	has "polyline.coverage-line 3" && has "rect.bar.approve 3" && has "rect.bar.reject 3"
 }
