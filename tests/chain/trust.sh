@@ -13,6 +13,10 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 W=$(mktemp -d /tmp/fwgate-trust.XXXXXX)
 BASE=${FWGATE_TRUST_PORT:-25890}
 . "$TOP/tests/chain/cluster.sh"
+# Loopback clients take ephemeral ports in this range too: the first base whose ports are all free, and the
+# cluster's addresses computed again from it.
+BASE=$(free_base "$BASE" 200 10 11 20 21 30 31 101 102 103)
+. "$TOP/tests/chain/cluster.sh"
 F=$TOP/build/bin/fwgate
 n1=$(node_url 1)
 n2=$(node_url 2)
