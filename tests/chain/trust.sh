@@ -13,6 +13,10 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 W=$(mktemp -d /tmp/fwgate-trust.XXXXXX)
 BASE=${FWGATE_TRUST_PORT:-25890}
 . "$TOP/tests/chain/cluster.sh"
+# Loopback clients take ephemeral ports in this range too: the first base whose ports are all free, and the
+# cluster's addresses computed again from it.
+BASE=$(free_base "$BASE" 200 10 11 20 21 30 31 101 102 103)
+. "$TOP/tests/chain/cluster.sh"
 F=$TOP/build/bin/fwgate
 n1=$(node_url 1)
 n2=$(node_url 2)
@@ -229,6 +233,42 @@ audit() {
 	[ "$(jq -r '.members[] | select(.name == "c1") | .current' audit.json)" = false ]
 }
 t "audit.shows_policy_history_revocations_and_membership" audit
+
+# A revocation and the device's acks and nacks reach a node within one batch: the node appends the
+# revocation in a block of its own, so whichever order the batch has, no block holds an ack that its own
+# revocation refuses (the other nodes would refuse that block and halt).
+barrier() {
+	node_start 3 --batch-ms 1500 && n3=$(node_url 3) &&
+	"$F" keygen --alg p256 dev2 &&
+	"$F" certify --key "$K/acme2.key" --type router --device-key dev2.pub --node "$n1" --out dev2.cert &&
+	"$F" ack --key dev2.key --update u5.stmt --out d2.ack1 &&
+	"$F" ack --key dev2.key --update u.stmt --out d2.ack2 &&
+	"$F" ack --key dev2.key --update u5.stmt --culprit "$K/acme2.pub" --out d2.nack1 &&
+	"$F" ack --key dev2.key --update u.stmt --culprit "$K/acme.pub" --out d2.nack2 &&
+	"$F" revoke --key "$K/acme2.key" --device dev2.pub --out d2.rev &&
+	before=$(tx_count "$n1") &&
+	pids=""
+	for f in d2.rev d2.ack1 d2.ack2 d2.nack1 d2.nack2; do
+		curl -s -o "$f.answer" -w '%{http_code}' --data-binary @"$f" "$n3/tx" >"$f.code" &
+		pids="$pids $!"
+	done
+	for p in $pids; do wait "$p"; done
+	ok=0
+	for f in d2.rev d2.ack1 d2.ack2 d2.nack1 d2.nack2; do
+		echo "$f: HTTP $(cat "$f.code") $(cat "$f.answer")"
+		case $(cat "$f.code") in
+		200) ok=$((ok + 1)) ;;
+		403) [ "$f" != d2.rev ] && grep -q "o_id: this device was revoked" "$f.answer" || return 1 ;;
+		*) return 1 ;;
+		esac
+	done
+	[ "$(cat d2.rev.code)" = 200 ] &&
+	sleep 1 && after1=$(tx_count "$n1") && after2=$(tx_count "$n2") &&
+	echo "transactions before $before, after $after1 (node 1) and $after2 (node 2), $ok accepted" &&
+	[ "$after1" = $((before + ok)) ] && [ "$after2" = "$after1" ] &&
+	curl -sf "$n1/head" && curl -sf "$n3/head"
+}
+t "node.revocation_and_the_devices_acks_in_one_batch_never_make_a_bad_block" barrier
 
 echo "1..$n"
 [ $failed -eq 0 ]
