@@ -471,8 +471,11 @@ static void by_id_instead(int pid, int nr)
 		for (i = 0; i < 3; i++)
 			if (!strncmp(line, kinds[i].key, strlen(kinds[i].key)))
 				id[i] = strtoul(line + strlen(kinds[i].key), NULL, 10);
-		if (!strncmp(line, "frozen:", 7))
-			snprintf(frozen, sizeof(frozen), "%.*s", (int)strcspn(line + 7, "\n"), line + 7);
+		if (!strncmp(line, "frozen:", 7)) {
+			char *v = line + 7 + strspn(line + 7, " \t");
+
+			snprintf(frozen, sizeof(frozen), " %.*s", (int)strcspn(v, "\n"), v);
+		}
 	}
 	fclose(f);
 	/* A link's fdinfo names its program too: the link is what the fd is. */

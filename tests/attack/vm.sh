@@ -605,11 +605,11 @@ g_kill_agent() {
 agent_attacks() {
 	local how id=9 tb=/sys/kernel/fwgate/targets/rootfs_a rc
 	snapshot $t/cur.sha
-	out_lines=60 check=no_theft attack G3 guard-off \
+	out_lines=400 check=no_theft attack G3 guard-off \
 		"pidfd_getfd of every fd of the running fwgated, the sealed guard's loader, each used on the guard; then dd" \
 		steal pidfd-getfd
 	for how in ptrace-attach ptrace-seize proc-mem vm-writev proc-fd; do
-		out_lines=60 check=no_theft attack G$id guard-off \
+		out_lines=400 check=no_theft attack G$id guard-off \
 			"$how of the running fwgated, the sealed guard's loader, anything got used; then dd" steal $how
 		id=$((id + 1))
 	done
@@ -622,7 +622,7 @@ agent_attacks() {
 		return
 	fi
 	for how in pidfd-getfd ptrace-attach proc-mem; do
-		out_lines=60 check=no_change attack G$id guard-off \
+		out_lines=400 check=no_change attack G$id guard-off \
 			"$how of the restarted fwgated (not the registered loader), anything got used on the guard; then dd" \
 			steal $how
 		id=$((id + 1))
