@@ -683,8 +683,8 @@ static const struct fwg_cmd commands[] = {
 	{ "approvals", cmd_agent, "the updates with each checker's verdict", "[--json]" },
 	{ "history", cmd_agent, "this device's acks and nacks on the chain, and those waiting", "[--json]" },
 	{ "sync", cmd_agent, "make fwgated sync now, and print how it went", NULL },
-	{ "bpf", fwg_bpf_command, "the BPF programs, standalone (fwgatectl bpf with no command lists them)",
-	  "guard|log|filter|egress|stats|unpin [ARGS]" },
+	{ "bpf", fwg_bpf_command, "the BPF programs, standalone: guard, log, filter, egress, stats, unpin",
+	  "COMMAND [ARGS] (fwgatectl bpf --help lists them)" },
 };
 
 int main(int argc, char **argv)

@@ -9,33 +9,64 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "conf.h"
+#include "exit.h"
 #include "files.h"
 #include "log.h"
 #include "proto.h"
 #include "worker.h"
 
+/* On stdout with exit 0 for --help, on stderr with FWG_EXIT_USAGE after a usage error. */
+static void usage(int status)
+{
+	fprintf(status ? stderr : stdout, "usage: fwgated-worker [-c CONFIG] [-v]\n"
+		"  fwgated starts it, unprivileged, with its link on fd %d and the control socket on fd %d\n"
+		"  (fwgated(8)); it is not run by hand.\n"
+		"  -c, --config CONFIG  fwgated's configuration (default /etc/fwgate/fwgated.conf)\n"
+		"  -v, --verbose        more messages\n"
+		"  -h, --help           this text\n"
+		"      --version        the version\n", FWG_WORKER_SOCK_FD, FWG_WORKER_CTL_FD);
+	exit(status);
+}
+
 int main(int argc, char **argv)
 {
 	static struct fwg_msg_policy msg;
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 	const char *conf = "/etc/fwgate/fwgated.conf";
 	struct fwg_policy p;
 	struct fwg_conf c;
 	int opt, verbose = 0;
 	ssize_t n;
 
-	while ((opt = getopt(argc, argv, "c:v")) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': conf = optarg; break;
 		case 'v': verbose++; break;
+		case 'h': usage(FWG_EXIT_OK); break;
+		case 'V': fwg_print_version("fwgated-worker"); break;
 		default:
-			fprintf(stderr, "usage: fwgated-worker [-c CONFIG] [-v] (started by fwgated)\n");
-			return 2;
+			fprintf(stderr, "fwgated-worker: \"%s\": %s\n", argv[optind - 1],
+				optopt && opt == '?' && strchr("c", optopt) ? "needs a value" : "unknown option");
+			usage(FWG_EXIT_USAGE);
 		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "fwgated-worker: \"%s\": unexpected argument\n", argv[optind]);
+		usage(FWG_EXIT_USAGE);
 	}
 	log_init("fwgated", verbose);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);	/* execve made it dumpable again */
