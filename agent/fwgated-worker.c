@@ -4,8 +4,8 @@
  * it, already unprivileged, with its end of the socket pair on fd 3 and the control socket on fd 4; its
  * first message is the trust policy the kernel enforces. Under systemd it is a unit of its own
  * (fwgated-worker.service, --connect): it connects to the link systemd passes the monitor
- * (fwgated-worker.socket) and receives the control socket with the policy. A program of its own, so that the monitor, which
- * keeps root, carries no HTTP or TLS library, and this one no netlink or BPF one.
+ * (fwgated-worker.socket) and receives the control socket with the policy. A program of its own, so that the
+ * monitor, which keeps root, carries no HTTP or TLS library, and this one no netlink or BPF one.
  */
 #include <fcntl.h>
 #include <getopt.h>

@@ -314,9 +314,11 @@ static const struct fwg_cmd subcommands[] = {
 	{ "log", sub_log, "print the denials of the guard pinned in DIR (default " FWG_BPF_PIN_DIR ")", "[DIR]" },
 	{ "filter", sub_filter, "attach the XDP traffic filter to IFACE",
 	  "IFACE [--allow CIDR]... [--port N]... [--relay-port N --rate PPS [--burst N]] [--pin DIR]" },
-	{ "egress", sub_egress, "restrict a cgroup's outgoing connections", "CGROUP [--allow ADDR[:PORT]]... [--pin DIR]" },
+	{ "egress", sub_egress, "restrict a cgroup's outgoing connections",
+	  "CGROUP [--allow ADDR[:PORT]]... [--pin DIR]" },
 	{ "stats", sub_stats, "counters of the programs pinned in DIR (default " FWG_BPF_PIN_DIR ")", "[DIR]" },
-	{ "unpin", sub_unpin, "remove the pins in DIR (default " FWG_BPF_PIN_DIR "), detaching what they hold", "[DIR]" },
+	{ "unpin", sub_unpin, "remove the pins in DIR (default " FWG_BPF_PIN_DIR "), detaching what they hold",
+	  "[DIR]" },
 };
 
 int fwg_bpf_command(int argc, char **argv)
