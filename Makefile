@@ -246,7 +246,7 @@ install: install-programs
 		$(DESTDIR)$(DKMSDIR)/kmod $(DESTDIR)$(DKMSDIR)/include/uapi/linux
 	$(Q)$(INSTALL) -m 0755 $(BUILD)/bin/fwgate $(DESTDIR)$(BINDIR)/
 	$(Q)$(INSTALL) -m 0755 $(USER_PROGS) $(DESTDIR)$(SBINDIR)/
-	$(Q)for u in dist/systemd/*.service; do \
+	$(Q)for u in dist/systemd/*.service dist/systemd/*.socket dist/systemd/*.slice; do \
 		sed 's|@SBINDIR@|$(SBINDIR)|g; s|@LIBDIR@|$(LIBDIR)|g' $$u >$(DESTDIR)$(UNITDIR)/$$(basename $$u); \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
 	$(Q)$(INSTALL) -m 0644 dist/sysusers.d/fwgate.conf $(DESTDIR)$(LIBDIR)/sysusers.d/fwgate.conf

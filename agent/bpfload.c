@@ -148,10 +148,14 @@ static int start_filter(struct fwg_agent_bpf *b, const struct fwg_conf *c)
 	return 0;
 }
 
-/* The cgroup v2 directory this process runs in; not the root one, which holds the whole system. */
+/*
+ * The cgroup v2 directory this process runs in; not the root one, which holds the whole system. Under
+ * systemd with the worker a unit of its own, both units run in fwgate.slice (Slice=): that slice, which
+ * holds nothing else, so that the restriction covers the worker.
+ */
 static int own_cgroup(char *path, size_t len)
 {
-	char line[512];
+	char line[512], *slash;
 	FILE *f = fopen("/proc/self/cgroup", "r");
 	int found = 0;
 
@@ -161,6 +165,10 @@ static int own_cgroup(char *path, size_t len)
 		if (!strncmp(line, "0::", 3)) {
 			line[strcspn(line, "\n")] = '\0';
 			found = strcmp(line + 3, "/") != 0;
+			slash = strrchr(line + 3, '/');
+			if (found && slash > line + 3 && slash - (line + 3) >= 13 &&
+			    !strncmp(slash - 13, "/fwgate.slice", 13))
+				*slash = '\0';
 			snprintf(path, len, "/sys/fs/cgroup%s", line + 3);
 		}
 	fclose(f);

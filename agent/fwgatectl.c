@@ -739,8 +739,8 @@ static const struct fwg_cmd commands[] = {
 	{ "sync", cmd_agent, "make fwgated sync now, and print how it went", NULL },
 	{ "boot", cmd_boot, "the last install's boot: tried, running, or fell back (health or boot) to the "
 	  "previous slot", "[--state-dir DIR] [--json]" },
-	{ "bpf", fwg_bpf_command, "the BPF programs, standalone (fwgatectl bpf with no command lists them)",
-	  "guard|log|filter|egress|stats|unpin [ARGS]" },
+	{ "bpf", fwg_bpf_command, "the BPF programs, standalone: guard, log, filter, egress, stats, unpin",
+	  "COMMAND [ARGS] (fwgatectl bpf --help lists them)" },
 };
 
 int main(int argc, char **argv)

@@ -8,6 +8,7 @@
  * It turns the kernel's install-committed events into acknowledgements, so installs made by hand are
  * acknowledged too.
  */
+#define _GNU_SOURCE	/* accept4, struct ucred */
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +60,11 @@ static struct monitor {
 	int ctl;
 	int sock;		/* to the worker */
 	pid_t worker;
+	/*
+	 * Socket-activated (fwgated-worker.socket): the worker is a unit of its own, fwgated-worker.service,
+	 * that connects here; the monitor forks nothing and needs neither the network nor setuid.
+	 */
+	int listen;
 	char active[FWGATE_NAME_LEN];
 	struct fwg_agent_bpf *bpf;
 	const char *conf;
@@ -73,7 +79,7 @@ static struct monitor {
 	/* the last install's boot (agent/bootstate.h), as saved in the state directory */
 	struct fwg_boot_state bs;
 	time_t pending_at;	/* the next try of a bootloader switch that failed (phase FWG_BOOT_SWITCH) */
-} m = { .ctl = -1, .sock = -1, .fd = -1 };
+} m = { .ctl = -1, .sock = -1, .fd = -1, .listen = -1 };
 
 #define SWITCH_RETRY_S	30
 
@@ -295,7 +301,8 @@ static void prepare_store(void)
 	mkdir(m.c.state_dir, 0711);
 	snprintf(dir, sizeof(dir), "%s/sync", m.c.state_dir);
 	mkdir(dir, 0700);
-	if (pw && chown(dir, pw->pw_uid, pw->pw_gid))
+	/* A worker unit's StateDirectory= gives it the directory: nothing to hand over. */
+	if (pw && m.listen < 0 && chown(dir, pw->pw_uid, pw->pw_gid))
 		log_warn("%s", dir);
 }
 
@@ -313,6 +320,32 @@ static int worker_path(char *path, size_t len)
 }
 
 extern char **environ;
+
+/* What a new worker is told first: the policy (with @ctl, the control socket, if >= 0), the queue, the targets. */
+static void worker_hello(const struct fwg_msg_policy *pm, int ctl)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u = {};
+	struct iovec iov = { .iov_base = (void *)pm, .iov_len = offsetof(struct fwg_msg_policy, text) + pm->len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	if (ctl >= 0) {
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &ctl, sizeof(int));
+	}
+	if (sendmsg(m.sock, &mh, MSG_NOSIGNAL) != (ssize_t)iov.iov_len)
+		log_warn("worker: the policy was not sent");
+	fwg_queue_each(&m.q, resend_one, NULL);
+	fwg_nl_targets(m.nl, tell_committed, NULL);
+}
 
 static int spawn_worker(void)
 {
@@ -381,10 +414,51 @@ static int spawn_worker(void)
 	m.worker = pid;
 	m.sock = sv[0];
 	log_info("worker %d started as %s", m.worker, m.c.user);
-	send_w(&pm, offsetof(struct fwg_msg_policy, text) + pm.len);
-	fwg_queue_each(&m.q, resend_one, NULL);
-	fwg_nl_targets(m.nl, tell_committed, NULL);
+	worker_hello(&pm, -1);
 	return 0;
+}
+
+/*
+ * A worker's unit connected to the socket-activated link: it must run as fwgated.conf's "user", not root.
+ * Its first message carries the control socket (SCM_RIGHTS), which a forked worker inherits instead.
+ */
+static void accept_worker(void)
+{
+	static struct fwg_msg_policy pm = { .type = FWG_MSG_POLICY };
+	struct passwd *pw = getpwnam(m.c.user);
+	socklen_t len = sizeof(struct ucred);
+	struct ucred cr;
+	int fd, n;
+
+	fd = accept4(m.listen, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len)) {
+		log_warn("worker link: SO_PEERCRED");
+		close(fd);
+		return;
+	}
+	if (!pw || cr.uid != pw->pw_uid || cr.uid == 0) {
+		log_warnx("worker link: pid %d runs as uid %u, not as user %s (fwgated.conf \"user\", User= of "
+			  "fwgated-worker.service, which must not be root); refused", cr.pid, cr.uid, m.c.user);
+		close(fd);
+		return;
+	}
+	if (m.sock >= 0) {
+		log_warnx("worker link: pid %d connected while a worker is; refused", cr.pid);
+		close(fd);
+		return;
+	}
+	n = fwg_policy_format(&m.p, pm.text, sizeof(pm.text));
+	if (n <= 0 || (size_t)n >= sizeof(pm.text)) {
+		log_warnx("policy: can not hand it to the worker");
+		close(fd);
+		return;
+	}
+	pm.len = n;
+	m.sock = fd;
+	log_info("worker %d connected as %s", cr.pid, m.c.user);
+	worker_hello(&pm, m.ctl);
 }
 
 /* ------------------------------------------------------------------ acknowledgements */
@@ -1014,6 +1088,11 @@ static void reload(void)
 	log_info("reload: %u nodes, %u mirrors; restarting the worker", m.c.nr_nodes, m.c.nr_mirrors);
 	if (m.worker > 0)
 		kill(m.worker, SIGTERM);
+	/* A worker unit ends when its link does; systemd starts it again (Restart=always). */
+	if (m.listen >= 0 && m.sock >= 0) {
+		close(m.sock);
+		m.sock = -1;
+	}
 }
 
 /* One agent per state directory: two would sign two acks of one install and share one store. */
@@ -1052,7 +1131,7 @@ static void usage(int status)
 int main(int argc, char **argv)
 {
 	const char *conf = m.conf = "/etc/fwgate/fwgated.conf";
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	int opt, check = 0, verbose = 0, sfd, status, err, timed_out = 1;
 	struct signalfd_siginfo si;
 	char qdir[FWG_CONF_PATH_LEN + 8];
@@ -1084,6 +1163,8 @@ int main(int argc, char **argv)
 		usage(FWG_EXIT_USAGE);
 	}
 	log_init("fwgated", verbose);
+	/* Before any child is forked: the descriptor is close-on-exec from here on. */
+	m.listen = fwg_sd_listen_fd("worker");
 	if (check) {
 		/* Every error, not only the first: the configuration's lines, then the files it names. */
 		if (fwg_conf_load(conf, &m.c))
@@ -1134,7 +1215,9 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	if (spawn_worker())
+	if (m.listen >= 0)
+		log_info("worker: fwgated-worker.service connects to the socket systemd passed");
+	else if (spawn_worker())
 		return 1;
 	/* The policy is locked, the guard attached and the worker started: what Type=notify waits for. */
 	fwg_sd_notify("READY=1\nSTATUS=policy locked, following the chain");
@@ -1148,14 +1231,15 @@ int main(int argc, char **argv)
 			fwg_agent_bpf_poll(m.bpf);
 			bpf_polled = now_ms();
 		}
-		if (m.sock < 0 && !m.worker)
+		if (m.sock < 0 && !m.worker && m.listen < 0)
 			timeout = until(restart, timeout);
 		if (m.bs.phase == FWG_BOOT_SWITCH)
 			timeout = until(m.pending_at, timeout);
 		pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = fwg_nl_fd(m.ev), .events = POLLIN };
 		pfd[2] = (struct pollfd){ .fd = m.sock, .events = POLLIN };
-		n = poll(pfd, 3, timeout);
+		pfd[3] = (struct pollfd){ .fd = m.listen, .events = POLLIN };
+		n = poll(pfd, 4, timeout);
 		if (n < 0 && errno != EINTR)
 			break;
 		timed_out = !n;
@@ -1176,6 +1260,8 @@ int main(int argc, char **argv)
 			from_kernel();
 		if (m.sock >= 0 && pfd[2].revents & (POLLIN | POLLHUP))
 			from_worker();
+		if (pfd[3].revents & POLLIN)
+			accept_worker();
 		if (m.sock < 0 && m.fd >= 0) {
 			ioctl(m.fd, FWGATE_IOC_ABORT);
 			close(m.fd);
@@ -1183,7 +1269,7 @@ int main(int argc, char **argv)
 		}
 		if (m.bs.phase == FWG_BOOT_SWITCH && time(NULL) >= m.pending_at)
 			switch_retry();
-		if (!m.worker && time(NULL) >= restart) {
+		if (!m.worker && m.listen < 0 && time(NULL) >= restart) {
 			if (m.sock >= 0)
 				close(m.sock);
 			m.sock = -1;

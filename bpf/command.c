@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "command.h"
 #include "loader.h"
 #include "exit.h"
@@ -102,6 +103,7 @@ static int parse_args(int argc, char **argv, struct bpf_args *a)
 	int c;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -111,8 +113,11 @@ static int parse_args(int argc, char **argv, struct bpf_args *a)
 			a->sysfs = optarg;
 			break;
 		case 'a':
-			if (a->n_allow == MAX_ALLOW)
+			if (a->n_allow == MAX_ALLOW) {
+				fprintf(stderr, "fwgatectl: bpf %s: \"%s\": more than %d --allow\n", argv[0], optarg,
+					MAX_ALLOW);
 				return -1;
+			}
 			a->allow[a->n_allow++] = optarg;
 			break;
 		case 'd':
@@ -134,6 +139,8 @@ static int parse_args(int argc, char **argv, struct bpf_args *a)
 			f->relay_burst = strtoul(optarg, NULL, 10);
 			break;
 		default:
+			fprintf(stderr, "fwgatectl: bpf %s: \"%s\": %s\n", argv[0], argv[optind - 1],
+				optopt ? "needs a value" : "unknown option");
 			return -1;
 		}
 	}
@@ -283,36 +290,39 @@ static int bpf_unpin(struct bpf_args *a)
 	return fwg_bpf_unpin(a->n_rest ? a->rest[0] : FWG_BPF_PIN_DIR) ? 1 : 0;
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(struct bpf_args *a);
-	const char *help;
-} subcommands[] = {
-	{ "guard", bpf_guard, "[--pin DIR] [--allow-dm] [--sysfs DIR]: deny write paths to the targets, unsealed" },
-	{ "log", bpf_log, "[DIR]: print the denials of the guard pinned in DIR" },
-	{ "filter", bpf_filter,
+/* Each subcommand parses the shared options, then runs; argv[0] is its name. */
+#define BPF_SUB(name)								\
+	static int sub_##name(int argc, char **argv)				\
+	{									\
+		struct bpf_args a = {};						\
+										\
+		if (parse_args(argc, argv, &a))					\
+			return FWG_EXIT_USAGE;					\
+		return bpf_##name(&a);						\
+	}
+BPF_SUB(guard)
+BPF_SUB(log)
+BPF_SUB(filter)
+BPF_SUB(egress)
+BPF_SUB(stats)
+BPF_SUB(unpin)
+
+/* fwg_cmd_main gives each its --help on stdout (exit 0), and names a wrong subcommand (exit 64). */
+static const struct fwg_cmd subcommands[] = {
+	{ "guard", sub_guard, "load the write guard, enforcing but never sealed; print its denials",
+	  "[--pin DIR] [--allow-dm] [--sysfs DIR]" },
+	{ "log", sub_log, "print the denials of the guard pinned in DIR (default " FWG_BPF_PIN_DIR ")", "[DIR]" },
+	{ "filter", sub_filter, "attach the XDP traffic filter to IFACE",
 	  "IFACE [--allow CIDR]... [--port N]... [--relay-port N --rate PPS [--burst N]] [--pin DIR]" },
-	{ "egress", bpf_egress, "CGROUP [--allow ADDR[:PORT]]... [--pin DIR]" },
-	{ "stats", bpf_stats, "[DIR]: counters of the programs pinned in DIR" },
-	{ "unpin", bpf_unpin, "[DIR]: remove the pins in DIR, detaching what they hold" },
+	{ "egress", sub_egress, "restrict a cgroup's outgoing connections",
+	  "CGROUP [--allow ADDR[:PORT]]... [--pin DIR]" },
+	{ "stats", sub_stats, "counters of the programs pinned in DIR (default " FWG_BPF_PIN_DIR ")", "[DIR]" },
+	{ "unpin", sub_unpin, "remove the pins in DIR (default " FWG_BPF_PIN_DIR "), detaching what they hold",
+	  "[DIR]" },
 };
 
 int fwg_bpf_command(int argc, char **argv)
 {
-	struct bpf_args a = {};
-	size_t i;
-
-	for (i = 0; argc > 1 && i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
-		if (strcmp(argv[1], subcommands[i].name))
-			continue;
-		if (parse_args(argc - 1, argv + 1, &a))
-			break;
-		return subcommands[i].fn(&a);
-	}
-	if (argc > 1 && i == sizeof(subcommands) / sizeof(subcommands[0]))
-		fprintf(stderr, "fwgatectl: bpf: \"%s\": unknown command\n", argv[1]);
-	fprintf(stderr, "usage: fwgatectl bpf COMMAND [ARGS] (pins default to " FWG_BPF_PIN_DIR ")\n\n");
-	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-		fprintf(stderr, "  %-7s %s\n", subcommands[i].name, subcommands[i].help);
-	return FWG_EXIT_USAGE;
+	return fwg_cmd_main("fwgatectl bpf", subcommands, sizeof(subcommands) / sizeof(subcommands[0]), argc,
+			    argv, NULL);
 }

@@ -8,7 +8,8 @@
 
 void fwg_print_version(const char *prog)
 {
-	printf("%s %s\n", prog, FWG_VERSION);
+	/* "fwgatectl bpf": the program's name is the first word. */
+	printf("%.*s %s\n", (int)strcspn(prog, " "), prog, FWG_VERSION);
 	exit(FWG_EXIT_OK);
 }
 
@@ -61,6 +62,8 @@ int fwg_cmd_main(const char *prog, const struct fwg_cmd *cmds, size_t n, int arg
 	for (i = 0; i < n; i++) {
 		if (strcmp(argv[1], cmds[i].name))
 			continue;
+		if (cmds[i].args && !strncmp(cmds[i].args, "COMMAND", 7))
+			return cmds[i].fn(argc - 1, argv + 1);
 		for (a = 2; a < argc && strcmp(argv[a], "--"); a++)
 			if (is_help(argv[a]))
 				command_help(prog, &cmds[i]);

@@ -13,7 +13,8 @@ struct fwg_cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);	/* argv[0] is the command's name */
 	const char *help;
-	const char *args;			/* the synopsis after the name, NULL if none */
+	/* The synopsis after the name, NULL if none; "COMMAND ...": fn dispatches further, --help included. */
+	const char *args;
 };
 
 /*

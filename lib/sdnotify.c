@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,4 +52,39 @@ int fwg_sd_watchdog_ms(void)
 	if (*end || !us)
 		return -1;
 	return us / 2000 > 0 ? (int)(us / 2000) : 1;
+}
+
+#define SD_LISTEN_FDS_START 3
+
+int fwg_sd_listen_fd(const char *name)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS"), *names = getenv("LISTEN_FDNAMES");
+	size_t len = strlen(name);
+	int n, i, fd = -1;
+	char *end;
+
+	if (!pid || !fds || strtol(pid, &end, 10) != getpid() || *end)
+		return -1;
+	n = strtol(fds, &end, 10);
+	if (*end || n <= 0 || n > 64)
+		return -1;
+	/* LISTEN_FDNAMES is "a:b:c", one name per descriptor, in order. */
+	for (i = 0; names && i < n; i++) {
+		const char *next = strchr(names, ':');
+		size_t l = next ? (size_t)(next - names) : strlen(names);
+
+		if (l == len && !memcmp(names, name, len)) {
+			fd = SD_LISTEN_FDS_START + i;
+			break;
+		}
+		if (!next)
+			break;
+		names = next + 1;
+	}
+	for (i = 0; i < n; i++)
+		fcntl(SD_LISTEN_FDS_START + i, F_SETFD, FD_CLOEXEC);
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	return fd;
 }

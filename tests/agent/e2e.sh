@@ -230,12 +230,24 @@ echo "$1" >>/tmp/health.log
 EOF
 chmod 755 "$W/boot.sh" "$W/alarm.sh" "$W/health.sh"
 
+# The device runs fwgate as its packages install it (make deb): fwgated, fwgated-worker and fwgatectl from the
+# unpacked fwgated package, fwgate.ko built from fwgate-dkms's source (tests/pkg/device-root).
+# FWGATE_E2E_FROM=build runs build/ instead.
+if [ "${FWGATE_E2E_FROM:-deb}" = build ]; then
+	DEV_BIN=$TOP/build/bin DEV_KO=$TOP/build/modules/$KV/fwgate.ko
+else
+	DEV=$("$TOP/tests/pkg/device-root" "$KV" 2>"$W/device-root.log") ||
+		fail "the packages: $(tail -n 3 "$W/device-root.log")"
+	DEV_BIN=$DEV/usr/sbin DEV_KO=$DEV/fwgate.ko
+fi
+echo "# the device runs $DEV_BIN/fwgated, $DEV_KO"
+
 cat >"$W/device.sh" <<EOF
 #!/bin/sh
 set -u
 W=$W
-C=$TOP/build/bin/fwgatectl
-D=$TOP/build/bin/fwgated
+C=$DEV_BIN/fwgatectl
+D=$DEV_BIN/fwgated
 n=0
 t() {
 	n=\$((n + 1))
@@ -259,7 +271,7 @@ running_acks() { ctl history | grep -c "running .* update \$(echo \$1 | cut -c1-
 cp \$W/fwgated.conf \$W/alarm.sh /tmp/ || exit 1
 $TOP/tests/vm/net-up || exit 1
 modprobe mtd
-insmod $TOP/build/modules/\$FWGATE_KVER/fwgate.ko || exit 1
+insmod $DEV_KO || exit 1
 t "fwgated -n accepts the configuration" "\$D -n -c /tmp/fwgated.conf >/dev/null"
 # fwgated runs in a cgroup of its own, as under systemd: its egress restriction attaches there.
 { [ -f /sys/fs/cgroup/cgroup.procs ] || mount -t cgroup2 none /sys/fs/cgroup; } && mkdir -p /sys/fs/cgroup/fwgated || exit 1

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * lib/sdnotify.c against a real AF_UNIX datagram socket, as systemd's NOTIFY_SOCKET: a path socket and an
- * abstract one receive exactly the state sent; WATCHDOG_USEC/WATCHDOG_PID give half the interval, or -1.
+ * abstract one receive exactly the state sent; WATCHDOG_USEC/WATCHDOG_PID give half the interval, or -1;
+ * LISTEN_PID/LISTEN_FDS/LISTEN_FDNAMES give the socket-activated descriptor of a name, or -1.
  * TAP on stdout. Built and run by tests/pkg/suite.
  */
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +76,34 @@ int main(void)
 	unsetenv("WATCHDOG_PID");
 	setenv("WATCHDOG_USEC", "60s", 1);
 	ok(fwg_sd_watchdog_ms() == -1, "watchdog.ignores_a_malformed_value");
+
+	/* Socket activation: descriptors 3 and 4 as systemd passes them, found by FileDescriptorName=. */
+	if (dup2(1, 3) != 3 || dup2(1, 4) != 4)
+		return 1;
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	setenv("LISTEN_PID", pid, 1);
+	setenv("LISTEN_FDS", "2", 1);
+	setenv("LISTEN_FDNAMES", "other:worker", 1);
+	ok(fwg_sd_listen_fd("worker") == 4, "listen.the_named_descriptor_is_found");
+	ok(!getenv("LISTEN_FDS") && !getenv("LISTEN_PID") && !getenv("LISTEN_FDNAMES"),
+	   "listen.the_environment_is_consumed");
+	ok(fcntl(3, F_GETFD) == FD_CLOEXEC && fcntl(4, F_GETFD) == FD_CLOEXEC, "listen.descriptors_close_on_exec");
+	setenv("LISTEN_PID", pid, 1);
+	setenv("LISTEN_FDS", "2", 1);
+	setenv("LISTEN_FDNAMES", "other:workers", 1);
+	ok(fwg_sd_listen_fd("worker") == -1, "listen.a_name_must_match_whole");
+	setenv("LISTEN_PID", "1", 1);
+	setenv("LISTEN_FDS", "1", 1);
+	setenv("LISTEN_FDNAMES", "worker", 1);
+	ok(fwg_sd_listen_fd("worker") == -1, "listen.not_for_another_pid");
+	setenv("LISTEN_PID", pid, 1);
+	setenv("LISTEN_FDS", "x", 1);
+	setenv("LISTEN_FDNAMES", "worker", 1);
+	ok(fwg_sd_listen_fd("worker") == -1, "listen.ignores_a_malformed_count");
+	unsetenv("LISTEN_PID");
+	ok(fwg_sd_listen_fd("worker") == -1, "listen.none_without_listen_pid");
+	close(3);
+	close(4);
 	printf("1..%d\n", n);
 	return failed != 0;
 }
