@@ -186,7 +186,9 @@ int fwg_rollouts_note(struct fwg_rollouts *rs, const struct fwg_tx *tx, uint64_t
 		return 0;
 	case FWG_TX_ADVANCE:
 		r = fwg_rollouts_find(rs, tx->s.advance.u_id);
-		if (r && (int)be32toh(tx->s.advance.stage) > r->advanced &&
+		/* What fwg_rollouts_check() asks, again: a reader of an unchecked chain never opens a stage past the plan. */
+		if (r && r->has_plan && be32toh(tx->s.advance.stage) < be32toh(r->plan.stages) &&
+		    (int)be32toh(tx->s.advance.stage) > r->advanced &&
 		    !memcmp(r->digest, tx->s.advance.plan, FWGATE_ID_LEN)) {
 			r->advanced = be32toh(tx->s.advance.stage);
 			r->advanced_height = height;
