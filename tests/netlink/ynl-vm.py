@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -57,14 +58,43 @@ def run(*cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, **kw)
 
 
+_staged = None
+
+
+def staged():
+    """cli.py, the spec and the schema where an unprivileged user reads them: a copy under the guest's /tmp.
+
+    The checkout may be one nobody can not enter (a clone in root's 0700 home, seen by the guest with the
+    host's permissions over 9p), so the runs as nobody do not read it, nor start in it.
+    """
+    global _staged
+    if _staged is None:
+        d = tempfile.mkdtemp(prefix='fwgate-ynl.')
+        os.chmod(d, 0o755)
+        shutil.copytree(os.path.dirname(CLI), os.path.join(d, 'ynl'))
+        shutil.copy(SPEC, d)
+        shutil.copy(SCHEMA, d)
+        for root, dirs, files in os.walk(d):
+            for n in dirs:
+                os.chmod(os.path.join(root, n), 0o755)
+            for n in files:
+                os.chmod(os.path.join(root, n), 0o644)
+        _staged = (os.path.join(d, 'ynl', os.path.basename(CLI)), os.path.join(d, os.path.basename(SPEC)),
+                   os.path.join(d, os.path.basename(SCHEMA)), d)
+    return _staged
+
+
 class Ynl:
     """One cli.py call: its reply or notifications (JSON), or its netlink error and extack."""
 
     def __init__(self, args, user=None):
-        cmd = ['python3', CLI, '--spec', SPEC, '--schema', SCHEMA, '--output-json'] + args
+        cli, spec, schema, cwd = CLI, SPEC, SCHEMA, None
+        if user is not None:
+            cli, spec, schema, cwd = staged()
+        cmd = ['python3', cli, '--spec', spec, '--schema', schema, '--output-json'] + args
         if user is not None:
             cmd = ['setpriv', f'--reuid={user}', f'--regid={user}', '--clear-groups'] + cmd
-        p = run(*cmd, env=dict(os.environ, PYTHONDONTWRITEBYTECODE='1'))
+        p = run(*cmd, cwd=cwd, env=dict(os.environ, PYTHONDONTWRITEBYTECODE='1'))
         self.out, self.stderr, self.rc = p.stdout, p.stderr, p.returncode
         self.error = None
         self.extack = {}
