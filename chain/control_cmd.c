@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "client.h"
+#include "cmdutil.h"
 #include "control_cmd.h"
 #include "exit.h"
 #include "files.h"
@@ -56,9 +57,7 @@ static void parse(int argc, char **argv, struct control_opts *o)
 		case 'n': o->node = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'k':
-			if (o->nr_keys == FWGATE_MAX_CHECKERS + 1)
-				fatalx("--key: at most %d", FWGATE_MAX_CHECKERS + 1);
-			o->keys[o->nr_keys++] = optarg;
+			fwg_cmd_push(o->keys, &o->nr_keys, FWGATE_MAX_CHECKERS + 1, optarg, "--key: at most %d");
 			break;
 		case 's':
 			o->seq = strtoull(optarg, &end, 10);
@@ -143,11 +142,9 @@ static int control_cmd(int argc, char **argv, int kind, const char *magic)
 	static uint8_t buf[FWG_TX_MAX];
 	struct fwgate_control_stmt s = {};
 	struct control_opts o;
-	char answer[1024];
 	unsigned int i;
 	uint8_t *note;
 	size_t n;
-	long code;
 
 	parse(argc, argv, &o);
 	memset(&set, 0, sizeof(set));
@@ -171,21 +168,7 @@ static int control_cmd(int argc, char **argv, int kind, const char *magic)
 	n = fwg_control_encode(&s, &set, buf, sizeof(buf));
 	if (!n)
 		fatalx("the control transaction does not fit in %d bytes", FWG_TX_MAX);
-	if (o.out && fwg_write_file(o.out, buf, n, 0644))
-		return 1;
-	if (!o.node)
-		return 0;
-	code = fwg_node_submit(o.node, buf, n, answer, sizeof(answer));
-	if (code < 0) {
-		log_warnx("%s", answer);
-		return FWG_EXIT_UNREACHABLE;
-	}
-	if (code != 200) {
-		log_warnx("%s/tx: refused with HTTP %ld: %s", o.node, code, answer);
-		return 1;
-	}
-	fputs(answer, stdout);
-	return 0;
+	return fwg_cmd_emit(o.node, o.out, buf, n);
 }
 
 int fwg_rollout_pause_cmd(int argc, char **argv)

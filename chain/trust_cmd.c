@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "client.h"
+#include "cmdutil.h"
 #include "crypto.h"
 #include "exit.h"
 #include "files.h"
@@ -90,19 +91,14 @@ static int topts_parse(int argc, char **argv, struct topts *o)
 			o->pin = o->genesis;
 			break;
 		case 'c':
-			if (o->nr_checkers == FWGATE_MAX_CHECKERS)
-				fatalx("--checker: at most %d", FWGATE_MAX_CHECKERS);
-			o->checkers[o->nr_checkers++] = optarg;
+			fwg_cmd_push(o->checkers, &o->nr_checkers, FWGATE_MAX_CHECKERS, optarg,
+				     "--checker: at most %d");
 			break;
 		case 'q':
-			o->threshold = strtoul(optarg, &end, 10);
-			if (*end || !o->threshold)
-				fatalx("--threshold: \"%s\" is not a positive integer", optarg);
+			o->threshold = fwg_cmd_positive("--threshold", optarg);
 			break;
 		case 'e':
-			o->epoch = strtoull(optarg, &end, 10);
-			if (*end || !o->epoch)
-				fatalx("--epoch: \"%s\" is not a positive integer", optarg);
+			o->epoch = fwg_cmd_positive("--epoch", optarg);
 			break;
 		case 'r':
 			o->reason = strtoul(optarg, &end, 10);
@@ -115,12 +111,6 @@ static int topts_parse(int argc, char **argv, struct topts *o)
 		}
 	}
 	return 0;
-}
-
-static void need(const char *val, const char *name)
-{
-	if (!val)
-		fatalx("missing --%s", name);
 }
 
 /* A private key from a 0600 file, or from stdin with "-" (a pipe from a secret store). */
@@ -144,20 +134,6 @@ static struct fwg_key *load_key(const char *path)
 static void hex_of(const uint8_t *id, char out[2 * FWGATE_ID_LEN + 1])
 {
 	fwg_hex(id, FWGATE_ID_LEN, out);
-}
-
-static void print_json(struct json_object *j)
-{
-	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(j);
-}
-
-static struct json_object *jhex(const uint8_t *id)
-{
-	char hex[2 * FWGATE_ID_LEN + 1];
-
-	hex_of(id, hex);
-	return json_object_new_string(hex);
 }
 
 /* Reads and decodes a policy encoding file; exits naming the field on a bad one. */
@@ -199,19 +175,19 @@ static int show_policy(const uint8_t *enc, size_t len, const struct fwg_policy *
 	fwg_sha256(enc, len, d);
 	if (json) {
 		j = json_object_new_object();
-		json_object_object_add(j, "digest", jhex(d));
+		json_object_object_add(j, "digest", fwg_cmd_json_id(d));
 		json_object_object_add(j, "epoch", json_object_new_uint64(epoch));
 		json_object_object_add(j, "threshold", json_object_new_int(p->threshold));
-		json_object_object_add(j, "manufacturer", jhex(p->manufacturer.id));
+		json_object_object_add(j, "manufacturer", fwg_cmd_json_id(p->manufacturer.id));
 		cs = json_object_new_array();
 		for (i = 0; i < p->k; i++)
-			json_object_array_add(cs, jhex(p->checkers[i].id));
+			json_object_array_add(cs, fwg_cmd_json_id(p->checkers[i].id));
 		json_object_object_add(j, "checkers", cs);
 		if (on_chain) {
 			json_object_object_add(j, "type", json_object_new_string(on_chain->o_type));
 			json_object_object_add(j, "height", json_object_new_uint64(on_chain->height));
 		}
-		print_json(j);
+		fwg_cmd_print_json(j);
 		return 0;
 	}
 	hex_of(d, hex);
@@ -242,13 +218,13 @@ static int policy_create(int argc, char **argv)
 
 	if (topts_parse(argc, argv, &o) || optind != argc)
 		usage("policy", args);
-	need(o.out, "out");
+	fwg_cmd_need(o.out, "out");
 	if (o.from) {
 		if (fwg_read_file(o.from, &text, &n, 65536) || fwg_policy_parse(o.from, (char *)text, n, &p))
 			return 1;
 		free(text);
 	} else {
-		need(o.manufacturer, "manufacturer");
+		fwg_cmd_need(o.manufacturer, "manufacturer");
 		if (!o.nr_checkers)
 			fatalx("missing --checker");
 		if (fwg_pubkey_load(o.manufacturer, &p.manufacturer))
@@ -289,7 +265,7 @@ static int policy_show(int argc, char **argv)
 		free(enc);
 		return ret;
 	}
-	need(o.type, "type");
+	fwg_cmd_need(o.type, "type");
 	if (o.manufacturer && fwg_pubkey_load(o.manufacturer, &m))
 		return 1;
 	st = follow(&o);
@@ -357,7 +333,7 @@ static int sign_tx(int argc, char **argv, unsigned int type)
 
 	if (topts_parse(argc, argv, &o) || optind != argc - 1)
 		usage(argv[0], FWG_SIGN);
-	need(o.key, "key");
+	fwg_cmd_need(o.key, "key");
 	if (fwg_read_file(argv[optind], &buf, &len, FWG_TX_MAX))
 		return 1;
 	if (fwg_tx_decode(buf, len, &tx, &err))
@@ -377,31 +353,23 @@ static int sign_tx(int argc, char **argv, unsigned int type)
 
 static int submit_files(int argc, char **argv, const char *cmd)
 {
-	char answer[1024];
 	struct topts o;
 	uint8_t *buf;
 	size_t len;
-	long code;
-	int i, ret = 0;
+	int i, rc, ret = 0;
 
 	if (topts_parse(argc, argv, &o) || optind == argc)
 		usage(cmd, FWG_SUBMIT);
-	need(o.node, "node");
+	fwg_cmd_need(o.node, "node");
 	for (i = optind; i < argc; i++) {
 		if (fwg_read_file(argv[i], &buf, &len, FWG_TX_MAX))
 			return 1;
-		code = fwg_node_submit(o.node, buf, len, answer, sizeof(answer));
+		rc = fwg_cmd_submit(o.node, argv[i], buf, len);
 		free(buf);
-		if (code < 0) {
-			log_warnx("%s", answer);
-			return FWG_EXIT_UNREACHABLE;
-		}
-		if (code != 200) {
-			log_warnx("%s: refused with HTTP %ld: %s", argv[i], code, answer);
+		if (rc == FWG_EXIT_UNREACHABLE)
+			return rc;
+		if (rc)
 			ret = 1;
-			continue;
-		}
-		fputs(answer, stdout);
 	}
 	return ret;
 }
@@ -421,9 +389,9 @@ static int policy_publish(int argc, char **argv)
 
 	if (topts_parse(argc, argv, &o) || optind != argc - 1)
 		usage("policy", args);
-	need(o.type, "type");
-	need(o.key, "key");
-	need(o.out, "out");
+	fwg_cmd_need(o.type, "type");
+	fwg_cmd_need(o.key, "key");
+	fwg_cmd_need(o.out, "out");
 	if (strlen(o.type) >= FWGATE_NAME_LEN)
 		fatalx("--type: \"%s\" is longer than %d bytes", o.type, FWGATE_NAME_LEN - 1);
 	enc = read_policy(argv[optind], &p, &epoch, &len);
@@ -473,13 +441,13 @@ static int rotate_propose(int argc, char **argv)
 
 	if (topts_parse(argc, argv, &o) || optind != argc || (!o.current == !o.node))
 		usage("rotate", args);
-	need(o.next, "next");
-	need(o.key, "key");
-	need(o.out, "out");
+	fwg_cmd_need(o.next, "next");
+	fwg_cmd_need(o.key, "key");
+	fwg_cmd_need(o.out, "out");
 	if (o.current) {
 		cenc = read_policy(o.current, &cur, &cur_epoch, &clen);
 	} else {
-		need(o.type, "type");
+		fwg_cmd_need(o.type, "type");
 		if (o.manufacturer && fwg_pubkey_load(o.manufacturer, &m))
 			return 1;
 		st = follow(&o);
@@ -571,8 +539,8 @@ int fwg_revoke_cmd(int argc, char **argv)
 
 	if (topts_parse(argc, argv, &o) || optind != argc)
 		usage("revoke", args);
-	need(o.key, "key");
-	need(o.device, "device");
+	fwg_cmd_need(o.key, "key");
+	fwg_cmd_need(o.device, "device");
 	if (!o.node && !o.out)
 		fatalx("missing --node or --out");
 	memcpy(v.magic, FWGATE_MAGIC_REVOKE, FWGATE_MAGIC_LEN);
@@ -591,25 +559,7 @@ int fwg_revoke_cmd(int argc, char **argv)
 	fwg_key_free(key);
 	if (!n)
 		fatalx("revoke: signing failed");
-	if (o.out && fwg_write_file(o.out, buf, n, 0644))
-		return 1;
-	if (!o.node)
-		return 0;
-	{
-		char answer[1024];
-		long code = fwg_node_submit(o.node, buf, n, answer, sizeof(answer));
-
-		if (code < 0) {
-			log_warnx("%s", answer);
-			return FWG_EXIT_UNREACHABLE;
-		}
-		if (code != 200) {
-			log_warnx("%s/tx: refused with HTTP %ld: %s", o.node, code, answer);
-			return 1;
-		}
-		fputs(answer, stdout);
-	}
-	return 0;
+	return fwg_cmd_emit(o.node, o.out, buf, n);
 }
 
 static unsigned int role_arg(const char *role)
@@ -638,15 +588,15 @@ static int member_change(int argc, char **argv, int action)
 
 	if (topts_parse(argc, argv, &o) || optind != argc)
 		usage("member", action == FWG_MEMBER_JOIN ? add_args : remove_args);
-	need(o.member_key, "member-key");
-	need(o.key, "key");
-	need(o.out, "out");
+	fwg_cmd_need(o.member_key, "member-key");
+	fwg_cmd_need(o.key, "key");
+	fwg_cmd_need(o.out, "out");
 	memcpy(ms.magic, FWG_MAGIC_MEMBER, sizeof(ms.magic));
 	ms.action = action;
 	ms.role = role_arg(o.role);
 	ms.issued = htobe64(time(NULL));
 	if (action == FWG_MEMBER_JOIN) {
-		need(o.name, "name");
+		fwg_cmd_need(o.name, "name");
 		if (!*o.name || strlen(o.name) >= FWGATE_NAME_LEN)
 			fatalx("--name: \"%s\" is not 1 to %d bytes", o.name, FWGATE_NAME_LEN - 1);
 		strcpy(ms.name, o.name);
