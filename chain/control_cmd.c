@@ -5,6 +5,7 @@
  * with --sign TX, and whoever completes the quorum submits it with --node. The node checks who signed.
  */
 #include <endian.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,22 +118,19 @@ static void load_signed(const char *path, int kind, struct fwgate_control_stmt *
 static void add_sig(struct fwg_sigset *set, const char *path, const struct fwgate_control_stmt *s)
 {
 	struct fwg_key *key = fwg_key_load_private(path);
-	struct fwg_pubkey pub;
-	struct fwg_sig *sg;
-	size_t len;
 
-	if (!key || fwg_key_encode(key, &pub))
+	if (!key)
 		exit(1);
-	if (fwg_sigset_find(set, pub.id))
+	switch (fwg_sigset_add(set, key, s, sizeof(*s))) {
+	case -EINVAL:
+		exit(1);
+	case -EEXIST:
 		fatalx("--key: %s signed this statement already", path);
-	if (set->count == FWG_SIGSET_MAX)
+	case -ENOSPC:
 		fatalx("--key: a signature set holds at most %d signatures", FWG_SIGSET_MAX);
-	sg = &set->sig[set->count++];
-	memcpy(sg->key_id, pub.id, FWGATE_ID_LEN);
-	len = sizeof(sg->sig);
-	if (fwg_sign(key, s, sizeof(*s), sg->sig, &len))
+	case -EIO:
 		fatalx("--key: %s: signing failed", path);
-	sg->len = len;
+	}
 	fwg_key_free(key);
 }
 

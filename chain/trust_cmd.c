@@ -286,21 +286,16 @@ static int policy_show(int argc, char **argv)
 /* Signs msg with key into set (sorted); refuses a key that signed already. */
 static void add_signature(struct fwg_sigset *set, struct fwg_key *key, const void *msg, size_t len)
 {
-	struct fwg_pubkey pub;
-	struct fwg_sig *s;
-	size_t n = FWGATE_MAX_SIG_LEN;
-
-	if (fwg_key_encode(key, &pub))
+	switch (fwg_sigset_add(set, key, msg, len)) {
+	case -EINVAL:
 		fatalx("--key: can not encode its public half");
-	if (fwg_sigset_find(set, pub.id))
+	case -EEXIST:
 		fatalx("--key: this key signed the transaction already");
-	if (set->count == FWG_SIGSET_MAX)
+	case -ENOSPC:
 		fatalx("the transaction has %d signatures, the most it holds", FWG_SIGSET_MAX);
-	s = &set->sig[set->count++];
-	memcpy(s->key_id, pub.id, FWGATE_ID_LEN);
-	if (fwg_sign(key, msg, len, s->sig, &n))
+	case -EIO:
 		fatalx("--key: signing failed");
-	s->len = n;
+	}
 }
 
 /* Writes a multi-signed transaction with one more signature, by key. */

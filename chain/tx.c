@@ -488,6 +488,26 @@ const struct fwg_sig *fwg_sigset_find(const struct fwg_sigset *set, const uint8_
 	return NULL;
 }
 
+int fwg_sigset_add(struct fwg_sigset *set, struct fwg_key *key, const void *msg, size_t len)
+{
+	struct fwg_pubkey pub;
+	struct fwg_sig *s;
+	size_t n = FWGATE_MAX_SIG_LEN;
+
+	if (fwg_key_encode(key, &pub))
+		return -EINVAL;
+	if (fwg_sigset_find(set, pub.id))
+		return -EEXIST;
+	if (set->count == FWG_SIGSET_MAX)
+		return -ENOSPC;
+	s = &set->sig[set->count++];
+	memcpy(s->key_id, pub.id, FWGATE_ID_LEN);
+	if (fwg_sign(key, msg, len, s->sig, &n))
+		return -EIO;
+	s->len = n;
+	return 0;
+}
+
 size_t fwg_tx_encode_signed(uint8_t type, const void *stmt, size_t stmt_len, const uint8_t *sig,
 			    size_t sig_len, const char *const *urls, unsigned int nr_urls, const uint8_t *chunks,
 			    size_t chunks_len, uint8_t *buf, size_t len)
