@@ -298,14 +298,18 @@ static void add_signature(struct fwg_sigset *set, struct fwg_key *key, const voi
 	}
 }
 
-/* Writes a multi-signed transaction with one more signature, by key. */
+/* Writes a multi-signed transaction with one more signature, by the key of --key. */
 static int write_signed(const char *path, uint8_t type, const void *stmt, size_t stmt_len, const uint8_t *payload,
-			size_t payload_len, struct fwg_sigset *set, struct fwg_key *key)
+			size_t payload_len, struct fwg_sigset *set, const char *key_path)
 {
 	static uint8_t buf[FWG_TX_MAX];
+	struct fwg_key *key = load_key(key_path);
 	size_t n;
 
+	if (!key)
+		return 1;
 	add_signature(set, key, stmt, stmt_len);
+	fwg_key_free(key);
 	n = fwg_tx_encode_multi(type, stmt, stmt_len, payload, payload_len, set, buf, sizeof(buf));
 	if (!n)
 		fatalx("%s: the transaction does not fit %d bytes", path, FWG_TX_MAX);
@@ -318,7 +322,6 @@ static int write_signed(const char *path, uint8_t type, const void *stmt, size_t
 /* `fwgate policy|rotate|member sign --key K.key TX`: one more signature, in place. */
 static int sign_tx(int argc, char **argv, unsigned int type)
 {
-	struct fwg_key *key;
 	struct fwg_err err;
 	struct fwg_tx tx;
 	struct topts o;
@@ -336,11 +339,7 @@ static int sign_tx(int argc, char **argv, unsigned int type)
 	if (tx.type != type)
 		fatalx("%s: a %s transaction, not a %s one", argv[optind], fwg_tx_type_name(tx.type),
 		       fwg_tx_type_name(type));
-	key = load_key(o.key);
-	if (!key)
-		return 1;
-	ret = write_signed(argv[optind], tx.type, tx.msg, tx.msg_len, tx.payload, tx.payload_len, tx.sigs, key);
-	fwg_key_free(key);
+	ret = write_signed(argv[optind], tx.type, tx.msg, tx.msg_len, tx.payload, tx.payload_len, tx.sigs, o.key);
 	fwg_tx_release(&tx);
 	free(buf);
 	return ret;
@@ -375,7 +374,6 @@ static int policy_publish(int argc, char **argv)
 	static struct fwg_sigset set;
 	struct fwg_line_stmt ls = {};
 	struct fwg_policy p;
-	struct fwg_key *key;
 	struct topts o;
 	uint64_t epoch;
 	uint8_t *enc;
@@ -396,11 +394,7 @@ static int policy_publish(int argc, char **argv)
 	memcpy(ls.magic, FWG_MAGIC_LINE, sizeof(ls.magic));
 	strcpy(ls.o_type, o.type);
 	fwg_sha256(enc, len, ls.digest);
-	key = load_key(o.key);
-	if (!key)
-		return 1;
-	ret = write_signed(o.out, FWG_TX_POLICY, &ls, sizeof(ls), enc, len, &set, key);
-	fwg_key_free(key);
+	ret = write_signed(o.out, FWG_TX_POLICY, &ls, sizeof(ls), enc, len, &set, o.key);
 	free(enc);
 	return ret;
 }
@@ -427,7 +421,6 @@ static int rotate_propose(int argc, char **argv)
 	struct fwg_policy cur, next;
 	struct fwg_state *st = NULL;
 	struct fwg_pubkey m;
-	struct fwg_key *key;
 	struct topts o;
 	uint64_t cur_epoch, next_epoch;
 	uint8_t *cenc = NULL, *nenc;
@@ -454,11 +447,7 @@ static int rotate_propose(int argc, char **argv)
 	nenc = read_policy(o.next, &next, &next_epoch, &nlen);
 	if (fwg_rotation_stmt(&cur, cur_epoch, nenc, nlen, time(NULL), &stmt, &err))
 		fatalx("%s: %s", o.next, err.msg);
-	key = load_key(o.key);
-	if (!key)
-		return 1;
-	ret = write_signed(o.out, FWG_TX_ROTATE, &stmt, sizeof(stmt), nenc, nlen, &set, key);
-	fwg_key_free(key);
+	ret = write_signed(o.out, FWG_TX_ROTATE, &stmt, sizeof(stmt), nenc, nlen, &set, o.key);
 	fwg_state_free(st);
 	free(cenc);
 	free(nenc);
@@ -577,7 +566,6 @@ static int member_change(int argc, char **argv, int action)
 	static struct fwg_sigset set;
 	struct fwg_member_stmt ms = {};
 	struct fwg_pubkey pub = {};
-	struct fwg_key *key;
 	struct topts o;
 	int ret;
 
@@ -605,12 +593,8 @@ static int member_change(int argc, char **argv, int action)
 		memcpy(ms.key_id, pub.id, FWGATE_ID_LEN);
 		pub.len = 0;
 	}
-	key = load_key(o.key);
-	if (!key)
-		return 1;
 	ret = write_signed(o.out, FWG_TX_MEMBER, &ms, sizeof(ms), pub.data, action == FWG_MEMBER_JOIN ? pub.len : 0,
-			   &set, key);
-	fwg_key_free(key);
+			   &set, o.key);
 	return ret;
 }
 
