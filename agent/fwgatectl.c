@@ -212,14 +212,6 @@ static void json_name(const char *key, const char *val, size_t max)
 	fwg_json_kv(stdout, 0, key, buf);
 }
 
-static void json_hex(const char *key, const uint8_t *id)
-{
-	char hex[2 * FWGATE_ID_LEN + 1];
-
-	fwg_hex(id, FWGATE_ID_LEN, hex);
-	fwg_json_kv(stdout, 0, key, hex);
-}
-
 static int json_target(const struct fwg_target_info *t, void *arg)
 {
 	struct json_list *l = arg;
@@ -230,7 +222,7 @@ static int json_target(const struct fwg_target_info *t, void *arg)
 	json_name("spec", t->spec, sizeof(t->spec));
 	printf(", \"size\": %llu, \"floor\": %llu, \"last_version\": %llu", (unsigned long long)t->size,
 	       (unsigned long long)t->floor, (unsigned long long)t->last_version);
-	json_hex("last_id", t->last_id);
+	fwg_json_id(stdout, 0, "last_id", t->last_id);
 	fwg_json_kv(stdout, 0, "state", target_state(t->state));
 	printf("}");
 	return 0;
@@ -242,7 +234,7 @@ static int json_update(const struct fwg_update_info *u, void *arg)
 
 	printf("%s\n    {\"version\": %llu, \"size\": %llu", l->n++ ? "," : "", (unsigned long long)u->version,
 	       (unsigned long long)u->size);
-	json_hex("u_id", u->u_id);
+	fwg_json_id(stdout, 0, "u_id", u->u_id);
 	json_name("target", u->target, sizeof(u->target));
 	fwg_json_kv(stdout, 0, "state", update_state(u->state));
 	printf(", \"approvals\": %u, \"rejections\": %u}", u->approvals, u->rejections);
@@ -283,8 +275,8 @@ static int status_json(struct fwg_nl *nl)
 		printf("{\"locked\": %s, \"threshold\": %u, \"k\": %u", p.locked ? "true" : "false", p.threshold,
 		       p.k);
 		json_name("type", p.otype, sizeof(p.otype));
-		json_hex("device", p.device_id);
-		json_hex("manufacturer", p.manufacturer.id);
+		fwg_json_id(stdout, 0, "device", p.device_id);
+		fwg_json_id(stdout, 0, "manufacturer", p.manufacturer.id);
 		fwg_json_kv(stdout, 0, "manufacturer_alg", p.manufacturer.alg == FWGATE_KEY_P256 ? "p256" : "rsa3072");
 		printf(", \"checkers\": [");
 		for (i = 0; i < p.k; i++) {

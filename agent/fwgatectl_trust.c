@@ -153,23 +153,15 @@ struct json_events {
 	int n;
 };
 
-static void json_id(const char *key, const uint8_t *id)
-{
-	char hex[2 * FWGATE_ID_LEN + 1];
-
-	fwg_hex(id, FWGATE_ID_LEN, hex);
-	fwg_json_kv(stdout, 0, key, hex);
-}
-
 static int json_event(const struct fwg_trust_event *ev, void *arg)
 {
 	struct json_events *j = arg;
 
 	printf("%s\n    {\"epoch\": %" PRIu64 ", \"time\": %" PRIu64, j->n++ ? "," : "", ev->epoch, ev->time);
-	json_id("digest", ev->digest);
+	fwg_json_id(stdout, 0, "digest", ev->digest);
 	fwg_json_kv(stdout, 0, "how", ev->how);
 	if (ev->has_tx)
-		json_id("tx", ev->tx);
+		fwg_json_id(stdout, 0, "tx", ev->tx);
 	printf("}");
 	return 0;
 }
@@ -180,14 +172,14 @@ static void show_json(const struct fwg_policy *p, const char *state_dir)
 	uint32_t i;
 
 	printf("{\"version\": 1, \"epoch\": %" PRIu64 ", \"sealed_epoch\": %" PRIu64, p->epoch, p->sealed_epoch);
-	json_id("digest", p->digest);
-	json_id("sealed_digest", p->sealed_digest);
+	fwg_json_id(stdout, 0, "digest", p->digest);
+	fwg_json_id(stdout, 0, "sealed_digest", p->sealed_digest);
 	printf(", \"sealed\": %s, \"locked\": %s, \"threshold\": %u, \"k\": %u",
 	       p->sealed_epoch == p->epoch && !memcmp(p->digest, p->sealed_digest, FWGATE_ID_LEN) ? "true" : "false",
 	       p->locked ? "true" : "false", p->threshold, p->k);
 	fwg_json_kv(stdout, 0, "type", p->otype);
-	json_id("device", p->device_id);
-	json_id("manufacturer", p->manufacturer.id);
+	fwg_json_id(stdout, 0, "device", p->device_id);
+	fwg_json_id(stdout, 0, "manufacturer", p->manufacturer.id);
 	printf(", \"checkers\": [");
 	for (i = 0; i < p->k; i++) {
 		char hex[2 * FWGATE_ID_LEN + 1];

@@ -1140,14 +1140,6 @@ static void ctl_history(FILE *f)
 }
 
 /* The same views as one JSON object each (Documentation/fwgate/control.rst), ids in full. */
-static void json_id(FILE *f, const char *key, const uint8_t *id)
-{
-	char hex[2 * FWGATE_ID_LEN + 1];
-
-	fwg_hex(id, FWGATE_ID_LEN, hex);
-	fwg_json_kv(f, 0, key, hex);
-}
-
 static void ctl_status_json(FILE *f)
 {
 	const struct fwg_store_head *h = fwg_sync_head(w.sync);
@@ -1167,7 +1159,7 @@ static void ctl_status_json(FILE *f)
 	fwg_json_kv(f, 0, "node", w.node >= 0 ? w.c->nodes[w.node] : "");
 	fprintf(f, ", \"height\": %" PRIu64, h->next ? h->next - 1 : 0);
 	if (h->next)
-		json_id(f, "head", h->tip);
+		fwg_json_id(f, 0, "head", h->tip);
 	fprintf(f, ", \"head_age_s\": %" PRIu64 ", \"freshness_s\": %u",
 		h->next ? (uint64_t)now - h->tip_time_ms / 1000 : 0, w.c->freshness_s);
 	fprintf(f, ", \"last_sync_s\": %lld", w.last_sync ? (long long)(now - w.last_sync) : -1LL);
@@ -1199,7 +1191,7 @@ static void ctl_updates_json(FILE *f, int verdicts)
 
 		snprintf(target, sizeof(target), "%.*s", FWGATE_NAME_LEN, u->stmt.target);
 		fprintf(f, "%s\n  {\"version\": %" PRIu64, i ? "," : "", be64toh(u->stmt.version));
-		json_id(f, "u_id", u->stmt.u_id);
+		fwg_json_id(f, 0, "u_id", u->stmt.u_id);
 		fwg_json_kv(f, 0, "target", target);
 		fprintf(f, ", \"approvals\": %u, \"rejections\": %u", u->approvals, u->rejections);
 		fwg_json_kv(f, 0, "state", update_state(u));
@@ -1211,7 +1203,7 @@ static void ctl_updates_json(FILE *f, int verdicts)
 			for (j = 0; j < u->nv; j++) {
 				fprintf(f, "%s{\"verdict\": \"%s\"", j ? ", " : "",
 					u->v[j].kind == FWGATE_VERDICT_APPROVE ? "approve" : "reject");
-				json_id(f, "checker", u->v[j].checker);
+				fwg_json_id(f, 0, "checker", u->v[j].checker);
 				fprintf(f, ", \"height\": %" PRIu64 "}", u->vheight[j]);
 			}
 			fprintf(f, "]");
@@ -1231,13 +1223,13 @@ static void ctl_history_json(FILE *f)
 
 		fprintf(f, "%s\n  {\"type\": \"%s\", \"height\": %" PRIu64, i ? "," : "",
 			fwg_tx_type_name(h->type), h->height);
-		json_id(f, "id", h->id);
-		json_id(f, "u_id", h->u_id);
+		fwg_json_id(f, 0, "id", h->id);
+		fwg_json_id(f, 0, "u_id", h->u_id);
 		fprintf(f, ", \"own\": %s", h->own ? "true" : "false");
 		if (!h->own)
-			json_id(f, "by", h->o_id);
+			fwg_json_id(f, 0, "by", h->o_id);
 		if (h->type == FWG_TX_NACK) {
-			json_id(f, "culprit", h->culprit);
+			fwg_json_id(f, 0, "culprit", h->culprit);
 			fprintf(f, ", \"reason\": %u", h->reason);
 		}
 		fprintf(f, "}");
@@ -1245,7 +1237,7 @@ static void ctl_history_json(FILE *f)
 	fprintf(f, "\n], \"pending\": [");
 	for (i = 0; i < w.nr_pend; i++) {
 		fprintf(f, "%s\n  {", i ? "," : "");
-		json_id(f, "id", w.pend[i].id);
+		fwg_json_id(f, 0, "id", w.pend[i].id);
 		fwg_json_kv(f, 0, "last", w.pend[i].last);
 		fprintf(f, "}");
 	}

@@ -21,6 +21,7 @@
 #include "inventory.h"
 #include "rollout_cmd.h"
 #include "client.h"
+#include "cmdutil.h"
 #include "exit.h"
 #include "keys.h"
 #include "ledger.h"
@@ -878,13 +879,6 @@ static void jadd(struct json_object *o, const char *key, struct json_object *v)
 	json_object_object_add(o, key, v);
 }
 
-static struct json_object *jid(const uint8_t *id)
-{
-	char h[HEX_LEN];
-
-	return json_object_new_string(hex(id, h));
-}
-
 static struct json_object *jnames(const struct audit *a, uint64_t set)
 {
 	struct json_object *arr = json_object_new_array();
@@ -913,11 +907,11 @@ static void json_row(const struct fwg_inv_row *row, void *arg)
 {
 	struct json_object *o = json_object_new_object();
 
-	jadd(o, "o_id", jid(row->o_id));
+	jadd(o, "o_id", fwg_cmd_json_id(row->o_id));
 	jadd(o, "o_type", json_object_new_string_len(row->o_type, strnlen(row->o_type, FWGATE_NAME_LEN)));
 	jadd(o, "target", json_object_new_string_len(row->target, strnlen(row->target, FWGATE_NAME_LEN)));
 	jadd(o, "version", json_object_new_int64(row->version));
-	jadd(o, "u_id", jid(row->u_id));
+	jadd(o, "u_id", fwg_cmd_json_id(row->u_id));
 	jadd(o, "since", json_object_new_int64(row->since));
 	jadd(o, "state", json_object_new_string(row->state));
 	json_object_array_add(arg, o);
@@ -929,8 +923,8 @@ static struct json_object *json_update(const struct audit *a, const struct updat
 	struct json_object *o = json_object_new_object(), *pts = json_object_new_array(), *p;
 	size_t i;
 
-	jadd(o, "u_id", jid(u->s.u_id));
-	jadd(o, "tx_id", jid(u->tx_id));
+	jadd(o, "u_id", fwg_cmd_json_id(u->s.u_id));
+	jadd(o, "tx_id", fwg_cmd_json_id(u->tx_id));
 	jadd(o, "version", json_object_new_int64(be64toh(u->s.version)));
 	jadd(o, "size", json_object_new_int64(be64toh(u->s.size)));
 	jadd(o, "manufacturer", json_object_new_string(a->g->members[u->maker].name));
@@ -970,9 +964,9 @@ static struct json_object *json_nack(const struct audit *a, const struct nack *n
 
 	jadd(o, "time_ms", json_object_new_int64(n->time_ms));
 	jadd(o, "height", json_object_new_int64(n->height));
-	jadd(o, "by", jid(a->dev[n->device].id));
-	jadd(o, "u_id", jid(a->upd[n->update].s.u_id));
-	jadd(o, "culprit_id", jid(n->culprit));
+	jadd(o, "by", fwg_cmd_json_id(a->dev[n->device].id));
+	jadd(o, "u_id", fwg_cmd_json_id(a->upd[n->update].s.u_id));
+	jadd(o, "culprit_id", fwg_cmd_json_id(n->culprit));
 	jadd(o, "culprit", json_object_new_string(culprit_name(a, n, who)));
 	jadd(o, "reason", json_object_new_string(fwg_nack_reason_name(n->reason)));
 	return o;
@@ -984,7 +978,7 @@ static struct json_object *json_device(const struct audit *a, size_t i)
 	const struct device *d = &a->dev[i];
 	const struct nack *n;
 
-	jadd(o, "o_id", jid(d->id));
+	jadd(o, "o_id", fwg_cmd_json_id(d->id));
 	jadd(o, "o_type", json_object_new_string(a->g->types[d->type].o_type));
 	jadd(o, "manufacturer", json_object_new_string(a->g->members[d->maker].name));
 	jadd(o, "height", json_object_new_int64(d->height));
@@ -1006,7 +1000,7 @@ static struct json_object *json_member(const struct audit *a, unsigned int i)
 	const struct verdict *v;
 
 	jadd(o, "name", json_object_new_string(m->name));
-	jadd(o, "id", jid(m->key.id));
+	jadd(o, "id", fwg_cmd_json_id(m->key.id));
 	jadd(o, "nacks_naming_it", json_object_new_int64(a->ms[i].blamed));
 	if (m->role == FWG_ROLE_MANUFACTURER) {
 		jadd(o, "updates", json_object_new_int64(a->ms[i].updates));
@@ -1023,9 +1017,9 @@ static struct json_object *json_member(const struct audit *a, unsigned int i)
 		jadd(e, "time_ms", json_object_new_int64(v->time_ms));
 		jadd(e, "height", json_object_new_int64(v->height));
 		jadd(e, "verdict", json_object_new_string(fwg_tx_type_name(v->type)));
-		jadd(e, "u_id", jid(a->upd[v->update].s.u_id));
+		jadd(e, "u_id", fwg_cmd_json_id(a->upd[v->update].s.u_id));
 		jadd(e, "version", json_object_new_int64(be64toh(a->upd[v->update].s.version)));
-		jadd(e, "report", jid(v->report));
+		jadd(e, "report", fwg_cmd_json_id(v->report));
 		json_object_array_add(arr, e);
 	}
 	jadd(o, "verdicts", arr);
@@ -1044,13 +1038,13 @@ static void print_json(FILE *f, const struct audit *a)
 	jadd(o, "consortium", json_object_new_string(a->g->name));
 	jadd(o, "blocks", json_object_new_int64(fwg_state_height(a->st)));
 	jadd(o, "transactions", json_object_new_int64(a->nr_tx));
-	jadd(o, "head", jid(fwg_state_tip(a->st)));
+	jadd(o, "head", fwg_cmd_json_id(fwg_state_tip(a->st)));
 	jadd(o, "head_time_ms", json_object_new_int64(a->last_ms));
 	for (i = 0; i < a->g->nr_members; i++) {
 		e = json_object_new_object();
 		jadd(e, "name", json_object_new_string(a->g->members[i].name));
 		jadd(e, "role", json_object_new_string(role_name(a->g->members[i].role)));
-		jadd(e, "id", jid(a->g->members[i].key.id));
+		jadd(e, "id", fwg_cmd_json_id(a->g->members[i].key.id));
 		jadd(e, "current", json_object_new_boolean(fwg_state_member_active(a->st, i)));
 		json_object_array_add(mem, e);
 		if (a->g->members[i].role == FWG_ROLE_MANUFACTURER)

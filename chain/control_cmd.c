@@ -5,6 +5,7 @@
  * with --sign TX, and whoever completes the quorum submits it with --node. The node checks who signed.
  */
 #include <endian.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 
 #include "client.h"
+#include "cmdutil.h"
 #include "control_cmd.h"
 #include "exit.h"
 #include "files.h"
@@ -56,9 +58,7 @@ static void parse(int argc, char **argv, struct control_opts *o)
 		case 'n': o->node = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'k':
-			if (o->nr_keys == FWGATE_MAX_CHECKERS + 1)
-				fatalx("--key: at most %d", FWGATE_MAX_CHECKERS + 1);
-			o->keys[o->nr_keys++] = optarg;
+			fwg_cmd_push(o->keys, &o->nr_keys, FWGATE_MAX_CHECKERS + 1, optarg, "--key: at most %d");
 			break;
 		case 's':
 			o->seq = strtoull(optarg, &end, 10);
@@ -118,22 +118,19 @@ static void load_signed(const char *path, int kind, struct fwgate_control_stmt *
 static void add_sig(struct fwg_sigset *set, const char *path, const struct fwgate_control_stmt *s)
 {
 	struct fwg_key *key = fwg_key_load_private(path);
-	struct fwg_pubkey pub;
-	struct fwg_sig *sg;
-	size_t len;
 
-	if (!key || fwg_key_encode(key, &pub))
+	if (!key)
 		exit(1);
-	if (fwg_sigset_find(set, pub.id))
+	switch (fwg_sigset_add(set, key, s, sizeof(*s))) {
+	case -EINVAL:
+		exit(1);
+	case -EEXIST:
 		fatalx("--key: %s signed this statement already", path);
-	if (set->count == FWG_SIGSET_MAX)
+	case -ENOSPC:
 		fatalx("--key: a signature set holds at most %d signatures", FWG_SIGSET_MAX);
-	sg = &set->sig[set->count++];
-	memcpy(sg->key_id, pub.id, FWGATE_ID_LEN);
-	len = sizeof(sg->sig);
-	if (fwg_sign(key, s, sizeof(*s), sg->sig, &len))
+	case -EIO:
 		fatalx("--key: %s: signing failed", path);
-	sg->len = len;
+	}
 	fwg_key_free(key);
 }
 
@@ -143,11 +140,9 @@ static int control_cmd(int argc, char **argv, int kind, const char *magic)
 	static uint8_t buf[FWG_TX_MAX];
 	struct fwgate_control_stmt s = {};
 	struct control_opts o;
-	char answer[1024];
 	unsigned int i;
 	uint8_t *note;
 	size_t n;
-	long code;
 
 	parse(argc, argv, &o);
 	memset(&set, 0, sizeof(set));
@@ -171,21 +166,7 @@ static int control_cmd(int argc, char **argv, int kind, const char *magic)
 	n = fwg_control_encode(&s, &set, buf, sizeof(buf));
 	if (!n)
 		fatalx("the control transaction does not fit in %d bytes", FWG_TX_MAX);
-	if (o.out && fwg_write_file(o.out, buf, n, 0644))
-		return 1;
-	if (!o.node)
-		return 0;
-	code = fwg_node_submit(o.node, buf, n, answer, sizeof(answer));
-	if (code < 0) {
-		log_warnx("%s", answer);
-		return FWG_EXIT_UNREACHABLE;
-	}
-	if (code != 200) {
-		log_warnx("%s/tx: refused with HTTP %ld: %s", o.node, code, answer);
-		return 1;
-	}
-	fputs(answer, stdout);
-	return 0;
+	return fwg_cmd_emit(o.node, o.out, buf, n);
 }
 
 int fwg_rollout_pause_cmd(int argc, char **argv)

@@ -18,6 +18,7 @@
 
 #include "audit.h"
 #include "client.h"
+#include "cmdutil.h"
 #include "control_cmd.h"
 #include "exit.h"
 #include "cmd.h"
@@ -84,7 +85,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "progress", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char *end;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -96,9 +96,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'i': o->image = optarg; break;
 		case 'H': o->chunks = optarg; break;
 		case 't':
-			if (o->nr_types == FWG_MAX_TYPES)
-				fatalx("at most %d types", FWG_MAX_TYPES);
-			o->type = o->types[o->nr_types++] = optarg;
+			fwg_cmd_push(o->types, &o->nr_types, FWG_MAX_TYPES, optarg, "at most %d types");
+			o->type = optarg;
 			break;
 		case 'n': o->node = optarg; break;
 		case 'N': o->name = optarg; break;
@@ -117,9 +116,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->recipients[o->nr_recipients++] = optarg;
 			break;
 		case 'u':
-			if (o->nr_urls == FWG_MAX_URLS)
-				fatalx("at most %d --url", FWG_MAX_URLS);
-			o->urls[o->nr_urls++] = optarg;
+			fwg_cmd_push(o->urls, &o->nr_urls, FWG_MAX_URLS, optarg, "at most %d --url");
 			break;
 		case 'g': o->target = optarg; break;
 		case 'd': o->device = optarg; break;
@@ -127,25 +124,20 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'o': o->out = optarg; break;
 		case 'r': o->report = optarg; break;
 		case 'm':
-			if (o->nr_manufacturers == FWG_MAX_MEMBERS)
-				fatalx("at most %d manufacturers", FWG_MAX_MEMBERS);
-			o->manufacturer = o->manufacturers[o->nr_manufacturers++] = optarg;
+			fwg_cmd_push(o->manufacturers, &o->nr_manufacturers, FWG_MAX_MEMBERS, optarg,
+				     "at most %d manufacturers");
+			o->manufacturer = optarg;
 			break;
 		case 'a': o->alg = optarg; break;
 		case 'c':
-			if (o->nr_checkers == FWGATE_MAX_CHECKERS)
-				fatalx("at most %d checkers", FWGATE_MAX_CHECKERS);
-			o->checkers[o->nr_checkers++] = optarg;
+			fwg_cmd_push(o->checkers, &o->nr_checkers, FWGATE_MAX_CHECKERS, optarg,
+				     "at most %d checkers");
 			break;
 		case 'v':
-			o->version = strtoull(optarg, &end, 10);
-			if (*end || !o->version)
-				fatalx("--version: \"%s\" is not a positive integer", optarg);
+			o->version = fwg_cmd_positive("--version", optarg);
 			break;
 		case 'q':
-			o->threshold = strtoul(optarg, &end, 10);
-			if (*end || !o->threshold)
-				fatalx("--threshold: \"%s\" is not a positive integer", optarg);
+			o->threshold = fwg_cmd_positive("--threshold", optarg);
 			break;
 		default:
 			return -1;
@@ -166,12 +158,6 @@ static void __attribute__((noreturn)) cmd_usage(const char *name)
 	for (i = 0; i < nr_commands && strcmp(commands_of[i].name, name); i++)
 		;
 	usagex("usage: fwgate %s %s", name, i < nr_commands ? commands_of[i].args : "");
-}
-
-static void need(const char *val, const char *name)
-{
-	if (!val)
-		fatalx("missing --%s", name);
 }
 
 static void copy_name(char *dst, const char *src, const char *what)
@@ -204,27 +190,6 @@ static int write_out(const char *path, const void *buf, size_t len)
 	return fwg_write_file(path, buf, len, 0644) ? 1 : 0;
 }
 
-/*
- * POSTs one transaction to a node; its answer goes to stdout (200) or stderr. 0 once it is in a block,
- * FWG_EXIT_UNREACHABLE when the node did not answer, 1 when it refused.
- */
-static int submit(const char *node, const void *tx, size_t len)
-{
-	char answer[1024];
-	long code = fwg_node_submit(node, tx, len, answer, sizeof(answer));
-
-	if (code < 0) {
-		log_warnx("%s", answer);
-		return FWG_EXIT_UNREACHABLE;
-	}
-	if (code != 200) {
-		log_warnx("%s/tx: refused with HTTP %ld: %s", node, code, answer);
-		return 1;
-	}
-	fputs(answer, stdout);
-	return 0;
-}
-
 static int cmd_publish(int argc, char **argv)
 {
 	struct fwg_signed_stmt s = {};
@@ -237,11 +202,11 @@ static int cmd_publish(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
 		cmd_usage(argv[0]);
-	need(o.key, "key");
-	need(o.image, "image");
-	need(o.type, "type");
-	need(o.target, "target");
-	need(o.out, "out");
+	fwg_cmd_need(o.key, "key");
+	fwg_cmd_need(o.image, "image");
+	fwg_cmd_need(o.type, "type");
+	fwg_cmd_need(o.target, "target");
+	fwg_cmd_need(o.out, "out");
 	if (!o.version)
 		fatalx("missing --version");
 	key = fwg_key_load_private(o.key);
@@ -277,7 +242,7 @@ static int cmd_publish(int argc, char **argv)
 		fatalx("%s: its %zu-byte hash list and the statement do not fit a %d-byte transaction", o.image,
 		       chunks_len, FWG_TX_MAX);
 	free(chunks);
-	return submit(o.node, buf, n);
+	return fwg_cmd_submit(o.node, NULL, buf, n);
 }
 
 /*
@@ -302,9 +267,9 @@ static int cmd_upload(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
 		cmd_usage(argv[0]);
-	need(o.key, "key");
-	need(o.image, "image");
-	need(o.node, "node");
+	fwg_cmd_need(o.key, "key");
+	fwg_cmd_need(o.image, "image");
+	fwg_cmd_need(o.node, "node");
 	key = fwg_key_load_private(o.key);
 	if (!key || fwg_key_encode(key, &pub) || fwg_sha256_file(o.image, u_id, &size))
 		return 1;
@@ -378,8 +343,8 @@ static int verdict(int argc, char **argv, uint32_t kind)
 
 	if (parse_opts(argc, argv, &o) || optind != argc - 1)
 		cmd_usage(argv[0]);
-	need(o.key, "key");
-	need(o.out, "out");
+	fwg_cmd_need(o.key, "key");
+	fwg_cmd_need(o.out, "out");
 	if (read_stmt(argv[optind], &s))
 		return 1;
 	key = fwg_key_load_private(o.key);
@@ -397,9 +362,10 @@ static int verdict(int argc, char **argv, uint32_t kind)
 		return 1;
 	if (!o.node)
 		return 0;
-	return submit(o.node, buf, fwg_tx_encode_signed(kind == FWGATE_VERDICT_APPROVE ? FWG_TX_APPROVE :
-							FWG_TX_REJECT, &msg, sizeof(msg), v.sig, v.sig_len,
-							NULL, 0, NULL, 0, buf, sizeof(buf)));
+	return fwg_cmd_submit(o.node, NULL, buf,
+			      fwg_tx_encode_signed(kind == FWGATE_VERDICT_APPROVE ? FWG_TX_APPROVE : FWG_TX_REJECT,
+						   &msg, sizeof(msg), v.sig, v.sig_len, NULL, 0, NULL, 0, buf,
+						   sizeof(buf)));
 }
 
 static int cmd_approve(int argc, char **argv)
@@ -423,10 +389,10 @@ static int cmd_provision(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
 		cmd_usage(argv[0]);
-	need(o.manufacturer, "manufacturer");
-	need(o.type, "type");
-	need(o.device_key, "device-key");
-	need(o.out, "out");
+	fwg_cmd_need(o.manufacturer, "manufacturer");
+	fwg_cmd_need(o.type, "type");
+	fwg_cmd_need(o.device_key, "device-key");
+	fwg_cmd_need(o.out, "out");
 	if (!o.nr_checkers)
 		fatalx("missing --checker");
 	p.k = o.nr_checkers;
@@ -494,8 +460,8 @@ static int cmd_genesis(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
 		cmd_usage(argv[0]);
-	need(o.name, "name");
-	need(o.out, "out");
+	fwg_cmd_need(o.name, "name");
+	fwg_cmd_need(o.out, "out");
 	if (!o.nr_manufacturers || !o.nr_checkers || !o.nr_types)
 		fatalx("missing --manufacturer, --checker or --type");
 	if (o.nr_manufacturers + o.nr_checkers > FWG_MAX_MEMBERS)
@@ -536,9 +502,9 @@ static int emit(const struct opts *o, struct fwg_key *key, uint8_t type, const v
 	size_t n = fwg_tx_sign(key, type, stmt, len, NULL, 0, NULL, 0, buf, sizeof(buf));
 
 	fwg_key_free(key);
-	if (!n || (o->out && write_out(o->out, buf, n)))
+	if (!n)
 		return 1;
-	return o->node ? submit(o->node, buf, n) : 0;
+	return fwg_cmd_emit(o->node, o->out, buf, n);
 }
 
 static int cmd_certify(int argc, char **argv)
@@ -550,9 +516,9 @@ static int cmd_certify(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
 		cmd_usage(argv[0]);
-	need(o.key, "key");
-	need(o.type, "type");
-	need(o.device_key, "device-key");
+	fwg_cmd_need(o.key, "key");
+	fwg_cmd_need(o.type, "type");
+	fwg_cmd_need(o.device_key, "device-key");
 	key = fwg_key_load_private(o.key);
 	if (!key || fwg_key_encode(key, &mpub) || fwg_pubkey_load(o.device_key, &dev))
 		return 1;
@@ -601,8 +567,8 @@ static int cmd_ack(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
 		cmd_usage(argv[0]);
-	need(o.key, "key");
-	need(o.update, "update");
+	fwg_cmd_need(o.key, "key");
+	fwg_cmd_need(o.update, "update");
 	if (read_stmt(o.update, &s))
 		return 1;
 	key = fwg_key_load_private(o.key);
@@ -628,11 +594,11 @@ static int cmd_submit(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o) || optind == argc)
 		cmd_usage(argv[0]);
-	need(o.node, "node");
+	fwg_cmd_need(o.node, "node");
 	for (i = optind; i < argc; i++) {
 		if (fwg_read_file(argv[i], &buf, &len, 2 * FWG_TX_MAX))
 			return 1;
-		rc = submit(o.node, buf, len);
+		rc = fwg_cmd_submit(o.node, NULL, buf, len);
 		err = err ? err : rc;
 		free(buf);
 	}
@@ -644,14 +610,6 @@ struct chain_print {
 	uint64_t nr_tx;
 	struct json_object *blocks;	/* --json: the blocks, printed once the chain verified */
 };
-
-static struct json_object *jhex(const uint8_t *id, size_t len)
-{
-	char hex[2 * FWGATE_ID_LEN + 1];
-
-	fwg_hex(id, len, hex);
-	return json_object_new_string(hex);
-}
 
 /* One block's line and its transactions', or its JSON object. */
 static int print_block(const uint8_t *data, size_t len, void *arg)
@@ -715,7 +673,7 @@ static int print_block(const uint8_t *data, size_t len, void *arg)
 		if (jtxs) {
 			jt = json_object_new_object();
 			json_object_object_add(jt, "type", json_object_new_string(fwg_tx_type_name(b.tx[i][1])));
-			json_object_object_add(jt, "id", jhex(b.tx_id[i], FWGATE_ID_LEN));
+			json_object_object_add(jt, "id", fwg_cmd_json_id(b.tx_id[i]));
 			json_object_array_add(jtxs, jt);
 		} else {
 			fwg_hex(b.tx_id[i], FWGATE_ID_LEN, hex);
@@ -724,12 +682,6 @@ static int print_block(const uint8_t *data, size_t len, void *arg)
 	}
 	fwg_block_release(&b);
 	return 0;
-}
-
-static void print_json(struct json_object *j)
-{
-	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(j);
 }
 
 static int cmd_log(int argc, char **argv)
@@ -744,7 +696,7 @@ static int cmd_log(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
 		cmd_usage(argv[0]);
-	need(o.node, "node");
+	fwg_cmd_need(o.node, "node");
 	st = fwg_state_new();
 	fwg_state_set_threads(st, sysconf(_SC_NPROCESSORS_ONLN));
 	pr.quiet = o.quiet;
@@ -765,7 +717,7 @@ static int cmd_log(int argc, char **argv)
 		json_object_object_add(j, "transactions", json_object_new_uint64(pr.nr_tx));
 		json_object_object_add(j, "head", json_object_new_string(hex));
 		json_object_object_add(j, "chain", pr.blocks);
-		print_json(j);
+		fwg_cmd_print_json(j);
 	} else {
 		printf("chain verifies: %llu blocks, %llu transactions, head %s\n",
 		       (unsigned long long)fwg_state_height(st), (unsigned long long)pr.nr_tx, hex);
@@ -820,7 +772,7 @@ static int cmd_proof(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o) || optind != argc - 1)
 		cmd_usage(argv[0]);
-	need(o.node, "node");
+	fwg_cmd_need(o.node, "node");
 	if (strlen(argv[optind]) != 2 * FWGATE_ID_LEN || fwg_unhex(argv[optind], id, FWGATE_ID_LEN))
 		usagex("proof: \"%s\" is not a transaction id (64 hex digits)", argv[optind]);
 	snprintf(url, sizeof(url), "%s/tx/%s", o.node, argv[optind]);
@@ -889,7 +841,7 @@ static int cmd_proof(int argc, char **argv)
 		json_object_object_add(jo, "block", json_object_new_string(jstr(j, "block")));
 		json_object_object_add(jo, "pinned", json_object_new_boolean(!!o.pin));
 		json_object_object_add(jo, "verified", json_object_new_boolean(1));
-		print_json(jo);
+		fwg_cmd_print_json(jo);
 	} else {
 		printf("transaction %s: in block %ld at index %u of %u, proof verifies\n", argv[optind], height,
 		       p.index, p.size);
@@ -918,8 +870,8 @@ static int cmd_seal(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
 		cmd_usage(argv[0]);
-	need(o.image, "image");
-	need(o.out, "out");
+	fwg_cmd_need(o.image, "image");
+	fwg_cmd_need(o.out, "out");
 	if (!o.nr_recipients)
 		fatalx("missing --recipient");
 	keys = calloc(o.nr_recipients, sizeof(*keys));
@@ -950,9 +902,9 @@ static int cmd_unseal(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o) || optind != argc)
 		cmd_usage(argv[0]);
-	need(o.key, "key");
-	need(o.image, "image");
-	need(o.out, "out");
+	fwg_cmd_need(o.key, "key");
+	fwg_cmd_need(o.image, "image");
+	fwg_cmd_need(o.out, "out");
 	key = fwg_key_load_private(o.key);
 	if (!key || fwg_read_file(o.image, &sealed, &len, IMAGE_MAX + 65536))
 		return 1;

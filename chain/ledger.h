@@ -201,6 +201,11 @@ int fwg_sigset_decode(const uint8_t *buf, size_t len, size_t *off, struct fwg_si
 size_t fwg_sigset_encode(struct fwg_sigset *set, uint8_t *buf, size_t len);
 /* The entry of set signed by key_id, or NULL. */
 const struct fwg_sig *fwg_sigset_find(const struct fwg_sigset *set, const uint8_t key_id[FWGATE_ID_LEN]);
+/*
+ * Adds key's signature of msg to set: 0, or -EINVAL (its public half does not encode), -EEXIST (it signed
+ * already), -ENOSPC (set is full), -EIO (signing failed).
+ */
+int fwg_sigset_add(struct fwg_sigset *set, struct fwg_key *key, const void *msg, size_t len);
 void fwg_tx_release(struct fwg_tx *tx);
 const char *fwg_tx_type_name(unsigned int type);
 /* "digest-mismatch", ... for enum fwgate_nack_reason; "unknown" beyond it. */

@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "client.h"
+#include "cmdutil.h"
 #include "exit.h"
 #include "files.h"
 #include "inventory.h"
@@ -96,28 +97,12 @@ static void load_update(const char *path, struct fwgate_update_stmt *u)
 static int emit(const struct ropts *o, struct fwg_key *key, uint8_t type, const void *stmt, size_t len)
 {
 	static uint8_t buf[FWG_TX_MAX];
-	char answer[1024];
 	size_t n = fwg_tx_sign(key, type, stmt, len, NULL, 0, NULL, 0, buf, sizeof(buf));
-	long code;
 
 	fwg_key_free(key);
 	if (!n)
 		fatalx("signing failed");
-	if (o->out && fwg_write_file(o->out, buf, n, 0644))
-		return FWG_EXIT_FAIL;
-	if (!o->node)
-		return 0;
-	code = fwg_node_submit(o->node, buf, n, answer, sizeof(answer));
-	if (code < 0) {
-		log_warnx("%s", answer);
-		return FWG_EXIT_UNREACHABLE;
-	}
-	if (code != 200) {
-		log_warnx("%s/tx: refused with HTTP %ld: %s", o->node, code, answer);
-		return FWG_EXIT_FAIL;
-	}
-	fputs(answer, stdout);
-	return 0;
+	return fwg_cmd_emit(o->node, o->out, buf, n);
 }
 
 /*
@@ -387,13 +372,10 @@ int fwg_rollout_status_cmd(int argc, char **argv)
 		else
 			print_rollout(inv, &rs->r[i], now);
 	}
-	if (o.json) {
-		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
-							      JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(arr);
-	} else if (!shown) {
+	if (o.json)
+		fwg_cmd_print_json(arr);
+	else if (!shown)
 		printf("no rollout plan on the chain%s\n", o.update ? " for this update" : "");
-	}
 	fwg_inv_free(inv);
 	return o.update && !shown ? FWG_EXIT_FAIL : 0;
 }

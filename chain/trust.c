@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "trust.h"
+#include "wire.h"
 
 #define failk(err, k, ...) ({ (err)->kind = (k); snprintf((err)->msg, sizeof((err)->msg), __VA_ARGS__); -1; })
 #define fail(err, ...) failk(err, FWG_ERR_FORMAT, __VA_ARGS__)
@@ -75,21 +76,6 @@ void fwg_trust_free(struct fwg_trust *t)
 	free(t);
 }
 
-static int name_ok(const char *s)
-{
-	size_t i, n = strnlen(s, FWGATE_NAME_LEN);
-
-	if (!n || n == FWGATE_NAME_LEN)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (s[i] < 0x21 || s[i] > 0x7e)
-			return 0;
-	for (; i < FWGATE_NAME_LEN; i++)
-		if (s[i])
-			return 0;
-	return 1;
-}
-
 static int zero(const void *p, size_t n)
 {
 	const uint8_t *b = p;
@@ -129,7 +115,7 @@ int fwg_trust_tx_ok(const struct fwg_tx *tx, struct fwg_err *err)
 
 	switch (tx->type) {
 	case FWG_TX_POLICY:
-		if (!name_ok(tx->s.line.o_type))
+		if (!tx->s.line.o_type[0] || !fwg_name_ok(tx->s.line.o_type))
 			return fail(err, "policy.o_type: not 1-31 printable bytes, NUL-padded");
 		fwg_sha256(tx->payload, tx->payload_len, d);
 		if (memcmp(d, tx->s.line.digest, FWGATE_ID_LEN))
@@ -159,7 +145,7 @@ int fwg_trust_tx_ok(const struct fwg_tx *tx, struct fwg_err *err)
 				return fail(err, "member.alg: a leave carries no key, no name and no payload");
 			return 0;
 		}
-		if (!name_ok(m->name))
+		if (!m->name[0] || !fwg_name_ok(m->name))
 			return fail(err, "member.name: not 1-31 printable bytes, NUL-padded");
 		key = (m->alg == FWGATE_KEY_P256 || m->alg == FWGATE_KEY_RSA3072) && tx->payload_len &&
 		      tx->payload_len <= FWGATE_MAX_KEY_LEN ?

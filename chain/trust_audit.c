@@ -10,6 +10,7 @@
 #include <time.h>
 #include <json-c/json.h>
 
+#include "cmdutil.h"
 #include "trust_audit.h"
 
 #define SIGNERS_LEN	(FWG_SIGSET_MAX * (FWGATE_NAME_LEN + 1))
@@ -203,14 +204,6 @@ static struct json_object *jlist(const char *csv)
 	return a;
 }
 
-static struct json_object *jhex(const uint8_t *id)
-{
-	char hex[2 * FWGATE_ID_LEN + 1];
-
-	fwg_hex(id, FWGATE_ID_LEN, hex);
-	return json_object_new_string(hex);
-}
-
 void fwg_trust_audit_json(struct json_object *o, const struct fwg_trust_audit *ta)
 {
 	struct json_object *pol = json_object_new_array(), *rev = json_object_new_array(),
@@ -224,7 +217,7 @@ void fwg_trust_audit_json(struct json_object *o, const struct fwg_trust_audit *t
 		if (e->type == FWG_TX_POLICY || e->type == FWG_TX_ROTATE) {
 			json_object_object_add(j, "type", json_object_new_string(e->o_type));
 			json_object_object_add(j, "epoch", json_object_new_uint64(e->epoch));
-			json_object_object_add(j, "digest", jhex(e->digest));
+			json_object_object_add(j, "digest", fwg_cmd_json_id(e->digest));
 			json_object_object_add(j, "by", json_object_new_string(e->type == FWG_TX_POLICY ? "line" :
 										 "rotation"));
 			json_object_object_add(j, "manufacturer", json_object_new_string(e->who));
@@ -233,13 +226,13 @@ void fwg_trust_audit_json(struct json_object *o, const struct fwg_trust_audit *t
 			json_object_object_add(j, "signed_by", jlist(e->signers));
 			json_object_array_add(pol, j);
 		} else if (e->type == FWG_TX_REVOKE) {
-			json_object_object_add(j, "device", jhex(e->digest));
+			json_object_object_add(j, "device", fwg_cmd_json_id(e->digest));
 			json_object_object_add(j, "by", json_object_new_string(e->who));
 			json_object_object_add(j, "reason", json_object_new_string(reason_name(e->reason)));
 			json_object_array_add(rev, j);
 		} else {
 			json_object_object_add(j, "name", json_object_new_string(e->who));
-			json_object_object_add(j, "id", jhex(e->digest));
+			json_object_object_add(j, "id", fwg_cmd_json_id(e->digest));
 			json_object_object_add(j, "change", json_object_new_string(e->action == FWG_MEMBER_JOIN ?
 										 "join" : "leave"));
 			json_object_object_add(j, "role", json_object_new_string(role_name(e->role)));

@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "client.h"
+#include "cmdutil.h"
 #include "crypto.h"
 #include "exit.h"
 #include "files.h"
@@ -90,19 +91,14 @@ static int topts_parse(int argc, char **argv, struct topts *o)
 			o->pin = o->genesis;
 			break;
 		case 'c':
-			if (o->nr_checkers == FWGATE_MAX_CHECKERS)
-				fatalx("--checker: at most %d", FWGATE_MAX_CHECKERS);
-			o->checkers[o->nr_checkers++] = optarg;
+			fwg_cmd_push(o->checkers, &o->nr_checkers, FWGATE_MAX_CHECKERS, optarg,
+				     "--checker: at most %d");
 			break;
 		case 'q':
-			o->threshold = strtoul(optarg, &end, 10);
-			if (*end || !o->threshold)
-				fatalx("--threshold: \"%s\" is not a positive integer", optarg);
+			o->threshold = fwg_cmd_positive("--threshold", optarg);
 			break;
 		case 'e':
-			o->epoch = strtoull(optarg, &end, 10);
-			if (*end || !o->epoch)
-				fatalx("--epoch: \"%s\" is not a positive integer", optarg);
+			o->epoch = fwg_cmd_positive("--epoch", optarg);
 			break;
 		case 'r':
 			o->reason = strtoul(optarg, &end, 10);
@@ -115,12 +111,6 @@ static int topts_parse(int argc, char **argv, struct topts *o)
 		}
 	}
 	return 0;
-}
-
-static void need(const char *val, const char *name)
-{
-	if (!val)
-		fatalx("missing --%s", name);
 }
 
 /* A private key from a 0600 file, or from stdin with "-" (a pipe from a secret store). */
@@ -144,20 +134,6 @@ static struct fwg_key *load_key(const char *path)
 static void hex_of(const uint8_t *id, char out[2 * FWGATE_ID_LEN + 1])
 {
 	fwg_hex(id, FWGATE_ID_LEN, out);
-}
-
-static void print_json(struct json_object *j)
-{
-	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(j);
-}
-
-static struct json_object *jhex(const uint8_t *id)
-{
-	char hex[2 * FWGATE_ID_LEN + 1];
-
-	hex_of(id, hex);
-	return json_object_new_string(hex);
 }
 
 /* Reads and decodes a policy encoding file; exits naming the field on a bad one. */
@@ -199,19 +175,19 @@ static int show_policy(const uint8_t *enc, size_t len, const struct fwg_policy *
 	fwg_sha256(enc, len, d);
 	if (json) {
 		j = json_object_new_object();
-		json_object_object_add(j, "digest", jhex(d));
+		json_object_object_add(j, "digest", fwg_cmd_json_id(d));
 		json_object_object_add(j, "epoch", json_object_new_uint64(epoch));
 		json_object_object_add(j, "threshold", json_object_new_int(p->threshold));
-		json_object_object_add(j, "manufacturer", jhex(p->manufacturer.id));
+		json_object_object_add(j, "manufacturer", fwg_cmd_json_id(p->manufacturer.id));
 		cs = json_object_new_array();
 		for (i = 0; i < p->k; i++)
-			json_object_array_add(cs, jhex(p->checkers[i].id));
+			json_object_array_add(cs, fwg_cmd_json_id(p->checkers[i].id));
 		json_object_object_add(j, "checkers", cs);
 		if (on_chain) {
 			json_object_object_add(j, "type", json_object_new_string(on_chain->o_type));
 			json_object_object_add(j, "height", json_object_new_uint64(on_chain->height));
 		}
-		print_json(j);
+		fwg_cmd_print_json(j);
 		return 0;
 	}
 	hex_of(d, hex);
@@ -242,13 +218,13 @@ static int policy_create(int argc, char **argv)
 
 	if (topts_parse(argc, argv, &o) || optind != argc)
 		usage("policy", args);
-	need(o.out, "out");
+	fwg_cmd_need(o.out, "out");
 	if (o.from) {
 		if (fwg_read_file(o.from, &text, &n, 65536) || fwg_policy_parse(o.from, (char *)text, n, &p))
 			return 1;
 		free(text);
 	} else {
-		need(o.manufacturer, "manufacturer");
+		fwg_cmd_need(o.manufacturer, "manufacturer");
 		if (!o.nr_checkers)
 			fatalx("missing --checker");
 		if (fwg_pubkey_load(o.manufacturer, &p.manufacturer))
@@ -289,7 +265,7 @@ static int policy_show(int argc, char **argv)
 		free(enc);
 		return ret;
 	}
-	need(o.type, "type");
+	fwg_cmd_need(o.type, "type");
 	if (o.manufacturer && fwg_pubkey_load(o.manufacturer, &m))
 		return 1;
 	st = follow(&o);
@@ -310,31 +286,30 @@ static int policy_show(int argc, char **argv)
 /* Signs msg with key into set (sorted); refuses a key that signed already. */
 static void add_signature(struct fwg_sigset *set, struct fwg_key *key, const void *msg, size_t len)
 {
-	struct fwg_pubkey pub;
-	struct fwg_sig *s;
-	size_t n = FWGATE_MAX_SIG_LEN;
-
-	if (fwg_key_encode(key, &pub))
+	switch (fwg_sigset_add(set, key, msg, len)) {
+	case -EINVAL:
 		fatalx("--key: can not encode its public half");
-	if (fwg_sigset_find(set, pub.id))
+	case -EEXIST:
 		fatalx("--key: this key signed the transaction already");
-	if (set->count == FWG_SIGSET_MAX)
+	case -ENOSPC:
 		fatalx("the transaction has %d signatures, the most it holds", FWG_SIGSET_MAX);
-	s = &set->sig[set->count++];
-	memcpy(s->key_id, pub.id, FWGATE_ID_LEN);
-	if (fwg_sign(key, msg, len, s->sig, &n))
+	case -EIO:
 		fatalx("--key: signing failed");
-	s->len = n;
+	}
 }
 
-/* Writes a multi-signed transaction with one more signature, by key. */
+/* Writes a multi-signed transaction with one more signature, by the key of --key. */
 static int write_signed(const char *path, uint8_t type, const void *stmt, size_t stmt_len, const uint8_t *payload,
-			size_t payload_len, struct fwg_sigset *set, struct fwg_key *key)
+			size_t payload_len, struct fwg_sigset *set, const char *key_path)
 {
 	static uint8_t buf[FWG_TX_MAX];
+	struct fwg_key *key = load_key(key_path);
 	size_t n;
 
+	if (!key)
+		return 1;
 	add_signature(set, key, stmt, stmt_len);
+	fwg_key_free(key);
 	n = fwg_tx_encode_multi(type, stmt, stmt_len, payload, payload_len, set, buf, sizeof(buf));
 	if (!n)
 		fatalx("%s: the transaction does not fit %d bytes", path, FWG_TX_MAX);
@@ -347,7 +322,6 @@ static int write_signed(const char *path, uint8_t type, const void *stmt, size_t
 /* `fwgate policy|rotate|member sign --key K.key TX`: one more signature, in place. */
 static int sign_tx(int argc, char **argv, unsigned int type)
 {
-	struct fwg_key *key;
 	struct fwg_err err;
 	struct fwg_tx tx;
 	struct topts o;
@@ -357,7 +331,7 @@ static int sign_tx(int argc, char **argv, unsigned int type)
 
 	if (topts_parse(argc, argv, &o) || optind != argc - 1)
 		usage(argv[0], FWG_SIGN);
-	need(o.key, "key");
+	fwg_cmd_need(o.key, "key");
 	if (fwg_read_file(argv[optind], &buf, &len, FWG_TX_MAX))
 		return 1;
 	if (fwg_tx_decode(buf, len, &tx, &err))
@@ -365,11 +339,7 @@ static int sign_tx(int argc, char **argv, unsigned int type)
 	if (tx.type != type)
 		fatalx("%s: a %s transaction, not a %s one", argv[optind], fwg_tx_type_name(tx.type),
 		       fwg_tx_type_name(type));
-	key = load_key(o.key);
-	if (!key)
-		return 1;
-	ret = write_signed(argv[optind], tx.type, tx.msg, tx.msg_len, tx.payload, tx.payload_len, tx.sigs, key);
-	fwg_key_free(key);
+	ret = write_signed(argv[optind], tx.type, tx.msg, tx.msg_len, tx.payload, tx.payload_len, tx.sigs, o.key);
 	fwg_tx_release(&tx);
 	free(buf);
 	return ret;
@@ -377,31 +347,23 @@ static int sign_tx(int argc, char **argv, unsigned int type)
 
 static int submit_files(int argc, char **argv, const char *cmd)
 {
-	char answer[1024];
 	struct topts o;
 	uint8_t *buf;
 	size_t len;
-	long code;
-	int i, ret = 0;
+	int i, rc, ret = 0;
 
 	if (topts_parse(argc, argv, &o) || optind == argc)
 		usage(cmd, FWG_SUBMIT);
-	need(o.node, "node");
+	fwg_cmd_need(o.node, "node");
 	for (i = optind; i < argc; i++) {
 		if (fwg_read_file(argv[i], &buf, &len, FWG_TX_MAX))
 			return 1;
-		code = fwg_node_submit(o.node, buf, len, answer, sizeof(answer));
+		rc = fwg_cmd_submit(o.node, argv[i], buf, len);
 		free(buf);
-		if (code < 0) {
-			log_warnx("%s", answer);
-			return FWG_EXIT_UNREACHABLE;
-		}
-		if (code != 200) {
-			log_warnx("%s: refused with HTTP %ld: %s", argv[i], code, answer);
+		if (rc == FWG_EXIT_UNREACHABLE)
+			return rc;
+		if (rc)
 			ret = 1;
-			continue;
-		}
-		fputs(answer, stdout);
 	}
 	return ret;
 }
@@ -412,7 +374,6 @@ static int policy_publish(int argc, char **argv)
 	static struct fwg_sigset set;
 	struct fwg_line_stmt ls = {};
 	struct fwg_policy p;
-	struct fwg_key *key;
 	struct topts o;
 	uint64_t epoch;
 	uint8_t *enc;
@@ -421,9 +382,9 @@ static int policy_publish(int argc, char **argv)
 
 	if (topts_parse(argc, argv, &o) || optind != argc - 1)
 		usage("policy", args);
-	need(o.type, "type");
-	need(o.key, "key");
-	need(o.out, "out");
+	fwg_cmd_need(o.type, "type");
+	fwg_cmd_need(o.key, "key");
+	fwg_cmd_need(o.out, "out");
 	if (strlen(o.type) >= FWGATE_NAME_LEN)
 		fatalx("--type: \"%s\" is longer than %d bytes", o.type, FWGATE_NAME_LEN - 1);
 	enc = read_policy(argv[optind], &p, &epoch, &len);
@@ -433,11 +394,7 @@ static int policy_publish(int argc, char **argv)
 	memcpy(ls.magic, FWG_MAGIC_LINE, sizeof(ls.magic));
 	strcpy(ls.o_type, o.type);
 	fwg_sha256(enc, len, ls.digest);
-	key = load_key(o.key);
-	if (!key)
-		return 1;
-	ret = write_signed(o.out, FWG_TX_POLICY, &ls, sizeof(ls), enc, len, &set, key);
-	fwg_key_free(key);
+	ret = write_signed(o.out, FWG_TX_POLICY, &ls, sizeof(ls), enc, len, &set, o.key);
 	free(enc);
 	return ret;
 }
@@ -464,7 +421,6 @@ static int rotate_propose(int argc, char **argv)
 	struct fwg_policy cur, next;
 	struct fwg_state *st = NULL;
 	struct fwg_pubkey m;
-	struct fwg_key *key;
 	struct topts o;
 	uint64_t cur_epoch, next_epoch;
 	uint8_t *cenc = NULL, *nenc;
@@ -473,13 +429,13 @@ static int rotate_propose(int argc, char **argv)
 
 	if (topts_parse(argc, argv, &o) || optind != argc || (!o.current == !o.node))
 		usage("rotate", args);
-	need(o.next, "next");
-	need(o.key, "key");
-	need(o.out, "out");
+	fwg_cmd_need(o.next, "next");
+	fwg_cmd_need(o.key, "key");
+	fwg_cmd_need(o.out, "out");
 	if (o.current) {
 		cenc = read_policy(o.current, &cur, &cur_epoch, &clen);
 	} else {
-		need(o.type, "type");
+		fwg_cmd_need(o.type, "type");
 		if (o.manufacturer && fwg_pubkey_load(o.manufacturer, &m))
 			return 1;
 		st = follow(&o);
@@ -491,11 +447,7 @@ static int rotate_propose(int argc, char **argv)
 	nenc = read_policy(o.next, &next, &next_epoch, &nlen);
 	if (fwg_rotation_stmt(&cur, cur_epoch, nenc, nlen, time(NULL), &stmt, &err))
 		fatalx("%s: %s", o.next, err.msg);
-	key = load_key(o.key);
-	if (!key)
-		return 1;
-	ret = write_signed(o.out, FWG_TX_ROTATE, &stmt, sizeof(stmt), nenc, nlen, &set, key);
-	fwg_key_free(key);
+	ret = write_signed(o.out, FWG_TX_ROTATE, &stmt, sizeof(stmt), nenc, nlen, &set, o.key);
 	fwg_state_free(st);
 	free(cenc);
 	free(nenc);
@@ -571,8 +523,8 @@ int fwg_revoke_cmd(int argc, char **argv)
 
 	if (topts_parse(argc, argv, &o) || optind != argc)
 		usage("revoke", args);
-	need(o.key, "key");
-	need(o.device, "device");
+	fwg_cmd_need(o.key, "key");
+	fwg_cmd_need(o.device, "device");
 	if (!o.node && !o.out)
 		fatalx("missing --node or --out");
 	memcpy(v.magic, FWGATE_MAGIC_REVOKE, FWGATE_MAGIC_LEN);
@@ -591,25 +543,7 @@ int fwg_revoke_cmd(int argc, char **argv)
 	fwg_key_free(key);
 	if (!n)
 		fatalx("revoke: signing failed");
-	if (o.out && fwg_write_file(o.out, buf, n, 0644))
-		return 1;
-	if (!o.node)
-		return 0;
-	{
-		char answer[1024];
-		long code = fwg_node_submit(o.node, buf, n, answer, sizeof(answer));
-
-		if (code < 0) {
-			log_warnx("%s", answer);
-			return FWG_EXIT_UNREACHABLE;
-		}
-		if (code != 200) {
-			log_warnx("%s/tx: refused with HTTP %ld: %s", o.node, code, answer);
-			return 1;
-		}
-		fputs(answer, stdout);
-	}
-	return 0;
+	return fwg_cmd_emit(o.node, o.out, buf, n);
 }
 
 static unsigned int role_arg(const char *role)
@@ -632,21 +566,20 @@ static int member_change(int argc, char **argv, int action)
 	static struct fwg_sigset set;
 	struct fwg_member_stmt ms = {};
 	struct fwg_pubkey pub = {};
-	struct fwg_key *key;
 	struct topts o;
 	int ret;
 
 	if (topts_parse(argc, argv, &o) || optind != argc)
 		usage("member", action == FWG_MEMBER_JOIN ? add_args : remove_args);
-	need(o.member_key, "member-key");
-	need(o.key, "key");
-	need(o.out, "out");
+	fwg_cmd_need(o.member_key, "member-key");
+	fwg_cmd_need(o.key, "key");
+	fwg_cmd_need(o.out, "out");
 	memcpy(ms.magic, FWG_MAGIC_MEMBER, sizeof(ms.magic));
 	ms.action = action;
 	ms.role = role_arg(o.role);
 	ms.issued = htobe64(time(NULL));
 	if (action == FWG_MEMBER_JOIN) {
-		need(o.name, "name");
+		fwg_cmd_need(o.name, "name");
 		if (!*o.name || strlen(o.name) >= FWGATE_NAME_LEN)
 			fatalx("--name: \"%s\" is not 1 to %d bytes", o.name, FWGATE_NAME_LEN - 1);
 		strcpy(ms.name, o.name);
@@ -660,12 +593,8 @@ static int member_change(int argc, char **argv, int action)
 		memcpy(ms.key_id, pub.id, FWGATE_ID_LEN);
 		pub.len = 0;
 	}
-	key = load_key(o.key);
-	if (!key)
-		return 1;
 	ret = write_signed(o.out, FWG_TX_MEMBER, &ms, sizeof(ms), pub.data, action == FWG_MEMBER_JOIN ? pub.len : 0,
-			   &set, key);
-	fwg_key_free(key);
+			   &set, o.key);
 	return ret;
 }
 

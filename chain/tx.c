@@ -10,6 +10,7 @@
 #include "ledger.h"
 #include "trust.h"
 #include "rollout.h"
+#include "wire.h"
 
 #define fail(err, ...) ({ (err)->kind = FWG_ERR_FORMAT; snprintf((err)->msg, sizeof((err)->msg), __VA_ARGS__); -1; })
 
@@ -140,22 +141,6 @@ static int getn(struct rd *r, void *dst, size_t n)
 	return 0;
 }
 
-/* A name field: at most 31 bytes of printable text, then NUL bytes to the end. */
-static int name_ok(const char *s)
-{
-	size_t i, n = strnlen(s, FWGATE_NAME_LEN);
-
-	if (n == FWGATE_NAME_LEN)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (s[i] < 0x21 || s[i] > 0x7e)
-			return 0;
-	for (; i < FWGATE_NAME_LEN; i++)
-		if (s[i])
-			return 0;
-	return 1;
-}
-
 static int url_ok(const char *s, size_t n)
 {
 	size_t i;
@@ -193,7 +178,7 @@ static int genesis_decode(struct rd *r, struct fwg_genesis *g, struct fwg_err *e
 	g->nr_members = get8(r);
 	if (r->short_read)
 		return fail(err, "genesis: truncated header");
-	if (!name_ok(g->name))
+	if (!fwg_name_ok(g->name))
 		return fail(err, "genesis.name: not 1-31 printable bytes, NUL-padded");
 	if (!g->nr_members || g->nr_members > FWG_MAX_MEMBERS)
 		return fail(err, "genesis.nr_members: %u, not 1 to %d", g->nr_members, FWG_MAX_MEMBERS);
@@ -208,7 +193,7 @@ static int genesis_decode(struct rd *r, struct fwg_genesis *g, struct fwg_err *e
 			return fail(err, "genesis.members[%u]: truncated", i);
 		if (mb->role < FWG_ROLE_MANUFACTURER || mb->role > FWG_ROLE_OPERATOR)
 			return fail(err, "genesis.members[%u].role: %u is not 1, 2 or 3", i, mb->role);
-		if (!name_ok(mb->name))
+		if (!fwg_name_ok(mb->name))
 			return fail(err, "genesis.members[%u].name: not 1-31 printable bytes, NUL-padded", i);
 		if (mb->key.len > FWGATE_MAX_KEY_LEN || getn(r, mb->key.data, mb->key.len))
 			return fail(err, "genesis.members[%u].key_len: %u is too long", i, mb->key.len);
@@ -231,7 +216,7 @@ static int genesis_decode(struct rd *r, struct fwg_genesis *g, struct fwg_err *e
 		t->q = get8(r);
 		if (r->short_read)
 			return fail(err, "genesis.types[%u]: truncated", i);
-		if (!name_ok(t->o_type))
+		if (!fwg_name_ok(t->o_type))
 			return fail(err, "genesis.types[%u].o_type: not 1-31 printable bytes, NUL-padded", i);
 		for (j = 0; j < i; j++)
 			if (!strcmp(g->types[j].o_type, t->o_type))
@@ -276,7 +261,7 @@ static int stmt_fields_ok(const struct fwg_tx *tx, struct fwg_err *err)
 		break;
 	case FWG_TX_ACK:
 	case FWG_TX_RUNNING:
-		if (!name_ok(tx->s.ack.target))
+		if (!fwg_name_ok(tx->s.ack.target))
 			return fail(err, "%s.target: not 1-31 printable bytes, NUL-padded", what);
 		if (tx->type == FWG_TX_RUNNING && !tx->s.ack.version)
 			return fail(err, "running.version: zero; a running ack names the version running");
@@ -288,7 +273,7 @@ static int stmt_fields_ok(const struct fwg_tx *tx, struct fwg_err *err)
 			return fail(err, "nack.reason: %u is not a known reason", be32toh(tx->s.nack.reason));
 		return 0;
 	case FWG_TX_DEVCERT:
-		if (!name_ok(tx->s.devcert.o_type))
+		if (!fwg_name_ok(tx->s.devcert.o_type))
 			return fail(err, "devcert.o_type: not 1-31 printable bytes, NUL-padded");
 		if (!key_ok(FWGATE_KEY_P256, tx->s.devcert.pubkey, sizeof(tx->s.devcert.pubkey)))
 			return fail(err, "devcert.pubkey: not an uncompressed P-256 point on the curve");
@@ -316,9 +301,9 @@ static int stmt_fields_ok(const struct fwg_tx *tx, struct fwg_err *err)
 	case FWG_TX_ADVANCE:
 		return fwg_rollout_advance_ok(&tx->s.advance, err);
 	}
-	if (!name_ok(u->o_type))
+	if (!fwg_name_ok(u->o_type))
 		return fail(err, "%s.o_type: not 1-31 printable bytes, NUL-padded", what);
-	if (!name_ok(u->target))
+	if (!fwg_name_ok(u->target))
 		return fail(err, "%s.target: not 1-31 printable bytes, NUL-padded", what);
 	if (!u->version)
 		return fail(err, "%s.version: zero", what);
@@ -503,45 +488,31 @@ const struct fwg_sig *fwg_sigset_find(const struct fwg_sigset *set, const uint8_
 	return NULL;
 }
 
-/* A writer: stops counting space once full, the encoder returns 0 then. */
-struct wr {
-	uint8_t *p;
-	size_t len, off;
-};
-
-static void put(struct wr *w, const void *src, size_t n)
+int fwg_sigset_add(struct fwg_sigset *set, struct fwg_key *key, const void *msg, size_t len)
 {
-	if (w->off + n <= w->len)
-		memcpy(w->p + w->off, src, n);
-	w->off += n;
-}
+	struct fwg_pubkey pub;
+	struct fwg_sig *s;
+	size_t n = FWGATE_MAX_SIG_LEN;
 
-static void put8(struct wr *w, unsigned int v)
-{
-	uint8_t b = v;
-
-	put(w, &b, 1);
-}
-
-static void put16(struct wr *w, unsigned int v)
-{
-	uint8_t b[2] = { v >> 8, v & 0xff };
-
-	put(w, b, 2);
-}
-
-static void put64(struct wr *w, uint64_t v)
-{
-	uint64_t be = htobe64(v);
-
-	put(w, &be, 8);
+	if (fwg_key_encode(key, &pub))
+		return -EINVAL;
+	if (fwg_sigset_find(set, pub.id))
+		return -EEXIST;
+	if (set->count == FWG_SIGSET_MAX)
+		return -ENOSPC;
+	s = &set->sig[set->count++];
+	memcpy(s->key_id, pub.id, FWGATE_ID_LEN);
+	if (fwg_sign(key, msg, len, s->sig, &n))
+		return -EIO;
+	s->len = n;
+	return 0;
 }
 
 size_t fwg_tx_encode_signed(uint8_t type, const void *stmt, size_t stmt_len, const uint8_t *sig,
 			    size_t sig_len, const char *const *urls, unsigned int nr_urls, const uint8_t *chunks,
 			    size_t chunks_len, uint8_t *buf, size_t len)
 {
-	struct wr w = { buf, len, 0 };
+	struct fwg_wr w = { buf, len, 0 };
 	unsigned int i;
 
 	/* A blob carries its chunk: fwg_blob_encode(). */
@@ -550,42 +521,42 @@ size_t fwg_tx_encode_signed(uint8_t type, const void *stmt, size_t stmt_len, con
 	    stmt_len != kinds[type].stmt_len || sig_len > FWGATE_MAX_SIG_LEN || nr_urls > FWG_MAX_URLS ||
 	    ((nr_urls || chunks_len) && type != FWG_TX_UPDATE))
 		return 0;
-	put8(&w, FWG_TX_VERSION);
-	put8(&w, type);
-	put(&w, stmt, stmt_len);
-	put16(&w, sig_len);
-	put(&w, sig, sig_len);
+	fwg_put8(&w, FWG_TX_VERSION);
+	fwg_put8(&w, type);
+	fwg_put(&w, stmt, stmt_len);
+	fwg_put16(&w, sig_len);
+	fwg_put(&w, sig, sig_len);
 	if (type == FWG_TX_UPDATE) {
-		put8(&w, nr_urls);
+		fwg_put8(&w, nr_urls);
 		for (i = 0; i < nr_urls; i++) {
 			size_t n = strlen(urls[i]);
 
 			if (n > FWG_MAX_URL_LEN)
 				return 0;
-			put16(&w, n);
-			put(&w, urls[i], n);
+			fwg_put16(&w, n);
+			fwg_put(&w, urls[i], n);
 		}
-		put(&w, chunks, chunks_len);
+		fwg_put(&w, chunks, chunks_len);
 	}
 	return w.off <= len && w.off <= FWG_TX_MAX ? w.off : 0;
 }
 
 size_t fwg_sigset_encode(struct fwg_sigset *set, uint8_t *buf, size_t len)
 {
-	struct wr w = { buf, len, 0 };
+	struct fwg_wr w = { buf, len, 0 };
 	unsigned int i;
 
 	if (!set->count || set->count > FWG_SIGSET_MAX)
 		return 0;
 	qsort(set->sig, set->count, sizeof(set->sig[0]), sig_cmp);
-	put8(&w, set->count);
+	fwg_put8(&w, set->count);
 	for (i = 0; i < set->count; i++) {
 		if (!set->sig[i].len || set->sig[i].len > FWGATE_MAX_SIG_LEN ||
 		    (i && !sig_cmp(&set->sig[i - 1], &set->sig[i])))
 			return 0;
-		put(&w, set->sig[i].key_id, FWGATE_ID_LEN);
-		put16(&w, set->sig[i].len);
-		put(&w, set->sig[i].sig, set->sig[i].len);
+		fwg_put(&w, set->sig[i].key_id, FWGATE_ID_LEN);
+		fwg_put16(&w, set->sig[i].len);
+		fwg_put(&w, set->sig[i].sig, set->sig[i].len);
 	}
 	return w.off <= len ? w.off : 0;
 }
@@ -593,16 +564,16 @@ size_t fwg_sigset_encode(struct fwg_sigset *set, uint8_t *buf, size_t len)
 size_t fwg_tx_encode_multi(uint8_t type, const void *stmt, size_t stmt_len, const uint8_t *payload,
 			   size_t payload_len, struct fwg_sigset *sigs, uint8_t *buf, size_t len)
 {
-	struct wr w = { buf, len, 0 };
+	struct fwg_wr w = { buf, len, 0 };
 	size_t n;
 
 	if (!fwg_tx_multi(type) || stmt_len != kinds[type].stmt_len || payload_len > UINT16_MAX)
 		return 0;
-	put8(&w, FWG_TX_VERSION);
-	put8(&w, type);
-	put(&w, stmt, stmt_len);
-	put16(&w, payload_len);
-	put(&w, payload, payload_len);
+	fwg_put8(&w, FWG_TX_VERSION);
+	fwg_put8(&w, type);
+	fwg_put(&w, stmt, stmt_len);
+	fwg_put16(&w, payload_len);
+	fwg_put(&w, payload, payload_len);
 	if (w.off >= len)
 		return 0;
 	n = fwg_sigset_encode(sigs, buf + w.off, len - w.off);
@@ -626,17 +597,17 @@ size_t fwg_tx_sign(struct fwg_key *key, uint8_t type, const void *stmt, size_t s
 size_t fwg_blob_encode(const struct fwg_blob_stmt *s, const uint8_t *sig, size_t sig_len, const uint8_t *chunk,
 		       uint8_t *buf, size_t len)
 {
-	struct wr w = { buf, len, 0 };
+	struct fwg_wr w = { buf, len, 0 };
 	uint32_t n = fwg_blob_chunk_len(be64toh(s->size), be32toh(s->index));
 
 	if (!n || sig_len > FWGATE_MAX_SIG_LEN)
 		return 0;
-	put8(&w, FWG_TX_VERSION);
-	put8(&w, FWG_TX_BLOB);
-	put(&w, s, sizeof(*s));
-	put16(&w, sig_len);
-	put(&w, sig, sig_len);
-	put(&w, chunk, n);
+	fwg_put8(&w, FWG_TX_VERSION);
+	fwg_put8(&w, FWG_TX_BLOB);
+	fwg_put(&w, s, sizeof(*s));
+	fwg_put16(&w, sig_len);
+	fwg_put(&w, sig, sig_len);
+	fwg_put(&w, chunk, n);
 	return w.off <= len && w.off <= FWG_TX_MAX ? w.off : 0;
 }
 
@@ -664,38 +635,38 @@ size_t fwg_blob_sign(struct fwg_key *key, const uint8_t m_id[FWGATE_ID_LEN], con
 
 size_t fwg_genesis_encode(const struct fwg_genesis *g, uint8_t *buf, size_t len)
 {
-	struct wr w = { buf, len, 0 };
+	struct fwg_wr w = { buf, len, 0 };
 	unsigned int i, j;
 
 	if (g->nr_members > FWG_MAX_MEMBERS || g->nr_types > FWG_MAX_TYPES)
 		return 0;
-	put8(&w, FWG_TX_VERSION);
-	put8(&w, FWG_TX_GENESIS);
-	put64(&w, g->time);
-	put(&w, g->name, FWGATE_NAME_LEN);
-	put8(&w, g->nr_members);
+	fwg_put8(&w, FWG_TX_VERSION);
+	fwg_put8(&w, FWG_TX_GENESIS);
+	fwg_put64(&w, g->time);
+	fwg_put(&w, g->name, FWGATE_NAME_LEN);
+	fwg_put8(&w, g->nr_members);
 	for (i = 0; i < g->nr_members; i++) {
 		const struct fwg_member *m = &g->members[i];
 
 		if (m->key.len > FWGATE_MAX_KEY_LEN)
 			return 0;
-		put8(&w, m->role);
-		put(&w, m->name, FWGATE_NAME_LEN);
-		put8(&w, m->key.alg);
-		put16(&w, m->key.len);
-		put(&w, m->key.data, m->key.len);
+		fwg_put8(&w, m->role);
+		fwg_put(&w, m->name, FWGATE_NAME_LEN);
+		fwg_put8(&w, m->key.alg);
+		fwg_put16(&w, m->key.len);
+		fwg_put(&w, m->key.data, m->key.len);
 	}
-	put8(&w, g->nr_types);
+	fwg_put8(&w, g->nr_types);
 	for (i = 0; i < g->nr_types; i++) {
 		const struct fwg_type_policy *t = &g->types[i];
 
 		if (t->k > FWGATE_MAX_CHECKERS)
 			return 0;
-		put(&w, t->o_type, FWGATE_NAME_LEN);
-		put8(&w, t->k);
-		put8(&w, t->q);
+		fwg_put(&w, t->o_type, FWGATE_NAME_LEN);
+		fwg_put8(&w, t->k);
+		fwg_put8(&w, t->q);
 		for (j = 0; j < t->k; j++)
-			put(&w, t->checkers[j], FWGATE_ID_LEN);
+			fwg_put(&w, t->checkers[j], FWGATE_ID_LEN);
 	}
 	return w.off <= len && w.off <= FWG_TX_MAX ? w.off : 0;
 }
@@ -704,19 +675,19 @@ size_t fwg_genesis_encode(const struct fwg_genesis *g, uint8_t *buf, size_t len)
 
 size_t fwg_proof_encode(const struct fwg_proof *p, uint8_t *buf, size_t len)
 {
-	struct wr w = { buf, len, 0 };
+	struct fwg_wr w = { buf, len, 0 };
 	uint8_t be[4];
 	unsigned int i;
 
 	if (p->depth > FWG_PROOF_MAX_DEPTH)
 		return 0;
 	be[0] = p->index >> 24; be[1] = p->index >> 16; be[2] = p->index >> 8; be[3] = p->index;
-	put(&w, be, 4);
+	fwg_put(&w, be, 4);
 	be[0] = p->size >> 24; be[1] = p->size >> 16; be[2] = p->size >> 8; be[3] = p->size;
-	put(&w, be, 4);
-	put8(&w, p->depth);
+	fwg_put(&w, be, 4);
+	fwg_put8(&w, p->depth);
 	for (i = 0; i < p->depth; i++)
-		put(&w, p->path[i], FWGATE_ID_LEN);
+		fwg_put(&w, p->path[i], FWGATE_ID_LEN);
 	return w.off <= len ? w.off : 0;
 }
 

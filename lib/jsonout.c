@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "jsonout.h"
+#include "keys.h"
 
 void fwg_json_str(FILE *f, const char *s)
 {
@@ -21,4 +22,12 @@ void fwg_json_kv(FILE *f, int first, const char *key, const char *value)
 {
 	fprintf(f, "%s\"%s\": ", first ? "" : ", ", key);
 	fwg_json_str(f, value);
+}
+
+void fwg_json_id(FILE *f, int first, const char *key, const uint8_t id[FWGATE_ID_LEN])
+{
+	char hex[2 * FWGATE_ID_LEN + 1];
+
+	fwg_hex(id, FWGATE_ID_LEN, hex);
+	fwg_json_kv(f, first, key, hex);
 }

@@ -6,12 +6,17 @@
 #ifndef FWG_JSONOUT_H
 #define FWG_JSONOUT_H
 
+#include <stdint.h>
 #include <stdio.h>
+#include <linux/fwgate.h>
 
 /* @s as a JSON string, quotes included. */
 void fwg_json_str(FILE *f, const char *s);
 
 /* "key": "value" (with a leading comma unless @first). */
 void fwg_json_kv(FILE *f, int first, const char *key, const char *value);
+
+/* "key": "64 hex digits of @id" (with a leading comma unless @first). */
+void fwg_json_id(FILE *f, int first, const char *key, const uint8_t id[FWGATE_ID_LEN]);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "keys.h"
 #include "policy.h"
+#include "wire.h"
 
 static int refuse(struct fwg_policy_err *err, int ret, const char *fmt, ...)
 {
@@ -68,24 +69,12 @@ static int policy_check(const struct fwg_policy *p, uint64_t epoch, struct fwg_p
 	return 0;
 }
 
-struct wr {
-	uint8_t *p;
-	size_t len, off;
-};
-
-static void put(struct wr *w, const void *src, size_t n)
-{
-	if (w->off + n <= w->len)
-		memcpy(w->p + w->off, src, n);
-	w->off += n;
-}
-
-static void put_key(struct wr *w, const struct fwg_pubkey *k)
+static void put_key(struct fwg_wr *w, const struct fwg_pubkey *k)
 {
 	struct fwgate_policy_key pk = { .alg = k->alg, .len = htobe16(k->len) };
 
-	put(w, &pk, sizeof(pk));
-	put(w, k->data, k->len);
+	fwg_put(w, &pk, sizeof(pk));
+	fwg_put(w, k->data, k->len);
 }
 
 size_t fwg_policy_encode(const struct fwg_policy *p, uint64_t epoch, uint8_t *buf, size_t len,
@@ -93,7 +82,7 @@ size_t fwg_policy_encode(const struct fwg_policy *p, uint64_t epoch, uint8_t *bu
 {
 	struct fwgate_policy_hdr h = {};
 	struct fwg_policy *s;
-	struct wr w = { buf, len, 0 };
+	struct fwg_wr w = { buf, len, 0 };
 	unsigned int i;
 
 	s = malloc(sizeof(*s));
@@ -119,7 +108,7 @@ size_t fwg_policy_encode(const struct fwg_policy *p, uint64_t epoch, uint8_t *bu
 	h.epoch = htobe64(epoch);
 	h.threshold = htobe32(s->threshold);
 	h.checkers = htobe32(s->k);
-	put(&w, &h, sizeof(h));
+	fwg_put(&w, &h, sizeof(h));
 	put_key(&w, &s->manufacturer);
 	for (i = 0; i < s->k; i++)
 		put_key(&w, &s->checkers[i]);
