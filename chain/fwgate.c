@@ -973,9 +973,9 @@ static const struct fwg_cmd commands[] = {
 	{ "rotate", fwg_rotate_cmd, "propose, sign and submit a policy rotation", FWG_ROTATE_ARGS },
 	{ "revoke", fwg_revoke_cmd, "revoke a device certificate (manufacturer)", FWG_REVOKE_ARGS },
 	{ "member", fwg_member_cmd, "propose, sign and submit a ledger member joining or leaving", FWG_MEMBER_ARGS },
-	/* lib/cmd.c sees --help after any command word: the synopsis names the subcommands. */
-	{ "rollout", cmd_rollout, "plan, advance, pause, resume, withdraw or show an update's rollout (fwgate rollout help)",
-	  "plan|advance|status|pause|resume|withdraw ..." },
+	/* "COMMAND": cmd_rollout() dispatches further, so each subcommand answers --help with its own usage. */
+	{ "rollout", cmd_rollout, "plan, advance, pause, resume, withdraw or show an update's rollout",
+	  "COMMAND [ARGS] (fwgate rollout --help lists them)" },
 };
 
 int main(int argc, char **argv)
