@@ -151,11 +151,10 @@ static int last_line(const struct fwg_trust_event *ev, void *arg)
 	return 0;
 }
 
-int fwg_trust_remember(const struct fwg_conf *c, const struct fwg_policy *p, const char *how,
-		       const uint8_t *tx_id)
+/* @p into the cache under its digest, unless it is there already: 0 or -1. */
+static int cache_put(const struct fwg_conf *c, const struct fwg_policy *p)
 {
 	char path[FWG_CONF_PATH_LEN + 100], text[32768];
-	struct fwg_trust_event last = {};
 	int n;
 
 	mkdir(c->state_dir, 0711);
@@ -166,7 +165,15 @@ int fwg_trust_remember(const struct fwg_conf *c, const struct fwg_policy *p, con
 	}
 	cache_path(c->state_dir, p->digest, path, sizeof(path));
 	n = fwg_policy_format(p, text, sizeof(text));
-	if (n < 0 || (access(path, F_OK) && fwg_write_file(path, text, n, 0600)))
+	return n < 0 || (access(path, F_OK) && fwg_write_file(path, text, n, 0600)) ? -1 : 0;
+}
+
+int fwg_trust_remember(const struct fwg_conf *c, const struct fwg_policy *p, const char *how,
+		       const uint8_t *tx_id)
+{
+	struct fwg_trust_event last = {};
+
+	if (cache_put(c, p))
 		return -1;
 	if (!fwg_trust_history(c->state_dir, last_line, &last) && last.epoch == p->epoch &&
 	    !memcmp(last.digest, p->digest, FWGATE_ID_LEN))
@@ -188,6 +195,26 @@ int fwg_trust_rotate(struct fwg_nl *nl, const struct fwg_conf *c, const uint8_t 
 		if (tx.type == FWG_TX_ROTATE)
 			fwg_tx_release(&tx);
 		return -EINVAL;
+	}
+	/*
+	 * The next policy goes into the cache before the kernel seals it: a power cut between the seal and a
+	 * cache written after it would leave an anchor whose policy fwgated does not hold, and it would not start.
+	 * The cache is checked by digest, so a rotation the kernel then refuses leaves a harmless file.
+	 */
+	if (!fwg_nl_policy_get(nl, &kp)) {
+		struct fwg_policy np;
+		struct fwg_policy_err pe;
+		uint64_t epoch;
+
+		if (!fwg_policy_decode(tx.payload, tx.payload_len, &np, &epoch, &pe) &&
+		    !fwg_policy_digest(&np, epoch, np.digest, &pe)) {
+			memcpy(np.otype, kp.otype, sizeof(np.otype));
+			memcpy(np.device_id, kp.device_id, sizeof(np.device_id));
+			np.epoch = epoch;
+			if (cache_put(c, &np))
+				log_warnx("the next policy (epoch %" PRIu64 ") could not be cached before the rotation",
+					  epoch);
+		}
 	}
 	err = fwg_nl_policy_rotate(nl, &tx.s.rotate, tx.payload, tx.payload_len, tx.sigs);
 	fwg_tx_release(&tx);
