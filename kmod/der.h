@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The one DER parser in fwgate.ko: it checks that a policy key is an RSAPublicKey of 3072 bits before the
- * crypto layer sees it. Plain C with no kernel dependency, so that tests/fuzz/fuzz_der.c can fuzz it in
- * userspace (it includes <errno.h> and defines u8 and u32 before including this file).
+ * The one DER parser in fwgate.ko: it checks that a policy key is an RSAPublicKey of
+ * 3072 bits before the crypto layer sees it. Plain C with no kernel dependency, so that
+ * tests/fuzz/fuzz_der.c can fuzz it in userspace (it includes <errno.h> and defines u8
+ * and u32 before including this file).
  */
 #ifndef _FWGATE_DER_H
 #define _FWGATE_DER_H

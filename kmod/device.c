@@ -362,7 +362,8 @@ static ssize_t install_write(struct install *s, const char __user *buf, size_t l
 		goto out;
 	}
 	if (len > s->size - s->written) {
-		s->err = err = -EFBIG;
+		err = -EFBIG;
+		s->err = err;
 		fwgate_set_error(err, "install: write past the declared size");
 		goto out;
 	}
@@ -371,7 +372,8 @@ static ssize_t install_write(struct install *s, const char __user *buf, size_t l
 		n = min_t(size_t, len - done, PAGE_SIZE - off);
 		dst = page_address(s->chunk[s->cur].pages[s->fill / PAGE_SIZE]) + off;
 		if (copy_from_user(dst, buf + done, n)) {
-			s->err = err = -EFAULT;
+			err = -EFAULT;
+			s->err = err;
 			goto out;
 		}
 		err = crypto_shash_update(s->hash, dst, n);
@@ -514,7 +516,7 @@ void fwgate_install_cancel(const u8 *u_id)
 
 /* Per open file; its lock serialises the calls on one file. */
 struct fwgate_file {
-	struct mutex lock;
+	struct mutex lock;		/* serialises the calls on this file */
 	struct install *install;
 };
 

@@ -9,6 +9,7 @@
 
 #include "fwgate.h"
 
+/* Serialises every change of the policy, the targets and the state store. */
 DEFINE_MUTEX(fwgate_mutex);
 unsigned int fwgate_dump_seq = 1;
 

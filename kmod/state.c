@@ -152,7 +152,9 @@ static struct fwgate_state_record *record_next(void)
 	return next;
 }
 
-/* Records @t's state; a commit (@u_id given) also records the image and raises the group's floor. */
+/*
+ * Records @t's state; a commit (@u_id given) also records the image and raises the group's floor.
+ */
 static int state_write(const struct fwgate_target *t, u32 state, const u8 *u_id, u64 version)
 {
 	struct fwgate_state_record *next;

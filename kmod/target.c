@@ -297,7 +297,8 @@ int fwgate_target_declare(const char *line)
 	n = sscanf(line, "%32s %128s %32s %1s", name, spec, group, extra);
 	if (n < 2 || n > 3 || !name_valid(name) || strlen(spec) >= FWGATE_MAX_SPEC_LEN ||
 	    (n == 3 && !name_valid(group))) {
-		fwgate_set_error(-EINVAL, "targets/add wants NAME SPEC [GROUP], names of [A-Za-z0-9_.-] under 32 bytes");
+		fwgate_set_error(-EINVAL,
+				 "targets/add wants NAME SPEC [GROUP], names of [A-Za-z0-9_.-] under 32 bytes");
 		return -EINVAL;
 	}
 
@@ -310,7 +311,8 @@ int fwgate_target_declare(const char *line)
 
 	err = is_mtd_spec(spec) ? resolve_mtd(t) : resolve_block(t);
 	if (err) {
-		fwgate_set_error(err, "targets/add: the device spec does not resolve to one writable partition");
+		fwgate_set_error(err,
+				 "targets/add: the device spec does not resolve to one writable partition");
 		kfree(t);
 		return err;
 	}

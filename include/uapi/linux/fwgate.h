@@ -129,7 +129,7 @@ struct fwgate_verdict_stmt {
 } __attribute__((packed));
 
 /**
- * struct fwgate_ack_stmt - a device's acknowledgement of an install
+ * struct fwgate_ack_stmt - a device's acknowledgment of an install
  * @magic: %FWGATE_MAGIC_ACK when the kernel committed the install (the
  *	"installed" ack), %FWGATE_MAGIC_RUNNING once the device booted the new
  *	slot and its health check passed (the "running" ack)
@@ -174,7 +174,7 @@ enum fwgate_nack_reason {
 };
 
 /**
- * struct fwgate_nack_stmt - a device's negative acknowledgement
+ * struct fwgate_nack_stmt - a device's negative acknowledgment
  * @magic: %FWGATE_MAGIC_NACK
  * @u_id: the image not installed
  * @o_id: the device's key id; the struct is signed with that P-256 key
