@@ -352,7 +352,8 @@ static int add_block(const uint8_t *buf, size_t len, void *arg)
 		s->head.next++;
 		memcpy(s->head.tip, b.hash, FWGATE_ID_LEN);
 		s->head.tip_time_ms = b.hdr.time_ms;
-		s->r->blocks++;
+		if (!s->r->blocks++)
+			s->r->first_time_ms = b.hdr.time_ms;
 		s->r->txs += b.hdr.nr_tx;
 		if (++s->uncommitted >= COMMIT_EVERY || leaves)
 			err = commit(s);

@@ -39,6 +39,7 @@ enum fwg_sync_status {
 struct fwg_sync_result {
 	int status;		/* enum fwg_sync_status */
 	uint64_t blocks, txs, relevant;
+	uint64_t first_time_ms;	/* time of the first block this run verified (blocks > 0) */
 	char msg[320];
 };
 

@@ -503,10 +503,11 @@ static void cross_check(int used)
 		return;
 	}
 	/*
-	 * Blocks appended after our sync from the first node began are a race, not withholding: only blocks
-	 * already old then count (a margin for clock differences).
+	 * Blocks appended after our sync from the first node began are a race, not withholding: it withheld
+	 * them only if the first of them was already old then (a margin for clock differences). The other
+	 * node's head is no measure: on a live chain it is always new.
 	 */
-	if (h->next > before && other.time_ms / 1000 + 5 < (uint64_t)w.last_sync)
+	if (h->next > before && r.blocks && r.first_time_ms / 1000 + 5 < (uint64_t)w.last_sync)
 		alarm_raise(&w.withheld, "withheld", "%s withheld blocks %" PRIu64 " to %" PRIu64 " that %s has",
 			    w.c->nodes[used], before, h->next - 1, w.c->nodes[j]);
 }
