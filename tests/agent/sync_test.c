@@ -104,6 +104,9 @@ TEST_F(sync, keeps_what_is_relevant_with_proofs_and_replays_it)
 	ASSERT_EQ(0, fwg_sync_feed(s, st, n, &r)) TH_LOG("%s", r.msg);
 	EXPECT_EQ(10, r.blocks);
 	EXPECT_EQ(0, r.status);
+	/* The first block this run verified, genesis here: no later than the tip (the withholding check). */
+	EXPECT_NE(0, r.first_time_ms);
+	EXPECT_GE(fwg_sync_head(s)->tip_time_ms, r.first_time_ms);
 	/* devcert, update, approve x2, reject, ack, nack: not genesis, not the chunks. */
 	EXPECT_EQ(7, r.relevant);
 	EXPECT_EQ(7, a.n);
