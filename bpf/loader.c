@@ -247,7 +247,11 @@ int fwg_bpf_unpin(const char *dir)
 			}
 		}
 	closedir(d);
-	if (!err && rmdir(dir))
+	/*
+	 * The default directory stays: systemd-tmpfiles made it, and fwgated.service can write there only if it
+	 * exists when the unit starts (ReadWritePaths= under a read-only /sys/fs/bpf).
+	 */
+	if (!err && strcmp(dir, FWG_BPF_PIN_DIR) && rmdir(dir))
 		log_warn("%s", dir);
 	return err;
 }
