@@ -23,72 +23,31 @@
 # usage: tests/agent/e2e.sh KVER   (needs make; root)
 set -u
 
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-. "$TOP/build/kernels.env"
-KV=${1:-$K612}
-case $KV in K61) KV=$K61 ;; K612) KV=$K612 ;; esac
+NAME=e2e
 BASE=${FWGATE_E2E_PORT:-27790}
-[ "$KV" = "$K61" ] && BASE=$((BASE + 300))
-mkdir -p "$TOP/build/vm-out"
-W=$(mktemp -d "$TOP/build/vm-out/e2e.XXXXXX")
-chmod 755 "$W"
-. "$TOP/tests/chain/cluster.sh"
+# shellcheck source=tests/agent/lib.sh
+. "$(dirname "$0")/lib.sh"
 . "$TOP/tests/chain/proxy.sh"
-F=$TOP/build/bin/fwgate
 MPORT=$((BASE + 200))
-N1=$(node_url 1)
 N2=$(node_url 2)
-MIRROR=http://127.0.0.1:$MPORT
 # The proxies: PA in front of node 3 (withholding), PB in front of node 1.
 PA=$((BASE + 250))
 PB=$((BASE + 251))
-GUEST_HOST=http://10.0.2.2
 
-cleanup() {
-	[ -f "$W/mirror.pid" ] && kill "$(cat "$W/mirror.pid")" 2>/dev/null
-	[ -f "$W/watch.pid" ] && kill "$(cat "$W/watch.pid")" 2>/dev/null
+cleanup_extra() {
 	nginx_stop
 	for i in 1 2 3; do [ -f "$W/etcd$i.pid" ] && kill -CONT "$(cat "$W/etcd$i.pid")" 2>/dev/null; done
-	cluster_stop
-	[ "${keep:-0}" = 1 ] || rm -rf "$W"
 }
-trap cleanup EXIT INT TERM
-
-fail() {
-	echo "not ok - e2e setup: $*"
-	keep=1
-	for f in "$W"/node1.log "$W"/etcd1.log; do [ -f "$f" ] && tail -n 5 "$f" | sed 's/^/# /'; done
-	exit 1
-}
-
-hex_of() { sha256sum "$1" | cut -c1-64; }
 
 # ------------------------------------------------------------------ the consortium and its chain
 
-(
-	cd "$W" || exit 1
-	mkdir -p keys blobs
-	cd keys || exit 1
-	"$F" keygen acme && for c in anssi bsi ncsc; do "$F" keygen "$c" || exit 1; done &&
-	"$F" keygen --alg p256 device &&
-	"$F" genesis --name e2e --manufacturer acme.pub --checker anssi.pub --checker bsi.pub --checker ncsc.pub \
-		--type headunit --threshold 2 --out "$W/genesis" &&
-	"$F" provision --manufacturer acme.pub --checker anssi.pub --checker bsi.pub --checker ncsc.pub \
-		--threshold 2 --type headunit --device-key device.pub --out "$W/policy"
-) >"$W/setup.log" 2>&1 || fail "keys: $(tail -n 3 "$W/setup.log")"
-
-for i in 1 2 3; do etcd_start $i; done
-etcd_wait || fail "etcd"
-node_start 1 --heartbeat 2 || fail "node 1"
+consortium
+chain_up
 node_start 2 --heartbeat 2 || fail "node 2"
 python3 "$TOP/tests/agent/mirror.py" --listen "127.0.0.1:$MPORT" --dir "$W/blobs" --node "$N1" \
 	--rate 1500000 --drop 1048576 >"$W/mirror.log" 2>&1 &
 echo $! >"$W/mirror.pid"
-GENESIS=$(curl -sf "$N1/blocks?from=0" | head -c 4 >/dev/null; "$F" log --node "$N1" 2>/dev/null |
-	sed -n 's/^block 0 \([0-9a-f]\{64\}\).*/\1/p' | head -n 1)
-
-"$F" certify --key "$W/keys/acme.key" --type headunit --device-key "$W/keys/device.pub" --node "$N1" \
-	>>"$W/setup.log" 2>&1 || fail "certify"
+certify_device
 
 # publish N SIZE_MIB URL_MODE VERDICTS...: firmware N (version N), its blob on the nodes and the mirror, verdicts
 # "a:CHECKER" (approve) or "r:CHECKER" (reject); URL_MODE good, tamper, slow or none.
@@ -185,9 +144,7 @@ echo $! >"$W/watch.pid"
 
 # ------------------------------------------------------------------ the device
 
-truncate -s 48M "$W/disk.img"
-printf 'label: gpt\nsize=1MiB, name=fwstate\nsize=16MiB, name=rootfs_a\nsize=16MiB, name=rootfs_b\n' |
-	sfdisk -q "$W/disk.img" || fail "sfdisk"
+make_disk 48 16
 
 cat >"$W/fwgated.conf" <<EOF
 # fwgated end-to-end test ($KV)
@@ -248,20 +205,7 @@ set -u
 W=$W
 C=$DEV_BIN/fwgatectl
 D=$DEV_BIN/fwgated
-n=0
-t() {
-	n=\$((n + 1))
-	if eval "\$2"; then
-		echo "ok \$n - \$1"
-	else
-		echo "not ok \$n - \$1"
-		timeout 10 \$C agent history 2>&1 | sed 's/^/# history: /'
-		tail -n 15 /tmp/fwgated.log | sed 's/^/# log: /'
-	fi
-}
-# wait_for SECONDS COMMAND: until COMMAND succeeds.
-wait_for() { i=0; while [ \$i -lt \$((\$1 * 2)) ]; do eval "\$2" && return 0; sleep 0.5; i=\$((i + 1)); done; return 1; }
-ctl() { \$C agent "\$@" 2>&1; }
+. $TOP/tests/agent/guest-lib.sh
 downloaded_past() { ctl status | awk -v n=\$1 '/^download/ { ok = \$2 > n } END { exit !ok }'; }
 own_acks() { ctl history | grep -c "ack .* update \$(echo \$1 | cut -c1-16)\\\$"; }
 running_acks() { ctl history | grep -c "running .* update \$(echo \$1 | cut -c1-16)\\\$"; }

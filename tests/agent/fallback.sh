@@ -16,54 +16,20 @@
 # usage: tests/agent/fallback.sh KVER   (needs make; root)
 set -u
 
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-. "$TOP/build/kernels.env"
-KV=${1:-$K612}
-case $KV in K61) KV=$K61 ;; K612) KV=$K612 ;; esac
+NAME=fallback
 BASE=${FWGATE_FALLBACK_PORT:-28390}
-[ "$KV" = "$K61" ] && BASE=$((BASE + 300))
-mkdir -p "$TOP/build/vm-out"
-W=$(mktemp -d "$TOP/build/vm-out/fallback.XXXXXX")
-chmod 755 "$W"
-. "$TOP/tests/chain/cluster.sh"
-F=$TOP/build/bin/fwgate
-N1=$(node_url 1)
-GUEST_HOST=http://10.0.2.2
+# shellcheck source=tests/agent/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-cleanup() {
-	[ -f "$W/watch.pid" ] && kill "$(cat "$W/watch.pid")" 2>/dev/null
-	cluster_stop
-	[ "${keep:-0}" = 1 ] || rm -rf "$W"
-}
-trap cleanup EXIT INT TERM
-
-fail() {
-	echo "not ok - fallback setup: $*"
-	keep=1
-	exit 1
-}
-
-(
-	cd "$W" && mkdir -p keys blobs && cd keys &&
-	"$F" keygen acme && for c in anssi bsi ncsc; do "$F" keygen "$c" || exit 1; done &&
-	"$F" keygen --alg p256 device &&
-	"$F" genesis --name fallback --manufacturer acme.pub --checker anssi.pub --checker bsi.pub \
-		--checker ncsc.pub --type headunit --threshold 2 --out "$W/genesis" &&
-	"$F" provision --manufacturer acme.pub --checker anssi.pub --checker bsi.pub --checker ncsc.pub \
-		--threshold 2 --type headunit --device-key device.pub --out "$W/policy"
-) >"$W/setup.log" 2>&1 || fail "keys: $(tail -n 3 "$W/setup.log")"
-for i in 1 2 3; do etcd_start $i; done
-etcd_wait || fail "etcd"
-node_start 1 --heartbeat 2 || fail "node 1"
-GENESIS=$("$F" log --node "$N1" 2>/dev/null | sed -n 's/^block 0 \([0-9a-f]\{64\}\).*/\1/p' | head -n 1)
-"$F" certify --key "$W/keys/acme.key" --type headunit --device-key "$W/keys/device.pub" --node "$N1" \
-	>>"$W/setup.log" 2>&1 || fail "certify"
+consortium
+chain_up
+certify_device
 
 # publish N: firmware N (version N, 256 KiB), in the chain's blob store, approved by 2 of 3.
 publish() {
 	img=$W/fw$1.img
 	head -c 262144 /dev/urandom >"$img"
-	cp "$img" "$W/blobs/$(sha256sum "$img" | cut -c1-64)"
+	cp "$img" "$W/blobs/$(hex_of "$img")"
 	"$F" publish --key "$W/keys/acme.key" --image "$img" --version "$1" --type headunit --target rootfs \
 		--node "$N1" --out "$W/fw$1.stmt" &&
 	"$F" approve --key "$W/keys/anssi.key" --node "$N1" --out "$W/fw$1.anssi" "$W/fw$1.stmt" &&
@@ -85,9 +51,7 @@ watch_requests() {
 watch_requests &
 echo $! >"$W/watch.pid"
 
-truncate -s 8M "$W/disk.img"
-printf 'label: gpt\nsize=1MiB, name=fwstate\nsize=2MiB, name=rootfs_a\nsize=2MiB, name=rootfs_b\n' |
-	sfdisk -q "$W/disk.img" || fail "sfdisk"
+make_disk 8 2
 
 cat >"$W/device.sh" <<EOF
 #!/bin/sh
@@ -101,20 +65,12 @@ EOF
 cat >>"$W/device.sh" <<'EOF'
 C=$TOP/build/bin/fwgatectl
 D=$TOP/build/bin/fwgated
-n=0
-t() {
-	n=$((n + 1))
-	if eval "$2"; then
-		echo "ok $n - $1"
-	else
-		echo "not ok $n - $1"
-		timeout 10 $C agent history 2>&1 | sed 's/^/# history: /'
-		$C boot --state-dir /tmp/fwgate 2>&1 | sed 's/^/# boot: /'
-		tail -n 20 /tmp/fwgated.log | sed 's/^/# log: /'
-	fi
+. $TOP/tests/agent/guest-lib.sh
+diag() {
+	timeout 10 $C agent history 2>&1 | sed 's/^/# history: /'
+	$C boot --state-dir /tmp/fwgate 2>&1 | sed 's/^/# boot: /'
+	tail -n 20 /tmp/fwgated.log | sed 's/^/# log: /'
 }
-wait_for() { i=0; while [ $i -lt $(($1 * 2)) ]; do eval "$2" && return 0; sleep 0.5; i=$((i + 1)); done; return 1; }
-ctl() { timeout 20 $C agent "$@" 2>&1; }
 short() { sha256sum "$W/fw$1.img" 2>/dev/null | cut -c1-16; }
 # own LINE-KIND N: this device's ack, running or nack (with its reason) of firmware N, in a block.
 on_chain() { [ -n "$(short $2)" ] && ctl history | grep -q "^block .* $1 .* update $(short $2)\( naming [0-9a-f]* reason ${3:-}\)\?\$"; }

@@ -14,37 +14,11 @@
 # usage: tests/agent/trust.sh KVER   (needs make; root)
 set -u
 
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-. "$TOP/build/kernels.env"
-KV=${1:-$K612}
-case $KV in K61) KV=$K61 ;; K612) KV=$K612 ;; esac
-BASE=${FWGATE_TRUST_PORT:-44000}
-[ "$KV" = "$K61" ] && BASE=$((BASE + 300))
-mkdir -p "$TOP/build/vm-out"
-W=$(mktemp -d "$TOP/build/vm-out/trust.XXXXXX")
-chmod 755 "$W"
-. "$TOP/tests/chain/cluster.sh"
-F=$TOP/build/bin/fwgate
+NAME=trust
+BASE=${FWGATE_TRUST_PORT:-31190}
+# shellcheck source=tests/agent/lib.sh
+. "$(dirname "$0")/lib.sh"
 MPORT=$((BASE + 200))
-N1=$(node_url 1)
-GUEST_HOST=http://10.0.2.2
-
-cleanup() {
-	[ -f "$W/mirror.pid" ] && kill "$(cat "$W/mirror.pid")" 2>/dev/null
-	[ -f "$W/watch.pid" ] && kill "$(cat "$W/watch.pid")" 2>/dev/null
-	cluster_stop
-	[ "${keep:-0}" = 1 ] || rm -rf "$W"
-}
-trap cleanup EXIT INT TERM
-
-fail() {
-	echo "not ok - trust setup: $*"
-	keep=1
-	for f in "$W"/setup.log "$W"/node1.log; do [ -f "$f" ] && tail -n 8 "$f" | sed 's/^/# /'; done
-	exit 1
-}
-
-hex_of() { sha256sum "$1" | cut -c1-64; }
 
 # ------------------------------------------------------------------ the consortium and its chain
 
@@ -57,14 +31,10 @@ hex_of() { sha256sum "$1" | cut -c1-64; }
 		--type headunit --threshold 2 --out "$W/genesis"
 ) >"$W/setup.log" 2>&1 || fail "keys: $(tail -n 3 "$W/setup.log")"
 
-for i in 1 2 3; do etcd_start $i; done
-etcd_wait || fail "etcd"
-node_start 1 --heartbeat 2 || fail "node 1"
+chain_up
 python3 "$TOP/tests/agent/mirror.py" --listen "127.0.0.1:$MPORT" --dir "$W/blobs" --node "$N1" \
 	>"$W/mirror.log" 2>&1 &
 echo $! >"$W/mirror.pid"
-GENESIS=$("$F" log --node "$N1" 2>/dev/null | sed -n 's/^block 0 \([0-9a-f]\{64\}\).*/\1/p' | head -n 1)
-[ -n "$GENESIS" ] || fail "no block 0 on $N1"
 
 # publish N KEY WHERE CHECKERS...: firmware N (version N, 1 MiB) signed with KEY, its blob on the mirror, and the
 # checkers' approvals; WHERE "chain" submits them to the node, "offline" only writes the files.
@@ -175,9 +145,7 @@ echo $! >"$W/watch.pid"
 
 # ------------------------------------------------------------------ the device
 
-truncate -s 48M "$W/disk.img"
-printf 'label: gpt\nsize=1MiB, name=fwstate\nsize=16MiB, name=rootfs_a\nsize=16MiB, name=rootfs_b\n' |
-	sfdisk -q "$W/disk.img" || fail "sfdisk"
+make_disk 48 16
 
 cat >"$W/fwgated.conf" <<EOF
 # fwgated trust-anchor test ($KV)
@@ -211,21 +179,13 @@ cat >"$W/common.sh" <<EOF
 W=$W
 C=$TOP/build/bin/fwgatectl
 D=$TOP/build/bin/fwgated
-n=\${n:-0}
-t() {
-	n=\$((n + 1))
-	if eval "\$2"; then
-		echo "ok \$n - \$1"
-	else
-		echo "not ok \$n - \$1"
-		timeout 10 \$C policy -c /tmp/fwgated.conf 2>&1 | sed 's/^/# policy: /'
-		tail -n 15 /tmp/fwgated.log 2>/dev/null | sed 's/^/# log: /'
-	fi
+. $TOP/tests/agent/guest-lib.sh
+diag() {
+	timeout 10 \$C policy -c /tmp/fwgated.conf 2>&1 | sed 's/^/# policy: /'
+	tail -n 15 /tmp/fwgated.log 2>/dev/null | sed 's/^/# log: /'
 }
-wait_for() { i=0; while [ \$i -lt \$((\$1 * 2)) ]; do eval "\$2" && return 0; sleep 0.5; i=\$((i + 1)); done; return 1; }
 # ask X: the host's step X, done.
 ask() { touch \$W/want-\$1; wait_for 120 "[ -f \$W/done-\$1 ]" && [ ! -f \$W/failed-\$1 ]; }
-ctl() { \$C agent "\$@" 2>&1; }
 pol() { \$C policy -c /tmp/fwgated.conf --json 2>/dev/null | jq -e "\$1" >/dev/null; }
 installed() { ctl updates | grep -q "^\$(sha256sum \$W/fw\$1.img | cut -c1-16) .* installed"; }
 cp \$W/fwgated.conf /tmp/ || exit 1

@@ -12,53 +12,14 @@
 # usage: tests/agent/withdraw.sh KVER   (needs make; root)
 set -u
 
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-. "$TOP/build/kernels.env"
-KV=${1:-$K612}
-case $KV in K61) KV=$K61 ;; K612) KV=$K612 ;; esac
+NAME=withdraw
 BASE=$((${FWGATE_E2E_PORT:-27790} + 500))
-[ "$KV" = "$K61" ] && BASE=$((BASE + 300))
-mkdir -p "$TOP/build/vm-out"
-W=$(mktemp -d "$TOP/build/vm-out/withdraw.XXXXXX")
-chmod 755 "$W"
-. "$TOP/tests/chain/cluster.sh"
-F=$TOP/build/bin/fwgate
-N1=$(node_url 1)
-GUEST_HOST=http://10.0.2.2
+# shellcheck source=tests/agent/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-cleanup() {
-	[ -f "$W/watch.pid" ] && kill "$(cat "$W/watch.pid")" 2>/dev/null
-	cluster_stop
-	[ "${keep:-0}" = 1 ] || rm -rf "$W"
-}
-trap cleanup EXIT INT TERM
-
-fail() {
-	echo "not ok - withdraw setup: $*"
-	keep=1
-	exit 1
-}
-
-hex_of() { sha256sum "$1" | cut -c1-64; }
-
-(
-	cd "$W" || exit 1
-	mkdir -p keys blobs
-	cd keys || exit 1
-	"$F" keygen acme && for c in anssi bsi ncsc; do "$F" keygen "$c" || exit 1; done &&
-	"$F" keygen --alg p256 device &&
-	"$F" genesis --name withdraw --manufacturer acme.pub --checker anssi.pub --checker bsi.pub \
-		--checker ncsc.pub --type headunit --threshold 2 --out "$W/genesis" &&
-	"$F" provision --manufacturer acme.pub --checker anssi.pub --checker bsi.pub --checker ncsc.pub \
-		--threshold 2 --type headunit --device-key device.pub --out "$W/policy"
-) >"$W/setup.log" 2>&1 || fail "keys: $(tail -n 3 "$W/setup.log")"
-
-for i in 1 2 3; do etcd_start $i; done
-etcd_wait || fail "etcd"
-node_start 1 --heartbeat 2 || fail "node 1"
-GENESIS=$("$F" log --node "$N1" 2>/dev/null | sed -n 's/^block 0 \([0-9a-f]\{64\}\).*/\1/p' | head -n 1)
-"$F" certify --key "$W/keys/acme.key" --type headunit --device-key "$W/keys/device.pub" --node "$N1" \
-	>>"$W/setup.log" 2>&1 || fail "certify"
+consortium
+chain_up
+certify_device
 
 # publish N: firmware N (version N, 1 MiB), served by the node, approved by anssi and bsi.
 publish() {
@@ -93,9 +54,7 @@ watch_requests() {
 watch_requests &
 echo $! >"$W/watch.pid"
 
-truncate -s 40M "$W/disk.img"
-printf 'label: gpt\nsize=1MiB, name=fwstate\nsize=8MiB, name=rootfs_a\nsize=8MiB, name=rootfs_b\n' |
-	sfdisk -q "$W/disk.img" || fail "sfdisk"
+make_disk 40 8
 
 cat >"$W/fwgated.conf" <<EOF
 # fwgated withdrawal test ($KV)
@@ -147,18 +106,7 @@ C=$TOP/build/bin/fwgatectl
 D=$TOP/build/bin/fwgated
 BOOT=\$1
 n=\$2
-t() {
-	n=\$((n + 1))
-	if eval "\$2"; then
-		echo "ok \$n - \$1"
-	else
-		echo "not ok \$n - \$1"
-		timeout 10 \$C agent history 2>&1 | sed 's/^/# history: /'
-		tail -n 15 /tmp/fwgated.log | sed 's/^/# log: /'
-	fi
-}
-wait_for() { i=0; while [ \$i -lt \$((\$1 * 2)) ]; do eval "\$2" && return 0; sleep 0.5; i=\$((i + 1)); done; return 1; }
-ctl() { \$C agent "\$@" 2>&1; }
+. $TOP/tests/agent/guest-lib.sh
 begin() { python3 \$W/begin.py "\$1" "\$2"; }
 withdrawn_nacks() { ctl history | grep -c "nack .* update \$(sha256sum \$W/fw1.img | cut -c1-16) .*reason 7\\\$"; }
 
