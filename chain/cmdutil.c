@@ -14,7 +14,7 @@
 void fwg_cmd_need(const char *val, const char *name)
 {
 	if (!val)
-		fatalx("missing --%s", name);
+		usagex("missing --%s", name);
 }
 
 unsigned long long fwg_cmd_positive(const char *opt, const char *arg)
@@ -23,7 +23,7 @@ unsigned long long fwg_cmd_positive(const char *opt, const char *arg)
 	unsigned long long v = strtoull(arg, &end, 10);
 
 	if (*end || !v)
-		fatalx("%s: \"%s\" is not a positive integer", opt, arg);
+		usagex("%s: \"%s\" is not a positive integer", opt, arg);
 	return v;
 }
 
@@ -31,7 +31,7 @@ void fwg_cmd_push(const char **list, unsigned int *nr, unsigned int max, const c
 		  const char *too_many)
 {
 	if (*nr == max)
-		fatalx(too_many, max);
+		usagex(too_many, max);
 	list[(*nr)++] = arg;
 }
 
