@@ -782,6 +782,9 @@ int main(int argc, char **argv)
 	log_init("fwgatectl", 0);
 	commands_of = commands;
 	nr_commands = sizeof(commands) / sizeof(commands[0]);
+	/* A command's own command ("policy show", "agent status") answers --version as lib/cmd.c's commands do. */
+	if (argc == 4 && !strcmp(argv[3], "--version"))
+		fwg_print_version("fwgatectl");
 	/* Status is the default view, so "fwgatectl --json" (or "-o json") is "fwgatectl status --json". */
 	if (argc > 1 && (!strcmp(argv[1], "--json") || !strcmp(argv[1], "-o")))
 		return cmd_status(argc, argv);
