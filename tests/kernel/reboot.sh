@@ -70,8 +70,11 @@ check "$kver: last U_id after reboot" "\$(cat \$t/last_uid)" "\$(sha256sum $d/im
 timeout 20 $C events 1 --json >/tmp/events.json 2>&1 &
 ev=\$!
 sleep 1
-if $C install rootfs_b $d/u.stmt $d/img 2>/dev/null; then r=installed; else r=refused; fi
+$C install rootfs_b $d/u.stmt $d/img 2>/dev/null
+rc=\$?
+if [ \$rc -eq 0 ]; then r=installed; else r=refused; fi
 check "$kver: version 2 refused after reboot" \$r refused
+check "$kver: fwgatectl exits 77 when fwgate.ko refuses" \$rc 77
 wait \$ev
 check "$kver: fwgatectl events --json prints the refusal as one JSON line" \
 	"\$(jq -r '"\\(.event) \\(.u_id) \\(.errno > 0)"' /tmp/events.json 2>&1)" \
