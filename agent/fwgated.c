@@ -115,7 +115,6 @@ static int target_get(const char *name, const uint8_t *u_id, struct fwg_target_i
 	return f.found;
 }
 
-/* The device key must be the one the policy names. */
 /* fwgated -n without a policy to compare it with: the device key is at least a private key. */
 static int check_device_key(void)
 {
@@ -127,6 +126,7 @@ static int check_device_key(void)
 	return 0;
 }
 
+/* The device key must be the one the policy names. */
 static int check_key(const uint8_t *device_id, const char *policy)
 {
 	struct fwg_key *key = fwg_key_load_private(m.c.device_key);
