@@ -262,6 +262,7 @@ install: install-programs
 	$(Q)$(INSTALL) -m 0644 checker/signatures/* $(DESTDIR)$(LIBDIR)/fwgate-checker/signatures/
 	$(Q)for m in $(MAN_PAGES); do \
 		s=$${m##*.}; $(INSTALL) -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	$(Q)ln -sf fwgated.8 $(DESTDIR)$(MANDIR)/man8/fwgated-worker.8
 	$(Q)$(INSTALL) -m 0644 dkms.conf Kbuild $(DESTDIR)$(DKMSDIR)/
 	$(Q)$(INSTALL) -m 0644 kmod/*.c kmod/*.h $(DESTDIR)$(DKMSDIR)/kmod/
 	$(Q)$(INSTALL) -m 0755 kmod/*.sh $(DESTDIR)$(DKMSDIR)/kmod/

@@ -408,8 +408,11 @@ static int cmd_policy(int argc, char **argv)
 
 	if (argc >= 2 && !strcmp(argv[1], "lock"))
 		return policy_lock(argc, argv);
-	if (argc == 1 || strcmp(argv[1], "load"))
-		return fwgctl_policy_show(argc, argv);
+	if (argc == 1 || strcmp(argv[1], "load")) {
+		int json = take_json(&argc, argv);
+
+		return fwgctl_policy_show(argc, argv, json);
+	}
 	if (argc > 1 && strcmp(argv[1], "load"))
 		cmd_usage(argv, argv[1], "not load nor lock");
 	if (argc != 3)
@@ -620,8 +623,42 @@ static int cmd_install(int argc, char **argv)
 	return 0;
 }
 
+/* One event as one line of JSON (a stream: a reader takes it line by line), ids in full. */
+static void event_json(const struct fwg_event *ev)
+{
+	int refused = ev->event == FWGATE_EVENT_APPROVAL_REFUSED || ev->event == FWGATE_EVENT_INSTALL_REFUSED;
+	const char *name;
+
+	switch (ev->event) {
+	case FWGATE_EVENT_APPROVAL_ACCEPTED: name = "approval"; break;
+	case FWGATE_EVENT_APPROVAL_REFUSED: name = "approval-refused"; break;
+	case FWGATE_EVENT_INSTALL_COMMITTED: name = "installed"; break;
+	case FWGATE_EVENT_INSTALL_REFUSED: name = "install-refused"; break;
+	default: return;
+	}
+	printf("{");
+	fwg_json_kv(stdout, 1, "event", name);
+	if (ev->event != FWGATE_EVENT_APPROVAL_REFUSED) {
+		fwg_json_id(stdout, 0, "u_id", ev->update.u_id);
+		printf(", \"version\": %llu", (unsigned long long)ev->update.version);
+	}
+	if (ev->event == FWGATE_EVENT_APPROVAL_ACCEPTED) {
+		fwg_json_kv(stdout, 0, "state", update_state(ev->update.state));
+		printf(", \"approvals\": %u", ev->update.approvals);
+	} else if (ev->event != FWGATE_EVENT_APPROVAL_REFUSED) {
+		json_name("target", ev->target.name, sizeof(ev->target.name));
+	}
+	if (refused) {
+		json_name("reason", ev->reason, sizeof(ev->reason));
+		printf(", \"errno\": %u", ev->err);
+		fwg_json_kv(stdout, 0, "error", strerror(ev->err));
+	}
+	printf("}\n");
+}
+
 static int cmd_events(int argc, char **argv)
 {
+	int json = take_json(&argc, argv);
 	struct fwg_event ev;
 	struct fwg_nl *nl;
 	char hex[17];
@@ -641,6 +678,11 @@ static int cmd_events(int argc, char **argv)
 		if (fwg_nl_event(nl, &ev))
 			return nl_fail(nl, "events", -EIO);
 		hex_short(ev.update.u_id, hex);
+		if (json) {
+			event_json(&ev);
+			fflush(stdout);
+			continue;
+		}
 		switch (ev.event) {
 		case FWGATE_EVENT_APPROVAL_ACCEPTED:
 			printf("approval %s v%llu %s (%u approvals)\n", hex,
@@ -723,7 +765,7 @@ static const struct fwg_cmd commands[] = {
 	{ "bundle", cmd_bundle, "submit an approval bundle", "U.stmt [C.verdict...]" },
 	{ "install", cmd_install, "write an image through /dev/fwgate",
 	  "[--chunks HASHLIST] [--progress auto|bar|lines|none] TARGET U.stmt IMAGE|-" },
-	{ "events", cmd_events, "print the kernel's events", "[COUNT]" },
+	{ "events", cmd_events, "print the kernel's events", "[COUNT] [--json]" },
 	{ "agent", cmd_agent, "ask fwgated", "[status|updates|approvals|history|sync] [--json]" },
 	{ "updates", cmd_agent, "the updates fwgated follows on the chain, and their state", "[--json]" },
 	{ "approvals", cmd_agent, "the updates with each checker's verdict", "[--json]" },
@@ -740,5 +782,11 @@ int main(int argc, char **argv)
 	log_init("fwgatectl", 0);
 	commands_of = commands;
 	nr_commands = sizeof(commands) / sizeof(commands[0]);
+	/* A command's own command ("policy show", "agent status") answers --version as lib/cmd.c's commands do. */
+	if (argc == 4 && !strcmp(argv[3], "--version"))
+		fwg_print_version("fwgatectl");
+	/* Status is the default view, so "fwgatectl --json" (or "-o json") is "fwgatectl status --json". */
+	if (argc > 1 && (!strcmp(argv[1], "--json") || !strcmp(argv[1], "-o")))
+		return cmd_status(argc, argv);
 	return fwg_cmd_main("fwgatectl", commands, nr_commands, argc, argv, cmd_status);
 }

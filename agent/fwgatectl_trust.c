@@ -197,22 +197,20 @@ static void show_json(const struct fwg_policy *p, const char *state_dir)
  * policy [show] [-c CONFIG] [--json]: the policy fwgate.ko enforces, its epoch and digest, the anchor sealed
  * in the state store, and the history fwgated kept of the policies put in force (enrolment, rotations).
  */
-int fwgctl_policy_show(int argc, char **argv)
+int fwgctl_policy_show(int argc, char **argv, int json)
 {
 	const char *conf = "/etc/fwgate/fwgated.conf";
 	char hex[2 * FWGATE_ID_LEN + 1];
 	struct fwg_policy p;
 	struct fwg_conf c;
 	struct fwg_nl *nl;
-	int i, json = 0, err;
+	int i, err;
 	uint32_t k;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "show") && i == 1)
 			continue;
-		if (!strcmp(argv[i], "--json"))
-			json = 1;
-		else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
+		if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
 			conf = argv[++i];
 		else
 			usagex("policy: \"%s\": %s; usage: fwgatectl policy [show] [-c CONFIG] [--json]", argv[i],

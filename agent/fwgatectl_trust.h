@@ -4,6 +4,7 @@
 #define FWG_AGENT_FWGATECTL_TRUST_H
 
 int fwgctl_enrol(int argc, char **argv);
-int fwgctl_policy_show(int argc, char **argv);
+/* "fwgatectl policy [show]": @json when --json or -o json was given (the caller took it out of argv). */
+int fwgctl_policy_show(int argc, char **argv, int json);
 
 #endif

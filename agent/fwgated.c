@@ -115,6 +115,17 @@ static int target_get(const char *name, const uint8_t *u_id, struct fwg_target_i
 	return f.found;
 }
 
+/* fwgated -n without a policy to compare it with: the device key is at least a private key. */
+static int check_device_key(void)
+{
+	struct fwg_key *key = fwg_key_load_private(m.c.device_key);
+
+	if (!key)
+		return -1;
+	fwg_key_free(key);
+	return 0;
+}
+
 /* The device key must be the one the policy names. */
 static int check_key(const uint8_t *device_id, const char *policy)
 {
@@ -279,9 +290,26 @@ static int tell_committed(const struct fwg_target_info *t, void *arg)
 	return 0;
 }
 
+/*
+ * The worker's user, from /etc/passwd itself: the static fwgated must not load NSS modules (getpwnam() of a
+ * user that "files" lacks went on to libnss_systemd, which crashed it). NULL when there is no such user.
+ */
+static struct passwd *find_user(const char *name)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	struct passwd *pw;
+
+	if (!f)
+		return NULL;
+	while ((pw = fgetpwent(f)) && strcmp(pw->pw_name, name))
+		;
+	fclose(f);
+	return pw;
+}
+
 static void drop_privileges(void)
 {
-	struct passwd *pw = getpwnam(m.c.user);
+	struct passwd *pw = find_user(m.c.user);
 
 	if (!pw) {
 		log_warnx("user %s: no such user; the worker keeps the monitor's identity", m.c.user);
@@ -295,7 +323,7 @@ static void drop_privileges(void)
 
 static void prepare_store(void)
 {
-	struct passwd *pw = getpwnam(m.c.user);
+	struct passwd *pw = find_user(m.c.user);
 	char dir[FWG_CONF_PATH_LEN + 8];
 
 	mkdir(m.c.state_dir, 0711);
@@ -425,7 +453,7 @@ static int spawn_worker(void)
 static void accept_worker(void)
 {
 	static struct fwg_msg_policy pm = { .type = FWG_MSG_POLICY };
-	struct passwd *pw = getpwnam(m.c.user);
+	struct passwd *pw = find_user(m.c.user);
 	socklen_t len = sizeof(struct ucred);
 	struct ucred cr;
 	int fd, n;
@@ -1166,14 +1194,25 @@ int main(int argc, char **argv)
 	/* Before any child is forked: the descriptor is close-on-exec from here on. */
 	m.listen = fwg_sd_listen_fd("worker");
 	if (check) {
+		int policy_ok = 0, key_named;
+		struct stat st;
+
 		/* Every error, not only the first: the configuration's lines, then the files it names. */
 		if (fwg_conf_load(conf, &m.c))
 			return 1;
 		err = fwg_conf_check_files(&m.c);
-		if (load_policy())
+		/* What fwg_conf_check_files named (a missing file, a loose key) is not named again by its reader. */
+		key_named = stat(m.c.device_key, &st) || st.st_mode & 077;
+		if (!access(m.c.policy, F_OK)) {
+			policy_ok = !load_policy();
+			if (!policy_ok)
+				err = -1;
+		}
+		if (!key_named && (policy_ok ? check_key(m.p.device_id, m.c.policy) : check_device_key()))
 			err = -1;
-		else if (check_key(m.p.device_id, m.c.policy))
-			err = -1;
+		if (!find_user(m.c.user))
+			log_warnx("%s: user %s: no such user; the worker would keep the monitor's identity (root)", conf,
+				  m.c.user);
 		warn_no_genesis(conf);
 		if (err)
 			return 1;

@@ -133,10 +133,10 @@ static int parse_args(int argc, char **argv, struct bpf_args *a)
 				return -1;
 			break;
 		case 'r':
-			f->relay_rate = strtoul(optarg, NULL, 10);
+			f->relay_rate = fwg_cmd_number("--rate", optarg, 0, 1000000000);
 			break;
 		case 'b':
-			f->relay_burst = strtoul(optarg, NULL, 10);
+			f->relay_burst = fwg_cmd_number("--burst", optarg, 0, 1000000);
 			break;
 		default:
 			fprintf(stderr, "fwgatectl: bpf %s: \"%s\": %s\n", argv[0], argv[optind - 1],

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The fwgate CLI's shared option checks and output (chain/cmdutil.h). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <json-c/json.h>
 
 #include "client.h"
+#include "cmd.h"
 #include "cmdutil.h"
 #include "exit.h"
 #include "files.h"
@@ -14,24 +16,19 @@
 void fwg_cmd_need(const char *val, const char *name)
 {
 	if (!val)
-		fatalx("missing --%s", name);
+		usagex("missing --%s", name);
 }
 
 unsigned long long fwg_cmd_positive(const char *opt, const char *arg)
 {
-	char *end;
-	unsigned long long v = strtoull(arg, &end, 10);
-
-	if (*end || !v)
-		fatalx("%s: \"%s\" is not a positive integer", opt, arg);
-	return v;
+	return fwg_cmd_number(opt, arg, 1, ULLONG_MAX);
 }
 
 void fwg_cmd_push(const char **list, unsigned int *nr, unsigned int max, const char *arg,
 		  const char *too_many)
 {
 	if (*nr == max)
-		fatalx(too_many, max);
+		usagex(too_many, max);
 	list[(*nr)++] = arg;
 }
 

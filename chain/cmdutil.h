@@ -16,7 +16,7 @@ struct json_object;
 /* "missing --NAME" unless @val is set. */
 void fwg_cmd_need(const char *val, const char *name);
 
-/* @arg as a positive integer; "OPT: "ARG" is not a positive integer" if it is not. */
+/* @arg as a positive integer, or a usage error naming @opt (lib/cmd.h's fwg_cmd_number). */
 unsigned long long fwg_cmd_positive(const char *opt, const char *arg);
 
 /* A repeated option: appends @arg to @list, which holds @max; once full, fatalx(@too_many, @max). */

@@ -63,7 +63,7 @@ static void parse(int argc, char **argv, struct control_opts *o)
 		case 's':
 			o->seq = strtoull(optarg, &end, 10);
 			if (*end || !*optarg)
-				fatalx("--seq: \"%s\" is not a number", optarg);
+				usagex("--seq: \"%s\" is not a number", optarg);
 			o->have_seq = 1;
 			break;
 		default:
@@ -73,7 +73,7 @@ static void parse(int argc, char **argv, struct control_opts *o)
 	if (optind != argc || !o->nr_keys || !o->update == !o->sign)
 		usage(argv[0]);
 	if (o->sign && (o->have_seq || o->reason))
-		fatalx("--sign: the statement is signed already; --seq and --reason would change it");
+		usagex("--sign: the statement is signed already; --seq and --reason would change it");
 }
 
 /* --update: a signed update statement's file, or its U_id in hex. */

@@ -112,7 +112,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'R':
 			o->recipients = realloc(o->recipients, (o->nr_recipients + 1) * sizeof(*o->recipients));
 			if (!o->recipients || o->nr_recipients == FWG_SEAL_MAX_RECIPIENTS)
-				fatalx("too many --recipient");
+				usagex("too many --recipient");
 			o->recipients[o->nr_recipients++] = optarg;
 			break;
 		case 'u':
@@ -163,7 +163,7 @@ static void __attribute__((noreturn)) cmd_usage(const char *name)
 static void copy_name(char *dst, const char *src, const char *what)
 {
 	if (strlen(src) >= FWGATE_NAME_LEN)
-		fatalx("--%s: \"%s\" is longer than %d bytes", what, src, FWGATE_NAME_LEN - 1);
+		usagex("--%s: \"%s\" is longer than %d bytes", what, src, FWGATE_NAME_LEN - 1);
 	memset(dst, 0, FWGATE_NAME_LEN);
 	strcpy(dst, src);
 }
@@ -179,7 +179,7 @@ static int cmd_keygen(int argc, char **argv)
 	alg = !o.alg || !strcmp(o.alg, "rsa3072") ? FWGATE_KEY_RSA3072 :
 	      !strcmp(o.alg, "p256") ? FWGATE_KEY_P256 : 0;
 	if (!alg)
-		fatalx("--alg: \"%s\" is neither rsa3072 nor p256", o.alg);
+		usagex("--alg: \"%s\" is neither rsa3072 nor p256", o.alg);
 	snprintf(priv, sizeof(priv), "%s.key", argv[optind]);
 	snprintf(pub, sizeof(pub), "%s.pub", argv[optind]);
 	return fwg_key_generate(alg, priv, pub) ? 1 : 0;
@@ -208,7 +208,7 @@ static int cmd_publish(int argc, char **argv)
 	fwg_cmd_need(o.target, "target");
 	fwg_cmd_need(o.out, "out");
 	if (!o.version)
-		fatalx("missing --version");
+		usagex("missing --version");
 	key = fwg_key_load_private(o.key);
 	if (!key || fwg_key_encode(key, &pub))
 		return 1;
@@ -225,7 +225,7 @@ static int cmd_publish(int argc, char **argv)
 	copy_name(s.stmt.o_type, o.type, "type");
 	copy_name(s.stmt.target, o.target, "target");
 	if (o.device && fwg_unhex(o.device, s.stmt.o_id, FWGATE_ID_LEN))
-		fatalx("--device: \"%s\" is not 64 hex digits", o.device);
+		usagex("--device: \"%s\" is not 64 hex digits", o.device);
 	s.stmt.issued = htobe64(time(NULL));
 	if (fwg_sign(key, &s.stmt, sizeof(s.stmt), s.sig, &sig_len))
 		return 1;
@@ -394,11 +394,11 @@ static int cmd_provision(int argc, char **argv)
 	fwg_cmd_need(o.device_key, "device-key");
 	fwg_cmd_need(o.out, "out");
 	if (!o.nr_checkers)
-		fatalx("missing --checker");
+		usagex("missing --checker");
 	p.k = o.nr_checkers;
 	p.threshold = o.threshold ? o.threshold : p.k / 2 + 1;
 	if (p.threshold < p.k / 2 + 1 || p.threshold > p.k)
-		fatalx("--threshold: %u is not between floor(k/2)+1 = %u and k = %u", p.threshold,
+		usagex("--threshold: %u is not between floor(k/2)+1 = %u and k = %u", p.threshold,
 		       p.k / 2 + 1, p.k);
 	copy_name(p.otype, o.type, "type");
 	if (fwg_pubkey_load(o.manufacturer, &p.manufacturer) || fwg_pubkey_load(o.device_key, &dev))
@@ -463,12 +463,12 @@ static int cmd_genesis(int argc, char **argv)
 	fwg_cmd_need(o.name, "name");
 	fwg_cmd_need(o.out, "out");
 	if (!o.nr_manufacturers || !o.nr_checkers || !o.nr_types)
-		fatalx("missing --manufacturer, --checker or --type");
+		usagex("missing --manufacturer, --checker or --type");
 	if (o.nr_manufacturers + o.nr_checkers > FWG_MAX_MEMBERS)
-		fatalx("at most %d members", FWG_MAX_MEMBERS);
+		usagex("at most %d members", FWG_MAX_MEMBERS);
 	q = o.threshold ? o.threshold : o.nr_checkers / 2 + 1;
 	if (q < o.nr_checkers / 2 + 1 || q > o.nr_checkers)
-		fatalx("--threshold: %u is not between floor(k/2)+1 = %u and k = %u", q, o.nr_checkers / 2 + 1,
+		usagex("--threshold: %u is not between floor(k/2)+1 = %u and k = %u", q, o.nr_checkers / 2 + 1,
 		       o.nr_checkers);
 	g.time = time(NULL);
 	copy_name(g.name, o.name, "name");
@@ -540,7 +540,7 @@ static int nack(const struct opts *o, struct fwg_key *key, const struct fwg_pubk
 
 	for (r = 0; o->reason && strcmp(o->reason, fwg_nack_reason_name(r)); r++)
 		if (r == FWGATE_NACK_WITHDRAWN)
-			fatalx("--reason: \"%s\" is none of unspecified, digest-mismatch, bad-signature, refused, "
+			usagex("--reason: \"%s\" is none of unspecified, digest-mismatch, bad-signature, refused, "
 			       "rollback, health, boot, withdrawn", o->reason);
 	if (!o->reason)
 		r = FWGATE_NACK_REFUSED;
@@ -549,7 +549,7 @@ static int nack(const struct opts *o, struct fwg_key *key, const struct fwg_pubk
 	memcpy(n.o_id, dev->id, FWGATE_ID_LEN);
 	if (fwg_unhex(o->culprit, n.culprit_id, FWGATE_ID_LEN)) {
 		if (fwg_pubkey_load(o->culprit, &culprit))
-			fatalx("--culprit: \"%s\" is neither 64 hex digits nor a public key file", o->culprit);
+			usagex("--culprit: \"%s\" is neither 64 hex digits nor a public key file", o->culprit);
 		memcpy(n.culprit_id, culprit.id, FWGATE_ID_LEN);
 	}
 	n.reason = htobe32(r);
@@ -873,7 +873,7 @@ static int cmd_seal(int argc, char **argv)
 	fwg_cmd_need(o.image, "image");
 	fwg_cmd_need(o.out, "out");
 	if (!o.nr_recipients)
-		fatalx("missing --recipient");
+		usagex("missing --recipient");
 	keys = calloc(o.nr_recipients, sizeof(*keys));
 	for (i = 0; i < o.nr_recipients; i++)
 		if (!keys || !(keys[i] = fwg_key_load_public(o.recipients[i])))

@@ -1696,6 +1696,8 @@ int main(int argc, char **argv)
 	int c, verbose = 0;
 	sigset_t set;
 
+	/* The options' errors name the program; -v sets the verbosity once they are read. */
+	log_init("fwgate-node", 0);
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e': etcd = optarg; break;
@@ -1703,13 +1705,13 @@ int main(int argc, char **argv)
 		case 'p': node.prefix = optarg; break;
 		case 'g': genesis = optarg; break;
 		case 'b': node.blobs = optarg; break;
-		case 'B': node.batch_ms = atoi(optarg); break;
-		case 'M': node.max_batch = atoi(optarg); break;
-		case 'H': node.heartbeat_ms = atoi(optarg) * 1000; break;
-		case 'P': node.poll_ms = atoi(optarg); break;
-		case 'C': max_conn = atoi(optarg); break;
-		case 'c': cache_mib = atoi(optarg); break;
-		case 'A': head_age = atoi(optarg); break;
+		case 'B': node.batch_ms = fwg_cmd_number("--batch-ms", optarg, 0, 60000); break;
+		case 'M': node.max_batch = fwg_cmd_number("--max-batch", optarg, 1, FWG_BLOCK_MAX_TX); break;
+		case 'H': node.heartbeat_ms = fwg_cmd_number("--heartbeat", optarg, 1, 86400) * 1000; break;
+		case 'P': node.poll_ms = fwg_cmd_number("--poll-ms", optarg, 1, 60000); break;
+		case 'C': max_conn = fwg_cmd_number("--max-connections", optarg, 1, 1000000); break;
+		case 'c': cache_mib = fwg_cmd_number("--cache-mib", optarg, 0, 1 << 20); break;
+		case 'A': head_age = fwg_cmd_number("--head-max-age", optarg, 0, 86400); break;
 		case '1': cacert = optarg; break;
 		case '2': cert = optarg; break;
 		case '3': key = optarg; break;
@@ -1730,17 +1732,9 @@ int main(int argc, char **argv)
 		usage(FWG_EXIT_USAGE);
 	}
 	if (parse_listen(listen, &sa))
-		fatalx("--listen: \"%s\" is not IPV4-ADDRESS:PORT nor [IPV6-ADDRESS]:PORT", listen);
-	if (!node.max_batch || node.max_batch > FWG_BLOCK_MAX_TX)
-		fatalx("--max-batch: not 1 to %d", FWG_BLOCK_MAX_TX);
-	if (!node.poll_ms || node.poll_ms > 60000 || !node.heartbeat_ms)
-		fatalx("--poll-ms: not 1 to 60000, or --heartbeat: zero");
-	if (!max_conn || max_conn > 1000000)
-		fatalx("--max-connections: not 1 to 1000000");
-	if (cache_mib > 1 << 20 || head_age > 86400)
-		fatalx("--cache-mib: more than 1 TiB, or --head-max-age: more than a day");
+		usagex("--listen: \"%s\" is not IPV4-ADDRESS:PORT nor [IPV6-ADDRESS]:PORT", listen);
 	if (!cert != !key)
-		fatalx("--etcd-cert and --etcd-key: both or neither");
+		usagex("--etcd-cert and --etcd-key: both or neither");
 	if (head_age)
 		snprintf(node.head_cc, sizeof(node.head_cc), "public, max-age=%u", head_age);
 	else

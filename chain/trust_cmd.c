@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "client.h"
+#include "cmd.h"
 #include "cmdutil.h"
 #include "crypto.h"
 #include "exit.h"
@@ -103,7 +104,7 @@ static int topts_parse(int argc, char **argv, struct topts *o)
 		case 'r':
 			o->reason = strtoul(optarg, &end, 10);
 			if (*end)
-				fatalx("--reason: \"%s\" is not a number (0 unspecified, 1 key compromised, 2 lost or "
+				usagex("--reason: \"%s\" is not a number (0 unspecified, 1 key compromised, 2 lost or "
 				       "stolen, 3 decommissioned)", optarg);
 			break;
 		default:
@@ -226,7 +227,7 @@ static int policy_create(int argc, char **argv)
 	} else {
 		fwg_cmd_need(o.manufacturer, "manufacturer");
 		if (!o.nr_checkers)
-			fatalx("missing --checker");
+			usagex("missing --checker");
 		if (fwg_pubkey_load(o.manufacturer, &p.manufacturer))
 			return 1;
 		p.k = o.nr_checkers;
@@ -320,7 +321,7 @@ static int write_signed(const char *path, uint8_t type, const void *stmt, size_t
 }
 
 /* `fwgate policy|rotate|member sign --key K.key TX`: one more signature, in place. */
-static int sign_tx(int argc, char **argv, unsigned int type)
+static int sign_tx(int argc, char **argv, const char *group, unsigned int type)
 {
 	struct fwg_err err;
 	struct fwg_tx tx;
@@ -330,7 +331,7 @@ static int sign_tx(int argc, char **argv, unsigned int type)
 	int ret;
 
 	if (topts_parse(argc, argv, &o) || optind != argc - 1)
-		usage(argv[0], FWG_SIGN);
+		usage(group, FWG_SIGN);
 	fwg_cmd_need(o.key, "key");
 	if (fwg_read_file(argv[optind], &buf, &len, FWG_TX_MAX))
 		return 1;
@@ -386,7 +387,7 @@ static int policy_publish(int argc, char **argv)
 	fwg_cmd_need(o.key, "key");
 	fwg_cmd_need(o.out, "out");
 	if (strlen(o.type) >= FWGATE_NAME_LEN)
-		fatalx("--type: \"%s\" is longer than %d bytes", o.type, FWGATE_NAME_LEN - 1);
+		usagex("--type: \"%s\" is longer than %d bytes", o.type, FWGATE_NAME_LEN - 1);
 	enc = read_policy(argv[optind], &p, &epoch, &len);
 	if (epoch != 1)
 		fatalx("%s: epoch %llu; a line starts with its epoch-1 policy", argv[optind],
@@ -401,7 +402,7 @@ static int policy_publish(int argc, char **argv)
 
 static int policy_sign(int argc, char **argv)
 {
-	return sign_tx(argc, argv, FWG_TX_POLICY);
+	return sign_tx(argc, argv, "policy", FWG_TX_POLICY);
 }
 
 static int policy_submit(int argc, char **argv)
@@ -456,7 +457,7 @@ static int rotate_propose(int argc, char **argv)
 
 static int rotate_sign(int argc, char **argv)
 {
-	return sign_tx(argc, argv, FWG_TX_ROTATE);
+	return sign_tx(argc, argv, "rotate", FWG_TX_ROTATE);
 }
 
 static int rotate_submit(int argc, char **argv)
@@ -526,11 +527,11 @@ int fwg_revoke_cmd(int argc, char **argv)
 	fwg_cmd_need(o.key, "key");
 	fwg_cmd_need(o.device, "device");
 	if (!o.node && !o.out)
-		fatalx("missing --node or --out");
+		usagex("missing --node or --out");
 	memcpy(v.magic, FWGATE_MAGIC_REVOKE, FWGATE_MAGIC_LEN);
 	if (fwg_unhex(o.device, v.o_id, FWGATE_ID_LEN)) {
 		if (fwg_pubkey_load(o.device, &pub))
-			fatalx("--device: \"%s\" is neither 64 hex digits nor a public key file", o.device);
+			usagex("--device: \"%s\" is neither 64 hex digits nor a public key file", o.device);
 		memcpy(v.o_id, pub.id, FWGATE_ID_LEN);
 	}
 	v.reason = htobe32(o.reason);
@@ -549,14 +550,14 @@ int fwg_revoke_cmd(int argc, char **argv)
 static unsigned int role_arg(const char *role)
 {
 	if (!role)
-		fatalx("missing --role");
+		usagex("missing --role");
 	if (!strcmp(role, "manufacturer"))
 		return FWG_ROLE_MANUFACTURER;
 	if (!strcmp(role, "checker"))
 		return FWG_ROLE_CHECKER;
 	if (!strcmp(role, "operator"))
 		return FWG_ROLE_OPERATOR;
-	fatalx("--role: \"%s\" is not manufacturer, checker or operator", role);
+	usagex("--role: \"%s\" is not manufacturer, checker or operator", role);
 }
 
 static int member_change(int argc, char **argv, int action)
@@ -581,7 +582,7 @@ static int member_change(int argc, char **argv, int action)
 	if (action == FWG_MEMBER_JOIN) {
 		fwg_cmd_need(o.name, "name");
 		if (!*o.name || strlen(o.name) >= FWGATE_NAME_LEN)
-			fatalx("--name: \"%s\" is not 1 to %d bytes", o.name, FWGATE_NAME_LEN - 1);
+			usagex("--name: \"%s\" is not 1 to %d bytes", o.name, FWGATE_NAME_LEN - 1);
 		strcpy(ms.name, o.name);
 		if (fwg_pubkey_load(o.member_key, &pub))
 			return 1;
@@ -589,7 +590,7 @@ static int member_change(int argc, char **argv, int action)
 		memcpy(ms.key_id, pub.id, FWGATE_ID_LEN);
 	} else if (fwg_unhex(o.member_key, ms.key_id, FWGATE_ID_LEN)) {
 		if (fwg_pubkey_load(o.member_key, &pub))
-			fatalx("--member-key: \"%s\" is neither 64 hex digits nor a public key file", o.member_key);
+			usagex("--member-key: \"%s\" is neither 64 hex digits nor a public key file", o.member_key);
 		memcpy(ms.key_id, pub.id, FWGATE_ID_LEN);
 		pub.len = 0;
 	}
@@ -610,7 +611,7 @@ static int member_remove(int argc, char **argv)
 
 static int member_sign(int argc, char **argv)
 {
-	return sign_tx(argc, argv, FWG_TX_MEMBER);
+	return sign_tx(argc, argv, "member", FWG_TX_MEMBER);
 }
 
 static int member_submit(int argc, char **argv)
@@ -632,9 +633,14 @@ static int dispatch(const char *group, const struct sub *subs, size_t n, const c
 
 	if (argc < 2)
 		usagex("usage: fwgate %s %s ...", group, list);
-	for (i = 0; i < n; i++)
-		if (!strcmp(argv[1], subs[i].name))
-			return subs[i].fn(argc - 1, argv + 1);
+	for (i = 0; i < n; i++) {
+		if (strcmp(argv[1], subs[i].name))
+			continue;
+		/* As lib/cmd.c does one level up: "fwgate policy create --version" is the version. */
+		if (argc == 3 && !strcmp(argv[2], "--version"))
+			fwg_print_version("fwgate");
+		return subs[i].fn(argc - 1, argv + 1);
+	}
 	usagex("fwgate %s: \"%s\" is not one of %s", group, argv[1], list);
 }
 

@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 
 #include "client.h"
+#include "cmd.h"
 #include "daemon.h"
 #include "keys.h"
 #include "ledger.h"
@@ -258,7 +259,7 @@ int checker_daemon(int argc, char **argv)
 		case 'k': key = optarg; break;
 		case 'c': config = optarg; break;
 		case 'r': d.reports = optarg; break;
-		case 'i': interval = atoi(optarg); break;
+		case 'i': interval = fwg_cmd_number("--interval", optarg, 1, 86400); break;
 		case '1': once = 1; break;
 		default: usagex(DAEMON_USAGE);
 		}

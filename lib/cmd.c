@@ -1,10 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "exit.h"
+#include "log.h"
+
+unsigned long long fwg_cmd_number(const char *opt, const char *arg, unsigned long long min, unsigned long long max)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (isdigit((unsigned char)*arg) && !*end && !errno && v >= min && v <= max)
+		return v;
+	if (max == ULLONG_MAX)
+		usagex("%s: \"%s\" is not a whole number of %llu or more", opt, arg, min);
+	usagex("%s: \"%s\" is not a whole number from %llu to %llu", opt, arg, min, max);
+}
 
 void fwg_print_version(const char *prog)
 {

@@ -25,6 +25,12 @@ struct fwg_cmd {
 int fwg_cmd_main(const char *prog, const struct fwg_cmd *cmds, size_t n, int argc, char **argv,
 		 int (*dflt)(int argc, char **argv));
 
+/*
+ * @arg, the value of option @opt ("--batch-ms"), as a decimal number from @min to @max; anything else is a
+ * usage error naming the option and the value (exit 64).
+ */
+unsigned long long fwg_cmd_number(const char *opt, const char *arg, unsigned long long min, unsigned long long max);
+
 /* Prints "PROG VERSION" on stdout and exits 0. */
 void fwg_print_version(const char *prog) __attribute__((noreturn));
 

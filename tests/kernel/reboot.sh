@@ -3,7 +3,8 @@
 # The rollback state survives a reboot and a power cut: boot 1 installs version 2 on rootfs_b, starts
 # installing version 3 on rootfs_a and loses power midway (sysrq b: no sync, no unmount). Boot 2, on the same
 # disk, loads the module again and finds the floor and rootfs_b's record intact, version 2 refused as stale,
-# and rootfs_a recorded as being written, its first 4 KiB destroyed: never mistaken for a valid image.
+# and rootfs_a recorded as being written, its first 4 KiB destroyed: never mistaken for a valid image. The
+# refusal of version 2 comes as an event too (fwgatectl events --json).
 # Usage: tests/kernel/reboot.sh KVER
 set -eu
 
@@ -65,8 +66,19 @@ check "$kver: floor after reboot" "\$(cat \$t/rollback_floor)" 2
 check "$kver: last version after reboot" "\$(cat \$t/last_version)" 2
 check "$kver: state after reboot" "\$(cat \$t/state)" valid
 check "$kver: last U_id after reboot" "\$(cat \$t/last_uid)" "\$(sha256sum $d/img | cut -c1-64)"
-if $C install rootfs_b $d/u.stmt $d/img 2>/dev/null; then r=installed; else r=refused; fi
+# The refusal is also an event: fwgatectl events --json prints it as one line of JSON.
+timeout 20 $C events 1 --json >/tmp/events.json 2>&1 &
+ev=\$!
+sleep 1
+$C install rootfs_b $d/u.stmt $d/img 2>/dev/null
+rc=\$?
+if [ \$rc -eq 0 ]; then r=installed; else r=refused; fi
 check "$kver: version 2 refused after reboot" \$r refused
+check "$kver: fwgatectl exits 77 when fwgate.ko refuses" \$rc 77
+wait \$ev
+check "$kver: fwgatectl events --json prints the refusal as one JSON line" \
+	"\$(jq -r '"\\(.event) \\(.u_id) \\(.errno > 0)"' /tmp/events.json 2>&1)" \
+	"install-refused \$(sha256sum $d/img | cut -c1-64) true"
 a=/sys/kernel/fwgate/targets/rootfs_a
 check "$kver: target cut mid-install recorded as writing" "\$(cat \$a/state)" writing
 check "$kver: target cut mid-install has no valid head" \
