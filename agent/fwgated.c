@@ -311,9 +311,13 @@ static void drop_privileges(void)
 {
 	struct passwd *pw = find_user(m.c.user);
 
-	if (!pw) {
-		log_warnx("user %s: no such user; the worker keeps the monitor's identity", m.c.user);
-	} else if (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid)) {
+	/* The worker faces the network: it never runs as root, whatever the configuration says. */
+	if (!geteuid() && (!pw || !pw->pw_uid)) {
+		log_warnx("user %s: %s; the worker does not run as root: not started", m.c.user,
+			  pw ? "is root" : "no such user in /etc/passwd");
+		_exit(1);
+	}
+	if (pw && (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid))) {
 		log_warn("worker: can not become %s", m.c.user);
 		_exit(1);
 	}
@@ -1195,6 +1199,7 @@ int main(int argc, char **argv)
 	m.listen = fwg_sd_listen_fd("worker");
 	if (check) {
 		int policy_ok = 0, key_named;
+		struct passwd *pw;
 		struct stat st;
 
 		/* Every error, not only the first: the configuration's lines, then the files it names. */
@@ -1210,9 +1215,12 @@ int main(int argc, char **argv)
 		}
 		if (!key_named && (policy_ok ? check_key(m.p.device_id, m.c.policy) : check_device_key()))
 			err = -1;
-		if (!find_user(m.c.user))
-			log_warnx("%s: user %s: no such user; the worker would keep the monitor's identity (root)", conf,
-				  m.c.user);
+		pw = find_user(m.c.user);
+		if (!pw || !pw->pw_uid) {
+			log_warnx("%s: user %s: %s; the worker must not run as root", conf, m.c.user,
+				  pw ? "is root" : "no such user in /etc/passwd");
+			err = -1;
+		}
 		warn_no_genesis(conf);
 		if (err)
 			return 1;
