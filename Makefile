@@ -46,7 +46,10 @@ KMOD_SRC := Kbuild $(wildcard kmod/*.c kmod/*.h kmod/*.sh) $(wildcard include/ua
 LIB_SRC  := $(wildcard lib/*.c)
 LIB_OBJ  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
 LIBFWG   := $(BUILD)/lib/libfwgate.a
-UCFLAGS  = $(CFLAGS) -Ilib $(NL_CFLAGS) -DFWG_VERSION='"$(VERSION)"'
+# Hardened as Debian builds its packages (dpkg-buildflags' hardening=+all): fortified libc calls, stack
+# protector, read-only relocations bound at start. The linker flags are ignored where a recipe only compiles.
+HARDEN   = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -Wl,-z,relro -Wl,-z,now
+UCFLAGS  = $(CFLAGS) $(HARDEN) -Ilib $(NL_CFLAGS) -DFWG_VERSION='"$(VERSION)"'
 ULIBS    = $(LIBFWG) $(NL_LIBS) -lcrypto
 # The device agent's library: the same objects with the mbedTLS backend for the OpenSSL one (lib/crypto.h),
 # and mbedTLS linked statically.
