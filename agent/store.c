@@ -75,8 +75,8 @@ static int head_read(struct fwg_store *s)
 	return 0;
 }
 
-/* Replays the committed part of the log and cuts what follows it. */
-static int log_replay(struct fwg_store *s, int fd, fwg_store_fn fn, void *arg)
+/* Replays the committed part of the log and, with @cut_tail, cuts what follows it. */
+static int log_replay(struct fwg_store *s, int fd, fwg_store_fn fn, void *arg, int cut_tail)
 {
 	uint64_t off = 0, height;
 	uint8_t hdr[REC_HDR], *buf;
@@ -109,7 +109,7 @@ static int log_replay(struct fwg_store *s, int fd, fwg_store_fn fn, void *arg)
 		off += REC_HDR + plen + len;
 	}
 	free(buf);
-	if (!err && ftruncate(fd, s->head.log_len))
+	if (!err && cut_tail && ftruncate(fd, s->head.log_len))
 		err = -1;
 	return err;
 torn:
@@ -139,7 +139,7 @@ int fwg_store_open(struct fwg_store *s, const char *dir, fwg_store_fn fn, void *
 		log_warn("store: %s/tx.log", dir);
 		goto fail;
 	}
-	if (log_replay(s, fd, fn, arg)) {
+	if (log_replay(s, fd, fn, arg, 1)) {
 		close(fd);
 		goto fail;
 	}
@@ -154,6 +154,25 @@ fail:
 	close(s->dirfd);
 	s->dirfd = -1;
 	return -1;
+}
+
+int fwg_store_read(const char *dir, fwg_store_fn fn, void *arg)
+{
+	struct fwg_store s = {};
+	int fd, err;
+
+	s.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s.dirfd < 0)
+		return -1;
+	err = head_read(&s);
+	if (!err && s.head.log_len) {
+		fd = openat(s.dirfd, "tx.log", O_RDONLY | O_CLOEXEC);
+		err = fd < 0 ? -1 : log_replay(&s, fd, fn, arg, 0);
+		if (fd >= 0)
+			close(fd);
+	}
+	close(s.dirfd);
+	return err;
 }
 
 void fwg_store_close(struct fwg_store *s)
