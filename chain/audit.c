@@ -6,14 +6,11 @@
  * order, then printed as a text table, as JSON, or as one self-contained HTML file with inline SVG charts
  * (Documentation/fwgate/tools.rst).
  */
-#define _GNU_SOURCE
 #include <endian.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
 
@@ -974,7 +971,8 @@ static void svg_coverage(FILE *f, const struct audit *a)
 		fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%zu%%</text>\n", l - 6, Y(i / 4.0) + 4,
 			25 * i);
 	fprintf(f, "<text x=\"%.0f\" y=\"%.0f\">%s</text>\n", l, h - 10, fwg_grid_time(t0, when));
-	fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s</text>\n", l + pw, h - 10, fwg_grid_time(t1, when));
+	fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s</text>\n", l + pw, h - 10,
+		fwg_grid_time(t1, when));
 	for (i = 0; i < a->nr_upd; i++) {
 		u = &a->upd[i];
 		fprintf(f, "<polyline class=\"coverage-line\" stroke=\"%s\" points=\"", palette[i % PALETTE_LEN]);

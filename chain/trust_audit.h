@@ -6,7 +6,6 @@
 #ifndef FWG_TRUST_AUDIT_H
 #define FWG_TRUST_AUDIT_H
 
-#include <stdio.h>
 #include <json-c/json.h>
 
 #include "grid.h"
