@@ -559,7 +559,8 @@ static int nack(const struct opts *o, struct fwg_key *key, const struct fwg_pubk
 	return emit(o, key, FWG_TX_NACK, &n, sizeof(n));
 }
 
-static int cmd_ack(int argc, char **argv)
+/* An ack, or with --culprit a nack; @nack: a nack only (fwgate nack), whose culprit must be named. */
+static int ack_or_nack(int argc, char **argv, int nack_only)
 {
 	struct fwgate_ack_stmt a = {};
 	struct fwg_signed_stmt s;
@@ -571,6 +572,8 @@ static int cmd_ack(int argc, char **argv)
 		cmd_usage(argv[0]);
 	fwg_cmd_need(o.key, "key");
 	fwg_cmd_need(o.update, "update");
+	if (nack_only)
+		fwg_cmd_need(o.culprit, "culprit");
 	if (read_stmt(o.update, &s))
 		return 1;
 	key = fwg_key_load_private(o.key);
@@ -587,6 +590,16 @@ static int cmd_ack(int argc, char **argv)
 	memcpy(a.target, s.stmt.target, FWGATE_NAME_LEN);
 	a.time = htobe64(time(NULL));
 	return emit(&o, key, FWG_TX_ACK, &a, sizeof(a));
+}
+
+static int cmd_ack(int argc, char **argv)
+{
+	return ack_or_nack(argc, argv, 0);
+}
+
+static int cmd_nack(int argc, char **argv)
+{
+	return ack_or_nack(argc, argv, 1);
 }
 
 static int cmd_submit(int argc, char **argv)
@@ -973,6 +986,8 @@ static const struct fwg_cmd commands[] = {
 	  "--key M.key --type T --device-key D.pub [--node URL] [--out CERT]" },
 	{ "ack", cmd_ack, "sign a device's install ack, or with --culprit a nack (device, tests)",
 	  "--key D.key --update U.stmt [--culprit ID|KEY.pub [--reason R]] [--node URL] [--out ACK]" },
+	{ "nack", cmd_nack, "sign a device's negative ack naming its culprit and reason (device, tests)",
+	  "--key D.key --update U.stmt --culprit ID|KEY.pub [--reason R] [--node URL] [--out NACK]" },
 	{ "submit", cmd_submit, "submit transaction files to a node", "--node URL TX..." },
 	{ "log", cmd_log, "read the chain from a node, verify it and print it",
 	  "--node URL [--genesis HASH] [--quiet] [--json]" },

@@ -393,6 +393,8 @@ bad_reason() {
 	# A reason without a culprit would have signed an ack: refused.
 	! "$F" ack --key r1.key --update u1.stmt --reason health --node "$N" 2>"$W/e8" && cat "$W/e8" &&
 	grep -q -- "--reason: only a nack has one" "$W/e8" &&
+	! "$F" nack --key r1.key --update u1.stmt --reason health --node "$N" 2>"$W/e9" && cat "$W/e9" &&
+	grep -q -- "missing --culprit" "$W/e9" &&
 	[ "$("$F" log --node "$N" --quiet)" = "$before" ] &&
 	! "$F" ack --key r1.key --update u1.stmt --culprit nosuch.pub --node "$N" 2>"$W/e6" &&
 	cat "$W/e6" && grep -q -- '--culprit: "nosuch.pub" is neither 64 hex digits nor a public key file' "$W/e6"
@@ -401,11 +403,11 @@ t "cli.nack_refuses_an_unknown_reason_or_culprit_naming_the_option" bad_reason
 
 # ------------------------------------------------------------------ the chain goes on
 
-# r2 nacks U1 once with every reason the format defines, by name.
+# r2 nacks U1 once with every reason the format defines, by name (fwgate nack: ack --culprit by its name).
 all_reasons() {
 	cd "$W/keys" || return 1
 	for r in $REASONS; do
-		"$F" ack --key r2.key --update u1.stmt --culprit acme.pub --reason $r --node "$N" || return 1
+		"$F" nack --key r2.key --update u1.stmt --culprit acme.pub --reason $r --node "$N" || return 1
 	done &&
 	"$F" log --node "$N" --json >"$W/log.json" &&
 	[ "$(jq -r '[.chain[].tx[] | select(.type == "nack") | .reason] | .[-8:] | join(" ")' "$W/log.json")" = \
