@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "files.h"
+#include "follow.h"
 #include "keys.h"
 #include "ledger.h"
 #include "log.h"
@@ -152,6 +153,11 @@ static int keep_rotation(const uint8_t *tx, size_t len, uint64_t height, const u
 	(void)proof_len;
 	if (len < 2 || tx[1] != FWG_TX_ROTATE)
 		return 0;
+	/* What the worker follows, and no more: the store is the worker's to write. */
+	if (rs->n == FWG_FOLLOW_MAX) {
+		log_warnx("policy rebuild: the store holds more than %d rotations", FWG_FOLLOW_MAX);
+		return -1;
+	}
 	if (rs->n == rs->cap) {
 		r = realloc(rs->r, (rs->cap ? 2 * rs->cap : 16) * sizeof(*r));
 		if (!r)

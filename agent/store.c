@@ -49,7 +49,8 @@ static int head_read(struct fwg_store *s)
 	int fd;
 
 	memset(&s->head, 0, sizeof(s->head));
-	fd = openat(s->dirfd, "head", O_RDONLY | O_CLOEXEC);
+	/* Not a link, nor a FIFO to wait on: the monitor reads the worker's store too (fwg_store_read()). */
+	fd = openat(s->dirfd, "head", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
@@ -166,7 +167,7 @@ int fwg_store_read(const char *dir, fwg_store_fn fn, void *arg)
 		return -1;
 	err = head_read(&s);
 	if (!err && s.head.log_len) {
-		fd = openat(s.dirfd, "tx.log", O_RDONLY | O_CLOEXEC);
+		fd = openat(s.dirfd, "tx.log", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 		err = fd < 0 ? -1 : log_replay(&s, fd, fn, arg, 0);
 		if (fd >= 0)
 			close(fd);

@@ -449,6 +449,46 @@ TEST_F(cache, rebuild_needs_the_enrolment_policy_or_a_cached_one)
 	EXPECT_EQ(-1, fwg_trust_rebuild(&self->c, &edited, 3, p3.digest, &out));
 }
 
+TEST_F(cache, rebuild_keeps_no_more_rotations_than_fwgated_follows)
+{
+	const uint8_t *txs[FWG_FOLLOW_MAX + 3];
+	size_t lens[FWG_FOLLOW_MAX + 2];
+	struct fwg_policy out;
+	int i;
+
+	/* A store the worker filled with rotations (a real chain has one per epoch): refused, not kept. */
+	for (i = 0; i < FWG_FOLLOW_MAX + 2; i++) {
+		txs[i] = i ? tx23 : tx12;
+		lens[i] = i ? len23 : len12;
+	}
+	txs[i] = NULL;
+	ASSERT_EQ(0, store_with(self->dir, txs, lens));
+	EXPECT_EQ(-1, fwg_trust_rebuild(&self->c, &self->file, 3, p3.digest, &out));
+}
+
+TEST_F(cache, rebuild_follows_no_link_and_waits_on_no_fifo_in_the_store)
+{
+	const uint8_t *txs[] = { tx12, tx23, NULL };
+	const size_t lens[] = { len12, len23 };
+	char log[128], copy[128];
+	struct fwg_policy out;
+
+	ASSERT_EQ(0, store_with(self->dir, txs, lens));
+	snprintf(log, sizeof(log), "%s/sync/tx.log", self->dir);
+	snprintf(copy, sizeof(copy), "%s/tx.log.real", self->dir);
+	ASSERT_EQ(0, rename(log, copy));
+	/* The worker may put a link to a file only root may read, or a FIFO to hang the monitor's start. */
+	ASSERT_EQ(0, symlink(copy, log));
+	EXPECT_EQ(-1, fwg_trust_rebuild(&self->c, &self->file, 3, p3.digest, &out));
+	ASSERT_EQ(0, unlink(log));
+	ASSERT_EQ(0, mkfifo(log, 0600));
+	EXPECT_EQ(-1, fwg_trust_rebuild(&self->c, &self->file, 3, p3.digest, &out));
+	/* The same bytes in place: rebuilt. */
+	ASSERT_EQ(0, unlink(log));
+	ASSERT_EQ(0, rename(copy, log));
+	EXPECT_EQ(0, fwg_trust_rebuild(&self->c, &self->file, 3, p3.digest, &out));
+}
+
 TEST_F(cache, rebuild_without_a_store_fails)
 {
 	struct fwg_policy out;
