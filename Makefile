@@ -141,7 +141,7 @@ $(BUILD)/bin/fwgate: chain/fwgate.c $(LIBFWG)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UCFLAGS) -o $@ $< $(ULIBS)
 
-FWGATECTL_SRC := agent/fwgatectl.c agent/fwgatectl_trust.c agent/anchor.c agent/conf.c agent/bootstate.c
+FWGATECTL_SRC := agent/fwgatectl.c agent/fwgatectl_trust.c agent/anchor.c agent/store.c agent/conf.c agent/bootstate.c
 
 # chain/build.mk comes later: its library by path.
 $(BUILD)/bin/fwgatectl: $(FWGATECTL_SRC) $(wildcard agent/*.h) $(LIBFWG) $(BPF_LIB) $(BUILD)/chain/libledger.a

@@ -67,7 +67,7 @@ EXTRA_BINS += $(BUILD)/tests/fetch_test $(BUILD)/fuzz/fuzz_seal_stream $(BUILD)/
 # network, lib/http.c), two programs so that each maps only the libraries it needs. Both have the mbedTLS backend
 # of lib/crypto.h, linked statically: OpenSSL alone would take more than their memory budget.
 FWGATED_OBJ := $(BUILD)/agent/fwgated.o $(BUILD)/agent/bpfload.o $(BUILD)/agent/proto.o $(BUILD)/agent/anchor.o \
-	       $(AGENT_OBJ)
+	       $(BUILD)/agent/store.o $(AGENT_OBJ)
 WORKER_OBJ  := $(BUILD)/agent/fwgated-worker.o $(BUILD)/agent/worker.o $(BUILD)/agent/sync.o $(BUILD)/agent/gate.o \
 	       $(BUILD)/agent/control.o $(BUILD)/agent/store.o $(BUILD)/agent/follow.o $(FETCH_OBJ) $(BUILD)/agent/conf.o
 # AGENT_STATIC=1 (the default) links them as static PIEs: a process then maps only the library pages it uses,
@@ -182,12 +182,13 @@ $(BUILD)/tests/sync_test: tests/agent/sync_test.c agent/sync.c agent/control.c a
 
 EXTRA_BINS += $(BUILD)/tests/sync_test
 
-$(BUILD)/tests/follow_test: tests/agent/follow_test.c agent/follow.c agent/proto.c agent/follow.h agent/proto.h \
+$(BUILD)/tests/follow_test: tests/agent/follow_test.c agent/follow.c agent/proto.c agent/anchor.c agent/store.c \
+			    agent/follow.h agent/proto.h agent/anchor.h agent/store.h \
 			    $(BUILD)/chain/libledger.a $(LIBFWG) $(KSELFTEST)
 	@echo "  CC      $@"
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UCFLAGS) -Wno-unused-parameter -Wno-sign-compare -I$(BUILD)/kselftest -Iagent -Ichain -o $@ $< \
-		agent/follow.c agent/proto.c $(BUILD)/chain/libledger.a $(ULIBS)
+		agent/follow.c agent/proto.c agent/anchor.c agent/store.c $(BUILD)/chain/libledger.a $(ULIBS)
 
 EXTRA_BINS += $(BUILD)/tests/follow_test
 

@@ -49,7 +49,8 @@ static int head_read(struct fwg_store *s)
 	int fd;
 
 	memset(&s->head, 0, sizeof(s->head));
-	fd = openat(s->dirfd, "head", O_RDONLY | O_CLOEXEC);
+	/* Not a link, nor a FIFO to wait on: the monitor reads the worker's store too (fwg_store_read()). */
+	fd = openat(s->dirfd, "head", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
@@ -75,8 +76,8 @@ static int head_read(struct fwg_store *s)
 	return 0;
 }
 
-/* Replays the committed part of the log and cuts what follows it. */
-static int log_replay(struct fwg_store *s, int fd, fwg_store_fn fn, void *arg)
+/* Replays the committed part of the log and, with @cut_tail, cuts what follows it. */
+static int log_replay(struct fwg_store *s, int fd, fwg_store_fn fn, void *arg, int cut_tail)
 {
 	uint64_t off = 0, height;
 	uint8_t hdr[REC_HDR], *buf;
@@ -109,7 +110,7 @@ static int log_replay(struct fwg_store *s, int fd, fwg_store_fn fn, void *arg)
 		off += REC_HDR + plen + len;
 	}
 	free(buf);
-	if (!err && ftruncate(fd, s->head.log_len))
+	if (!err && cut_tail && ftruncate(fd, s->head.log_len))
 		err = -1;
 	return err;
 torn:
@@ -139,7 +140,7 @@ int fwg_store_open(struct fwg_store *s, const char *dir, fwg_store_fn fn, void *
 		log_warn("store: %s/tx.log", dir);
 		goto fail;
 	}
-	if (log_replay(s, fd, fn, arg)) {
+	if (log_replay(s, fd, fn, arg, 1)) {
 		close(fd);
 		goto fail;
 	}
@@ -154,6 +155,25 @@ fail:
 	close(s->dirfd);
 	s->dirfd = -1;
 	return -1;
+}
+
+int fwg_store_read(const char *dir, fwg_store_fn fn, void *arg)
+{
+	struct fwg_store s = {};
+	int fd, err;
+
+	s.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s.dirfd < 0)
+		return -1;
+	err = head_read(&s);
+	if (!err && s.head.log_len) {
+		fd = openat(s.dirfd, "tx.log", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		err = fd < 0 ? -1 : log_replay(&s, fd, fn, arg, 0);
+		if (fd >= 0)
+			close(fd);
+	}
+	close(s.dirfd);
+	return err;
 }
 
 void fwg_store_close(struct fwg_store *s)

@@ -41,6 +41,11 @@ typedef int (*fwg_store_fn)(const uint8_t *tx, size_t len, uint64_t height, cons
 
 /* Opens (creating) the store in @dir and calls @fn for each committed record, oldest first. */
 int fwg_store_open(struct fwg_store *s, const char *dir, fwg_store_fn fn, void *arg);
+/*
+ * Calls @fn for each committed record of the store in @dir, oldest first, and changes nothing there (another
+ * process owns it). 0 (an empty store too), or -1 when there is no store or it is damaged.
+ */
+int fwg_store_read(const char *dir, fwg_store_fn fn, void *arg);
 void fwg_store_close(struct fwg_store *s);
 int fwg_store_append(struct fwg_store *s, const uint8_t *tx, size_t len, uint64_t height, const uint8_t *proof,
 		     size_t proof_len);

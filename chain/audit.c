@@ -6,14 +6,11 @@
  * order, then printed as a text table, as JSON, or as one self-contained HTML file with inline SVG charts
  * (Documentation/fwgate/tools.rst).
  */
-#define _GNU_SOURCE
 #include <endian.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
 
@@ -23,6 +20,7 @@
 #include "client.h"
 #include "cmdutil.h"
 #include "exit.h"
+#include "grid.h"
 #include "keys.h"
 #include "ledger.h"
 #include "log.h"
@@ -30,7 +28,6 @@
 
 #define SHORT_HEX	16	/* hex digits of an id in tables */
 #define HEX_LEN		(2 * FWGATE_ID_LEN + 1)
-#define GRID_MAX_COLS	16
 #define USAGE		"usage: fwgate audit " FWG_AUDIT_ARGS
 
 /* ------------------------------------------------------------------ growable arrays, id maps */
@@ -179,7 +176,7 @@ struct audit {
 	struct nack *nk;
 	size_t nr_dev, cap_dev, nr_upd, cap_upd, nr_vd, cap_vd, nr_nk, cap_nk;
 	struct idmap devices, uids, stmts, acked;
-	struct fwg_trust_audit *trust;		/* policy history, revocations, membership */
+	struct fwg_trust_audit *trust;		/* policy history, revocations, membership, rollout controls */
 	struct fwg_inv *inv;			/* inventory, coverage by outcome, rollouts (chain/inventory.c) */
 };
 
@@ -386,6 +383,9 @@ static int add_tx(struct audit *a, const struct fwg_block_hdr *h, const uint8_t 
 	case FWG_TX_ROTATE:
 	case FWG_TX_REVOKE:
 	case FWG_TX_MEMBER:
+	case FWG_TX_CONTROL:
+	case FWG_TX_ROLLOUT:
+	case FWG_TX_ADVANCE:
 		return fwg_trust_audit_tx(a->trust, a->st, &a->tx, h);
 	}
 	return 0;
@@ -470,16 +470,6 @@ static const char *short_hex(const uint8_t *id, char out[HEX_LEN])
 	return out;
 }
 
-static const char *utc(uint64_t ms, char out[32])
-{
-	time_t t = ms / 1000;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	snprintf(out + strftime(out, 20, "%Y-%m-%dT%H:%M:%S", &tm), 12, ".%03uZ", (unsigned int)(ms % 1000));
-	return out;
-}
-
 /* The checkers named by a bit set, "c1,c3", or "-". */
 static const char *names(const struct audit *a, uint64_t set, char *out, size_t len)
 {
@@ -511,158 +501,7 @@ static const char *role_name(unsigned int role)
 	return role == FWG_ROLE_MANUFACTURER ? "manufacturer" : role == FWG_ROLE_CHECKER ? "checker" : "operator";
 }
 
-/* ------------------------------------------------------------------ tables, as text or HTML */
-
-struct grid {
-	const char *id, *title;
-	unsigned int cols;
-	char **cell;				/* row-major, the header row first */
-	size_t n, cap;
-};
-
-static void grid_cell(struct grid *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void grid_cell(struct grid *t, const char *fmt, ...)
-{
-	char **c = PUSH(t->cell, t->n, t->cap);
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(c, fmt, ap) < 0)
-		fatalx("out of memory");
-	va_end(ap);
-}
-
-/* A table with its header: the column names follow, NULL-terminated. */
-static void grid_init(struct grid *t, const char *id, const char *title, ...)
-{
-	const char *col;
-	va_list ap;
-
-	memset(t, 0, sizeof(*t));
-	t->id = id;
-	t->title = title;
-	va_start(ap, title);
-	while ((col = va_arg(ap, const char *))) {
-		grid_cell(t, "%s", col);
-		t->cols++;
-	}
-	va_end(ap);
-}
-
-static void grid_free(struct grid *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->n; i++)
-		free(t->cell[i]);
-	free(t->cell);
-}
-
-static void grid_text(FILE *f, const struct grid *t)
-{
-	size_t w[GRID_MAX_COLS] = {}, i, c;
-
-	for (i = 0; i < t->n; i++)
-		if (strlen(t->cell[i]) > w[i % t->cols])
-			w[i % t->cols] = strlen(t->cell[i]);
-	fprintf(f, "\n%s\n", t->title);
-	for (i = 0; i < t->n; i++) {
-		c = i % t->cols;
-		if (c == t->cols - 1)
-			fprintf(f, "%s\n", t->cell[i]);
-		else
-			fprintf(f, "%s%-*s  ", c ? "" : "  ", (int)w[c], t->cell[i]);
-	}
-	if (t->n == t->cols)
-		fputs("  (none)\n", f);
-}
-
-/* Names are printable ASCII, which may still hold markup. */
-static void html_text(FILE *f, const char *s)
-{
-	static const char special[] = "<>&\"'";
-	static const char *const entity[] = { "&lt;", "&gt;", "&amp;", "&quot;", "&#39;" };
-	const char *p;
-
-	for (; *s; s++) {
-		p = strchr(special, *s);
-		if (p)
-			fputs(entity[p - special], f);
-		else
-			fputc(*s, f);
-	}
-}
-
-/*
- * A column whose values are states ("status", "verdict", "reason") gets them as classes, which the style
- * colours: st-approved, st-reject, ...; anything but [a-z-] is dropped from the class name.
- */
-static void html_cell(FILE *f, const struct grid *t, size_t i)
-{
-	const char *col = t->cell[i % t->cols], *p;
-
-	if (strcmp(col, "status") && strcmp(col, "verdict") && strcmp(col, "reason")) {
-		fputs("<td>", f);
-	} else {
-		fputs("<td class=\"st st-", f);
-		for (p = t->cell[i]; *p; p++)
-			if ((*p >= 'a' && *p <= 'z') || *p == '-')
-				fputc(*p, f);
-		fputs("\">", f);
-	}
-	html_text(f, t->cell[i]);
-	fputs("</td>", f);
-}
-
-/* Rows [@from, @to) of @t (0 is the first row under the header) as one table, in a box that scrolls. */
-static void grid_table(FILE *f, const struct grid *t, size_t from, size_t to)
-{
-	size_t i, r;
-
-	if (from)
-		fprintf(f, "<div class=\"scroll\"><table id=\"%s-from-%zu\">\n<thead><tr>", t->id, from + 1);
-	else
-		fprintf(f, "<div class=\"scroll\"><table id=\"%s\">\n<thead><tr>", t->id);
-	for (i = 0; i < t->cols; i++) {
-		fputs("<th>", f);
-		html_text(f, t->cell[i]);
-		fputs("</th>", f);
-	}
-	fputs("</tr></thead>\n<tbody>\n", f);
-	for (r = from; r < to; r++) {
-		fputs("<tr>", f);
-		for (i = (r + 1) * t->cols; i < (r + 2) * t->cols; i++)
-			html_cell(f, t, i);
-		fputs("</tr>\n", f);
-	}
-	fputs("</tbody>\n</table></div>\n", f);
-}
-
-/*
- * The first PAGE_ROWS rows as a table, the rest folded in pages of FOLD_ROWS (details/summary, no script):
- * a fleet of 10,000 devices opens on a page a reader can scroll, and every row is still in the file. With
- * @fold (a section's second table, the detail of its first), a long table is folded whole.
- */
-#define PAGE_ROWS 50
-#define FOLD_ROWS 1000
-
-static void grid_html(FILE *f, const struct grid *t, int fold)
-{
-	size_t rows = t->n / t->cols - 1, shown = rows < PAGE_ROWS ? rows : PAGE_ROWS, r, to;
-
-	if (fold && rows > PAGE_ROWS)
-		shown = 0;
-	if (shown || !rows)
-		grid_table(f, t, 0, shown);
-	for (r = shown; r < rows; r = to) {
-		to = r + FOLD_ROWS < rows ? r + FOLD_ROWS : rows;
-		fprintf(f, "<details class=\"page\"><summary>%s: rows %zu to %zu of %zu</summary>\n", t->title, r + 1,
-			to, rows);
-		grid_table(f, t, r, to);
-		fputs("</details>\n", f);
-	}
-}
+/* ------------------------------------------------------------------ the tables (chain/grid.c) */
 
 enum {
 	G_UPDATES,
@@ -674,36 +513,42 @@ enum {
 	G_VERDICTS,
 	G_INVENTORY,
 	G_ROLLOUTS,
+	G_POLICIES,		/* G_POLICIES to G_CONTROLS: chain/trust_audit.c, in its order */
+	G_REVOCATIONS,
+	G_MEMBERSHIP,
+	G_CONTROLS,
 	NR_GRIDS
 };
 
+_Static_assert(G_CONTROLS - G_POLICIES + 1 == FWG_TRUST_GRIDS, "the trust tables follow the others");
+
 static void grid_row(const struct fwg_inv_row *row, void *arg)
 {
-	struct grid *t = arg;
+	struct fwg_grid *t = arg;
 	char h[HEX_LEN];
 
-	grid_cell(t, "%s", short_hex(row->o_id, h));
-	grid_cell(t, "%.31s", row->o_type);
-	grid_cell(t, "%.31s", row->target);
+	fwg_grid_cell(t, "%s", short_hex(row->o_id, h));
+	fwg_grid_cell(t, "%.31s", row->o_type);
+	fwg_grid_cell(t, "%.31s", row->target);
 	if (row->version)
-		grid_cell(t, "%llu", (unsigned long long)row->version);
+		fwg_grid_cell(t, "%llu", (unsigned long long)row->version);
 	else
-		grid_cell(t, "-");
-	grid_cell(t, "%llu", (unsigned long long)row->since);
-	grid_cell(t, "%s", row->state);
+		fwg_grid_cell(t, "-");
+	fwg_grid_cell(t, "%llu", (unsigned long long)row->since);
+	fwg_grid_cell(t, "%s", row->state);
 }
 
-static void outcome_cells(struct grid *t, const struct fwg_coverage *c)
+static void outcome_cells(struct fwg_grid *t, const struct fwg_coverage *c)
 {
-	grid_cell(t, "%u", c->fleet);
-	grid_cell(t, "%u", c->n[FWG_OUT_RUNNING]);
-	grid_cell(t, "%u", c->n[FWG_OUT_INSTALLED]);
-	grid_cell(t, "%u", c->n[FWG_OUT_FELL_BACK]);
-	grid_cell(t, "%u", c->n[FWG_OUT_REFUSED]);
+	fwg_grid_cell(t, "%u", c->fleet);
+	fwg_grid_cell(t, "%u", c->n[FWG_OUT_RUNNING]);
+	fwg_grid_cell(t, "%u", c->n[FWG_OUT_INSTALLED]);
+	fwg_grid_cell(t, "%u", c->n[FWG_OUT_FELL_BACK]);
+	fwg_grid_cell(t, "%u", c->n[FWG_OUT_REFUSED]);
 }
 
 /* Per device and target group, the version it runs since which block; per update and stage, the outcomes. */
-static void make_inventory_grids(const struct audit *a, struct grid *t)
+static void make_inventory_grids(const struct audit *a, struct fwg_grid *t)
 {
 	const struct fwg_rollouts *rs = fwg_inv_rollouts(a->inv);
 	const struct fwg_rollout *r;
@@ -712,10 +557,10 @@ static void make_inventory_grids(const struct audit *a, struct grid *t)
 	unsigned int s, n;
 	size_t j;
 
-	grid_init(&t[G_INVENTORY], "inventory", "Inventory", "O_id", "type", "target", "version", "since block",
+	fwg_grid_init(&t[G_INVENTORY], "inventory", "Inventory", "O_id", "type", "target", "version", "since block",
 		  "state", NULL);
 	fwg_inv_rows(a->inv, grid_row, &t[G_INVENTORY]);
-	grid_init(&t[G_ROLLOUTS], "rollouts", "Coverage by outcome and stage", "U_id", "version", "stage", "share",
+	fwg_grid_init(&t[G_ROLLOUTS], "rollouts", "Coverage by outcome and stage", "U_id", "version", "stage", "share",
 		  "open", "devices", "running", "installed", "fell back", "refused", NULL);
 	for (j = 0; j < a->nr_upd; j++) {
 		const struct update *u = &a->upd[j];
@@ -726,27 +571,27 @@ static void make_inventory_grids(const struct audit *a, struct grid *t)
 		r = fwg_rollouts_find(rs, u->s.u_id);
 		n = r && r->has_plan ? be32toh(r->plan.stages) : 0;
 		open = n ? fwg_rollout_open_through(r, a->last_ms / 1000) : -1;
-		grid_cell(&t[G_ROLLOUTS], "%s", short_hex(u->s.u_id, h));
-		grid_cell(&t[G_ROLLOUTS], "%llu", (unsigned long long)be64toh(u->s.version));
-		grid_cell(&t[G_ROLLOUTS], "all");
-		grid_cell(&t[G_ROLLOUTS], "%s", n ? "100%" : "no plan");
-		grid_cell(&t[G_ROLLOUTS], "%s", r && r->withdrawn ? "withdrawn" : r && r->has_control && r->paused ?
+		fwg_grid_cell(&t[G_ROLLOUTS], "%s", short_hex(u->s.u_id, h));
+		fwg_grid_cell(&t[G_ROLLOUTS], "%llu", (unsigned long long)be64toh(u->s.version));
+		fwg_grid_cell(&t[G_ROLLOUTS], "all");
+		fwg_grid_cell(&t[G_ROLLOUTS], "%s", n ? "100%" : "no plan");
+		fwg_grid_cell(&t[G_ROLLOUTS], "%s", r && r->withdrawn ? "withdrawn" : r && r->has_control && r->paused ?
 			  "paused" : n ? "-" : "yes");
 		outcome_cells(&t[G_ROLLOUTS], &c);
 		for (s = 0; s < n; s++) {
 			fwg_inv_coverage(a->inv, u->s.u_id, s, &c);
-			grid_cell(&t[G_ROLLOUTS], "%s", short_hex(u->s.u_id, h));
-			grid_cell(&t[G_ROLLOUTS], "%llu", (unsigned long long)be64toh(u->s.version));
-			grid_cell(&t[G_ROLLOUTS], "%u", s);
-			grid_cell(&t[G_ROLLOUTS], "%u.%02u%%", be32toh(r->plan.stage[s].share) / 100,
+			fwg_grid_cell(&t[G_ROLLOUTS], "%s", short_hex(u->s.u_id, h));
+			fwg_grid_cell(&t[G_ROLLOUTS], "%llu", (unsigned long long)be64toh(u->s.version));
+			fwg_grid_cell(&t[G_ROLLOUTS], "%u", s);
+			fwg_grid_cell(&t[G_ROLLOUTS], "%u.%02u%%", be32toh(r->plan.stage[s].share) / 100,
 				  be32toh(r->plan.stage[s].share) % 100);
-			grid_cell(&t[G_ROLLOUTS], "%s", (int)s <= open ? "yes" : "no");
+			fwg_grid_cell(&t[G_ROLLOUTS], "%s", (int)s <= open ? "yes" : "no");
 			outcome_cells(&t[G_ROLLOUTS], &c);
 		}
 	}
 }
 
-static void make_grids(const struct audit *a, struct grid *t)
+static void make_grids(const struct audit *a, struct fwg_grid *t)
 {
 	static const uint8_t no_report[FWGATE_ID_LEN];
 	char h[HEX_LEN], h2[HEX_LEN], when[32], who[HEX_LEN + 16];
@@ -759,106 +604,107 @@ static void make_grids(const struct audit *a, struct grid *t)
 	unsigned int i;
 	size_t j;
 
-	grid_init(&t[G_UPDATES], "updates", "Updates", "U_id", "version", "manufacturer", "type", "target", "block",
+	fwg_grid_init(&t[G_UPDATES], "updates", "Updates", "U_id", "version", "manufacturer", "type", "target", "block",
 		  "status", "approved by", "rejected by", "acks", "devices", "nacks", "coverage", NULL);
 	for (j = 0; j < a->nr_upd; j++) {
 		u = &a->upd[j];
-		grid_cell(&t[G_UPDATES], "%s", short_hex(u->s.u_id, h));
-		grid_cell(&t[G_UPDATES], "%llu", (unsigned long long)be64toh(u->s.version));
-		grid_cell(&t[G_UPDATES], "%s", a->g->members[u->maker].name);
-		grid_cell(&t[G_UPDATES], "%.31s", u->s.o_type);
-		grid_cell(&t[G_UPDATES], "%.31s", u->s.target);
-		grid_cell(&t[G_UPDATES], "%llu", (unsigned long long)u->height);
-		grid_cell(&t[G_UPDATES], "%s", status(a, u));
-		grid_cell(&t[G_UPDATES], "%s", names(a, u->approvers, ok, sizeof(ok)));
-		grid_cell(&t[G_UPDATES], "%s", names(a, u->rejecters, ko, sizeof(ko)));
-		grid_cell(&t[G_UPDATES], "%u", u->acks);
-		grid_cell(&t[G_UPDATES], "%u", u->acked);
-		grid_cell(&t[G_UPDATES], "%u", u->nacks);
-		grid_cell(&t[G_UPDATES], "%u/%u (%.0f%%)", u->covered, a->fleet[u->type],
+		fwg_grid_cell(&t[G_UPDATES], "%s", short_hex(u->s.u_id, h));
+		fwg_grid_cell(&t[G_UPDATES], "%llu", (unsigned long long)be64toh(u->s.version));
+		fwg_grid_cell(&t[G_UPDATES], "%s", a->g->members[u->maker].name);
+		fwg_grid_cell(&t[G_UPDATES], "%.31s", u->s.o_type);
+		fwg_grid_cell(&t[G_UPDATES], "%.31s", u->s.target);
+		fwg_grid_cell(&t[G_UPDATES], "%llu", (unsigned long long)u->height);
+		fwg_grid_cell(&t[G_UPDATES], "%s", status(a, u));
+		fwg_grid_cell(&t[G_UPDATES], "%s", names(a, u->approvers, ok, sizeof(ok)));
+		fwg_grid_cell(&t[G_UPDATES], "%s", names(a, u->rejecters, ko, sizeof(ko)));
+		fwg_grid_cell(&t[G_UPDATES], "%u", u->acks);
+		fwg_grid_cell(&t[G_UPDATES], "%u", u->acked);
+		fwg_grid_cell(&t[G_UPDATES], "%u", u->nacks);
+		fwg_grid_cell(&t[G_UPDATES], "%u/%u (%.0f%%)", u->covered, a->fleet[u->type],
 			  100 * ratio(u->covered, a->fleet[u->type]));
 	}
 
-	grid_init(&t[G_COVERAGE], "coverage", "Fleet coverage over time", "U_id", "version", "time", "block",
+	fwg_grid_init(&t[G_COVERAGE], "coverage", "Fleet coverage over time", "U_id", "version", "time", "block",
 		  "acked", "fleet", "coverage", NULL);
 	for (j = 0; j < a->nr_upd; j++) {
 		u = &a->upd[j];
 		for (p = u->pts; p < u->pts + u->nr_pts; p++) {
-			grid_cell(&t[G_COVERAGE], "%s", short_hex(u->s.u_id, h));
-			grid_cell(&t[G_COVERAGE], "%llu", (unsigned long long)be64toh(u->s.version));
-			grid_cell(&t[G_COVERAGE], "%s", utc(p->time_ms, when));
-			grid_cell(&t[G_COVERAGE], "%llu", (unsigned long long)p->height);
-			grid_cell(&t[G_COVERAGE], "%u", p->acked);
-			grid_cell(&t[G_COVERAGE], "%u", p->fleet);
-			grid_cell(&t[G_COVERAGE], "%.0f%%", 100 * ratio(p->acked, p->fleet));
+			fwg_grid_cell(&t[G_COVERAGE], "%s", short_hex(u->s.u_id, h));
+			fwg_grid_cell(&t[G_COVERAGE], "%llu", (unsigned long long)be64toh(u->s.version));
+			fwg_grid_cell(&t[G_COVERAGE], "%s", fwg_grid_time(p->time_ms, when));
+			fwg_grid_cell(&t[G_COVERAGE], "%llu", (unsigned long long)p->height);
+			fwg_grid_cell(&t[G_COVERAGE], "%u", p->acked);
+			fwg_grid_cell(&t[G_COVERAGE], "%u", p->fleet);
+			fwg_grid_cell(&t[G_COVERAGE], "%.0f%%", 100 * ratio(p->acked, p->fleet));
 		}
 	}
 
-	grid_init(&t[G_MANUFACTURERS], "manufacturers", "Manufacturers", "name", "id", "updates", "devices",
+	fwg_grid_init(&t[G_MANUFACTURERS], "manufacturers", "Manufacturers", "name", "id", "updates", "devices",
 		  "nacks naming it", NULL);
-	grid_init(&t[G_CHECKERS], "checkers", "Checkers", "name", "id", "approvals", "rejections",
+	fwg_grid_init(&t[G_CHECKERS], "checkers", "Checkers", "name", "id", "approvals", "rejections",
 		  "nacks naming it", NULL);
 	for (i = 0; i < a->g->nr_members; i++) {
 		const struct fwg_member *m = &a->g->members[i];
-		struct grid *g = m->role == FWG_ROLE_MANUFACTURER ? &t[G_MANUFACTURERS] :
+		struct fwg_grid *g = m->role == FWG_ROLE_MANUFACTURER ? &t[G_MANUFACTURERS] :
 				 m->role == FWG_ROLE_CHECKER ? &t[G_CHECKERS] : NULL;
 
 		if (!g)
 			continue;
-		grid_cell(g, "%s", m->name);
-		grid_cell(g, "%s", short_hex(m->key.id, h));
+		fwg_grid_cell(g, "%s", m->name);
+		fwg_grid_cell(g, "%s", short_hex(m->key.id, h));
 		if (m->role == FWG_ROLE_MANUFACTURER) {
-			grid_cell(g, "%u", a->ms[i].updates);
-			grid_cell(g, "%u", a->ms[i].devices);
+			fwg_grid_cell(g, "%u", a->ms[i].updates);
+			fwg_grid_cell(g, "%u", a->ms[i].devices);
 		} else {
-			grid_cell(g, "%u", a->ms[i].approvals);
-			grid_cell(g, "%u", a->ms[i].rejections);
+			fwg_grid_cell(g, "%u", a->ms[i].approvals);
+			fwg_grid_cell(g, "%u", a->ms[i].rejections);
 		}
-		grid_cell(g, "%u", a->ms[i].blamed);
+		fwg_grid_cell(g, "%u", a->ms[i].blamed);
 	}
 
-	grid_init(&t[G_DEVICES], "devices", "Devices", "O_id", "type", "manufacturer", "certified", "acks",
+	fwg_grid_init(&t[G_DEVICES], "devices", "Devices", "O_id", "type", "manufacturer", "certified", "acks",
 		  "nacks sent", "nacks naming it", NULL);
 	for (d = a->dev; d < a->dev + a->nr_dev; d++) {
-		grid_cell(&t[G_DEVICES], "%s", short_hex(d->id, h));
-		grid_cell(&t[G_DEVICES], "%s", a->g->types[d->type].o_type);
-		grid_cell(&t[G_DEVICES], "%s", a->g->members[d->maker].name);
-		grid_cell(&t[G_DEVICES], "%s", utc(d->time_ms, when));
-		grid_cell(&t[G_DEVICES], "%u", d->acks);
-		grid_cell(&t[G_DEVICES], "%u", d->nacks);
-		grid_cell(&t[G_DEVICES], "%u", d->blamed);
+		fwg_grid_cell(&t[G_DEVICES], "%s", short_hex(d->id, h));
+		fwg_grid_cell(&t[G_DEVICES], "%s", a->g->types[d->type].o_type);
+		fwg_grid_cell(&t[G_DEVICES], "%s", a->g->members[d->maker].name);
+		fwg_grid_cell(&t[G_DEVICES], "%s", fwg_grid_time(d->time_ms, when));
+		fwg_grid_cell(&t[G_DEVICES], "%u", d->acks);
+		fwg_grid_cell(&t[G_DEVICES], "%u", d->nacks);
+		fwg_grid_cell(&t[G_DEVICES], "%u", d->blamed);
 	}
 
-	grid_init(&t[G_NACKS], "nacks", "Negative acks", "time", "block", "by device", "U_id", "culprit", "reason",
+	fwg_grid_init(&t[G_NACKS], "nacks", "Negative acks", "time", "block", "by device", "U_id", "culprit", "reason",
 		  NULL);
 	for (n = a->nk; n < a->nk + a->nr_nk; n++) {
-		grid_cell(&t[G_NACKS], "%s", utc(n->time_ms, when));
-		grid_cell(&t[G_NACKS], "%llu", (unsigned long long)n->height);
-		grid_cell(&t[G_NACKS], "%s", short_hex(a->dev[n->device].id, h));
-		grid_cell(&t[G_NACKS], "%s", short_hex(a->upd[n->update].s.u_id, h2));
-		grid_cell(&t[G_NACKS], "%s", culprit_name(a, n, who));
-		grid_cell(&t[G_NACKS], "%s", fwg_nack_reason_name(n->reason));
+		fwg_grid_cell(&t[G_NACKS], "%s", fwg_grid_time(n->time_ms, when));
+		fwg_grid_cell(&t[G_NACKS], "%llu", (unsigned long long)n->height);
+		fwg_grid_cell(&t[G_NACKS], "%s", short_hex(a->dev[n->device].id, h));
+		fwg_grid_cell(&t[G_NACKS], "%s", short_hex(a->upd[n->update].s.u_id, h2));
+		fwg_grid_cell(&t[G_NACKS], "%s", culprit_name(a, n, who));
+		fwg_grid_cell(&t[G_NACKS], "%s", fwg_nack_reason_name(n->reason));
 	}
 
-	grid_init(&t[G_VERDICTS], "verdicts", "Verdict history", "checker", "time", "block", "verdict", "U_id",
+	fwg_grid_init(&t[G_VERDICTS], "verdicts", "Verdict history", "checker", "time", "block", "verdict", "U_id",
 		  "version", "report", NULL);
 	for (i = 0; i < a->g->nr_members; i++)
 		for (v = a->vd; v < a->vd + a->nr_vd; v++) {
 			if (v->checker != (int)i)
 				continue;
-			grid_cell(&t[G_VERDICTS], "%s", a->g->members[i].name);
-			grid_cell(&t[G_VERDICTS], "%s", utc(v->time_ms, when));
-			grid_cell(&t[G_VERDICTS], "%llu", (unsigned long long)v->height);
-			grid_cell(&t[G_VERDICTS], "%s", fwg_tx_type_name(v->type));
-			grid_cell(&t[G_VERDICTS], "%s", short_hex(a->upd[v->update].s.u_id, h));
-			grid_cell(&t[G_VERDICTS], "%llu", (unsigned long long)be64toh(a->upd[v->update].s.version));
-			grid_cell(&t[G_VERDICTS], "%s", memcmp(v->report, no_report, FWGATE_ID_LEN) ?
+			fwg_grid_cell(&t[G_VERDICTS], "%s", a->g->members[i].name);
+			fwg_grid_cell(&t[G_VERDICTS], "%s", fwg_grid_time(v->time_ms, when));
+			fwg_grid_cell(&t[G_VERDICTS], "%llu", (unsigned long long)v->height);
+			fwg_grid_cell(&t[G_VERDICTS], "%s", fwg_tx_type_name(v->type));
+			fwg_grid_cell(&t[G_VERDICTS], "%s", short_hex(a->upd[v->update].s.u_id, h));
+			fwg_grid_cell(&t[G_VERDICTS], "%llu", (unsigned long long)be64toh(a->upd[v->update].s.version));
+			fwg_grid_cell(&t[G_VERDICTS], "%s", memcmp(v->report, no_report, FWGATE_ID_LEN) ?
 				  short_hex(v->report, h2) : "-");
 		}
 	make_inventory_grids(a, t);
+	fwg_trust_audit_grids(a->trust, &t[G_POLICIES]);
 }
 
-static void print_text(FILE *f, const struct audit *a, const struct grid *t)
+static void print_text(FILE *f, const struct audit *a, const struct fwg_grid *t)
 {
 	char h[HEX_LEN];
 	unsigned int i;
@@ -868,8 +714,7 @@ static void print_text(FILE *f, const struct audit *a, const struct grid *t)
 	fprintf(f, "%zu updates, %zu verdicts, %zu devices, %zu nacks (%u naming neither a member nor a device)\n",
 		a->nr_upd, a->nr_vd, a->nr_dev, a->nr_nk, a->nacks_unknown);
 	for (i = 0; i < NR_GRIDS; i++)
-		grid_text(f, &t[i]);
-	fwg_trust_audit_text(f, a->trust);
+		fwg_grid_text(f, &t[i]);
 }
 
 /* ------------------------------------------------------------------ JSON */
@@ -1093,8 +938,10 @@ static const char css[] =
 	".st-approved,.st-approve,.st-installed{background:#e3f4e6;color:#0b6b2b;font-weight:bold}"
 	".st-rejected,.st-reject,.st-failed{background:#fbe4e2;color:#a50e0e;font-weight:bold}"
 	".st-pending{background:#fdf4d8;color:#7a5a00;font-weight:bold}"
-	"td.st-digest-mismatch,td.st-bad-signature,td.st-refused,td.st-rollback,td.st-unspecified"
-	"{background:#fbe4e2;color:#a50e0e}"
+	"td.st-digest-mismatch,td.st-bad-signature,td.st-refused,td.st-rollback,td.st-unspecified,td.st-withdrawn,"
+	"td.st-withdraw{background:#fbe4e2;color:#a50e0e}"
+	"td.st-health,td.st-boot,td.st-pause{background:#fdf4d8;color:#7a5a00}"
+	"td.st-resume,td.st-advance,td.st-plan{background:#e3f4e6;color:#0b6b2b}"
 	".cards{display:flex;flex-wrap:wrap;gap:.5em;margin:.5em 0}"
 	".card{border:1px solid #ccc;border-radius:4px;padding:.3em .8em;background:#fafafa;min-width:6em}"
 	".card b{display:block;font-size:1.5em}"
@@ -1123,8 +970,9 @@ static void svg_coverage(FILE *f, const struct audit *a)
 	for (i = 0; i <= 4; i++)
 		fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%zu%%</text>\n", l - 6, Y(i / 4.0) + 4,
 			25 * i);
-	fprintf(f, "<text x=\"%.0f\" y=\"%.0f\">%s</text>\n", l, h - 10, utc(t0, when));
-	fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s</text>\n", l + pw, h - 10, utc(t1, when));
+	fprintf(f, "<text x=\"%.0f\" y=\"%.0f\">%s</text>\n", l, h - 10, fwg_grid_time(t0, when));
+	fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s</text>\n", l + pw, h - 10,
+		fwg_grid_time(t1, when));
 	for (i = 0; i < a->nr_upd; i++) {
 		u = &a->upd[i];
 		fprintf(f, "<polyline class=\"coverage-line\" stroke=\"%s\" points=\"", palette[i % PALETTE_LEN]);
@@ -1186,12 +1034,12 @@ static void svg_verdicts(FILE *f, const struct audit *a)
 			bh = ph * n / max;
 			fprintf(f, "<rect class=\"bar %s\" x=\"%.0f\" y=\"%.1f\" width=\"%.0f\" height=\"%.1f\">"
 				"<title>", c ? "reject" : "approve", x + c * bw, top + ph - bh, bw - 2, bh);
-			html_text(f, name);
+			fwg_html_text(f, name);
 			fprintf(f, ": %u %s</title></rect>\n<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"middle\">%u</text>\n",
 				n, c ? "rejections" : "approvals", x + c * bw + bw / 2 - 1, top + ph - bh - 4, n);
 		}
 		fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">", x + bw, top + ph + 16);
-		html_text(f, name);
+		fwg_html_text(f, name);
 		fputs("</text>\n", f);
 		x += 2 * bw + gap;
 	}
@@ -1221,33 +1069,35 @@ static void summary_html(FILE *f, const struct audit *a)
 		a->nr_nk, a->nr_vd);
 }
 
-static void print_html(FILE *f, const struct audit *a, const struct grid *t)
+static void print_html(FILE *f, const struct audit *a, const struct fwg_grid *t)
 {
 	static const struct {
 		const char *id, *title;
-		unsigned int grids[2];
+		unsigned int grids[3];
 		void (*chart)(FILE *f, const struct audit *a);
 	} sections[] = {
-		{ "s-updates", "Updates", { G_UPDATES, G_COVERAGE }, svg_coverage },
+		{ "s-updates", "Updates", { G_UPDATES, G_COVERAGE, NR_GRIDS }, svg_coverage },
 		{ "s-manufacturers", "Manufacturers", { G_MANUFACTURERS, NR_GRIDS }, NULL },
-		{ "s-devices", "Devices", { G_DEVICES, G_NACKS }, NULL },
-		{ "s-checkers", "Checkers", { G_CHECKERS, G_VERDICTS }, svg_verdicts },
-		{ "s-inventory", "Inventory and rollouts", { G_INVENTORY, G_ROLLOUTS }, NULL },
+		{ "s-devices", "Devices", { G_DEVICES, G_NACKS, NR_GRIDS }, NULL },
+		{ "s-checkers", "Checkers", { G_CHECKERS, G_VERDICTS, NR_GRIDS }, svg_verdicts },
+		{ "s-inventory", "Inventory and rollouts", { G_INVENTORY, G_ROLLOUTS, G_CONTROLS }, NULL },
+		{ "s-trust", "Trust: policies, revocations, membership", { G_POLICIES, G_REVOCATIONS, G_MEMBERSHIP },
+		  NULL },
 	};
 	unsigned int i, j;
 
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>fwgate audit: ", f);
-	html_text(f, a->g->name);
+	fwg_html_text(f, a->g->name);
 	fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>fwgate audit: ", css);
-	html_text(f, a->g->name);
+	fwg_html_text(f, a->g->name);
 	fputs("</h1>\n", f);
 	summary_html(f, a);
 	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
 		fprintf(f, "<section id=\"%s\">\n<h2>%s</h2>\n", sections[i].id, sections[i].title);
-		for (j = 0; j < 2 && sections[i].grids[j] < NR_GRIDS; j++) {
+		for (j = 0; j < 3 && sections[i].grids[j] < NR_GRIDS; j++) {
 			if (j)
 				fprintf(f, "<h3>%s</h3>\n", t[sections[i].grids[j]].title);
-			grid_html(f, &t[sections[i].grids[j]], j);
+			fwg_grid_html(f, &t[sections[i].grids[j]], j);
 			if (!j && sections[i].chart)
 				sections[i].chart(f, a);
 		}
@@ -1270,7 +1120,7 @@ int fwg_audit_cmd(int argc, char **argv)
 	const char *node = NULL, *html = NULL;
 	uint8_t genesis[FWGATE_ID_LEN];
 	const uint8_t *pin = NULL;
-	struct grid t[NR_GRIDS];
+	struct fwg_grid t[NR_GRIDS];
 	struct fwg_err err;
 	struct audit *a;
 	int c, json = 0, ret = FWG_EXIT_FAIL;
@@ -1332,7 +1182,7 @@ int fwg_audit_cmd(int argc, char **argv)
 			log_warn("--html: %s", html);
 	}
 	for (i = 0; i < NR_GRIDS; i++)
-		grid_free(&t[i]);
+		fwg_grid_free(&t[i]);
 out:
 	audit_free(a);
 	return ret;

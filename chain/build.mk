@@ -21,7 +21,7 @@ $(CHAIN_LIB): $(CHAIN_OBJ)
 	$(Q)$(AR) rcs $@ $^
 
 # The CLI's rule is in the Makefile; it also needs the ledger, libcurl for --node, and `fwgate audit`.
-CHAIN_AUDIT	:= $(BUILD)/chain/audit.o $(BUILD)/chain/trust_audit.o $(BUILD)/chain/trust_cmd.o $(BUILD)/chain/control_cmd.o \
+CHAIN_AUDIT	:= $(BUILD)/chain/audit.o $(BUILD)/chain/grid.o $(BUILD)/chain/trust_audit.o $(BUILD)/chain/trust_cmd.o $(BUILD)/chain/control_cmd.o \
 		   $(BUILD)/chain/rollout_cmd.o $(BUILD)/chain/cmdutil.o
 $(BUILD)/bin/fwgate: $(CHAIN_LIB) $(CHAIN_CLIENT) $(CHAIN_AUDIT) chain/ledger.h chain/client.h chain/audit.h \
 	chain/trust_cmd.h chain/control_cmd.h chain/rollout_cmd.h chain/cmdutil.h

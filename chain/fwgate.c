@@ -536,14 +536,16 @@ static int nack(const struct opts *o, struct fwg_key *key, const struct fwg_pubk
 {
 	struct fwgate_nack_stmt n = {};
 	struct fwg_pubkey culprit;
-	unsigned int r;
+	int r = o->reason ? fwg_nack_reason_parse(o->reason) : FWGATE_NACK_REFUSED;
+	char names[256];
+	unsigned int i;
+	size_t len = 0;
 
-	for (r = 0; o->reason && strcmp(o->reason, fwg_nack_reason_name(r)); r++)
-		if (r == FWGATE_NACK_WITHDRAWN)
-			usagex("--reason: \"%s\" is none of unspecified, digest-mismatch, bad-signature, refused, "
-			       "rollback, health, boot, withdrawn", o->reason);
-	if (!o->reason)
-		r = FWGATE_NACK_REFUSED;
+	if (r < 0) {
+		for (i = 0; i < FWG_NR_NACK_REASONS; i++)
+			len += snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "", fwg_nack_reason_name(i));
+		usagex("--reason: \"%s\" is none of %s", o->reason, names);
+	}
 	memcpy(n.magic, FWGATE_MAGIC_NACK, FWGATE_MAGIC_LEN);
 	memcpy(n.u_id, u_id, FWGATE_ID_LEN);
 	memcpy(n.o_id, dev->id, FWGATE_ID_LEN);
@@ -557,7 +559,8 @@ static int nack(const struct opts *o, struct fwg_key *key, const struct fwg_pubk
 	return emit(o, key, FWG_TX_NACK, &n, sizeof(n));
 }
 
-static int cmd_ack(int argc, char **argv)
+/* An ack, or with --culprit a nack; @nack: a nack only (fwgate nack), whose culprit must be named. */
+static int ack_or_nack(int argc, char **argv, int nack_only)
 {
 	struct fwgate_ack_stmt a = {};
 	struct fwg_signed_stmt s;
@@ -569,6 +572,8 @@ static int cmd_ack(int argc, char **argv)
 		cmd_usage(argv[0]);
 	fwg_cmd_need(o.key, "key");
 	fwg_cmd_need(o.update, "update");
+	if (nack_only)
+		fwg_cmd_need(o.culprit, "culprit");
 	if (read_stmt(o.update, &s))
 		return 1;
 	key = fwg_key_load_private(o.key);
@@ -576,6 +581,8 @@ static int cmd_ack(int argc, char **argv)
 		return 1;
 	if (o.culprit)
 		return nack(&o, key, &dev, s.stmt.u_id);
+	if (o.reason)
+		fatalx("--reason: only a nack has one; name its culprit with --culprit");
 	memcpy(a.magic, FWGATE_MAGIC_ACK, FWGATE_MAGIC_LEN);
 	memcpy(a.u_id, s.stmt.u_id, FWGATE_ID_LEN);
 	memcpy(a.o_id, dev.id, FWGATE_ID_LEN);
@@ -583,6 +590,16 @@ static int cmd_ack(int argc, char **argv)
 	memcpy(a.target, s.stmt.target, FWGATE_NAME_LEN);
 	a.time = htobe64(time(NULL));
 	return emit(&o, key, FWG_TX_ACK, &a, sizeof(a));
+}
+
+static int cmd_ack(int argc, char **argv)
+{
+	return ack_or_nack(argc, argv, 0);
+}
+
+static int cmd_nack(int argc, char **argv)
+{
+	return ack_or_nack(argc, argv, 1);
 }
 
 static int cmd_submit(int argc, char **argv)
@@ -617,6 +634,7 @@ static int print_block(const uint8_t *data, size_t len, void *arg)
 	char hex[2 * FWGATE_ID_LEN + 1];
 	struct chain_print *pr = arg;
 	struct json_object *jb = NULL, *jtxs = NULL, *jt;
+	const char *reason;
 	struct fwg_block b;
 	struct fwg_err err;
 	uint32_t i;
@@ -670,14 +688,23 @@ static int print_block(const uint8_t *data, size_t len, void *arg)
 			i = j - 1;
 			continue;
 		}
+		/* A nack says why; the audit tells the rest. */
+		reason = NULL;
+		if (b.tx[i][1] == FWG_TX_NACK && !fwg_tx_decode(b.tx[i], b.tx_len[i], &tx, &err)) {
+			reason = fwg_nack_reason_name(be32toh(tx.s.nack.reason));
+			fwg_tx_release(&tx);
+		}
 		if (jtxs) {
 			jt = json_object_new_object();
 			json_object_object_add(jt, "type", json_object_new_string(fwg_tx_type_name(b.tx[i][1])));
 			json_object_object_add(jt, "id", fwg_cmd_json_id(b.tx_id[i]));
+			if (reason)
+				json_object_object_add(jt, "reason", json_object_new_string(reason));
 			json_object_array_add(jtxs, jt);
 		} else {
 			fwg_hex(b.tx_id[i], FWGATE_ID_LEN, hex);
-			printf("  %-8s %s\n", fwg_tx_type_name(b.tx[i][1]), hex);
+			printf("  %-8s %s%s%s\n", fwg_tx_type_name(b.tx[i][1]), hex, reason ? " reason " : "",
+			       reason ? reason : "");
 		}
 	}
 	fwg_block_release(&b);
@@ -959,6 +986,8 @@ static const struct fwg_cmd commands[] = {
 	  "--key M.key --type T --device-key D.pub [--node URL] [--out CERT]" },
 	{ "ack", cmd_ack, "sign a device's install ack, or with --culprit a nack (device, tests)",
 	  "--key D.key --update U.stmt [--culprit ID|KEY.pub [--reason R]] [--node URL] [--out ACK]" },
+	{ "nack", cmd_nack, "sign a device's negative ack naming its culprit and reason (device, tests)",
+	  "--key D.key --update U.stmt --culprit ID|KEY.pub [--reason R] [--node URL] [--out NACK]" },
 	{ "submit", cmd_submit, "submit transaction files to a node", "--node URL TX..." },
 	{ "log", cmd_log, "read the chain from a node, verify it and print it",
 	  "--node URL [--genesis HASH] [--quiet] [--json]" },

@@ -208,8 +208,12 @@ const struct fwg_sig *fwg_sigset_find(const struct fwg_sigset *set, const uint8_
 int fwg_sigset_add(struct fwg_sigset *set, struct fwg_key *key, const void *msg, size_t len);
 void fwg_tx_release(struct fwg_tx *tx);
 const char *fwg_tx_type_name(unsigned int type);
+/* The nack reasons the format defines (enum fwgate_nack_reason): 0 to FWG_NR_NACK_REASONS - 1. */
+#define FWG_NR_NACK_REASONS	(FWGATE_NACK_WITHDRAWN + 1)
 /* "digest-mismatch", ... for enum fwgate_nack_reason; "unknown" beyond it. */
 const char *fwg_nack_reason_name(unsigned int reason);
+/* The reason of that name, or -1 when the format defines none. */
+int fwg_nack_reason_parse(const char *name);
 void fwg_tx_id(const uint8_t *buf, size_t len, uint8_t id[FWGATE_ID_LEN]);
 
 /*

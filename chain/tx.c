@@ -49,20 +49,33 @@ int fwg_tx_multi(unsigned int type)
 	return type < __FWG_TX_MAX && kinds[type].multi;
 }
 
+static const char *const nack_reasons[] = {
+	[FWGATE_NACK_UNSPEC] = "unspecified",
+	[FWGATE_NACK_DIGEST_MISMATCH] = "digest-mismatch",
+	[FWGATE_NACK_BAD_SIGNATURE] = "bad-signature",
+	[FWGATE_NACK_REFUSED] = "refused",
+	[FWGATE_NACK_ROLLBACK] = "rollback",
+	[FWGATE_NACK_HEALTH] = "health",
+	[FWGATE_NACK_BOOT] = "boot",
+	[FWGATE_NACK_WITHDRAWN] = "withdrawn",
+};
+
+_Static_assert(sizeof(nack_reasons) / sizeof(nack_reasons[0]) == FWG_NR_NACK_REASONS,
+	       "a name for every nack reason of the format");
+
 const char *fwg_nack_reason_name(unsigned int reason)
 {
-	static const char *const names[] = {
-		[FWGATE_NACK_UNSPEC] = "unspecified",
-		[FWGATE_NACK_DIGEST_MISMATCH] = "digest-mismatch",
-		[FWGATE_NACK_BAD_SIGNATURE] = "bad-signature",
-		[FWGATE_NACK_REFUSED] = "refused",
-		[FWGATE_NACK_ROLLBACK] = "rollback",
-		[FWGATE_NACK_HEALTH] = "health",
-		[FWGATE_NACK_BOOT] = "boot",
-		[FWGATE_NACK_WITHDRAWN] = "withdrawn",
-	};
+	return reason < FWG_NR_NACK_REASONS ? nack_reasons[reason] : "unknown";
+}
 
-	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "unknown";
+int fwg_nack_reason_parse(const char *name)
+{
+	unsigned int r;
+
+	for (r = 0; r < FWG_NR_NACK_REASONS; r++)
+		if (!strcmp(name, nack_reasons[r]))
+			return r;
+	return -1;
 }
 
 void fwg_tx_id(const uint8_t *buf, size_t len, uint8_t id[FWGATE_ID_LEN])
@@ -269,7 +282,7 @@ static int stmt_fields_ok(const struct fwg_tx *tx, struct fwg_err *err)
 	case FWG_TX_NACK:
 		if (memcmp(&tx->s.nack.reserved, zero, 4))
 			return fail(err, "nack.reserved: not zero");
-		if (be32toh(tx->s.nack.reason) > FWGATE_NACK_WITHDRAWN)
+		if (be32toh(tx->s.nack.reason) >= FWG_NR_NACK_REASONS)
 			return fail(err, "nack.reason: %u is not a known reason", be32toh(tx->s.nack.reason));
 		return 0;
 	case FWG_TX_DEVCERT:

@@ -2,21 +2,29 @@
 /*
  * fwgated's following of the chain's policy rotations (agent/follow.c), with real rotation transactions
  * (chain/tx.c's encoder, lib/policy.c's statements and signatures) and, in place of fwgate.ko, lib/policy.c's
- * rotation rule, which the kernel's mirrors; and the monitor's check of the worker's rotation message.
+ * rotation rule, which the kernel's mirrors; the monitor's check of the worker's rotation message; and the
+ * monitor's rebuild of a lost policy cache from the rotations in the worker's store (agent/anchor.c), on
+ * disk, with agent/store.c writing the store as the sync does.
  */
+#define _GNU_SOURCE	/* nftw */
 #include <endian.h>
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 
+#include "anchor.h"
 #include "follow.h"
 #include "ledger.h"
 #include "log.h"
 #include "policy.h"
 #include "proto.h"
+#include "store.h"
 
 /* m0, m1: manufacturers; c0..c3: checkers. P-256 keys, made once. */
 static struct fwg_key *mkey[2], *ckey[4];
@@ -254,6 +262,239 @@ TEST(proto_rotate_message_lengths_are_checked)
 	r.len = sizeof(r.tx) + 1;
 	EXPECT_EQ(-1, fwg_msg_check(&r, sizeof(r)));
 	EXPECT_EQ(-1, fwg_msg_check(&r, 6));
+}
+
+/* ------------------------------------------------------------------ a lost policy cache, rebuilt */
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* A state directory whose worker's store holds @txs (NULL-terminated), one per block from height 1. */
+FIXTURE(cache) {
+	char dir[64];
+	struct fwg_conf c;
+	struct fwg_policy file;		/* the enrolment input: p1, with the device's type and id */
+};
+
+FIXTURE_SETUP(cache)
+{
+	setup_chain();
+	snprintf(self->dir, sizeof(self->dir), "/tmp/fwgate-rebuild.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+	memset(&self->c, 0, sizeof(self->c));
+	snprintf(self->c.state_dir, sizeof(self->c.state_dir), "%s", self->dir);
+	snprintf(self->c.policy, sizeof(self->c.policy), "%s/policy.conf", self->dir);
+	self->file = p1;
+	snprintf(self->file.otype, sizeof(self->file.otype), "router");
+	memset(self->file.device_id, 0x5a, FWGATE_ID_LEN);
+}
+
+FIXTURE_TEARDOWN(cache)
+{
+	nftw(self->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static int store_with(const char *state_dir, const uint8_t *const *txs, const size_t *lens)
+{
+	struct fwg_store_head h = {};
+	struct fwg_store s;
+	char dir[128];
+	uint64_t i;
+
+	snprintf(dir, sizeof(dir), "%s/sync", state_dir);
+	if (fwg_store_open(&s, dir, NULL, NULL))
+		return -1;
+	for (i = 0; txs[i]; i++)
+		if (fwg_store_append(&s, txs[i], lens[i], i + 1, NULL, 0))
+			return -1;
+	h.next = i + 1;
+	i = fwg_store_commit(&s, &h);
+	fwg_store_close(&s);
+	return i ? -1 : 0;
+}
+
+static int cached(const char *state_dir, const struct fwg_policy *p)
+{
+	char path[256], hex[2 * FWGATE_ID_LEN + 1];
+
+	fwg_hex(p->digest, FWGATE_ID_LEN, hex);
+	snprintf(path, sizeof(path), "%s/" FWG_TRUST_DIR "/%s.policy", state_dir, hex);
+	return !access(path, R_OK);
+}
+
+static int last_event(const struct fwg_trust_event *ev, void *arg)
+{
+	*(struct fwg_trust_event *)arg = *ev;
+	return 0;
+}
+
+TEST_F(cache, rebuilds_the_sealed_policy_from_the_rotations_in_the_store)
+{
+	const uint8_t *txs[] = { tx12, tx23, NULL };
+	const size_t lens[] = { len12, len23 };
+	struct fwg_trust_event ev = {};
+	uint8_t id[FWGATE_ID_LEN];
+	struct fwg_policy out;
+
+	char path[256], hex[2 * FWGATE_ID_LEN + 1];
+	struct stat sb;
+	FILE *f;
+
+	ASSERT_EQ(0, store_with(self->dir, txs, lens));
+	/* What is left under the sealed digest does not hash to it: replaced. */
+	snprintf(path, sizeof(path), "%s/" FWG_TRUST_DIR, self->dir);
+	ASSERT_EQ(0, mkdir(path, 0700));
+	fwg_hex(p3.digest, FWGATE_ID_LEN, hex);
+	snprintf(path, sizeof(path), "%s/" FWG_TRUST_DIR "/%s.policy", self->dir, hex);
+	ASSERT_NE(NULL, f = fopen(path, "w"));
+	fputs("tampered\n", f);
+	fclose(f);
+	ASSERT_EQ(0, fwg_trust_rebuild(&self->c, &self->file, 3, p3.digest, &out));
+	ASSERT_EQ(0, stat(path, &sb));
+	EXPECT_LT(100, sb.st_size);
+	EXPECT_EQ(3ULL, (unsigned long long)out.epoch);
+	EXPECT_EQ(0, memcmp(out.digest, p3.digest, FWGATE_ID_LEN));
+	EXPECT_EQ(0, memcmp(out.manufacturer.id, mpub[1].id, FWGATE_ID_LEN));
+	/* The device's type and id come from the enrolment input: the encoding leaves them out. */
+	EXPECT_STREQ("router", out.otype);
+	EXPECT_EQ(0, memcmp(out.device_id, self->file.device_id, FWGATE_ID_LEN));
+	/* Kept: the next start finds it in the cache, and the history says how it came. */
+	EXPECT_TRUE(cached(self->dir, &p3));
+	/* And the enrolment policy it started from, which tells the enrolment input from an edit of it. */
+	EXPECT_TRUE(cached(self->dir, &p1));
+	ASSERT_EQ(0, fwg_trust_history(self->dir, last_event, &ev));
+	EXPECT_STREQ("rebuilt", ev.how);
+	EXPECT_EQ(3ULL, (unsigned long long)ev.epoch);
+	fwg_tx_id(tx23, len23, id);
+	EXPECT_TRUE(ev.has_tx && !memcmp(ev.tx, id, FWGATE_ID_LEN));
+}
+
+TEST_F(cache, rebuild_reads_the_store_and_leaves_it_as_the_worker_wrote_it)
+{
+	const uint8_t *txs[] = { tx12, NULL };
+	const size_t lens[] = { len12 };
+	struct fwg_policy out;
+	struct stat before, after;
+	char log[128];
+	FILE *f;
+
+	ASSERT_EQ(0, store_with(self->dir, txs, lens));
+	/* The worker's append in progress: bytes past its head, which opening the store would cut. */
+	snprintf(log, sizeof(log), "%s/sync/tx.log", self->dir);
+	ASSERT_NE(NULL, f = fopen(log, "a"));
+	fputs("a torn append", f);
+	fclose(f);
+	ASSERT_EQ(0, stat(log, &before));
+	EXPECT_EQ(0, fwg_trust_rebuild(&self->c, &self->file, 2, p2.digest, &out));
+	EXPECT_EQ(2ULL, (unsigned long long)out.epoch);
+	ASSERT_EQ(0, stat(log, &after));
+	EXPECT_EQ(before.st_size, after.st_size);
+}
+
+TEST_F(cache, rebuild_starts_from_the_newest_policy_the_cache_still_holds)
+{
+	const uint8_t *txs[] = { tx23, NULL };
+	const size_t lens[] = { len23 };
+	struct fwg_policy cached2 = p2, out;
+
+	/* The cache went back to an older copy: epoch 2 is there, the sealed epoch 3 is not. */
+	memcpy(cached2.otype, self->file.otype, sizeof(cached2.otype));
+	memcpy(cached2.device_id, self->file.device_id, FWGATE_ID_LEN);
+	ASSERT_EQ(0, fwg_trust_remember(&self->c, &cached2, "rotated", NULL));
+	/* The store lacks the rotation from epoch 1: only the cached epoch 2 leads to the sealed policy. */
+	ASSERT_EQ(0, store_with(self->dir, txs, lens));
+	ASSERT_EQ(0, fwg_trust_rebuild(&self->c, &self->file, 3, p3.digest, &out));
+	EXPECT_EQ(0, memcmp(out.digest, p3.digest, FWGATE_ID_LEN));
+	EXPECT_TRUE(cached(self->dir, &p3));
+}
+
+TEST_F(cache, rebuild_refuses_a_rotation_without_the_quorum_even_to_the_sealed_digest)
+{
+	const uint8_t *txs[] = { txbad, NULL };
+	const size_t lens[] = { lenbad };
+	struct fwg_policy out;
+
+	/* A worker that wrote the store could put anything there: every step is checked, not only the end. */
+	ASSERT_EQ(0, store_with(self->dir, txs, lens));
+	EXPECT_EQ(-1, fwg_trust_rebuild(&self->c, &self->file, 2, pbad.digest, &out));
+	EXPECT_FALSE(cached(self->dir, &pbad));
+}
+
+TEST_F(cache, rebuild_uses_no_policy_but_the_sealed_one)
+{
+	const uint8_t *txs[] = { tx12, tx23, NULL };
+	const size_t lens[] = { len12, len23 };
+	struct fwg_policy out;
+
+	ASSERT_EQ(0, store_with(self->dir, txs, lens));
+	/* The rotations lead to p2 at epoch 2, but the kernel sealed another digest there: nothing is used. */
+	EXPECT_EQ(-1, fwg_trust_rebuild(&self->c, &self->file, 2, pbad.digest, &out));
+	EXPECT_FALSE(cached(self->dir, &p2));
+	/* An epoch the chain has not reached. */
+	EXPECT_EQ(-1, fwg_trust_rebuild(&self->c, &self->file, 4, p3.digest, &out));
+	EXPECT_FALSE(cached(self->dir, &p3));
+}
+
+TEST_F(cache, rebuild_needs_the_enrolment_policy_or_a_cached_one)
+{
+	const uint8_t *txs[] = { tx12, tx23, NULL };
+	const size_t lens[] = { len12, len23 };
+	struct fwg_policy edited = self->file, out;
+
+	ASSERT_EQ(0, store_with(self->dir, txs, lens));
+	/* A policy file edited to another threshold is not where the chain of rotations starts. */
+	edited.threshold = 3;
+	EXPECT_EQ(-1, fwg_trust_rebuild(&self->c, &edited, 3, p3.digest, &out));
+}
+
+TEST_F(cache, rebuild_keeps_no_more_rotations_than_fwgated_follows)
+{
+	const uint8_t *txs[FWG_FOLLOW_MAX + 3];
+	size_t lens[FWG_FOLLOW_MAX + 2];
+	struct fwg_policy out;
+	int i;
+
+	/* A store the worker filled with rotations (a real chain has one per epoch): refused, not kept. */
+	for (i = 0; i < FWG_FOLLOW_MAX + 2; i++) {
+		txs[i] = i ? tx23 : tx12;
+		lens[i] = i ? len23 : len12;
+	}
+	txs[i] = NULL;
+	ASSERT_EQ(0, store_with(self->dir, txs, lens));
+	EXPECT_EQ(-1, fwg_trust_rebuild(&self->c, &self->file, 3, p3.digest, &out));
+}
+
+TEST_F(cache, rebuild_follows_no_link_and_waits_on_no_fifo_in_the_store)
+{
+	const uint8_t *txs[] = { tx12, tx23, NULL };
+	const size_t lens[] = { len12, len23 };
+	char log[128], copy[128];
+	struct fwg_policy out;
+
+	ASSERT_EQ(0, store_with(self->dir, txs, lens));
+	snprintf(log, sizeof(log), "%s/sync/tx.log", self->dir);
+	snprintf(copy, sizeof(copy), "%s/tx.log.real", self->dir);
+	ASSERT_EQ(0, rename(log, copy));
+	/* The worker may put a link to a file only root may read, or a FIFO to hang the monitor's start. */
+	ASSERT_EQ(0, symlink(copy, log));
+	EXPECT_EQ(-1, fwg_trust_rebuild(&self->c, &self->file, 3, p3.digest, &out));
+	ASSERT_EQ(0, unlink(log));
+	ASSERT_EQ(0, mkfifo(log, 0600));
+	EXPECT_EQ(-1, fwg_trust_rebuild(&self->c, &self->file, 3, p3.digest, &out));
+	/* The same bytes in place: rebuilt. */
+	ASSERT_EQ(0, unlink(log));
+	ASSERT_EQ(0, rename(copy, log));
+	EXPECT_EQ(0, fwg_trust_rebuild(&self->c, &self->file, 3, p3.digest, &out));
+}
+
+TEST_F(cache, rebuild_without_a_store_fails)
+{
+	struct fwg_policy out;
+
+	EXPECT_EQ(-1, fwg_trust_rebuild(&self->c, &self->file, 2, p2.digest, &out));
+	EXPECT_FALSE(cached(self->dir, &p2));
 }
 
 TEST_HARNESS_MAIN

@@ -11,6 +11,9 @@
 #      new key installs, one signed with the old key is refused by the kernel.
 #   boot 2. /etc/fwgate/policy is edited (an attacker's checkers): fwgated logs REFUSED and the sealed epoch-3
 #      policy stays in force; the kernel refuses the edited policy too (EPERM, naming the sealed anchor).
+#   boot 3. the policy cache (state-dir/policy/) is lost; the worker's store and the enrolment policy are left:
+#      fwgated rebuilds the sealed epoch-3 policy from the chain's rotations in the store, checks it against
+#      the kernel's sealed digest, and puts it in force, locked.
 # usage: tests/agent/trust.sh KVER   (needs make; root)
 set -u
 
@@ -248,13 +251,37 @@ t "fwgated refuses the edited policy file, loudly" "wait_for 60 'grep -q \"polic
 t "and puts the sealed epoch-3 policy in force, locked" "wait_for 60 'pol \".locked and .epoch == 3 and .sealed\"'"
 t "it is the policy rotated to in boot 1, digest for digest" "[ \"\\\$(\$C policy -c /tmp/fwgated.conf --json | jq -r .digest)\" = \"\\\$(cat \$W/digest-3)\" ] && pol '.k == 3'"
 stop_agent
+# The worker's store of the chain, for boot 3.
+cp -a /tmp/fwgate/sync \$W/state/
 cp /tmp/fwgated.log \$W/fwgated-2.log
 echo "1..\$n"
 EOF
-chmod 755 "$W/boot1.sh" "$W/boot2.sh"
+
+cat >"$W/boot3.sh" <<EOF
+#!/bin/sh
+set -u
+n=200
+. $W/common.sh
+# The policy cache is lost: state-dir/policy/ is not restored. The store and the enrolment policy are.
+mkdir -p /tmp/fwgate && cp -a \$W/state/device.key \$W/state/sync /tmp/fwgate/ || exit 1
+# The store is the worker's (user nobody), whatever the host's copy kept of its owner.
+chown -R nobody /tmp/fwgate/sync
+cp \$W/policy /tmp/policy
+\$C state-device PARTLABEL=fwstate
+t "the policy cache is lost; the state store holds the anchor sealed at epoch 3" "[ ! -e /tmp/fwgate/policy ] && \$C policy --json | jq -e '.epoch == null and .sealed_epoch == 3' >/dev/null"
+start_agent
+t "fwgated rebuilds the sealed policy from the chain's rotations in its store, from the enrolment policy" "wait_for 60 'grep -q \"rebuilt from the chain.s rotations in /tmp/fwgate/sync, from epoch 1\" /tmp/fwgated.log'"
+t "and puts it in force, locked: epoch 3, the digest of boot 1" "wait_for 60 'pol \".locked and .epoch == 3 and .sealed\"' && [ \"\\\$(\$C policy -c /tmp/fwgated.conf --json | jq -r .digest)\" = \"\\\$(cat \$W/digest-3)\" ]"
+t "the cache holds it again, and the history says it was rebuilt" "[ -s /tmp/fwgate/policy/\\\$(cat \$W/digest-3).policy ] && pol '.history[-1].how == \"rebuilt\" and .history[-1].epoch == 3'"
+t "the enrolment policy file is not taken for an edit" "! grep -q 'REFUSED' /tmp/fwgated.log"
+stop_agent
+cp /tmp/fwgated.log \$W/fwgated-3.log
+echo "1..\$n"
+EOF
+chmod 755 "$W/boot1.sh" "$W/boot2.sh" "$W/boot3.sh"
 
 rc=0
-for b in 1 2; do
+for b in 1 2 3; do
 	"$TOP/tests/vm/run" -N -C 1 -k "$KV" -m 1024 -t 900 -l "$W/console-$b.log" -d "$W/disk.img" -- "$W/boot$b.sh" \
 		>"$W/guest-$b.tap" 2>&1 || rc=1
 	grep -v '^1\.\.' "$W/guest-$b.tap"

@@ -4,7 +4,10 @@
 # the CLI (two manufacturers, three checkers, six devices of two types, three updates, verdicts, acks and nacks
 # naming a manufacturer, a device and nobody), then checks that the report's numbers, as JSON and as a table,
 # are exactly those of the chain it built, and that the HTML report renders in headless Chromium with a table
-# per section and one chart element per update and verdict kind, and loads nothing from outside.
+# per section and one chart element per update and verdict kind, and loads nothing from outside. The chain
+# then goes on with a nack of every reason the format defines, a policy line and its rotation, a checker that
+# joins under a name full of markup, a revocation and a rollout planned, advanced, paused, resumed and
+# withdrawn: each is named in `fwgate log`, in the audit's text and JSON, and in its HTML, escaped.
 # TAP output. Needs `make` first; jq, and chromium for the HTML tests (skipped without it).
 set -u
 
@@ -228,7 +231,8 @@ table() {
 	"$F" audit --node "$N" >"$W/audit.txt" && cat "$W/audit.txt" &&
 	head -n 1 "$W/audit.txt" | grep -q '^fwgate audit of "audit-test": [0-9]* blocks, 29 transactions' &&
 	for s in Updates "Fleet coverage over time" Manufacturers Devices "Negative acks" Checkers "Verdict history" \
-		Inventory "Coverage by outcome and stage"; do
+		Inventory "Coverage by outcome and stage" "Policy history" "Revoked devices" "Membership changes" \
+		"Rollout plans and controls"; do
 		grep -qx "$s" "$W/audit.txt" || { echo "no section $s"; return 1; }
 	done &&
 	u1=$(echo "$U1" | cut -c1-16) && u2=$(echo "$U2" | cut -c1-16) &&
@@ -313,13 +317,14 @@ has() {
 html_dom() {
 	dom_summary >"$W/dom" && cat "$W/dom" &&
 	has "title fwgate audit: audit-test" &&
-	has "table 9" &&
-	for id in updates coverage manufacturers devices nacks checkers verdicts inventory rollouts; do
+	has "table 13" &&
+	for id in updates coverage manufacturers devices nacks checkers verdicts inventory rollouts controls policies \
+		revocations membership; do
 		has "table#$id 1" || return 1
 	done &&
 	has "rows#updates 3" && has "rows#manufacturers 2" && has "rows#devices 6" && has "rows#nacks 5" &&
 	has "rows#checkers 3" && has "rows#verdicts 7" && has "rows#coverage 9" &&
-	has "section 5" && has "svg 2" && has "svg.chart.coverage 1" && has "svg.chart.verdicts 1" &&
+	has "section 6" && has "svg 2" && has "svg.chart.coverage 1" && has "svg.chart.verdicts 1" &&
 	# One polyline per update, two bars per checker.
 	has "polyline.coverage-line 3" && has "rect.bar.approve 3" && has "rect.bar.reject 3"
 }
@@ -377,14 +382,151 @@ progress() {
 }
 t "cli.upload_shows_progress_lines" progress
 
+REASONS="unspecified digest-mismatch bad-signature refused rollback health boot withdrawn"
+
 bad_reason() {
 	cd "$W/keys" || return 1
+	before=$("$F" log --node "$N" --quiet) &&
 	! "$F" ack --key r1.key --update u1.stmt --culprit acme.pub --reason lazy --node "$N" 2>"$W/e5" &&
-	cat "$W/e5" && grep -q -- '--reason: "lazy" is none of' "$W/e5" &&
+	cat "$W/e5" &&
+	grep -q -- "--reason: \"lazy\" is none of $(echo $REASONS | sed 's/ /, /g')\$" "$W/e5" &&
+	# A reason without a culprit would have signed an ack: refused.
+	! "$F" ack --key r1.key --update u1.stmt --reason health --node "$N" 2>"$W/e8" && cat "$W/e8" &&
+	grep -q -- "--reason: only a nack has one" "$W/e8" &&
+	! "$F" nack --key r1.key --update u1.stmt --reason health --node "$N" 2>"$W/e9" && cat "$W/e9" &&
+	grep -q -- "missing --culprit" "$W/e9" &&
+	[ "$("$F" log --node "$N" --quiet)" = "$before" ] &&
 	! "$F" ack --key r1.key --update u1.stmt --culprit nosuch.pub --node "$N" 2>"$W/e6" &&
 	cat "$W/e6" && grep -q -- '--culprit: "nosuch.pub" is neither 64 hex digits nor a public key file' "$W/e6"
 }
 t "cli.nack_refuses_an_unknown_reason_or_culprit_naming_the_option" bad_reason
+
+# ------------------------------------------------------------------ the chain goes on
+
+# r2 nacks U1 once with every reason the format defines, by name (fwgate nack: ack --culprit by its name).
+all_reasons() {
+	cd "$W/keys" || return 1
+	for r in $REASONS; do
+		"$F" nack --key r2.key --update u1.stmt --culprit acme.pub --reason $r --node "$N" || return 1
+	done &&
+	"$F" log --node "$N" --json >"$W/log.json" &&
+	[ "$(jq -r '[.chain[].tx[] | select(.type == "nack") | .reason] | .[-8:] | join(" ")' "$W/log.json")" = \
+		"$REASONS" ] &&
+	"$F" log --node "$N" >"$W/log.txt" &&
+	[ "$(sed -n 's/^  nack     [0-9a-f]\{64\} reason \(.*\)$/\1/p' "$W/log.txt" | tail -n 8 | tr '\n' ' ')" = \
+		"$REASONS " ] &&
+	[ "$(grep -c '^  nack ' "$W/log.txt")" = 13 ] && [ "$(grep -c '^  nack .* reason ' "$W/log.txt")" = 13 ] &&
+	"$F" audit --node "$N" --json >"$W/audit2.json" &&
+	[ "$(jq -r '.nacks | .[-8:] | map(.reason) | join(" ")' "$W/audit2.json")" = "$REASONS" ] &&
+	"$F" audit --node "$N" >"$W/audit2.txt" &&
+	r2=$(id r2 | cut -c1-16) &&
+	[ "$(awk -v d="$r2" '/^Negative acks$/ { s = 1; next } /^[A-Z]/ { s = 0 } s && $3 == d { print $6 }' \
+		"$W/audit2.txt" | tr '\n' ' ')" = "$REASONS " ]
+}
+t "cli.nack_takes_every_reason_by_name_log_and_audit_name_it" all_reasons
+
+# The hostile name: printable ASCII, so the nodes take it, and markup in HTML unless escaped.
+EVIL="<script>c5&\"'"
+
+governance() {
+	cd "$W/keys" || return 1
+	"$F" keygen --alg p256 c5 &&
+	"$F" policy create --manufacturer acme.pub --checker c1.pub --checker c2.pub --checker c3.pub --threshold 2 \
+		--out p1.enc &&
+	"$F" policy publish --type router --key acme.key --out line.tx p1.enc &&
+	for k in c1 c2 c3; do "$F" policy sign --key $k.key line.tx || return 1; done &&
+	"$F" policy submit --node "$N" line.tx &&
+	"$F" member add --role checker --name "$EVIL" --member-key c5.pub --key acme.key --out join.tx &&
+	for k in c5 c1 c2; do "$F" member sign --key $k.key join.tx || return 1; done &&
+	"$F" member submit --node "$N" join.tx &&
+	"$F" policy create --manufacturer acme.pub --checker c1.pub --checker c2.pub --checker c5.pub --threshold 2 \
+		--epoch 2 --out p2.enc &&
+	"$F" rotate propose --node "$N" --type router --next p2.enc --key acme.key --out rot.tx &&
+	for k in c1 c2 c5; do "$F" rotate sign --key $k.key rot.tx || return 1; done &&
+	"$F" rotate submit --node "$N" rot.tx &&
+	"$F" revoke --key acme.key --device r4.pub --reason 3 --node "$N" &&
+	head -c 4000 /dev/urandom >img4 && echo "CVE-2026-0001" >advisory &&
+	"$F" publish --key acme.key --image img4 --version 4 --type router --target fw --node "$N" --out u4.stmt &&
+	"$F" approve --key c1.key --node "$N" --out v u4.stmt && "$F" approve --key c2.key --node "$N" --out v u4.stmt &&
+	"$F" rollout plan --key acme.key --update u4.stmt --stage 50% --stage 100% --node "$N" &&
+	"$F" rollout advance --key acme.key --update u4.stmt --stage 1 --node "$N" &&
+	"$F" rollout pause --key acme.key --update u4.stmt --seq 1 --node "$N" &&
+	"$F" rollout resume --key acme.key --update u4.stmt --seq 2 --node "$N" &&
+	"$F" rollout withdraw --key c1.key --key c2.key --update u4.stmt --reason advisory --node "$N"
+}
+t "chain.policy_rotation_member_revocation_and_rollout_controls" governance
+
+U4=$(sha256sum "$W/keys/img4" 2>/dev/null | cut -c1-64)
+
+governance_json() {
+	"$F" audit --node "$N" --json >"$W/audit3.json" && jq . "$W/audit3.json" >/dev/null &&
+	expect3() { r=$(jq -e "$1" "$W/audit3.json") && [ "$r" = true ] || { echo "expected: $1"; return 1; }; } &&
+	expect3 "[.policy_history[] | [.type, .epoch, .by, .manufacturer, .threshold, .digest]] ==
+		[[\"router\", 1, \"line\", \"acme\", 2, \"$(sha256sum "$W/keys/p1.enc" | cut -c1-64)\"],
+		 [\"router\", 2, \"rotation\", \"acme\", 2, \"$(sha256sum "$W/keys/p2.enc" | cut -c1-64)\"]]" &&
+	expect3 '.policy_history[1].checkers | sort == (["c1", "c2", "<script>c5&\"'"'"'"] | sort)' &&
+	expect3 '.membership_changes | map([.name, .change, .role]) == [["<script>c5&\"'"'"'", "join", "checker"]]' &&
+	expect3 "[.revoked_devices[] | [.device, .by, .reason]] == [[\"$(id r4)\", \"acme\", \"decommissioned\"]]" &&
+	expect3 "[.rollout_controls[] | [.u_id, .action, .stages // .stage // .seq // \"-\"]] ==
+		[[\"$U4\", \"plan\", 2], [\"$U4\", \"advance\", 1], [\"$U4\", \"pause\", 1], [\"$U4\", \"resume\", 2],
+		 [\"$U4\", \"withdraw\", \"-\"]]" &&
+	expect3 '[.rollout_controls[] | .signed_by | sort] == [["acme"], ["acme"], ["acme"], ["acme"], ["c1", "c2"]]' &&
+	expect3 "[.rollout_controls[] | .note] == [null, null, null, null,
+		\"$(sha256sum "$W/keys/advisory" | cut -c1-64)\"]"
+}
+t "audit.json_policy_history_membership_revocations_and_rollout_controls" governance_json
+
+governance_text() {
+	"$F" audit --node "$N" >"$W/audit.txt" && sed -n '/^Policy history$/,$p' "$W/audit.txt" &&
+	u4=$(echo "$U4" | cut -c1-16) &&
+	[ "$(row "Policy history" router | awk '{ print $2, $3, $6, $7, $8 }' | tr '\n' ';')" = \
+		"1 $(sha256sum "$W/keys/p1.enc" | cut -c1-16) line acme 2/3;2 $(sha256sum "$W/keys/p2.enc" | cut -c1-16) rotation acme 2/3;" ] &&
+	[ "$(row "Revoked devices" "$(id r4)" | awk '{ print $2, $3 }')" = "acme decommissioned" ] &&
+	[ "$(row "Membership changes" "$EVIL" | awk '{ print $3, $4 }')" = "join checker" ] &&
+	note=$(sha256sum "$W/keys/advisory" | cut -c1-16) &&
+	[ "$(row "Rollout plans and controls" "$u4" | awk '{ print $2 ":" $3 ":" $4 }' | tr '\n' ' ')" = \
+		"plan:2:stages advance:stage:1 pause:seq:1 resume:seq:2 withdraw:final:$note " ]
+}
+t "audit.table_policy_history_membership_revocations_and_rollout_controls" governance_text
+
+# The HTML holds the four tables with their rows, the nack reasons as classes, and the hostile name only
+# escaped: no "<script" anywhere, the entity form once per place it is shown.
+governance_html() {
+	"$F" audit --node "$N" --html "$W/audit3.html" &&
+	python3 - "$W/audit3.html" "$(id r4)" "$U4" <<'PY'
+import re, sys
+html, r4, u4 = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3]
+
+def rows(tid):
+    m = re.search(r'<table id="%s">(.*?)</table>' % tid, html, re.S)
+    assert m, "no table " + tid
+    return [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", m.group(1).split("<tbody>")[1])]
+
+evil = "&lt;script&gt;c5&amp;&quot;&#39;"
+assert "<script" not in html.lower(), "unescaped markup"
+pol = rows("policies")
+assert [(r[0], r[1], r[5], r[6], r[7]) for r in pol] == [("router", "1", "line", "acme", "2/3"),
+    ("router", "2", "rotation", "acme", "2/3")], pol
+assert evil in pol[1][8] and evil in pol[1][9], pol[1]
+mem = rows("membership")
+assert [(r[0], r[2], r[3]) for r in mem] == [(evil, "join", "checker")], mem
+rev = rows("revocations")
+assert [(r[0], r[1], r[2]) for r in rev] == [(r4, "acme", "decommissioned")], rev
+ctl = rows("controls")
+assert [(r[0], r[1], r[2]) for r in ctl] == [(u4[:16], "plan", "2 stages"), (u4[:16], "advance", "stage 1"),
+    (u4[:16], "pause", "seq 1"), (u4[:16], "resume", "seq 2"), (u4[:16], "withdraw", "final")], ctl
+assert sorted(ctl[4][6].split(",")) == ["c1", "c2"] and ctl[4][3] != "-", ctl[4]
+for a in ("plan", "advance", "pause", "resume", "withdraw"):
+    assert '<td class="st st-%s">%s</td>' % (a, a) in html, a
+for r in ("unspecified", "digest-mismatch", "bad-signature", "refused", "rollback", "health", "boot", "withdrawn"):
+    assert '<td class="st st-%s">%s</td>' % (r, r) in html, r
+# The name is shown in the membership, the policy's checkers and signers, the checkers table and chart.
+assert html.count(evil) >= 5, html.count(evil)
+print("policies", len(pol), "membership", len(mem), "revocations", len(rev), "controls", len(ctl),
+      "escaped name", html.count(evil))
+PY
+}
+t "audit.html_trust_and_rollout_tables_with_names_escaped" governance_html
 
 echo "1..$n"
 [ $failed -eq 0 ]

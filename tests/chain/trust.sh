@@ -219,8 +219,10 @@ audit() {
 	# A device's id: the SHA-256 of its 65-byte point, the end of its public key's DER.
 	dev1_id=$(openssl pkey -pubin -in dev1.pub -outform DER | tail -c 65 | sha256sum | cut -c1-64) &&
 	"$F" audit --node "$n2" >audit.txt && cat audit.txt &&
-	grep -q "^Policy history" audit.txt && grep -q "^  router   epoch 3 .*rotate: manufacturer acme2, 2 of" audit.txt &&
-	grep -q "^  $dev1_id by acme, lost-or-stolen" audit.txt &&
+	[ "$(awk '/^[A-Z]/ { s = ($0 == "Policy history") } s && $1 == "router" && $2 == 3 { print $6, $7, $8 }' \
+		audit.txt)" = "rotation acme2 2/3" ] &&
+	[ "$(awk -v d="$dev1_id" '/^[A-Z]/ { s = ($0 == "Revoked devices") } s && $1 == d { print $2, $3 }' \
+		audit.txt)" = "acme lost-or-stolen" ] &&
 	"$F" audit --node "$n2" --json >audit.json &&
 	[ "$(jq '.policy_history | length' audit.json)" = 3 ] &&
 	[ "$(jq -r '.policy_history[1].epoch' audit.json)" = 2 ] &&

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer target: fwgated's local store (agent/store.c) opening damaged files. Input: be16 length of the
- * head file, the head file, then tx.log. Opening must refuse or replay, never read out of bounds.
+ * head file, the head file, then tx.log. Reading (the monitor's fwg_store_read(), before the worker's) and
+ * opening must refuse or replay, never read out of bounds.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -59,6 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	put("head", data + 2, hlen);
 	put("tx.log", data + 2 + hlen, size - 2 - hlen);
+	fwg_store_read(dir, replay, NULL);
 	if (!fwg_store_open(&s, dir, replay, NULL))
 		fwg_store_close(&s);
 	return 0;
