@@ -1619,15 +1619,11 @@ static int bootstrap(const char *path)
 	if (fwg_read_file(path, &r.tx, &len, FWG_TX_MAX))
 		return -1;
 	r.len = len;
-	if (fwg_tx_decode(r.tx, r.len, &tx, &err)) {
-		log_warnx("%s: %s", path, err.msg);
-		return -1;
-	}
-	if (tx.type != FWG_TX_GENESIS) {
-		fwg_tx_release(&tx);
-		log_warnx("%s: not a genesis transaction", path);
-		return -1;
-	}
+	/* A genesis file the node can not use is the operator's to fix, not etcd's: say so, and stop. */
+	if (fwg_tx_decode(r.tx, r.len, &tx, &err))
+		fatalx("%s: %s", path, err.msg);
+	if (tx.type != FWG_TX_GENESIS)
+		fatalx("%s: a %s transaction, not a genesis", path, fwg_tx_type_name(tx.type));
 	fwg_tx_release(&tx);
 	for (tries = 0; tries < 50 && !node.nr_blocks; tries++) {
 		if (sync_chain() < 0) {
