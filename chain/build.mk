@@ -27,7 +27,7 @@ $(BUILD)/bin/fwgate: $(CHAIN_LIB) $(CHAIN_CLIENT) $(CHAIN_AUDIT) chain/ledger.h 
 	chain/trust_cmd.h chain/control_cmd.h chain/rollout_cmd.h chain/cmdutil.h
 $(BUILD)/bin/fwgate: ULIBS := $(CHAIN_AUDIT) $(CHAIN_CLIENT) $(CHAIN_LIB) $(ULIBS) -lcurl -ljson-c
 
-$(BUILD)/bin/fwgate-node: $(BUILD)/chain/node.o $(BUILD)/chain/cache.o $(BUILD)/chain/etcd.o $(CHAIN_CLIENT) $(CHAIN_LIB) $(LIBFWG)
+$(BUILD)/bin/fwgate-node: $(BUILD)/chain/node.o $(BUILD)/chain/admit.o $(BUILD)/chain/cache.o $(BUILD)/chain/etcd.o $(CHAIN_CLIENT) $(CHAIN_LIB) $(LIBFWG)
 	@echo "  LD      $@"
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UCFLAGS) -o $@ $(filter %.o,$^) $(CHAIN_LIB) $(ULIBS) $(CHAIN_NET_LIBS)

@@ -36,6 +36,7 @@
 #include <unistd.h>
 #include <microhttpd.h>
 
+#include "admit.h"
 #include "cache.h"
 #include "cmd.h"
 #include "exit.h"
@@ -510,21 +511,16 @@ struct conn {
 	int too_big;
 };
 
-static enum MHD_Result reply_cc(struct MHD_Connection *c, unsigned int status, const char *type, const char *cc,
-				const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static enum MHD_Result reply_cc(struct MHD_Connection *c, unsigned int status, const char *type, const char *cc,
-				const char *fmt, ...)
+/* The answer's text, with Cache-Control cc, and Allow when allow is not NULL. */
+static enum MHD_Result vreply(struct MHD_Connection *c, unsigned int status, const char *type, const char *cc,
+			      const char *allow, const char *fmt, va_list ap)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	char *text = NULL;
-	va_list ap;
 	int n;
 
-	va_start(ap, fmt);
 	n = vasprintf(&text, fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		return MHD_NO;
 	resp = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
@@ -534,8 +530,40 @@ static enum MHD_Result reply_cc(struct MHD_Connection *c, unsigned int status, c
 	}
 	MHD_add_response_header(resp, "Content-Type", type);
 	MHD_add_response_header(resp, "Cache-Control", cc);
+	if (allow)
+		MHD_add_response_header(resp, "Allow", allow);
 	ret = MHD_queue_response(c, status, resp);
 	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result reply_cc(struct MHD_Connection *c, unsigned int status, const char *type, const char *cc,
+				const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static enum MHD_Result reply_cc(struct MHD_Connection *c, unsigned int status, const char *type, const char *cc,
+				const char *fmt, ...)
+{
+	enum MHD_Result ret;
+	va_list ap;
+
+	va_start(ap, fmt);
+	ret = vreply(c, status, type, cc, NULL, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* RFC 9110 15.5.6: a 405 lists the methods the resource has. */
+static enum MHD_Result not_allowed(struct MHD_Connection *c, const char *allow, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static enum MHD_Result not_allowed(struct MHD_Connection *c, const char *allow, const char *fmt, ...)
+{
+	enum MHD_Result ret;
+	va_list ap;
+
+	va_start(ap, fmt);
+	ret = vreply(c, 405, TEXT, NO_STORE, allow, fmt, ap);
+	va_end(ap);
 	return ret;
 }
 
@@ -1462,6 +1490,9 @@ static enum MHD_Result metrics(struct MHD_Connection *c)
 	OUT("fwgate_http_reads_total %" PRIu64 "\n", __atomic_load_n(&node.http_reads, __ATOMIC_RELAXED));
 	META("fwgate_http_connections", "gauge", "HTTP connections open now.");
 	OUT("fwgate_http_connections %u\n", ci ? ci->num_connections : 0);
+	META("fwgate_http_connections_closed_for_others_total", "counter",
+	     "Idle connections closed to admit new ones when the node was nearly full.");
+	OUT("fwgate_http_connections_closed_for_others_total %" PRIu64 "\n", fwg_admit_evictions());
 	META("fwgate_cache_hits_total", "counter", "Reads the block and answer cache served.");
 	OUT("fwgate_cache_hits_total %" PRIu64 "\n", cs.hits);
 	META("fwgate_cache_misses_total", "counter", "Reads the cache sent on to etcd.");
@@ -1479,6 +1510,13 @@ static enum MHD_Result metrics(struct MHD_Connection *c)
 	return reply(c, 200, "text/plain; version=0.0.4", "%s", buf);
 }
 
+/* A resource that GET and HEAD read: another method on it is 405, not 404. */
+static int route_known(const char *url)
+{
+	return !strcmp(url, "/head") || !strcmp(url, "/blocks") || !strcmp(url, "/metrics") ||
+	       !strncmp(url, "/block/", 7) || !strncmp(url, "/tx/", 4) || !strncmp(url, "/blob/", 6);
+}
+
 static struct conn first_call;		/* *ctx of a GET or HEAD after its first call */
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -1488,9 +1526,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 	(void)cls;
 	(void)version;
-	if (!strcmp(method, "POST")) {
-		if (strcmp(url, "/tx"))
-			return reply(c, 404, TEXT, "%s: no such resource; POST /tx\n", url);
+	if (!cn)
+		fwg_admit_busy(c, 1);
+	if (!strcmp(method, "POST") && !strcmp(url, "/tx")) {
 		if (!cn) {
 			*ctx = calloc(1, sizeof(struct conn));
 			return *ctx ? MHD_YES : MHD_NO;
@@ -1520,10 +1558,20 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*ctx = &first_call;
 		return MHD_YES;
 	}
-	__atomic_add_fetch(&node.http_reads, 1, __ATOMIC_RELAXED);
+	/* A body sent with any other request is read and dropped: the library answers only once it is read. */
+	if (*size) {
+		*size = 0;
+		return MHD_YES;
+	}
 	/* HEAD is GET without the body, which the HTTP library leaves out (RFC 9110 9.3.2). */
-	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-		return reply(c, 405, TEXT, "%s: only GET, HEAD and POST\n", method);
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		if (!strcmp(url, "/tx"))
+			return not_allowed(c, "POST", "%s %s: only POST\n", method, url);
+		if (route_known(url))
+			return not_allowed(c, "GET, HEAD", "%s %s: only GET and HEAD\n", method, url);
+		return reply(c, 404, TEXT, "%s: no such resource\n", url);
+	}
+	__atomic_add_fetch(&node.http_reads, 1, __ATOMIC_RELAXED);
 	if (!strcmp(url, "/head"))
 		return head(c);
 	if (!strcmp(url, "/blocks"))
@@ -1536,6 +1584,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return blob(c, url + 6);
 	if (!strcmp(url, "/metrics"))
 		return metrics(c);
+	if (!strcmp(url, "/tx"))
+		return not_allowed(c, "POST", "%s %s: only POST\n", method, url);
 	return reply(c, 404, TEXT, "%s: no such resource (/head, /blocks?from=H, /block/H, /tx/ID, /blob/DIGEST, "
 		     "/metrics, POST /tx)\n", url);
 }
@@ -1545,8 +1595,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_
 	struct conn *cn = *ctx;
 
 	(void)cls;
-	(void)c;
 	(void)t;
+	fwg_admit_busy(c, 0);
 	if (cn && cn != &first_call) {
 		free(cn->body);
 		free(cn);
@@ -1569,15 +1619,11 @@ static int bootstrap(const char *path)
 	if (fwg_read_file(path, &r.tx, &len, FWG_TX_MAX))
 		return -1;
 	r.len = len;
-	if (fwg_tx_decode(r.tx, r.len, &tx, &err)) {
-		log_warnx("%s: %s", path, err.msg);
-		return -1;
-	}
-	if (tx.type != FWG_TX_GENESIS) {
-		fwg_tx_release(&tx);
-		log_warnx("%s: not a genesis transaction", path);
-		return -1;
-	}
+	/* A genesis file the node can not use is the operator's to fix, not etcd's: say so, and stop. */
+	if (fwg_tx_decode(r.tx, r.len, &tx, &err))
+		fatalx("%s: %s", path, err.msg);
+	if (tx.type != FWG_TX_GENESIS)
+		fatalx("%s: a %s transaction, not a genesis", path, fwg_tx_type_name(tx.type));
 	fwg_tx_release(&tx);
 	for (tries = 0; tries < 50 && !node.nr_blocks; tries++) {
 		if (sync_chain() < 0) {
@@ -1776,10 +1822,12 @@ int main(int argc, char **argv)
 	 * A thread per connection, as submitters and streams wait for blocks; poll(), not select(), so that
 	 * connections past file 1,024 are served; a small stack, as idle connections are most of them.
 	 */
+	fwg_admit_init(max_conn);
 	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
 			     MHD_USE_ITC | (sa.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 			     0, NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, &sa,
 			     MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_LIMIT, max_conn,
+			     MHD_OPTION_NOTIFY_CONNECTION, fwg_admit_notify, NULL,
 			     MHD_OPTION_CONNECTION_TIMEOUT, 120, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
 			     MHD_OPTION_THREAD_STACK_SIZE, (size_t)256 * 1024, MHD_OPTION_END);
 	if (!d)

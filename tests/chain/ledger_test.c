@@ -285,6 +285,66 @@ static int genesis_rejects_threshold_below_majority(void)
 	return 0;
 }
 
+/* Members are known by their keys: two may share a name, never a key. */
+static int genesis_refuses_a_key_twice_not_a_name_twice(void)
+{
+	struct fwg_genesis g;
+	struct fwg_err err;
+	struct fwg_tx t;
+	size_t n = genesis(buf, sizeof(buf), 2);
+
+	CHECK(!fwg_tx_decode(buf, n, &t, &err));
+	g = *t.genesis;
+	fwg_tx_release(&t);
+	name(g.members[4].name, "acme");
+	n = fwg_genesis_encode(&g, buf, sizeof(buf));
+	CHECK(n && !fwg_tx_decode(buf, n, &t, &err));
+	fwg_tx_release(&t);
+	g.members[4].key = mpub;
+	n = fwg_genesis_encode(&g, buf, sizeof(buf));
+	CHECK(n && fwg_tx_decode(buf, n, &t, &err) && strstr(err.msg, "genesis.members[4].key: same key as members[0]"));
+	return 0;
+}
+
+/* A block is checked one transaction after the other: a reference may point to an earlier one, not a later one. */
+static int block_references_point_back_never_forward(void)
+{
+	struct fwg_state *st = fwg_state_new();
+	struct fwgate_devcert_stmt c = devcert();
+	struct fwgate_update_stmt u = update();
+	struct fwgate_ack_stmt a = ack(3);
+	static uint8_t t[2][FWG_TX_MAX];
+	const uint8_t *fwd[2] = { t[1], t[0] }, *back[2] = { t[0], t[1] };
+	uint32_t len[2], rlen[2];
+	struct fwg_block_hdr h = {};
+	struct fwg_err err;
+	uint8_t *b;
+	size_t n;
+
+	len[0] = genesis(t[0], sizeof(t[0]), 2);
+	len[1] = fwg_tx_sign(mkey, FWG_TX_UPDATE, &u, sizeof(u), NULL, 0, chunks, sizeof(chunks), t[1], sizeof(t[1]));
+	b = fwg_block_encode(&h, back, len, 2, &n);
+	CHECK(b && !fwg_state_add_block(st, b, n, 1, &err));
+	free(b);
+	/* t[0] the device's certificate, t[1] its ack of the update. */
+	len[0] = fwg_tx_sign(mkey, FWG_TX_DEVCERT, &c, sizeof(c), NULL, 0, NULL, 0, t[0], sizeof(t[0]));
+	len[1] = fwg_tx_sign(dkey, FWG_TX_ACK, &a, sizeof(a), NULL, 0, NULL, 0, t[1], sizeof(t[1]));
+	h.height = 1;
+	memcpy(h.prev, fwg_state_tip(st), FWGATE_ID_LEN);
+	rlen[0] = len[1];
+	rlen[1] = len[0];
+	b = fwg_block_encode(&h, fwd, rlen, 2, &n);
+	CHECK(b && fwg_state_add_block(st, b, n, 1, &err) && strstr(err.msg, "ack.o_id"));
+	CHECK(fwg_state_height(st) == 1);
+	free(b);
+	b = fwg_block_encode(&h, back, len, 2, &n);
+	CHECK(b && !fwg_state_add_block(st, b, n, 1, &err));
+	CHECK(fwg_state_height(st) == 2);
+	free(b);
+	fwg_state_free(st);
+	return 0;
+}
+
 static int merkle_proves_every_leaf(void)
 {
 	uint8_t leaves[70][FWGATE_ID_LEN], root[FWGATE_ID_LEN], bad[FWGATE_ID_LEN], enc[2048];
@@ -914,6 +974,8 @@ static const struct {
 	{ "state.refuses_replay_and_wrong_signers", state_refuses_replay_and_wrong_signers },
 	{ "state.running_ack_follows_the_installed_ack", state_running_ack_follows_the_installed_ack },
 	{ "chain.verifies_and_finds_tx", chain_verifies_and_finds_tx },
+	{ "genesis.refuses_a_key_twice_not_a_name_twice", genesis_refuses_a_key_twice_not_a_name_twice },
+	{ "block.references_point_back_never_forward", block_references_point_back_never_forward },
 	{ "blob.roundtrips_and_rejects_malformed", blob_roundtrips_and_rejects_malformed },
 	{ "state.blob_follows_its_update_and_manufacturer", state_blob_follows_its_update_and_manufacturer },
 	{ "chain.indexes_image_chunks", chain_indexes_image_chunks },
