@@ -59,6 +59,8 @@ cat >second.sh <<VMEOF
 #!/bin/sh
 set -u
 . $d/boot.sh
+# boot.sh stops at the first error (set -e); from here a failing command is a case, not the end of the run.
+set +e
 t=/sys/kernel/fwgate/targets/rootfs_b
 n=0
 check() { if [ "\$2" = "\$3" ]; then echo "ok \$((n += 1)) - \$1"; else echo "not ok \$((n += 1)) - \$1: \$2, want \$3"; fi; }
@@ -83,6 +85,7 @@ a=/sys/kernel/fwgate/targets/rootfs_a
 check "$kver: target cut mid-install recorded as writing" "\$(cat \$a/state)" writing
 check "$kver: target cut mid-install has no valid head" \
 	"\$(dd if=/dev/vda2 bs=4096 count=1 status=none | tr -d '\0' | wc -c)" 0
+echo "1..\$n"
 VMEOF
 chmod +x first.sh second.sh
 # The power cut ends boot 1 without the harness's end marker: judge it by what it printed.
@@ -90,4 +93,7 @@ chmod +x first.sh second.sh
 grep -q "installed version 2 on rootfs_b" "$d/first.log" && grep -q "power cut" "$d/first.log" ||
 	{ cat first.out; echo "not ok - $kver: boot 1 did not reach the power cut"; exit 1; }
 "$top/tests/vm/run" -k "$kver" -l "$d/second.log" -d disk.img -- "$d/second.sh" | tee second.out
-! grep -q "^not ok" second.out
+# Every case ran: as many "ok" lines as the plan at the end (a boot 2 that stops early prints no plan).
+plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' second.out)
+! grep -q "^not ok" second.out && [ -n "$plan" ] && [ "$(grep -c '^ok ' second.out)" = "$plan" ] ||
+	{ echo "not ok - $kver: boot 2 ran $(grep -c '^ok ' second.out) cases, its plan says ${plan:-nothing}"; exit 1; }
