@@ -307,14 +307,25 @@ static struct passwd *find_user(const char *name)
 	return pw;
 }
 
-static void drop_privileges(void)
+/*
+ * The worker faces the network: it never runs as root, whatever the configuration says. Its user, or NULL
+ * with @why saying what is wrong with it.
+ */
+static struct passwd *worker_user(const char **why)
 {
 	struct passwd *pw = find_user(m.c.user);
 
-	/* The worker faces the network: it never runs as root, whatever the configuration says. */
-	if (!geteuid() && (!pw || !pw->pw_uid)) {
-		log_warnx("user %s: %s; the worker does not run as root: not started", m.c.user,
-			  pw ? "is root" : "no such user in /etc/passwd");
+	*why = !pw ? "no such user in /etc/passwd" : !pw->pw_uid ? "is root" : NULL;
+	return *why ? NULL : pw;
+}
+
+static void drop_privileges(void)
+{
+	const char *why;
+	struct passwd *pw = worker_user(&why);
+
+	if (!pw && !geteuid()) {
+		log_warnx("user %s: %s; the worker does not run as root: not started", m.c.user, why);
 		_exit(1);
 	}
 	if (pw && (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid))) {
@@ -1199,7 +1210,7 @@ int main(int argc, char **argv)
 	m.listen = fwg_sd_listen_fd("worker");
 	if (check) {
 		int policy_ok = 0, key_named;
-		struct passwd *pw;
+		const char *why;
 		struct stat st;
 
 		/* Every error, not only the first: the configuration's lines, then the files it names. */
@@ -1215,10 +1226,8 @@ int main(int argc, char **argv)
 		}
 		if (!key_named && (policy_ok ? check_key(m.p.device_id, m.c.policy) : check_device_key()))
 			err = -1;
-		pw = find_user(m.c.user);
-		if (!pw || !pw->pw_uid) {
-			log_warnx("%s: user %s: %s; the worker must not run as root", conf, m.c.user,
-				  pw ? "is root" : "no such user in /etc/passwd");
+		if (!worker_user(&why)) {
+			log_warnx("%s: user %s: %s; the worker must not run as root", conf, m.c.user, why);
 			err = -1;
 		}
 		warn_no_genesis(conf);
