@@ -7,12 +7,14 @@
 #include <endian.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "client.h"
+#include "cmd.h"
 #include "cmdutil.h"
 #include "control_cmd.h"
 #include "exit.h"
@@ -46,7 +48,6 @@ static void parse(int argc, char **argv, struct control_opts *o)
 		{ "out", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char *end;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -61,9 +62,7 @@ static void parse(int argc, char **argv, struct control_opts *o)
 			fwg_cmd_push(o->keys, &o->nr_keys, FWGATE_MAX_CHECKERS + 1, optarg, "--key: at most %d");
 			break;
 		case 's':
-			o->seq = strtoull(optarg, &end, 10);
-			if (*end || !*optarg)
-				usagex("--seq: \"%s\" is not a number", optarg);
+			o->seq = fwg_cmd_number("--seq", optarg, 0, ULLONG_MAX);
 			o->have_seq = 1;
 			break;
 		default:

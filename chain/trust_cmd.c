@@ -67,7 +67,6 @@ static int topts_parse(int argc, char **argv, struct topts *o)
 		{ "json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char *end;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -102,10 +101,8 @@ static int topts_parse(int argc, char **argv, struct topts *o)
 			o->epoch = fwg_cmd_positive("--epoch", optarg);
 			break;
 		case 'r':
-			o->reason = strtoul(optarg, &end, 10);
-			if (*end)
-				usagex("--reason: \"%s\" is not a number (0 unspecified, 1 key compromised, 2 lost or "
-				       "stolen, 3 decommissioned)", optarg);
+			/* 0 unspecified, 1 key compromised, 2 lost or stolen, 3 decommissioned, or another. */
+			o->reason = fwg_cmd_number("--reason", optarg, 0, UINT32_MAX);
 			break;
 		default:
 			return -1;
